@@ -1,0 +1,127 @@
+// One logical database: keys mapped to values, with millisecond expiry.
+//
+// Layout (see DESIGN.md "Data structures worth their bytes"): every key is one compact heap
+// block holding flags, optional expiry, the key bytes and, for strings, the value bytes (or an
+// int64, or an ObjectValue pointer for containers). The index is a directory of bounded hash
+// segments (extendible hashing on the key hash's low bits): a full segment splits in two, so
+// growth never rehashes the whole table, and SCAN walks directory indices in reverse-binary
+// order so that a key present for the whole scan is returned at least once even across splits.
+//
+// Entry pointers returned by Find/Set are valid until the next mutating call on the database.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "datastructs/value.h"
+
+namespace rill::ds {
+
+inline constexpr int64_t kNoExpire = -1;
+
+// A key's entry. Opaque storage; read through these accessors.
+class Entry {
+ public:
+  std::string_view key() const;
+  ValueType type() const;
+
+  // Strings: stored either as an integer (when the bytes are the canonical decimal form of an
+  // int64, e.g. "12" but not "012" or "+1") or as raw bytes.
+  bool is_int() const;
+  int64_t int_value() const;           // REQUIRES: is_int()
+  std::string_view raw_bytes() const;  // REQUIRES: type()==kString && !is_int()
+  // The string value's bytes whatever the encoding; `scratch` backs the integer case.
+  std::string_view StringView(char (&scratch)[24]) const;
+  size_t StringLength() const;
+
+  ObjectValue* object() const;  // REQUIRES: type() != kString
+
+  int64_t expire_ms() const;  // absolute unix ms, or kNoExpire
+  bool has_expire() const { return expire_ms() != kNoExpire; }
+
+  // Bytes used by this entry (block + object), for MEMORY USAGE.
+  size_t MemoryUsage() const;
+
+  Entry() = delete;
+  Entry(const Entry&) = delete;
+  Entry& operator=(const Entry&) = delete;
+};
+
+// What Set* does with an existing expiry.
+enum class TtlMode { kClear, kKeep, kSet };
+
+class Database {
+ public:
+  Database();
+  ~Database();
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  // Looks up a live key. An expired key is deleted here (lazy expiry, reported through the
+  // expired hook) and nullptr returned.
+  Entry* Find(std::string_view key, int64_t now_ms);
+  // Lookup without expiring or any side effect (expired keys are still returned).
+  Entry* Peek(std::string_view key) const;
+
+  // Insert or overwrite `key` with a string value. A value that is the canonical decimal form
+  // of an int64 is stored as an integer. `ttl` decides the expiry: kClear drops any, kKeep keeps
+  // the old one (none for a new key), kSet sets `expire_ms`.
+  Entry* SetString(std::string_view key, std::string_view value, TtlMode ttl = TtlMode::kClear,
+                   int64_t expire_ms = kNoExpire);
+  Entry* SetInt(std::string_view key, int64_t value, TtlMode ttl = TtlMode::kClear,
+                int64_t expire_ms = kNoExpire);
+  Entry* SetObject(std::string_view key, std::unique_ptr<ObjectValue> value,
+                   TtlMode ttl = TtlMode::kClear, int64_t expire_ms = kNoExpire);
+
+  // Returns true if the key existed (expired or not) and was removed.
+  bool Delete(std::string_view key);
+  // Sets an absolute expiry on an existing key; false if the key is absent.
+  bool SetExpire(std::string_view key, int64_t expire_ms);
+  // Removes the expiry; false if the key is absent or had none.
+  bool Persist(std::string_view key);
+  // Moves the value and expiry of `from` to `to`, replacing `to`. False if `from` is absent.
+  bool Rename(std::string_view from, std::string_view to);
+  // Moves `key` with its value and expiry into `dest` (which must not hold it). False if absent.
+  bool MoveTo(std::string_view key, Database& dest);
+  // Copies `key` (value cloned, expiry kept) to `dest_key` in `dest` (may be *this), replacing.
+  bool CopyTo(std::string_view key, Database& dest, std::string_view dest_key);
+
+  size_t size() const;
+  size_t volatile_size() const;  // keys with an expiry
+
+  // Visits entries of one or more segments starting at `cursor`, until at least `count`
+  // entries were visited or the scan wrapped. Returns the next cursor (0 when done). Expired
+  // keys are visited too; the caller filters them.
+  uint64_t Scan(uint64_t cursor, size_t count, const std::function<void(const Entry&)>& visit) const;
+  void ForEach(const std::function<void(const Entry&)>& visit) const;
+  // A uniformly-ish random entry, or nullptr when empty.
+  const Entry* RandomEntry() const;
+
+  // Active expiry: samples up to `max_samples` keys with an expiry and deletes the expired
+  // ones (through the expired hook). Returns how many were deleted.
+  size_t ActiveExpire(int64_t now_ms, size_t max_samples);
+
+  void Clear();
+  void Swap(Database& other);
+
+  // Called with the key just before an expired key is deleted (lazy or active).
+  void set_expired_hook(std::function<void(std::string_view key)> hook);
+
+  // Total bytes held by entries and index, for INFO memory.
+  size_t MemoryUsage() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Parses `s` as the canonical decimal form of an int64 (as Redis's string2ll: no leading '+',
+// no leading zeros, no spaces, "-0" rejected). Used for the integer encoding.
+bool ParseCanonicalInt64(std::string_view s, int64_t* out);
+
+}  // namespace rill::ds

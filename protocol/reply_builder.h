@@ -1,0 +1,60 @@
+// Appends replies in RESP2 or RESP3 to an output buffer, with Redis 7.0's exact bytes.
+// RESP3-only types degrade the way Redis degrades them for RESP2 clients (maps become flat
+// arrays, doubles become bulk strings, booleans integers, nulls `$-1` or `*-1`).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace rill::protocol {
+
+class ReplyBuilder {
+ public:
+  explicit ReplyBuilder(std::string* out) : out_(out) {}
+
+  void set_resp3(bool on) { resp3_ = on; }
+  bool resp3() const { return resp3_; }
+  std::string* buffer() { return out_; }
+
+  void Ok() { out_->append("+OK\r\n"); }
+  void Simple(std::string_view s);        // +s
+  // `msg` carries the error code, e.g. "ERR syntax error" or "WRONGTYPE Operation ...".
+  // CR and LF inside msg become spaces, as Redis does, so the reply stays one line.
+  void Error(std::string_view msg);       // -msg
+  void Integer(int64_t v);                // :v
+  void Bulk(std::string_view s);          // $len s
+  void BulkInt(int64_t v);                // integer as a bulk string
+  void Null();                            // RESP2 $-1, RESP3 _
+  void NullArray();                       // RESP2 *-1, RESP3 _
+  void EmptyArray() { ArrayHeader(0); }
+  void ArrayHeader(size_t n);             // *n
+  void MapHeader(size_t pairs);           // RESP3 %n, RESP2 *2n
+  void SetHeader(size_t n);               // RESP3 ~n, RESP2 *n
+  void PushHeader(size_t n);              // RESP3 >n, RESP2 *n
+  void Double(double d);                  // RESP3 ,d  RESP2 bulk "%.17g" (inf/-inf/nan as Redis)
+  void Bool(bool b);                      // RESP3 #t/#f, RESP2 :1/:0
+  void Verbatim(std::string_view text, std::string_view format = "txt");  // RESP3 =, RESP2 bulk
+  void BigNumber(std::string_view digits);  // RESP3 (, RESP2 bulk
+  void Status(std::string_view s) { Simple(s); }
+  void Raw(std::string_view bytes) { out_->append(bytes); }
+
+  // For replies whose length is known only after producing the elements: reserve a header,
+  // then patch it. Returns a token for EndDeferred*.
+  size_t BeginDeferredArray();
+  void EndDeferredArray(size_t token, size_t n);
+  size_t BeginDeferredMap();
+  void EndDeferredMap(size_t token, size_t pairs);
+
+ private:
+  void AppendHeader(char type, int64_t n);
+  void PatchDeferred(size_t token, char type, size_t n);
+
+  std::string* out_;
+  bool resp3_ = false;
+};
+
+// Formats a double the way Redis 7.0 replies with it (`%.17g`, "inf", "-inf").
+std::string FormatDouble(double d);
+
+}  // namespace rill::protocol

@@ -1,0 +1,68 @@
+// Incremental parser for client requests: RESP multibulk (`*N\r\n$len\r\narg\r\n...`) and
+// inline (telnet-style, space separated, with quotes) commands, as Redis 7.0 reads them.
+//
+// Contract with the connection:
+//   * `Parse(data)` is given the unconsumed bytes of the read buffer, starting at the first byte
+//     of the command being parsed. After a kNeedMore, the next call passes the same start with
+//     more bytes appended (the buffer may have moved in memory; the parser keeps only offsets).
+//   * kCommand: `args()` are views into `data`, valid until the caller drops those bytes;
+//     `consumed()` bytes form this command. The parser is ready for the next command.
+//   * kError: `error()` is the full Redis error text (e.g. "ERR Protocol error: invalid bulk
+//     length"); the connection replies with it and closes, as Redis does.
+//   * An empty inline line (just "\r\n" or "\n") is skipped: kCommand with zero args is never
+//     returned; such bytes are consumed silently and parsing goes on.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace rill::protocol {
+
+struct ParserLimits {
+  int64_t max_bulk_len = 512LL * 1024 * 1024;  // proto-max-bulk-len
+  int64_t max_multibulk_len = 1024 * 1024;     // Redis: "invalid multibulk length" above this
+  size_t max_inline_len = 64 * 1024;           // PROTO_INLINE_MAX_SIZE
+};
+
+enum class ParseStatus { kNeedMore, kCommand, kError };
+
+class RequestParser {
+ public:
+  explicit RequestParser(ParserLimits limits = {}) : limits_(limits) {}
+
+  ParseStatus Parse(std::string_view data);
+
+  const std::vector<std::string_view>& args() const { return args_; }
+  size_t consumed() const { return consumed_; }
+  const std::string& error() const { return error_; }
+  void set_limits(const ParserLimits& limits) { limits_ = limits; }
+
+  // Bytes of the current (incomplete) command already known to be needed: lets the connection
+  // size its next read for a large bulk argument. 0 when unknown.
+  size_t bytes_wanted() const { return bytes_wanted_; }
+
+  void Reset();
+
+ private:
+  ParseStatus ParseInline(std::string_view data);
+  ParseStatus ParseMultibulk(std::string_view data);
+  ParseStatus Fail(std::string message);
+
+  ParserLimits limits_;
+  std::vector<std::string_view> args_;
+  // Offsets of parsed arguments (start, length) of the command in progress, relative to the
+  // command start, so that parsing resumes where it stopped when more bytes arrive.
+  std::vector<std::pair<size_t, size_t>> arg_offsets_;
+  int64_t multibulk_remaining_ = -1;  // -1: header not yet parsed
+  size_t pos_ = 0;                    // resume offset within the current command
+  int64_t bulk_len_ = -1;             // length of the bulk being read, -1 when at a '$' header
+  size_t consumed_ = 0;
+  size_t bytes_wanted_ = 0;
+  std::string error_;
+  std::vector<std::string> inline_storage_;  // unquoted inline args (escapes make copies)
+};
+
+}  // namespace rill::protocol

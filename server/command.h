@@ -1,0 +1,110 @@
+// The command table: every command Rill runs, its metadata (from command_meta) and handler.
+//
+// A family file (server/commands/strings.cc, keys.cc, ...) defines handlers with the
+// `CommandHandler` signature and registers them by name in its Register*Commands function; the
+// arity, flags and key positions come from the command's metadata entry, declared once.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "protocol/reply_builder.h"
+#include "server/command_meta.h"
+
+namespace rill {
+
+namespace ds {
+class Database;
+}
+class Engine;
+struct Client;
+
+// Parsed flags of a command, for dispatch decisions (bit per Redis command flag we act on).
+enum CommandFlag : uint32_t {
+  kCmdWrite = 1u << 0,
+  kCmdReadonly = 1u << 1,
+  kCmdDenyOom = 1u << 2,
+  kCmdAdmin = 1u << 3,
+  kCmdPubsub = 1u << 4,
+  kCmdNoScript = 1u << 5,
+  kCmdBlocking = 1u << 6,
+  kCmdLoading = 1u << 7,
+  kCmdStale = 1u << 8,
+  kCmdSkipMonitor = 1u << 9,
+  kCmdSkipSlowlog = 1u << 10,
+  kCmdFast = 1u << 11,
+  kCmdNoAuth = 1u << 12,
+  kCmdNoMulti = 1u << 13,
+  kCmdMovableKeys = 1u << 14,
+  kCmdAllowBusy = 1u << 15,
+};
+
+struct CommandContext {
+  Engine& engine;
+  Client& client;
+  std::span<const std::string_view> args;  // args[0] is the command name as sent
+  protocol::ReplyBuilder& reply;
+  int64_t now_ms;  // the command's notion of "now", fixed for the whole command
+
+  ds::Database& db();
+  size_t argc() const { return args.size(); }
+};
+
+using CommandHandler = void (*)(CommandContext& ctx);
+
+struct Command {
+  std::string name;  // lower case; "config|get" for subcommands
+  const CommandMeta* meta = nullptr;
+  CommandHandler handler = nullptr;
+  uint32_t flags = 0;
+  int arity = 0;
+  // Subcommands, by lower-case subcommand name ("get" for CONFIG GET).
+  absl::flat_hash_map<std::string, Command> subcommands;
+  // Per-command statistics for INFO commandstats.
+  uint64_t calls = 0;
+  uint64_t usec = 0;
+  uint64_t rejected_calls = 0;
+  uint64_t failed_calls = 0;
+};
+
+class CommandTable {
+ public:
+  // Registers a handler for `name` ("get", or "config|get" for a subcommand). The metadata is
+  // looked up in command_meta; registering a command without metadata is a programming error
+  // and aborts at start-up.
+  void Add(std::string_view name, CommandHandler handler);
+
+  // Lookup by the name as the client sent it (any case). nullptr if unknown.
+  Command* Find(std::string_view name);
+  const Command* Find(std::string_view name) const;
+
+  size_t size() const { return commands_.size(); }
+  template <typename F>
+  void ForEach(F&& f) const {
+    for (const auto& [name, cmd] : commands_) f(cmd);
+  }
+  template <typename F>
+  void ForEachMutable(F&& f) {
+    for (auto& [name, cmd] : commands_) f(cmd);
+  }
+
+ private:
+  absl::flat_hash_map<std::string, Command> commands_;
+};
+
+// Builds the table with every family's commands.
+void RegisterAllCommands(CommandTable& table);
+
+// Family registration functions, one per file in server/commands/.
+void RegisterStringCommands(CommandTable& table);
+void RegisterKeyCommands(CommandTable& table);
+void RegisterConnectionCommands(CommandTable& table);
+void RegisterServerCommands(CommandTable& table);
+void RegisterIntrospectionCommands(CommandTable& table);  // COMMAND ...
+void RegisterConfigCommands(CommandTable& table);
+
+}  // namespace rill

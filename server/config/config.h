@@ -1,0 +1,61 @@
+// Server configuration with redis.conf / redis-server grammar and Redis 7.0's parameter names,
+// defaults and value syntax (memory units like 1gb, yes/no booleans, enums, "save" lists...).
+// Parameters Rill does not act on yet are accepted, listed by CONFIG GET, settable by CONFIG
+// SET, and reported once in the log as having no effect yet.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace rill {
+
+class Config {
+ public:
+  Config();  // Redis 7.0 defaults
+  ~Config();
+  Config(Config&&) noexcept;
+  Config& operator=(Config&&) noexcept;
+
+  // Applies `rill-server [config-file] [--option value ...] [-]` as redis-server does (the file
+  // first, then the command-line options, "-" reads the config from stdin). On error returns
+  // false and sets *error to the text redis-server prints before exiting with code 1.
+  bool LoadFromArgs(int argc, char** argv, std::string* error);
+  // Applies config text (redis.conf grammar). Same error contract.
+  bool LoadFromString(std::string_view text, std::string* error);
+
+  // CONFIG GET semantics: (name, value) pairs of every parameter matching any glob pattern,
+  // each parameter once, values formatted as Redis formats them.
+  std::vector<std::pair<std::string, std::string>> Get(
+      std::span<const std::string_view> patterns) const;
+  // CONFIG SET semantics: all pairs or none. On failure *error is the full Redis error reply
+  // text (e.g. "ERR CONFIG SET failed (possibly related to argument 'port') - ...").
+  bool Set(std::span<const std::pair<std::string_view, std::string_view>> pairs,
+           std::string* error);
+
+  // Typed reads by canonical parameter name (aborts on a name that is not an int/bool/string
+  // parameter: a programming error).
+  int64_t Int(std::string_view name) const;
+  bool Bool(std::string_view name) const;
+  std::string String(std::string_view name) const;  // enums and lists in their CONFIG GET form
+
+  // Called after a successful CONFIG SET of `name`.
+  void OnChange(std::string_view name, std::function<void()> callback);
+
+  // Names of parameters given in the file/command line that Rill does not act on yet.
+  std::vector<std::string> NoEffectParameters() const;
+
+  // Path of the config file given at start (absolute), empty if none.
+  const std::string& config_file() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace rill

@@ -1,0 +1,79 @@
+// The Engine owns all data and shared state of one event loop: databases, command table,
+// configuration, client registry and statistics. Commands reach everything through it (never
+// through globals), so that one engine per core stays a later step, not a rewrite.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "datastructs/keyspace.h"
+#include "server/command.h"
+#include "server/config/config.h"
+
+namespace rill {
+
+struct Client;
+
+struct Stats {
+  int64_t start_time_ms = 0;
+  uint64_t total_connections_received = 0;
+  uint64_t total_commands_processed = 0;
+  uint64_t rejected_connections = 0;
+  uint64_t expired_keys = 0;
+  uint64_t evicted_keys = 0;
+  uint64_t keyspace_hits = 0;
+  uint64_t keyspace_misses = 0;
+  uint64_t total_net_input_bytes = 0;
+  uint64_t total_net_output_bytes = 0;
+  uint64_t total_error_replies = 0;
+  int64_t last_save_time = 0;  // unix seconds
+  uint64_t dirty = 0;          // changes since last save
+};
+
+class Engine {
+ public:
+  explicit Engine(Config config);
+  ~Engine();
+
+  Config& config() { return config_; }
+  CommandTable& commands() { return commands_; }
+  Stats& stats() { return stats_; }
+
+  int num_databases() const { return static_cast<int>(databases_.size()); }
+  ds::Database& db(int index) { return *databases_[index]; }
+
+  // Client registry (for CLIENT LIST / KILL / INFO clients).
+  uint64_t NextClientId() { return ++last_client_id_; }
+  void AddClient(Client* client) { clients_[client->id] = client; }
+  void RemoveClient(uint64_t id) { clients_.erase(id); }
+  const absl::flat_hash_map<uint64_t, Client*>& clients() const { return clients_; }
+
+  // Runs one command for `client`: lookup, arity/auth checks, handler, statistics. The reply is
+  // appended to `out` in the client's protocol.
+  void Execute(Client& client, std::span<const std::string_view> args, std::string* out);
+
+  // Active expiry over all databases, bounded by `budget_us`. Called by a timer.
+  void ActiveExpireCycle(int64_t budget_us);
+
+  // Shutdown request from SHUTDOWN; the server loop checks it after each batch.
+  bool shutdown_requested() const { return shutdown_requested_; }
+  void RequestShutdown() { shutdown_requested_ = true; }
+
+ private:
+  Config config_;
+  CommandTable commands_;
+  Stats stats_;
+  std::vector<std::unique_ptr<ds::Database>> databases_;
+  absl::flat_hash_map<uint64_t, Client*> clients_;
+  uint64_t last_client_id_ = 0;
+  bool shutdown_requested_ = false;
+};
+
+// Wall clock in milliseconds / microseconds since the epoch.
+int64_t NowMs();
+int64_t NowUs();
+
+}  // namespace rill
