@@ -55,6 +55,14 @@ class Engine {
   // appended to `out` in the client's protocol.
   void Execute(Client& client, std::span<const std::string_view> args, std::string* out);
 
+  // Hooks every write calls after changing a key, so that WATCH, keyspace notifications and
+  // the dirty counter follow all writes. `event` is Redis's event name ("set", "del", "expire"
+  // ...), `type_class` the notification class letter ('g' generic, '$' string, 'l' list,
+  // 'x' expired, 'e' evicted, 't' stream).
+  void KeyModified(int db, std::string_view key);
+  void NotifyKeyspaceEvent(char type_class, std::string_view event, std::string_view key,
+                           int db);
+
   // Active expiry over all databases, bounded by `budget_us`. Called by a timer.
   void ActiveExpireCycle(int64_t budget_us);
 
