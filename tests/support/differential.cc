@@ -1,0 +1,169 @@
+#include "tests/support/differential.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_join.h"
+
+namespace rill::testing {
+
+ServerProcess* DifferentialTest::rill_server_ = nullptr;
+ServerProcess* DifferentialTest::redis_server_ = nullptr;
+std::string* DifferentialTest::setup_error_ = nullptr;
+
+bool SplitAggregate(const std::string& reply, std::string* header,
+                    std::vector<std::string>* elements) {
+  if (reply.empty() || (reply[0] != '*' && reply[0] != '~' && reply[0] != '>')) return false;
+  size_t line_end = reply.find("\r\n");
+  if (line_end == std::string::npos) return false;
+  int64_t count = 0;
+  if (!ParseInt64(std::string_view(reply).substr(1, line_end - 1), &count) || count < 0) {
+    return false;
+  }
+  *header = reply.substr(0, line_end + 2);
+  elements->clear();
+  std::string_view rest = std::string_view(reply).substr(line_end + 2);
+  for (int64_t i = 0; i < count; ++i) {
+    auto length = CompleteFrameLength(rest);
+    if (!length) return false;
+    elements->emplace_back(rest.substr(0, *length));
+    rest.remove_prefix(*length);
+  }
+  return rest.empty();
+}
+
+std::string SortAggregate(const std::string& reply) {
+  std::string header;
+  std::vector<std::string> elements;
+  if (!SplitAggregate(reply, &header, &elements)) return reply;
+  std::sort(elements.begin(), elements.end());
+  return header + absl::StrJoin(elements, "");
+}
+
+void DifferentialTest::SetUpTestSuite() {
+  setup_error_ = new std::string;
+  std::string redis_binary = RedisServerBinary();
+  if (redis_binary.empty()) {
+    // Never skip: the oracle is part of the project set-up, its absence is a broken environment.
+    *setup_error_ = "redis-server not found on PATH; differential tests need the oracle";
+    return;
+  }
+  redis_server_ = new ServerProcess(redis_binary);
+  rill_server_ = new ServerProcess(RillServerBinary());
+  std::string error;
+  if (!redis_server_->Start(&error)) {
+    *setup_error_ = "redis-server failed to start: " + error;
+    return;
+  }
+  if (!rill_server_->Start(&error)) *setup_error_ = "rill-server failed to start: " + error;
+}
+
+void DifferentialTest::TearDownTestSuite() {
+  delete rill_server_;
+  delete redis_server_;
+  delete setup_error_;
+  rill_server_ = nullptr;
+  redis_server_ = nullptr;
+  setup_error_ = nullptr;
+}
+
+void DifferentialTest::ConnectClients() {
+  rill_ = std::make_unique<RespClient>();
+  redis_ = std::make_unique<RespClient>();
+  ASSERT_TRUE(rill_->Connect(rill_server_->port())) << "rill: " << rill_->last_error();
+  ASSERT_TRUE(redis_->Connect(redis_server_->port())) << "redis: " << redis_->last_error();
+}
+
+void DifferentialTest::SetUp() {
+  ASSERT_TRUE(setup_error_ != nullptr && setup_error_->empty())
+      << (setup_error_ ? *setup_error_ : "suite set-up did not run");
+  ASSERT_TRUE(rill_server_->running()) << "rill-server died earlier; log:\n"
+                                       << rill_server_->ReadLog();
+  ConnectClients();
+  if (HasFatalFailure()) return;
+  ASSERT_EQ(rill_->Command({"FLUSHALL"}), "+OK\r\n") << "FLUSHALL on rill failed";
+  ASSERT_EQ(redis_->Command({"FLUSHALL"}), "+OK\r\n") << "FLUSHALL on redis failed";
+}
+
+void DifferentialTest::ExpectEqualReplies(const std::string& what, std::string rill_reply,
+                                          std::string redis_reply, Compare compare) {
+  if (compare == Compare::kSortedArray) {
+    rill_reply = SortAggregate(rill_reply);
+    redis_reply = SortAggregate(redis_reply);
+  }
+  EXPECT_EQ(rill_reply, redis_reply)
+      << "command: " << what << "\n  rill:  " << EscapeBytes(rill_reply)
+      << "\n  redis: " << EscapeBytes(redis_reply);
+}
+
+std::string DifferentialTest::ExpectSame(const std::vector<std::string>& argv, Compare compare) {
+  std::string rill_reply = rill_->Command(argv);
+  std::string redis_reply = redis_->Command(argv);
+  ExpectEqualReplies(EscapeBytes(absl::StrJoin(argv, " ")), rill_reply, redis_reply, compare);
+  return rill_reply;
+}
+
+std::string DifferentialTest::ExpectSameRaw(const std::string& bytes, Compare compare) {
+  rill_->SendRaw(bytes);
+  redis_->SendRaw(bytes);
+  std::string rill_reply = rill_->ReadReply();
+  std::string redis_reply = redis_->ReadReply();
+  ExpectEqualReplies("raw " + EscapeBytes(bytes), rill_reply, redis_reply, compare);
+  return rill_reply;
+}
+
+void DifferentialTest::ExpectSameThenClose(const std::string& bytes) {
+  rill_->SendRaw(bytes);
+  redis_->SendRaw(bytes);
+  auto rill_reply = rill_->ReadUntilClosed();
+  auto redis_reply = redis_->ReadUntilClosed();
+  EXPECT_TRUE(redis_reply.has_value())
+      << "redis kept the connection open after " << EscapeBytes(bytes);
+  EXPECT_TRUE(rill_reply.has_value())
+      << "rill kept the connection open after " << EscapeBytes(bytes);
+  ExpectEqualReplies("raw " + EscapeBytes(bytes), rill_reply.value_or("<open>"),
+                     redis_reply.value_or("<open>"), Compare::kExact);
+  ConnectClients();
+}
+
+void DifferentialTest::ExpectSameScan(std::vector<std::string> argv, size_t cursor_index) {
+  auto collect = [&](RespClient& client, std::vector<std::string>* out) {
+    std::string cursor = "0";
+    for (int round = 0; round < 10000; ++round) {
+      argv[cursor_index] = cursor;
+      std::string reply = client.Command(argv);
+      std::string header;
+      std::vector<std::string> parts;
+      if (!SplitAggregate(reply, &header, &parts) || parts.size() != 2) {
+        out->push_back(reply);  // An error reply: compared as-is.
+        return;
+      }
+      std::vector<std::string> items;
+      if (SplitAggregate(parts[1], &header, &items)) {
+        out->insert(out->end(), items.begin(), items.end());
+      }
+      // parts[0] is "$<n>\r\n<cursor>\r\n".
+      size_t start = parts[0].find("\r\n") + 2;
+      cursor = parts[0].substr(start, parts[0].size() - start - 2);
+      if (cursor == "0") return;
+    }
+    out->push_back("<scan did not finish>");
+  };
+  std::vector<std::string> rill_items, redis_items;
+  collect(*rill_, &rill_items);
+  collect(*redis_, &redis_items);
+  // SCAN promises each key at least once, so duplicates are legitimate on either side.
+  for (auto* items : {&rill_items, &redis_items}) {
+    std::sort(items->begin(), items->end());
+    items->erase(std::unique(items->begin(), items->end()), items->end());
+  }
+  ExpectEqualReplies(EscapeBytes(absl::StrJoin(argv, " ")) + " (full scan, sorted)",
+                     absl::StrJoin(rill_items, ""), absl::StrJoin(redis_items, ""),
+                     Compare::kExact);
+}
+
+void DifferentialTest::SendBoth(const std::vector<std::string>& argv) {
+  rill_->Command(argv);
+  redis_->Command(argv);
+}
+
+}  // namespace rill::testing

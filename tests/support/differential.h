@@ -1,0 +1,71 @@
+// Differential test fixture: one rill-server and one redis-server per test suite; every case
+// sends the same bytes to both and expects the same reply bytes back.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tests/support/resp_client.h"
+#include "tests/support/server_process.h"
+
+namespace rill::testing {
+
+// How two replies are compared.
+enum class Compare {
+  kExact,        // Byte for byte.
+  kSortedArray,  // Top-level array elements may come in any order (KEYS, SMEMBERS...).
+};
+
+// Splits a complete aggregate reply ("*3\r\n..." or RESP3 "~"/">") into its header line and the
+// raw bytes of each element. Returns false if `reply` is not an aggregate.
+bool SplitAggregate(const std::string& reply, std::string* header,
+                    std::vector<std::string>* elements);
+
+// Rebuilds `reply` with its top-level elements sorted; non-aggregates are returned unchanged.
+std::string SortAggregate(const std::string& reply);
+
+class DifferentialTest : public ::testing::Test {
+ public:
+  static void SetUpTestSuite();
+  static void TearDownTestSuite();
+
+ protected:
+  void SetUp() override;
+
+  // Sends `argv` to both servers and expects equal replies. Returns rill's reply.
+  std::string ExpectSame(const std::vector<std::string>& argv, Compare compare = Compare::kExact);
+  // Sends the same raw bytes to both and expects the same single reply.
+  std::string ExpectSameRaw(const std::string& bytes, Compare compare = Compare::kExact);
+  // Sends raw bytes that make both servers close the connection, and expects the same bytes
+  // before the close. Reconnects both clients afterwards.
+  void ExpectSameThenClose(const std::string& bytes);
+  // Runs a SCAN-family command (argv[cursor_index] is the cursor) to completion on both servers
+  // and expects the same set of returned elements.
+  void ExpectSameScan(std::vector<std::string> argv, size_t cursor_index = 1);
+
+  // Sends to one side only (for set-up whose reply is checked elsewhere).
+  std::string Rill(const std::vector<std::string>& argv) { return rill_->Command(argv); }
+  std::string Redis(const std::vector<std::string>& argv) { return redis_->Command(argv); }
+  // Same command to both, replies not compared (e.g. HELLO, whose id differs).
+  void SendBoth(const std::vector<std::string>& argv);
+
+  RespClient& rill_client() { return *rill_; }
+  RespClient& redis_client() { return *redis_; }
+
+ private:
+  void ConnectClients();
+  void ExpectEqualReplies(const std::string& what, std::string rill_reply, std::string redis_reply,
+                          Compare compare);
+
+  static ServerProcess* rill_server_;
+  static ServerProcess* redis_server_;
+  static std::string* setup_error_;
+
+  std::unique_ptr<RespClient> rill_;
+  std::unique_ptr<RespClient> redis_;
+};
+
+}  // namespace rill::testing
