@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
+#include "common/string_util.h"
 #include "protocol/reply_builder.h"
 #include "server/command_meta.h"
 
@@ -63,7 +63,7 @@ struct Command {
   uint32_t flags = 0;
   int arity = 0;
   // Subcommands, by lower-case subcommand name ("get" for CONFIG GET).
-  absl::flat_hash_map<std::string, Command> subcommands;
+  StringMap<Command> subcommands;
   // Per-command statistics for INFO commandstats.
   uint64_t calls = 0;
   uint64_t usec = 0;
@@ -93,7 +93,7 @@ class CommandTable {
   }
 
  private:
-  absl::flat_hash_map<std::string, Command> commands_;
+  StringMap<Command> commands_;
 };
 
 // Builds the table with every family's commands.

@@ -10,12 +10,11 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "datastructs/keyspace.h"
+#include "server/client.h"
 #include "server/command.h"
 #include "server/config/config.h"
 
 namespace rill {
-
-struct Client;
 
 struct Stats {
   int64_t start_time_ms = 0;

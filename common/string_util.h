@@ -1,0 +1,54 @@
+// Small string helpers shared by every layer.
+//
+// Why this exists: Debian's abseil (20220623) is built with ABSL_OPTION_USE_STD_STRING_VIEW 0,
+// so absl::string_view is its own type, not std::string_view. absl::StrCat, StrSplit,
+// AsciiStrToLower and the default hasher of flat_hash_map<std::string, V> therefore do not take
+// std::string_view. Rill uses std::string_view everywhere and bridges here.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/string_view.h"
+
+namespace rill {
+
+inline absl::string_view ToAbsl(std::string_view s) { return {s.data(), s.size()}; }
+inline std::string_view FromAbsl(absl::string_view s) { return {s.data(), s.size()}; }
+
+// Transparent hash/equality so maps keyed by std::string are looked up by std::string_view
+// without building a temporary string.
+struct StringViewHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+struct StringViewEq {
+  using is_transparent = void;
+  bool operator()(std::string_view a, std::string_view b) const { return a == b; }
+};
+
+template <typename V>
+using StringMap = absl::flat_hash_map<std::string, V, StringViewHash, StringViewEq>;
+using StringSet = absl::flat_hash_set<std::string, StringViewHash, StringViewEq>;
+
+inline std::string ToLowerAscii(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+inline std::string ToUpperAscii(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  }
+  return out;
+}
+
+}  // namespace rill

@@ -1,0 +1,70 @@
+#include "server/command.h"
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "absl/strings/ascii.h"
+#include "server/engine.h"
+
+namespace rill {
+
+ds::Database& CommandContext::db() { return engine.db(client.db); }
+
+void CommandTable::Add(std::string_view name, CommandHandler handler) {
+  const CommandMeta* meta = FindCommandMeta(name);
+  if (meta == nullptr) {
+    std::fprintf(stderr, "BUG: command '%.*s' registered without metadata\n",
+                 static_cast<int>(name.size()), name.data());
+    std::abort();
+  }
+  Command cmd;
+  cmd.name = std::string(name);
+  cmd.meta = meta;
+  cmd.handler = handler;
+  cmd.flags = CommandFlagsFromMeta(*meta);
+  cmd.arity = meta->arity;
+
+  size_t bar = name.find('|');
+  if (bar == std::string_view::npos) {
+    Command& slot = commands_[cmd.name];
+    // A container may have been created implicitly by an earlier subcommand registration.
+    auto subs = std::move(slot.subcommands);
+    slot = std::move(cmd);
+    slot.subcommands = std::move(subs);
+    return;
+  }
+  std::string parent_name(name.substr(0, bar));
+  Command& parent = commands_[parent_name];
+  if (parent.meta == nullptr) {
+    parent.name = parent_name;
+    parent.meta = FindCommandMeta(parent_name);
+    if (parent.meta != nullptr) {
+      parent.flags = CommandFlagsFromMeta(*parent.meta);
+      parent.arity = parent.meta->arity;
+    }
+  }
+  parent.subcommands[std::string(name.substr(bar + 1))] = std::move(cmd);
+}
+
+Command* CommandTable::Find(std::string_view name) {
+  char lower[64];
+  if (name.size() >= sizeof(lower)) return nullptr;
+  for (size_t i = 0; i < name.size(); ++i) lower[i] = absl::ascii_tolower(name[i]);
+  auto it = commands_.find(std::string_view(lower, name.size()));
+  return it == commands_.end() ? nullptr : &it->second;
+}
+
+const Command* CommandTable::Find(std::string_view name) const {
+  return const_cast<CommandTable*>(this)->Find(name);
+}
+
+void RegisterAllCommands(CommandTable& table) {
+  RegisterStringCommands(table);
+  RegisterKeyCommands(table);
+  RegisterConnectionCommands(table);
+  RegisterServerCommands(table);
+  RegisterIntrospectionCommands(table);
+  RegisterConfigCommands(table);
+}
+
+}  // namespace rill

@@ -1,0 +1,346 @@
+// Connection commands: PING ECHO QUIT RESET HELLO AUTH SELECT-free client state and CLIENT.
+#include <string>
+
+#include "common/string_util.h"
+#include "absl/strings/str_cat.h"
+#include "protocol/errors.h"
+#include "server/client.h"
+#include "server/command.h"
+#include "server/commands/arg_parse.h"
+#include "server/commands/client_list.h"
+#include "server/engine.h"
+
+namespace rill {
+namespace {
+
+constexpr std::string_view kRedisCompatVersion = "7.0.15";
+
+void CmdPing(CommandContext& ctx) {
+  if (ctx.argc() > 2) {
+    ctx.reply.Error(errors::WrongArity("ping"));
+    return;
+  }
+  if (ctx.argc() == 2) {
+    ctx.reply.Bulk(ctx.args[1]);
+  } else {
+    ctx.reply.Simple("PONG");
+  }
+}
+
+void CmdEcho(CommandContext& ctx) { ctx.reply.Bulk(ctx.args[1]); }
+
+void CmdQuit(CommandContext& ctx) {
+  ctx.reply.Ok();
+  ctx.client.close_after_reply = true;
+}
+
+void CmdReset(CommandContext& ctx) {
+  ctx.client.db = 0;
+  ctx.client.resp = 2;
+  ctx.client.name.clear();
+  ctx.client.authenticated = ctx.engine.config().String("requirepass").empty();
+  ctx.client.user = "default";
+  ctx.reply.set_resp3(false);
+  ctx.reply.Simple("RESET");
+}
+
+// Checks a password for the default user (ACL users come later). Replies on failure.
+bool CheckAuth(CommandContext& ctx, std::string_view user, std::string_view pass) {
+  std::string required = ctx.engine.config().String("requirepass");
+  if (user == "default" && required.empty()) {
+    // With no password set, the default user is "nopass": any password works.
+    return true;
+  }
+  if (user != "default" || pass != required) {
+    ctx.reply.Error(errors::kWrongPass);
+    return false;
+  }
+  return true;
+}
+
+void CmdAuth(CommandContext& ctx) {
+  if (ctx.argc() > 3) {
+    ctx.reply.Error(errors::kSyntax);
+    return;
+  }
+  std::string required = ctx.engine.config().String("requirepass");
+  if (ctx.argc() == 2 && required.empty()) {
+    ctx.reply.Error(
+        "ERR AUTH <password> called without any password configured for the default user. Are "
+        "you sure your configuration is correct?");
+    return;
+  }
+  std::string_view user = ctx.argc() == 3 ? ctx.args[1] : "default";
+  std::string_view pass = ctx.args[ctx.argc() - 1];
+  if (!CheckAuth(ctx, user, pass)) return;
+  ctx.client.authenticated = true;
+  ctx.client.user = std::string(user);
+  ctx.reply.Ok();
+}
+
+bool ValidClientName(std::string_view name) {
+  for (char c : name) {
+    if (c < '!' || c > '~') return false;
+  }
+  return true;
+}
+
+void CmdHello(CommandContext& ctx) {
+  int64_t version = ctx.client.resp;
+  size_t i = 1;
+  if (ctx.argc() >= 2) {
+    if (!ParseInt64(ctx.args[1], &version)) {
+      ctx.reply.Error("ERR Protocol version is not an integer or out of range");
+      return;
+    }
+    if (version < 2 || version > 3) {
+      ctx.reply.Error("NOPROTO unsupported protocol version");
+      return;
+    }
+    i = 2;
+  }
+  std::string_view setname;
+  bool has_setname = false;
+  for (; i < ctx.argc(); ++i) {
+    size_t left = ctx.argc() - i - 1;
+    if (EqualsIgnoreCase(ctx.args[i], "AUTH") && left >= 2) {
+      if (!CheckAuth(ctx, ctx.args[i + 1], ctx.args[i + 2])) return;
+      ctx.client.authenticated = true;
+      ctx.client.user = std::string(ctx.args[i + 1]);
+      i += 2;
+    } else if (EqualsIgnoreCase(ctx.args[i], "SETNAME") && left >= 1) {
+      setname = ctx.args[i + 1];
+      has_setname = true;
+      ++i;
+    } else {
+      ctx.reply.Error(absl::StrCat("ERR Syntax error in HELLO option '", ToAbsl(ctx.args[i]), "'"));
+      return;
+    }
+  }
+  if (!ctx.client.authenticated) {
+    ctx.reply.Error("NOAUTH HELLO must be called with the client already authenticated, otherwise "
+                    "the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the "
+                    "client and select the RESP protocol version at the same time");
+    return;
+  }
+  if (has_setname) {
+    if (!ValidClientName(setname)) {
+      ctx.reply.Error("ERR Client names cannot contain spaces, newlines or special characters.");
+      return;
+    }
+    ctx.client.name = std::string(setname);
+  }
+  ctx.client.resp = static_cast<int>(version);
+  ctx.reply.set_resp3(version == 3);
+  ctx.reply.MapHeader(8);
+  ctx.reply.Bulk("server");
+  ctx.reply.Bulk("redis");
+  ctx.reply.Bulk("version");
+  ctx.reply.Bulk(kRedisCompatVersion);
+  ctx.reply.Bulk("proto");
+  ctx.reply.Integer(version);
+  ctx.reply.Bulk("id");
+  ctx.reply.Integer(static_cast<int64_t>(ctx.client.id));
+  ctx.reply.Bulk("mode");
+  ctx.reply.Bulk("standalone");
+  ctx.reply.Bulk("role");
+  ctx.reply.Bulk("master");
+  ctx.reply.Bulk("modules");
+  ctx.reply.EmptyArray();
+  // Rill's own version, in a field of its own so clients gating on "version" see Redis's.
+  ctx.reply.Bulk("rill_version");
+  ctx.reply.Bulk(RILL_VERSION);
+}
+
+void CmdClientId(CommandContext& ctx) { ctx.reply.Integer(static_cast<int64_t>(ctx.client.id)); }
+
+void CmdClientGetName(CommandContext& ctx) {
+  if (ctx.client.name.empty()) {
+    ctx.reply.Null();
+  } else {
+    ctx.reply.Bulk(ctx.client.name);
+  }
+}
+
+void CmdClientSetName(CommandContext& ctx) {
+  if (!ValidClientName(ctx.args[2])) {
+    ctx.reply.Error("ERR Client names cannot contain spaces, newlines or special characters.");
+    return;
+  }
+  ctx.client.name = std::string(ctx.args[2]);
+  ctx.reply.Ok();
+}
+
+void CmdClientList(CommandContext& ctx) {
+  std::string out;
+  bool filter_ids = false;
+  std::vector<uint64_t> ids;
+  if (ctx.argc() >= 4 && EqualsIgnoreCase(ctx.args[2], "ID")) {
+    filter_ids = true;
+    for (size_t i = 3; i < ctx.argc(); ++i) {
+      int64_t id;
+      if (!ParseInt64(ctx.args[i], &id) || id <= 0) {
+        ctx.reply.Error("ERR Invalid client ID");
+        return;
+      }
+      ids.push_back(static_cast<uint64_t>(id));
+    }
+  } else if (ctx.argc() == 4 && EqualsIgnoreCase(ctx.args[2], "TYPE")) {
+    std::string type = ToLowerAscii(ctx.args[3]);
+    if (type != "normal" && type != "master" && type != "replica" && type != "slave" &&
+        type != "pubsub") {
+      ctx.reply.Error(absl::StrCat("ERR Unknown client type '", ToAbsl(ctx.args[3]), "'"));
+      return;
+    }
+    if (type != "normal") {
+      ctx.reply.Verbatim("");
+      return;
+    }
+  } else if (ctx.argc() != 2) {
+    ctx.reply.Error(errors::kSyntax);
+    return;
+  }
+  std::vector<const Client*> clients;
+  for (const auto& [id, client] : ctx.engine.clients()) {
+    if (filter_ids && std::find(ids.begin(), ids.end(), id) == ids.end()) continue;
+    clients.push_back(client);
+  }
+  std::sort(clients.begin(), clients.end(),
+            [](const Client* a, const Client* b) { return a->id < b->id; });
+  for (const Client* client : clients) {
+    AppendClientInfoLine(*client, ctx.now_ms, &out);
+  }
+  ctx.reply.Verbatim(out);
+}
+
+void CmdClientInfo(CommandContext& ctx) {
+  std::string out;
+  AppendClientInfoLine(ctx.client, ctx.now_ms, &out);
+  ctx.reply.Verbatim(out);
+}
+
+void CmdClientKill(CommandContext& ctx) {
+  if (ctx.argc() == 3) {
+    // Old form: CLIENT KILL addr:port.
+    for (const auto& [id, client] : ctx.engine.clients()) {
+      if (client->addr == ctx.args[2]) {
+        if (client == &ctx.client) {
+          ctx.client.close_after_reply = true;
+        } else if (client->kill) {
+          client->kill();
+        }
+        ctx.reply.Ok();
+        return;
+      }
+    }
+    ctx.reply.Error("ERR No such client");
+    return;
+  }
+  if (ctx.argc() % 2 != 0) {
+    ctx.reply.Error(errors::kSyntax);
+    return;
+  }
+  uint64_t want_id = 0;
+  std::string_view want_addr, want_laddr, want_user, want_type;
+  bool skipme = true;
+  for (size_t i = 2; i < ctx.argc(); i += 2) {
+    std::string_view opt = ctx.args[i], val = ctx.args[i + 1];
+    if (EqualsIgnoreCase(opt, "ID")) {
+      int64_t id;
+      if (!ParseInt64(val, &id) || id <= 0) {
+        ctx.reply.Error("ERR client-id should be greater than 0");
+        return;
+      }
+      want_id = static_cast<uint64_t>(id);
+    } else if (EqualsIgnoreCase(opt, "ADDR")) {
+      want_addr = val;
+    } else if (EqualsIgnoreCase(opt, "LADDR")) {
+      want_laddr = val;
+    } else if (EqualsIgnoreCase(opt, "USER")) {
+      want_user = val;
+    } else if (EqualsIgnoreCase(opt, "TYPE")) {
+      std::string type = ToLowerAscii(val);
+      if (type != "normal" && type != "master" && type != "replica" && type != "slave" &&
+          type != "pubsub") {
+        ctx.reply.Error(absl::StrCat("ERR Unknown client type '", ToAbsl(val), "'"));
+        return;
+      }
+      want_type = val;
+    } else if (EqualsIgnoreCase(opt, "SKIPME")) {
+      if (EqualsIgnoreCase(val, "yes")) {
+        skipme = true;
+      } else if (EqualsIgnoreCase(val, "no")) {
+        skipme = false;
+      } else {
+        ctx.reply.Error(errors::kSyntax);
+        return;
+      }
+    } else {
+      ctx.reply.Error(errors::kSyntax);
+      return;
+    }
+  }
+  std::vector<Client*> victims;
+  for (const auto& [id, client] : ctx.engine.clients()) {
+    if (want_id != 0 && client->id != want_id) continue;
+    if (!want_addr.empty() && client->addr != want_addr) continue;
+    if (!want_laddr.empty() && client->laddr != want_laddr) continue;
+    if (!want_user.empty() && client->user != want_user) continue;
+    if (!want_type.empty() && !EqualsIgnoreCase(want_type, "normal")) continue;
+    if (skipme && client == &ctx.client) continue;
+    victims.push_back(client);
+  }
+  for (Client* client : victims) {
+    if (client == &ctx.client) {
+      ctx.client.close_after_reply = true;
+    } else if (client->kill) {
+      client->kill();
+    }
+  }
+  ctx.reply.Integer(static_cast<int64_t>(victims.size()));
+}
+
+void CmdClientHelp(CommandContext& ctx) {
+  static constexpr std::string_view kLines[] = {
+      "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "GETNAME",
+      "    Return the name of this connection.",
+      "ID",
+      "    Return the id of this connection.",
+      "INFO",
+      "    Describe this connection in the CLIENT LIST line format.",
+      "KILL <ip:port>",
+      "    Close the connection of the client at this address.",
+      "KILL <option> <value> [<option> <value> [...]]",
+      "    Close every connection matching all filters: ID <id>, ADDR <ip:port>,",
+      "    LADDR <ip:port>, USER <name>, TYPE <type>, SKIPME (YES|NO).",
+      "LIST [TYPE <type>] [ID <id> [<id> ...]]",
+      "    Describe the open connections, one line each.",
+      "SETNAME <name>",
+      "    Name this connection (no spaces or special characters).",
+      "HELP",
+      "    Show this text.",
+  };
+  ctx.reply.ArrayHeader(std::size(kLines));
+  for (std::string_view line : kLines) ctx.reply.Simple(line);
+}
+
+}  // namespace
+
+void RegisterConnectionCommands(CommandTable& table) {
+  table.Add("ping", &CmdPing);
+  table.Add("echo", &CmdEcho);
+  table.Add("quit", &CmdQuit);
+  table.Add("reset", &CmdReset);
+  table.Add("auth", &CmdAuth);
+  table.Add("hello", &CmdHello);
+  table.Add("client|id", &CmdClientId);
+  table.Add("client|getname", &CmdClientGetName);
+  table.Add("client|setname", &CmdClientSetName);
+  table.Add("client|list", &CmdClientList);
+  table.Add("client|info", &CmdClientInfo);
+  table.Add("client|kill", &CmdClientKill);
+  table.Add("client|help", &CmdClientHelp);
+}
+
+}  // namespace rill

@@ -1,0 +1,264 @@
+#include "server/commands/info.h"
+
+#include <malloc.h>
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_set.h"
+#include "common/string_util.h"
+#include "absl/strings/str_format.h"
+#include "server/client.h"
+#include "server/engine.h"
+
+namespace rill {
+namespace {
+
+constexpr std::string_view kDefaultSections[] = {
+    "server", "clients", "memory",  "persistence", "stats",   "replication",
+    "cpu",    "modules", "errorstats", "cluster",  "keyspace"};
+constexpr std::string_view kAllExtra[] = {"commandstats", "latencystats"};
+
+std::string HumanBytes(uint64_t n) {
+  double d = static_cast<double>(n);
+  if (n < 1024) return absl::StrFormat("%dB", n);
+  if (n < 1024ull * 1024) return absl::StrFormat("%.2fK", d / 1024);
+  if (n < 1024ull * 1024 * 1024) return absl::StrFormat("%.2fM", d / (1024 * 1024));
+  return absl::StrFormat("%.2fG", d / (1024.0 * 1024 * 1024));
+}
+
+size_t ResidentBytes() {
+  long pages = 0, resident = 0;
+  FILE* fp = std::fopen("/proc/self/statm", "r");
+  if (fp == nullptr) return 0;
+  if (std::fscanf(fp, "%ld %ld", &pages, &resident) != 2) resident = 0;
+  std::fclose(fp);
+  return static_cast<size_t>(resident) * static_cast<size_t>(sysconf(_SC_PAGESIZE));
+}
+
+size_t AllocatedBytes() {
+  struct mallinfo2 mi = mallinfo2();
+  return mi.uordblks + mi.hblkhd;
+}
+
+const std::string& RunId() {
+  // 40 hex chars, random per process, as Redis's run_id.
+  static const std::string id = [] {
+    std::random_device rd;
+    std::string s;
+    for (int i = 0; i < 40; ++i) s.push_back("0123456789abcdef"[rd() % 16]);
+    return s;
+  }();
+  return id;
+}
+
+std::string ExecutablePath() {
+  char buf[4096];
+  ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+  return n > 0 ? std::string(buf, n) : std::string();
+}
+
+void Server(Engine& e, std::string* o) {
+  utsname u;
+  uname(&u);
+  int64_t now = NowMs();
+  int64_t uptime = (now - e.stats().start_time_ms) / 1000;
+  absl::StrAppendFormat(
+      o,
+      "redis_version:7.0.15\r\nrill_version:%s\r\nredis_git_sha1:00000000\r\n"
+      "redis_git_dirty:0\r\nredis_build_id:0\r\nredis_mode:standalone\r\nos:%s %s %s\r\n"
+      "arch_bits:64\r\nmonotonic_clock:POSIX clock_gettime\r\nmultiplexing_api:epoll\r\n"
+      "atomicvar_api:c11-builtin\r\ngcc_version:%d.%d.%d\r\nprocess_id:%d\r\n"
+      "process_supervised:no\r\nrun_id:%s\r\ntcp_port:%d\r\nserver_time_usec:%d\r\n"
+      "uptime_in_seconds:%d\r\nuptime_in_days:%d\r\nhz:%d\r\nconfigured_hz:%d\r\n"
+      "lru_clock:%d\r\nexecutable:%s\r\nconfig_file:%s\r\nio_threads_active:0\r\n",
+      RILL_VERSION, u.sysname, u.release, u.machine, __GNUC__, __GNUC_MINOR__,
+      __GNUC_PATCHLEVEL__, getpid(), RunId(), e.config().Int("port"), NowUs(), uptime,
+      uptime / 86400, e.config().Int("hz"), e.config().Int("hz"), (now / 1000) & ((1 << 24) - 1),
+      ExecutablePath(), e.config().config_file());
+}
+
+void Clients(Engine& e, std::string* o) {
+  absl::StrAppendFormat(o,
+                        "connected_clients:%d\r\ncluster_connections:0\r\nmaxclients:%d\r\n"
+                        "client_recent_max_input_buffer:0\r\nclient_recent_max_output_buffer:0\r\n"
+                        "blocked_clients:0\r\ntracking_clients:0\r\nclients_in_timeout_table:0\r\n",
+                        e.clients().size(), e.config().Int("maxclients"));
+}
+
+void Memory(Engine& e, std::string* o) {
+  size_t used = AllocatedBytes();
+  size_t rss = ResidentBytes();
+  static size_t peak = 0;
+  peak = std::max(peak, used);
+  size_t dataset = 0;
+  for (int i = 0; i < e.num_databases(); ++i) dataset += e.db(i).MemoryUsage();
+  int64_t maxmemory = e.config().Int("maxmemory");
+  struct sysinfo;
+  long total_pages = sysconf(_SC_PHYS_PAGES);
+  size_t total_mem = static_cast<size_t>(total_pages) * static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  absl::StrAppendFormat(
+      o,
+      "used_memory:%d\r\nused_memory_human:%s\r\nused_memory_rss:%d\r\n"
+      "used_memory_rss_human:%s\r\nused_memory_peak:%d\r\nused_memory_peak_human:%s\r\n"
+      "used_memory_peak_perc:%.2f%%\r\nused_memory_overhead:%d\r\nused_memory_startup:0\r\n"
+      "used_memory_dataset:%d\r\nused_memory_dataset_perc:%.2f%%\r\n"
+      "total_system_memory:%d\r\ntotal_system_memory_human:%s\r\n"
+      "maxmemory:%d\r\nmaxmemory_human:%s\r\nmaxmemory_policy:%s\r\n"
+      "mem_fragmentation_ratio:%.2f\r\nmem_allocator:libc\r\nlazyfree_pending_objects:0\r\n",
+      used, HumanBytes(used), rss, HumanBytes(rss), peak, HumanBytes(peak),
+      peak ? 100.0 * used / peak : 100.0, used > dataset ? used - dataset : 0, dataset,
+      used ? 100.0 * std::min(dataset, used) / used : 0.0, total_mem, HumanBytes(total_mem),
+      maxmemory, HumanBytes(maxmemory), e.config().String("maxmemory-policy"),
+      used ? static_cast<double>(rss) / used : 0.0);
+}
+
+void Persistence(Engine& e, std::string* o) {
+  absl::StrAppendFormat(
+      o,
+      "loading:0\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\ncurrent_cow_size:0\r\n"
+      "current_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\ncurrent_save_keys_processed:0\r\n"
+      "current_save_keys_total:0\r\nrdb_changes_since_last_save:%d\r\n"
+      "rdb_bgsave_in_progress:0\r\nrdb_last_save_time:%d\r\nrdb_last_bgsave_status:ok\r\n"
+      "rdb_last_bgsave_time_sec:-1\r\nrdb_current_bgsave_time_sec:-1\r\nrdb_saves:0\r\n"
+      "rdb_last_cow_size:0\r\nrdb_last_load_keys_expired:0\r\nrdb_last_load_keys_loaded:0\r\n"
+      "aof_enabled:0\r\naof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\n"
+      "aof_last_rewrite_time_sec:-1\r\naof_current_rewrite_time_sec:-1\r\n"
+      "aof_last_bgrewrite_status:ok\r\naof_rewrites:0\r\naof_rewrites_consecutive_failures:0\r\n"
+      "aof_last_write_status:ok\r\naof_last_cow_size:0\r\nmodule_fork_in_progress:0\r\n"
+      "module_fork_last_cow_size:0\r\n",
+      e.stats().dirty, e.stats().last_save_time);
+}
+
+void StatsSection(Engine& e, std::string* o) {
+  const Stats& s = e.stats();
+  absl::StrAppendFormat(
+      o,
+      "total_connections_received:%d\r\ntotal_commands_processed:%d\r\n"
+      "instantaneous_ops_per_sec:0\r\ntotal_net_input_bytes:%d\r\ntotal_net_output_bytes:%d\r\n"
+      "total_net_repl_input_bytes:0\r\ntotal_net_repl_output_bytes:0\r\n"
+      "instantaneous_input_kbps:0.00\r\ninstantaneous_output_kbps:0.00\r\n"
+      "instantaneous_input_repl_kbps:0.00\r\ninstantaneous_output_repl_kbps:0.00\r\n"
+      "rejected_connections:%d\r\nsync_full:0\r\nsync_partial_ok:0\r\nsync_partial_err:0\r\n"
+      "expired_keys:%d\r\nexpired_stale_perc:0.00\r\nexpired_time_cap_reached_count:0\r\n"
+      "expire_cycle_cpu_milliseconds:0\r\nevicted_keys:%d\r\nevicted_clients:0\r\n"
+      "total_eviction_exceeded_time:0\r\ncurrent_eviction_exceeded_time:0\r\n"
+      "keyspace_hits:%d\r\nkeyspace_misses:%d\r\npubsub_channels:0\r\npubsub_patterns:0\r\n"
+      "pubsubshard_channels:0\r\nlatest_fork_usec:0\r\ntotal_forks:0\r\n"
+      "migrate_cached_sockets:0\r\nslave_expires_tracked_keys:0\r\nactive_defrag_hits:0\r\n"
+      "active_defrag_misses:0\r\nactive_defrag_key_hits:0\r\nactive_defrag_key_misses:0\r\n"
+      "total_active_defrag_time:0\r\ncurrent_active_defrag_time:0\r\ntracking_total_keys:0\r\n"
+      "tracking_total_items:0\r\ntracking_total_prefixes:0\r\nunexpected_error_replies:0\r\n"
+      "total_error_replies:%d\r\ndump_payload_sanitizations:0\r\n",
+      s.total_connections_received, s.total_commands_processed, s.total_net_input_bytes,
+      s.total_net_output_bytes, s.rejected_connections, s.expired_keys, s.evicted_keys,
+      s.keyspace_hits, s.keyspace_misses, s.total_error_replies);
+}
+
+void Replication(Engine& e, std::string* o) {
+  absl::StrAppendFormat(
+      o,
+      "role:master\r\nconnected_slaves:0\r\nmaster_failover_state:no-failover\r\n"
+      "master_replid:%s\r\nmaster_replid2:0000000000000000000000000000000000000000\r\n"
+      "master_repl_offset:0\r\nsecond_repl_offset:-1\r\nrepl_backlog_active:0\r\n"
+      "repl_backlog_size:%d\r\nrepl_backlog_first_byte_offset:0\r\nrepl_backlog_histlen:0\r\n",
+      RunId(), e.config().Int("repl-backlog-size"));
+}
+
+void Cpu(Engine& e, std::string* o) {
+  rusage self, children;
+  getrusage(RUSAGE_SELF, &self);
+  getrusage(RUSAGE_CHILDREN, &children);
+  auto secs = [](const timeval& tv) { return tv.tv_sec + tv.tv_usec / 1e6; };
+  absl::StrAppendFormat(
+      o,
+      "used_cpu_sys:%.6f\r\nused_cpu_user:%.6f\r\nused_cpu_sys_children:%.6f\r\n"
+      "used_cpu_user_children:%.6f\r\nused_cpu_sys_main_thread:%.6f\r\n"
+      "used_cpu_user_main_thread:%.6f\r\n",
+      secs(self.ru_stime), secs(self.ru_utime), secs(children.ru_stime),
+      secs(children.ru_utime), secs(self.ru_stime), secs(self.ru_utime));
+}
+
+void Keyspace(Engine& e, std::string* o) {
+  for (int i = 0; i < e.num_databases(); ++i) {
+    ds::Database& db = e.db(i);
+    if (db.size() == 0) continue;
+    absl::StrAppendFormat(o, "db%d:keys=%d,expires=%d,avg_ttl=0\r\n", i, db.size(),
+                          db.volatile_size());
+  }
+}
+
+void CommandStats(Engine& e, std::string* o) {
+  auto emit = [o](const Command& c) {
+    if (c.calls == 0 && c.rejected_calls == 0 && c.failed_calls == 0) return;
+    absl::StrAppendFormat(
+        o, "cmdstat_%s:calls=%d,usec=%d,usec_per_call=%.2f,rejected_calls=%d,failed_calls=%d\r\n",
+        c.name, c.calls, c.usec, c.calls ? static_cast<double>(c.usec) / c.calls : 0.0,
+        c.rejected_calls, c.failed_calls);
+  };
+  e.commands().ForEach([&](const Command& c) {
+    emit(c);
+    for (const auto& [name, sub] : c.subcommands) emit(sub);
+  });
+}
+
+struct SectionDef {
+  std::string_view name;
+  std::string_view title;
+  void (*fill)(Engine&, std::string*);
+};
+
+constexpr SectionDef kSections[] = {
+    {"server", "Server", &Server},
+    {"clients", "Clients", &Clients},
+    {"memory", "Memory", &Memory},
+    {"persistence", "Persistence", &Persistence},
+    {"stats", "Stats", &StatsSection},
+    {"replication", "Replication", &Replication},
+    {"cpu", "CPU", &Cpu},
+    {"modules", "Modules", nullptr},
+    {"errorstats", "Errorstats", nullptr},
+    {"cluster", "Cluster",
+     [](Engine&, std::string* o) { o->append("cluster_enabled:0\r\n"); }},
+    {"keyspace", "Keyspace", &Keyspace},
+    {"commandstats", "Commandstats", &CommandStats},
+    {"latencystats", "Latencystats", nullptr},
+};
+
+}  // namespace
+
+std::string BuildInfo(Engine& engine, std::span<const std::string_view> args) {
+  StringSet wanted;
+  if (args.empty()) {
+    for (auto s : kDefaultSections) wanted.emplace(s);
+  }
+  for (std::string_view arg : args) {
+    std::string a = ToLowerAscii(arg);
+    if (a == "default") {
+      for (auto s : kDefaultSections) wanted.emplace(s);
+    } else if (a == "all" || a == "everything") {
+      for (auto s : kDefaultSections) wanted.emplace(s);
+      for (auto s : kAllExtra) wanted.emplace(s);
+    } else {
+      wanted.emplace(a);
+    }
+  }
+  std::string out;
+  int emitted = 0;
+  for (const SectionDef& section : kSections) {
+    if (!wanted.contains(section.name)) continue;
+    if (emitted++) out.append("\r\n");
+    absl::StrAppendFormat(&out, "# %s\r\n", section.title);
+    if (section.fill != nullptr) section.fill(engine, &out);
+  }
+  return out;
+}
+
+}  // namespace rill

@@ -1,0 +1,16 @@
+// The INFO text: Redis 7.0's sections and field names, so INFO-parsing tools work unchanged.
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace rill {
+
+class Engine;
+
+// `sections` as given to INFO (empty: the default set; "all", "everything", "default" or
+// section names, case-insensitive).
+std::string BuildInfo(Engine& engine, std::span<const std::string_view> sections);
+
+}  // namespace rill

@@ -1,0 +1,143 @@
+// Server commands: INFO TIME LASTSAVE SHUTDOWN DEBUG MEMORY.
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+
+#include "common/string_util.h"
+#include "absl/strings/str_cat.h"
+#include "protocol/errors.h"
+#include "server/client.h"
+#include "server/command.h"
+#include "server/commands/arg_parse.h"
+#include "server/commands/info.h"
+#include "server/engine.h"
+#include "server/log.h"
+
+namespace rill {
+namespace {
+
+void CmdInfo(CommandContext& ctx) {
+  std::vector<std::string_view> sections(ctx.args.begin() + 1, ctx.args.end());
+  ctx.reply.Verbatim(BuildInfo(ctx.engine, sections));
+}
+
+void CmdTime(CommandContext& ctx) {
+  int64_t us = NowUs();
+  ctx.reply.ArrayHeader(2);
+  ctx.reply.BulkInt(us / 1000000);
+  ctx.reply.BulkInt(us % 1000000);
+}
+
+void CmdLastSave(CommandContext& ctx) { ctx.reply.Integer(ctx.engine.stats().last_save_time); }
+
+void CmdShutdown(CommandContext& ctx) {
+  for (size_t i = 1; i < ctx.argc(); ++i) {
+    std::string_view a = ctx.args[i];
+    if (!EqualsIgnoreCase(a, "NOSAVE") && !EqualsIgnoreCase(a, "SAVE") &&
+        !EqualsIgnoreCase(a, "NOW") && !EqualsIgnoreCase(a, "FORCE") &&
+        !EqualsIgnoreCase(a, "ABORT")) {
+      ctx.reply.Error(errors::kSyntax);
+      return;
+    }
+    if (EqualsIgnoreCase(a, "ABORT")) {
+      ctx.reply.Error("ERR No shutdown in progress.");
+      return;
+    }
+  }
+  // Persistence arrives with the RDB/AOF work; until then there is nothing to save.
+  Log(LogLevel::kWarning, "User requested shutdown...");
+  ctx.engine.RequestShutdown();
+  ctx.client.close_after_reply = true;
+}
+
+bool DebugAllowed(CommandContext& ctx) {
+  std::string mode = ctx.engine.config().String("enable-debug-command");
+  if (mode == "yes") return true;
+  if (mode == "local" &&
+      (ctx.client.addr.rfind("127.", 0) == 0 || ctx.client.addr.rfind("::1", 0) == 0)) {
+    return true;
+  }
+  ctx.reply.Error(
+      "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", "
+      "you can run it from a local connection, otherwise you need to set this option in the "
+      "configuration file, and then restart the server.");
+  return false;
+}
+
+void CmdDebug(CommandContext& ctx) {
+  if (!DebugAllowed(ctx)) return;
+  std::string sub = ToLowerAscii(ctx.args[1]);
+  if (sub == "sleep" && ctx.argc() == 3) {
+    double seconds;
+    if (!ParseDouble(ctx.args[2], &seconds)) {
+      ctx.reply.Error(errors::kNotFloat);
+      return;
+    }
+    if (seconds > 0) {
+      std::this_thread::sleep_for(std::chrono::microseconds(static_cast<int64_t>(seconds * 1e6)));
+    }
+    ctx.reply.Ok();
+    return;
+  }
+  if (sub == "help") {
+    static constexpr std::string_view kLines[] = {
+        "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "SLEEP <seconds>",
+        "    Block the server for <seconds> (a float).",
+        "HELP",
+        "    Show this text.",
+    };
+    ctx.reply.ArrayHeader(std::size(kLines));
+    for (std::string_view line : kLines) ctx.reply.Simple(line);
+    return;
+  }
+  ctx.reply.Error(absl::StrCat("ERR unknown subcommand '", ToAbsl(ctx.args[1]), "'. Try DEBUG HELP."));
+}
+
+void CmdMemoryUsage(CommandContext& ctx) {
+  if (ctx.argc() != 3 && ctx.argc() != 5) {
+    ctx.reply.Error(errors::kSyntax);
+    return;
+  }
+  if (ctx.argc() == 5) {
+    if (!EqualsIgnoreCase(ctx.args[3], "SAMPLES")) {
+      ctx.reply.Error(errors::kSyntax);
+      return;
+    }
+    int64_t samples;
+    if (!ParseInt64OrReply(ctx.args[4], &samples, ctx.reply)) return;
+  }
+  const ds::Entry* entry = ctx.db().Find(ctx.args[2], ctx.now_ms);
+  if (entry == nullptr) {
+    ctx.reply.Null();
+    return;
+  }
+  ctx.reply.Integer(static_cast<int64_t>(entry->MemoryUsage()));
+}
+
+void CmdMemoryHelp(CommandContext& ctx) {
+  static constexpr std::string_view kLines[] = {
+      "MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "USAGE <key> [SAMPLES <count>]",
+      "    Bytes of memory the key and its value take.",
+      "HELP",
+      "    Show this text.",
+  };
+  ctx.reply.ArrayHeader(std::size(kLines));
+  for (std::string_view line : kLines) ctx.reply.Simple(line);
+}
+
+}  // namespace
+
+void RegisterServerCommands(CommandTable& table) {
+  table.Add("info", &CmdInfo);
+  table.Add("time", &CmdTime);
+  table.Add("lastsave", &CmdLastSave);
+  table.Add("shutdown", &CmdShutdown);
+  table.Add("debug", &CmdDebug);
+  table.Add("memory|usage", &CmdMemoryUsage);
+  table.Add("memory|help", &CmdMemoryHelp);
+}
+
+}  // namespace rill

@@ -1,0 +1,209 @@
+#include "server/connection.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "server/engine.h"
+#include "server/log.h"
+#include "server/server.h"
+
+namespace rill {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+namespace {
+
+constexpr size_t kInitialReadBuffer = 16 * 1024;
+constexpr size_t kMinReadSpace = 4 * 1024;
+// Above this much pending output we stop reading until the client drains it: a client that
+// pipelines without reading cannot grow our memory without bound.
+constexpr size_t kOutputHighWater = 64 * 1024 * 1024;
+
+std::string EndpointString(const tcp::endpoint& ep) {
+  auto addr = ep.address();
+  if (addr.is_v6() && addr.to_v6().is_v4_mapped()) {
+    addr = asio::ip::make_address_v4(asio::ip::v4_mapped, addr.to_v6());
+  }
+  if (addr.is_v6()) return addr.to_string() + ":" + std::to_string(ep.port());
+  return addr.to_string() + ":" + std::to_string(ep.port());
+}
+
+}  // namespace
+
+Connection::Connection(Server& server, tcp::socket socket)
+    : server_(server), engine_(server.engine()), socket_(std::move(socket)) {
+  boost::system::error_code ec;
+  client_.id = engine_.NextClientId();
+  client_.fd = socket_.native_handle();
+  auto remote = socket_.remote_endpoint(ec);
+  if (!ec) client_.addr = EndpointString(remote);
+  auto local = socket_.local_endpoint(ec);
+  if (!ec) client_.laddr = EndpointString(local);
+  client_.created_ms = NowMs();
+  client_.last_interaction_ms = client_.created_ms;
+  client_.authenticated = engine_.config().String("requirepass").empty();
+  socket_.set_option(tcp::no_delay(true), ec);
+  socket_.non_blocking(true, ec);
+  if (engine_.config().Int("tcp-keepalive") > 0) {
+    socket_.set_option(asio::socket_base::keep_alive(true), ec);
+  }
+  protocol::ParserLimits limits;
+  limits.max_bulk_len = engine_.config().Int("proto-max-bulk-len");
+  parser_.set_limits(limits);
+  rbuf_.resize(kInitialReadBuffer);
+}
+
+Connection::~Connection() = default;
+
+void Connection::Start() {
+  client_.kill = [weak = weak_from_this()] {
+    if (auto self = weak.lock()) self->Close();
+  };
+  engine_.AddClient(&client_);
+  ReadSome();
+}
+
+void Connection::Close() {
+  if (closed_) return;
+  closed_ = true;
+  engine_.RemoveClient(client_.id);
+  boost::system::error_code ec;
+  socket_.shutdown(tcp::socket::shutdown_both, ec);
+  socket_.close(ec);
+  server_.OnConnectionClosed(this);
+}
+
+void Connection::EnsureReadSpace() {
+  // Drop parsed bytes so that the unparsed tail starts at offset 0 (the parser keeps offsets
+  // relative to the command start, so moving the tail is safe).
+  if (rstart_ == rend_) {
+    rstart_ = rend_ = 0;
+  } else if (rstart_ > 0 && (rbuf_.size() - rend_ < kMinReadSpace || rstart_ > rbuf_.size() / 2)) {
+    std::memmove(rbuf_.data(), rbuf_.data() + rstart_, rend_ - rstart_);
+    rend_ -= rstart_;
+    rstart_ = 0;
+  }
+  size_t wanted = std::max(kMinReadSpace, parser_.bytes_wanted());
+  if (rbuf_.size() - rend_ < wanted) {
+    rbuf_.resize(std::max(rbuf_.size() * 2, rend_ + wanted));
+  } else if (rend_ == 0 && rbuf_.size() > 4 * kInitialReadBuffer) {
+    // A big request is done: give the memory back.
+    rbuf_.resize(kInitialReadBuffer);
+    rbuf_.shrink_to_fit();
+  }
+}
+
+void Connection::ReadSome() {
+  if (closed_ || reading_ || closing_) return;
+  EnsureReadSpace();
+  reading_ = true;
+  socket_.async_read_some(
+      asio::buffer(rbuf_.data() + rend_, rbuf_.size() - rend_),
+      [self = shared_from_this()](const boost::system::error_code& ec, size_t n) {
+        self->OnRead(ec, n);
+      });
+}
+
+void Connection::OnRead(const boost::system::error_code& ec, size_t n) {
+  reading_ = false;
+  if (closed_) return;
+  if (ec) {
+    Close();
+    return;
+  }
+  rend_ += n;
+  client_.net_input_bytes += n;
+  engine_.stats().total_net_input_bytes += n;
+  client_.last_interaction_ms = NowMs();
+
+  bool keep_open = ProcessInput();
+  if (!keep_open) closing_ = true;
+  Flush();
+  if (engine_.shutdown_requested()) {
+    server_.Stop();
+    return;
+  }
+  if (!closing_ && !closed_ && !(writing_ && out_.size() > kOutputHighWater)) ReadSome();
+}
+
+bool Connection::ProcessInput() {
+  const size_t query_limit = static_cast<size_t>(engine_.config().Int("client-query-buffer-limit"));
+  while (rstart_ < rend_ && !closed_) {
+    std::string_view data(rbuf_.data() + rstart_, rend_ - rstart_);
+    protocol::ParseStatus status = parser_.Parse(data);
+    if (status == protocol::ParseStatus::kNeedMore) {
+      if (data.size() > query_limit) {
+        Log(LogLevel::kWarning, "Closing client that reached max query buffer length: id=%u",
+            client_.id);
+        return false;
+      }
+      break;
+    }
+    if (status == protocol::ParseStatus::kError) {
+      protocol::ReplyBuilder reply(&out_);
+      reply.Error(parser_.error());
+      Log(LogLevel::kVerbose, "Protocol error (%s) from client: id=%u addr=%s", parser_.error(),
+          client_.id, client_.addr);
+      return false;
+    }
+    const auto& args = parser_.args();
+    size_t consumed = parser_.consumed();
+    if (!args.empty()) engine_.Execute(client_, args, &out_);
+    rstart_ += consumed;
+    if (client_.close_after_reply || engine_.shutdown_requested()) return false;
+  }
+  client_.query_buffer_size = rend_ - rstart_;
+  client_.query_buffer_free = rbuf_.size() - rend_;
+  return true;
+}
+
+void Connection::Flush() {
+  if (closed_) return;
+  if (writing_ || out_.empty()) {
+    if (!writing_ && closing_) Close();
+    return;
+  }
+  // Try a direct non-blocking write first: most replies fit in the socket buffer, and this
+  // saves a round through the reactor.
+  boost::system::error_code ec;
+  size_t written = socket_.write_some(asio::buffer(out_), ec);
+  if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
+    Close();
+    return;
+  }
+  client_.net_output_bytes += written;
+  engine_.stats().total_net_output_bytes += written;
+  if (written == out_.size()) {
+    out_.clear();
+    if (out_.capacity() > 1024 * 1024) out_.shrink_to_fit();
+    if (closing_) Close();
+    return;
+  }
+  sending_.assign(out_, written);
+  out_.clear();
+  writing_ = true;
+  client_.output_buffer_size = sending_.size();
+  asio::async_write(socket_, asio::buffer(sending_),
+                    [self = shared_from_this()](const boost::system::error_code& ec, size_t n) {
+                      self->OnWritten(ec, n);
+                    });
+}
+
+void Connection::OnWritten(const boost::system::error_code& ec, size_t n) {
+  writing_ = false;
+  client_.output_buffer_size = 0;
+  if (closed_) return;
+  if (ec) {
+    Close();
+    return;
+  }
+  client_.net_output_bytes += n;
+  engine_.stats().total_net_output_bytes += n;
+  sending_.clear();
+  if (sending_.capacity() > 1024 * 1024) sending_.shrink_to_fit();
+  Flush();
+  if (!closing_ && !closed_ && !writing_) ReadSome();
+}
+
+}  // namespace rill

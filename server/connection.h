@@ -1,0 +1,57 @@
+// One client connection: reads as much as the socket has, parses every complete command in
+// the buffer, executes them in order, appends all replies to one output buffer and writes it
+// with one syscall (DESIGN.md, execution model). Pipelining is the fast path.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <boost/asio.hpp>
+
+#include "protocol/request_parser.h"
+#include "server/client.h"
+
+namespace rill {
+
+class Engine;
+class Server;
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(Server& server, boost::asio::ip::tcp::socket socket);
+  ~Connection();
+
+  void Start();
+  // Closes the socket; pending operations complete with an error and release the connection.
+  void Close();
+
+  Client& client() { return client_; }
+
+ private:
+  void ReadSome();
+  void OnRead(const boost::system::error_code& ec, size_t n);
+  // Parses and executes every complete command in the read buffer. Returns false when the
+  // connection must close after flushing (protocol error, QUIT, kill).
+  bool ProcessInput();
+  void Flush();
+  void OnWritten(const boost::system::error_code& ec, size_t n);
+  void EnsureReadSpace();
+
+  Server& server_;
+  Engine& engine_;
+  boost::asio::ip::tcp::socket socket_;
+  Client client_;
+  protocol::RequestParser parser_;
+
+  std::string rbuf_;    // bytes read; [rstart_, rend_) not yet parsed
+  size_t rstart_ = 0;
+  size_t rend_ = 0;
+  std::string out_;      // replies being accumulated
+  std::string sending_;  // replies handed to an async write
+  bool writing_ = false;
+  bool reading_ = false;
+  bool closing_ = false;  // close once output is flushed
+  bool closed_ = false;
+};
+
+}  // namespace rill

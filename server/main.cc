@@ -1,0 +1,123 @@
+// rill-server [/path/to/redis.conf] [--option value ...] [-]
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "server/config/config.h"
+#include "server/engine.h"
+#include "server/log.h"
+#include "server/server.h"
+
+namespace {
+
+constexpr const char* kRedisCompatVersion = "7.0.15";
+
+void PrintUsage(const char* argv0) {
+  std::fprintf(stderr,
+               "Usage: %s [/path/to/redis.conf] [options] [-]\n"
+               "       %s - (read config from stdin)\n"
+               "       %s -v or --version\n"
+               "       %s -h or --help\n\n"
+               "Examples:\n"
+               "       %s (run the server with default conf)\n"
+               "       echo 'maxmemory 128mb' | %s -\n"
+               "       %s /etc/redis/6379.conf\n"
+               "       %s --port 7777\n"
+               "       %s /etc/myredis.conf --loglevel verbose -\n"
+               "       %s /etc/myredis.conf --loglevel verbose\n",
+               argv0, argv0, argv0, argv0, argv0, argv0, argv0, argv0, argv0, argv0);
+}
+
+void Daemonize() {
+  if (fork() != 0) _exit(0);
+  setsid();
+  int fd = open("/dev/null", O_RDWR);
+  if (fd != -1) {
+    dup2(fd, STDIN_FILENO);
+    dup2(fd, STDOUT_FILENO);
+    dup2(fd, STDERR_FILENO);
+    if (fd > STDERR_FILENO) close(fd);
+  }
+}
+
+void WritePidFile(const std::string& path) {
+  if (path.empty()) return;
+  FILE* fp = std::fopen(path.c_str(), "w");
+  if (fp == nullptr) return;
+  std::fprintf(fp, "%d\n", static_cast<int>(getpid()));
+  std::fclose(fp);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc >= 2) {
+    if (!std::strcmp(argv[1], "-v") || !std::strcmp(argv[1], "--version")) {
+      std::printf("Rill server v=%s redis_version=%s malloc=libc bits=%d\n", RILL_VERSION,
+                  kRedisCompatVersion, static_cast<int>(sizeof(long) * 8));
+      return 0;
+    }
+    if (!std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "--help")) {
+      PrintUsage(argv[0]);
+      return 0;
+    }
+  }
+
+  rill::Config config;
+  std::string error;
+  if (!config.LoadFromArgs(argc, argv, &error)) {
+    std::fprintf(stderr, "%s", error.c_str());
+    return 1;
+  }
+  std::signal(SIGPIPE, SIG_IGN);
+
+  bool daemonize = config.Bool("daemonize");
+  std::string logfile = config.String("logfile");
+  if (daemonize) Daemonize();
+  rill::LogInit(config.String("loglevel"), logfile);
+
+  std::string dir = config.String("dir");
+  if (!dir.empty() && chdir(dir.c_str()) != 0) {
+    rill::Log(rill::LogLevel::kWarning, "Can't chdir to '%s': %s", dir, std::strerror(errno));
+    return 1;
+  }
+
+  rill::Log(rill::LogLevel::kNotice, "oO0OoO0OoO0Oo Rill is starting oO0OoO0OoO0Oo");
+  rill::Log(rill::LogLevel::kNotice,
+            "Rill version=%s, redis_version=%s, bits=%d, pid=%d, just started", RILL_VERSION,
+            kRedisCompatVersion, static_cast<int>(sizeof(long) * 8), static_cast<int>(getpid()));
+  if (config.config_file().empty()) {
+    rill::Log(rill::LogLevel::kWarning,
+              "Warning: no config file specified, using the default config. In order to "
+              "specify a config file use %s /path/to/redis.conf",
+              argv[0]);
+  } else {
+    rill::Log(rill::LogLevel::kNotice, "Configuration loaded");
+  }
+  for (const std::string& name : config.NoEffectParameters()) {
+    rill::Log(rill::LogLevel::kNotice, "Config '%s' is accepted but has no effect yet in Rill",
+              name);
+  }
+  if (daemonize || !config.String("pidfile").empty()) {
+    std::string pidfile = config.String("pidfile");
+    if (pidfile.empty()) pidfile = "/var/run/redis_" + std::to_string(config.Int("port")) + ".pid";
+    WritePidFile(pidfile);
+  }
+
+  rill::Engine engine(std::move(config));
+  rill::Server server(engine);
+  if (!server.Listen(&error)) {
+    rill::Log(rill::LogLevel::kWarning, "%s", error);
+    return 1;
+  }
+  rill::Log(rill::LogLevel::kNotice, "Server initialized");
+  rill::Log(rill::LogLevel::kNotice, "Ready to accept connections tcp");
+  server.Run();
+  rill::Log(rill::LogLevel::kWarning, "User requested shutdown...");
+  rill::Log(rill::LogLevel::kWarning, "Rill is now ready to exit, bye bye...");
+  return 0;
+}

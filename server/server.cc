@@ -1,0 +1,146 @@
+#include "server/server.h"
+
+#include <csignal>
+
+#include "absl/strings/str_split.h"
+#include "server/connection.h"
+#include "server/engine.h"
+#include "server/log.h"
+
+namespace rill {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+Server::Server(Engine& engine)
+    : engine_(engine), io_(1), signals_(io_, SIGTERM, SIGINT), cron_timer_(io_) {}
+
+Server::~Server() = default;
+
+bool Server::Listen(std::string* error) {
+  port_ = static_cast<int>(engine_.config().Int("port"));
+  if (port_ == 0) return true;  // Redis: port 0 means no TCP listener.
+  std::string bind = engine_.config().String("bind");
+  std::vector<std::string> addrs = absl::StrSplit(bind, ' ', absl::SkipEmpty());
+  if (addrs.empty()) addrs = {"*", "-::*"};
+  for (std::string addr : addrs) {
+    bool optional = !addr.empty() && addr[0] == '-';
+    if (optional) addr.erase(0, 1);
+    boost::system::error_code ec;
+    asio::ip::address ip;
+    if (addr == "*") {
+      ip = asio::ip::address_v4::any();
+    } else if (addr == "::*") {
+      ip = asio::ip::address_v6::any();
+    } else {
+      ip = asio::ip::make_address(addr, ec);
+      if (ec) {
+        if (optional) continue;
+        *error = "Failed listening on port " + std::to_string(port_) + " (tcp), aborting.";
+        Log(LogLevel::kWarning, "Could not create server TCP listening socket %s:%d: %s", addr,
+            port_, ec.message());
+        return false;
+      }
+    }
+    auto acceptor = std::make_unique<tcp::acceptor>(io_);
+    tcp::endpoint ep(ip, static_cast<unsigned short>(port_));
+    acceptor->open(ep.protocol(), ec);
+    if (!ec) acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
+    if (!ec && ip.is_v6()) acceptor->set_option(asio::ip::v6_only(true), ec);
+    if (!ec) acceptor->bind(ep, ec);
+    if (!ec) acceptor->listen(static_cast<int>(engine_.config().Int("tcp-backlog")), ec);
+    if (ec) {
+      if (optional) continue;
+      Log(LogLevel::kWarning, "Warning: Could not create server TCP listening socket %s:%d: %s",
+          addr, port_, ec.message());
+      *error = "Failed listening on port " + std::to_string(port_) + " (tcp), aborting.";
+      return false;
+    }
+    acceptors_.push_back(std::move(acceptor));
+  }
+  if (acceptors_.empty()) {
+    *error = "Failed listening on port " + std::to_string(port_) + " (tcp), aborting.";
+    return false;
+  }
+  return true;
+}
+
+void Server::StartAccept(tcp::acceptor& acceptor) {
+  acceptor.async_accept([this, &acceptor](const boost::system::error_code& ec, tcp::socket sock) {
+    if (stopping_) return;
+    if (!ec) {
+      ++engine_.stats().total_connections_received;
+      auto max_clients = static_cast<size_t>(engine_.config().Int("maxclients"));
+      if (connections_ >= max_clients) {
+        ++engine_.stats().rejected_connections;
+        boost::system::error_code ignored;
+        asio::write(sock, asio::buffer(std::string_view("-ERR max number of clients reached\r\n")),
+                    ignored);
+        sock.close(ignored);
+      } else {
+        ++connections_;
+        std::make_shared<Connection>(*this, std::move(sock))->Start();
+      }
+    } else if (ec == asio::error::operation_aborted) {
+      return;
+    }
+    StartAccept(acceptor);
+  });
+}
+
+void Server::OnConnectionClosed(Connection* conn) {
+  if (connections_ > 0) --connections_;
+}
+
+void Server::ScheduleCron() {
+  int64_t hz = std::clamp<int64_t>(engine_.config().Int("hz"), 1, 500);
+  cron_timer_.expires_after(std::chrono::milliseconds(1000 / hz));
+  cron_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || stopping_) return;
+    Cron();
+    ScheduleCron();
+  });
+}
+
+void Server::Cron() {
+  int64_t hz = std::clamp<int64_t>(engine_.config().Int("hz"), 1, 500);
+  // Redis spends at most 25% of each cron period on active expiry.
+  engine_.ActiveExpireCycle(1000000 / hz / 4);
+
+  int64_t timeout = engine_.config().Int("timeout");
+  if (timeout > 0) {
+    int64_t now = NowMs();
+    std::vector<Client*> idle;
+    for (const auto& [id, client] : engine_.clients()) {
+      if (now - client->last_interaction_ms > timeout * 1000) idle.push_back(client);
+    }
+    for (Client* client : idle) {
+      Log(LogLevel::kVerbose, "Closing idle client");
+      if (client->kill) client->kill();
+    }
+  }
+}
+
+void Server::Run() {
+  signals_.async_wait([this](const boost::system::error_code& ec, int signo) {
+    if (ec) return;
+    Log(LogLevel::kWarning, "Received %s scheduling shutdown...",
+        signo == SIGINT ? "SIGINT" : "SIGTERM");
+    engine_.RequestShutdown();
+    Stop();
+  });
+  for (auto& acceptor : acceptors_) StartAccept(*acceptor);
+  ScheduleCron();
+  io_.run();
+}
+
+void Server::Stop() {
+  if (stopping_) return;
+  stopping_ = true;
+  boost::system::error_code ec;
+  for (auto& acceptor : acceptors_) acceptor->close(ec);
+  cron_timer_.cancel();
+  io_.stop();
+}
+
+}  // namespace rill

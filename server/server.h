@@ -1,0 +1,50 @@
+// The process's network side: Asio io_context on one thread, listeners for every `bind`
+// address, signal handling and the periodic cron (active expiry, idle-client timeout).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio.hpp>
+
+namespace rill {
+
+class Engine;
+class Connection;
+
+class Server {
+ public:
+  explicit Server(Engine& engine);
+  ~Server();
+
+  // Opens listeners as `bind`/`port` say. On failure returns false with Redis's log text.
+  bool Listen(std::string* error);
+  // Runs the event loop until shutdown.
+  void Run();
+  // Stops accepting and ends Run() after the current handler.
+  void Stop();
+
+  boost::asio::io_context& io() { return io_; }
+  Engine& engine() { return engine_; }
+  int port() const { return port_; }
+
+  void OnConnectionClosed(Connection* conn);
+  size_t connection_count() const { return connections_; }
+
+ private:
+  void StartAccept(boost::asio::ip::tcp::acceptor& acceptor);
+  void ScheduleCron();
+  void Cron();
+
+  Engine& engine_;
+  boost::asio::io_context io_;
+  boost::asio::signal_set signals_;
+  boost::asio::steady_timer cron_timer_;
+  std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
+  size_t connections_ = 0;
+  int port_ = 0;
+  bool stopping_ = false;
+};
+
+}  // namespace rill
