@@ -1,0 +1,30 @@
+// Helpers shared by the generic key command files (keys.cc, keys_expire.cc, keys_object.cc).
+// Not a public interface: other command families use the Database API directly.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "datastructs/keyspace.h"
+#include "server/command.h"
+
+namespace rill::keys_internal {
+
+// Redis's keyIsExpired: a key is expired once "now" is strictly past its deadline.
+inline bool IsExpired(const ds::Entry& entry, int64_t now_ms) {
+  return entry.has_expire() && now_ms > entry.expire_ms();
+}
+
+// Redis's lookupKeyRead: lazy expiry plus keyspace_hits/misses, and the "keymiss" event unless
+// `notify_miss` is false (OBJECT looks keys up without it).
+ds::Entry* LookupRead(CommandContext& ctx, std::string_view key, bool notify_miss = true);
+
+// Redis's getIntFromObjectOrReply: an int64 Redis accepts that also fits an int. On failure
+// replies `error` (or the generic "not an integer" error when empty) and returns false.
+bool ParseIntOrReply(CommandContext& ctx, std::string_view arg, int* out,
+                     std::string_view error = {});
+
+void RegisterExpireCommands(CommandTable& table);
+void RegisterObjectCommands(CommandTable& table);
+
+}  // namespace rill::keys_internal
