@@ -1,0 +1,162 @@
+#!/usr/bin/env python3
+"""Side-by-side comparison of rill-server and redis-server on this machine.
+
+Both servers start with identical flags on free loopback ports. For each workload the
+redis-benchmark runs alternate Rill/Redis/Rill/Redis... (--rounds times each), the median
+requests/sec of each side is reported with the ratio Rill/Redis. The server is pinned to one
+core and the load generator to the other when taskset and 2+ cores exist.
+
+Memory: 1,000,000 keys ("key:%012d", 16 bytes) with 16-byte values are loaded through
+`redis-cli --pipe`; resident memory growth (VmRSS) divided by the key count is reported.
+
+Usage: bench/compare.py [--rill build/rill-server] [--requests 200000] [--rounds 3]
+                        [--csv out.csv] [--skip-memory]
+"""
+import argparse
+import csv
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+WORKLOADS = [("SET", "set"), ("GET", "get"), ("INCR", "incr"), ("MSET", "mset")]
+PIPELINES = [1, 16]
+CLIENTS = 50
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def pin(core):
+    if shutil.which("taskset") and os.cpu_count() and os.cpu_count() >= 2:
+        return ["taskset", "-c", str(core)]
+    return []
+
+
+class ServerProc:
+    def __init__(self, name, binary, workdir):
+        self.name, self.binary = name, binary
+        self.port = free_port()
+        self.dir = tempfile.mkdtemp(prefix=f"bench-{name}-", dir=workdir)
+        args = pin(0) + [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+                         "--appendonly", "no", "--dir", self.dir, "--loglevel", "warning"]
+        self.log = open(os.path.join(self.dir, "server.log"), "w")
+        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            try:
+                if self.cli("PING").strip() == "PONG":
+                    return
+            except Exception:
+                pass
+            time.sleep(0.05)
+        raise RuntimeError(f"{name} did not start; see {self.dir}/server.log")
+
+    def cli(self, *args, stdin=None):
+        return subprocess.run(["redis-cli", "-p", str(self.port), *args], input=stdin,
+                              capture_output=True, text=stdin is None or isinstance(stdin, str),
+                              timeout=600, check=True).stdout
+
+    def rss(self):
+        with open(f"/proc/{self.proc.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024
+        return 0
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.log.close()
+
+
+def bench_rps(server, test, pipeline, requests):
+    cmd = pin(1) + ["redis-benchmark", "-p", str(server.port), "-t", test, "-n", str(requests),
+                    "-c", str(CLIENTS), "-P", str(pipeline), "-r", "100000", "--csv", "-q"]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=True).stdout
+    rows = list(csv.reader(out.strip().splitlines()))
+    for row in rows[1:]:
+        if row and row[0].upper().startswith(test.upper()):
+            return float(row[1])
+    raise RuntimeError(f"no result for {test} in: {out}")
+
+
+def memory_per_key(server, keys, payload):
+    server.cli("FLUSHALL")
+    time.sleep(0.5)
+    before = server.rss()
+    subprocess.run(["redis-cli", "-p", str(server.port), "--pipe"], input=payload,
+                   capture_output=True, timeout=600, check=True)
+    dbsize = int(server.cli("DBSIZE").strip())
+    if dbsize != keys:
+        raise RuntimeError(f"{server.name}: loaded {dbsize} keys, expected {keys}")
+    after = server.rss()
+    return (after - before) / keys
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    here = os.path.dirname(os.path.abspath(__file__))
+    ap.add_argument("--rill", default=os.path.join(here, "..", "build", "rill-server"))
+    ap.add_argument("--redis", default=shutil.which("redis-server") or "redis-server")
+    ap.add_argument("--requests", type=int, default=200000)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--keys", type=int, default=1000000)
+    ap.add_argument("--csv", default=None)
+    ap.add_argument("--skip-memory", action="store_true")
+    a = ap.parse_args()
+
+    workdir = tempfile.mkdtemp(prefix="rill-bench-")
+    rill = ServerProc("rill", a.rill, workdir)
+    redis = ServerProc("redis", a.redis, workdir)
+    rows = []
+    try:
+        for pipeline in PIPELINES:
+            for label, test in WORKLOADS:
+                results = {"rill": [], "redis": []}
+                for _ in range(a.rounds):
+                    for srv in (rill, redis):
+                        results[srv.name].append(bench_rps(srv, test, pipeline, a.requests))
+                r, d = statistics.median(results["rill"]), statistics.median(results["redis"])
+                rows.append((f"{label} P{pipeline} c{CLIENTS}", "req/s", r, d, r / d))
+                print(f"{rows[-1][0]:<22} rill {r:>12.0f}  redis {d:>12.0f}  ratio {r / d:5.2f}",
+                      flush=True)
+        if not a.skip_memory:
+            value = "v" * 16
+            payload = "".join(f"*3\r\n$3\r\nSET\r\n$16\r\nkey:{i:012d}\r\n$16\r\n{value}\r\n"
+                              for i in range(a.keys)).encode()
+            r = memory_per_key(rill, a.keys, payload)
+            d = memory_per_key(redis, a.keys, payload)
+            rows.append((f"memory/key {a.keys} keys", "bytes", r, d, r / d))
+            print(f"{rows[-1][0]:<22} rill {r:>12.1f}  redis {d:>12.1f}  ratio {r / d:5.2f}")
+    finally:
+        rill.stop()
+        redis.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    print()
+    print("| workload | unit | Rill | Redis | Rill/Redis |")
+    print("|---|---|---:|---:|---:|")
+    for name, unit, r, d, ratio in rows:
+        print(f"| {name} | {unit} | {r:.0f} | {d:.0f} | {ratio:.2f} |")
+    if a.csv:
+        with open(a.csv, "w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["workload", "unit", "rill", "redis", "ratio"])
+            w.writerows(rows)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
