@@ -1,0 +1,143 @@
+// Counter commands on string values: INCR DECR INCRBY DECRBY INCRBYFLOAT.
+//
+// Integer counters stay integers in the keyspace (no formatting and re-parsing per INCR), and a
+// counter keeps its key's expiry, as in Redis.
+
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <limits>
+#include <string>
+#include <string_view>
+
+#include "datastructs/keyspace.h"
+#include "protocol/errors.h"
+#include "server/command.h"
+#include "server/commands/arg_parse.h"
+#include "server/commands/strings_internal.h"
+#include "server/engine.h"
+
+namespace rill {
+namespace {
+
+using strings_internal::CheckStringOrReply;
+using strings_internal::SignalWrite;
+
+// The integer a string entry holds, as Redis's getLongLongFromObject reads it.
+bool EntryAsInt64(const ds::Entry& entry, int64_t* out) {
+  if (entry.is_int()) {
+    *out = entry.int_value();
+    return true;
+  }
+  return ParseInt64(entry.raw_bytes(), out);
+}
+
+void IncrementBy(CommandContext& ctx, int64_t increment) {
+  std::string_view key = ctx.args[1];
+  ds::Entry* entry = ctx.db().Find(key, ctx.now_ms);
+  int64_t value = 0;
+  if (entry != nullptr) {
+    if (!CheckStringOrReply(ctx, *entry)) return;
+    if (!EntryAsInt64(*entry, &value)) {
+      ctx.reply.Error(errors::kNotInteger);
+      return;
+    }
+  }
+  int64_t result;
+  if (__builtin_add_overflow(value, increment, &result)) {
+    ctx.reply.Error(errors::kOverflow);
+    return;
+  }
+  ctx.db().SetInt(key, result, ds::TtlMode::kKeep);
+  SignalWrite(ctx, key, '$', "incrby");
+  ctx.reply.Integer(result);
+}
+
+void CmdIncr(CommandContext& ctx) { IncrementBy(ctx, 1); }
+void CmdDecr(CommandContext& ctx) { IncrementBy(ctx, -1); }
+
+void CmdIncrBy(CommandContext& ctx) {
+  int64_t increment;
+  if (!ParseInt64OrReply(ctx.args[2], &increment, ctx.reply)) return;
+  IncrementBy(ctx, increment);
+}
+
+void CmdDecrBy(CommandContext& ctx) {
+  int64_t decrement;
+  if (!ParseInt64OrReply(ctx.args[2], &decrement, ctx.reply)) return;
+  // -LLONG_MIN does not exist; Redis names this case on its own.
+  if (decrement == std::numeric_limits<int64_t>::min()) {
+    ctx.reply.Error("ERR decrement would overflow");
+    return;
+  }
+  IncrementBy(ctx, -decrement);
+}
+
+// Redis's human-friendly long double format (ld2string with LD_STR_HUMAN): fixed notation with
+// 17 decimals, then trailing zeros (and a bare '.') dropped, so 10.5+0.1 reads "10.6" and 3e3
+// reads "3000". Exponent notation is never used, hence the large buffer for big magnitudes.
+std::string FormatHumanLongDouble(long double value) {
+  // The largest finite long double has 4933 integer digits; 17 decimals and sign fit in 5000.
+  char buf[5120];
+  int len = std::snprintf(buf, sizeof(buf), "%.17Lf", value);
+  if (len <= 0 || static_cast<size_t>(len) >= sizeof(buf)) return std::string();
+  std::string_view text(buf, static_cast<size_t>(len));
+  if (text.find('.') != std::string_view::npos) {
+    while (text.back() == '0') text.remove_suffix(1);
+    if (text.back() == '.') text.remove_suffix(1);
+  }
+  if (text == "-0") return "0";
+  return std::string(text);
+}
+
+// The value a string entry holds as a long double, as Redis's getLongDoubleFromObject reads it.
+bool EntryAsLongDouble(const ds::Entry& entry, long double* out) {
+  if (entry.is_int()) {
+    *out = static_cast<long double>(entry.int_value());
+    return true;
+  }
+  return ParseLongDouble(entry.raw_bytes(), out);
+}
+
+// INCRBYFLOAT stores its result as the formatted string, which is also what it replies.
+void CmdIncrByFloat(CommandContext& ctx) {
+  std::string_view key = ctx.args[1];
+  ds::Entry* entry = ctx.db().Find(key, ctx.now_ms);
+  long double value = 0;
+  if (entry != nullptr) {
+    if (!CheckStringOrReply(ctx, *entry)) return;
+    if (!EntryAsLongDouble(*entry, &value)) {
+      ctx.reply.Error(errors::kNotFloat);
+      return;
+    }
+  }
+  long double increment;
+  if (!ParseLongDouble(ctx.args[2], &increment)) {
+    ctx.reply.Error(errors::kNotFloat);
+    return;
+  }
+  value += increment;
+  if (std::isnan(value) || std::isinf(value)) {
+    ctx.reply.Error(errors::kIncrFloatNaNOrInf);
+    return;
+  }
+  std::string formatted = FormatHumanLongDouble(value);
+  ctx.db().SetString(key, formatted, ds::TtlMode::kKeep);
+  SignalWrite(ctx, key, '$', "incrbyfloat");
+  ctx.reply.Bulk(formatted);
+}
+
+}  // namespace
+
+namespace strings_internal {
+
+void RegisterCounterCommands(CommandTable& table) {
+  table.Add("incr", &CmdIncr);
+  table.Add("decr", &CmdDecr);
+  table.Add("incrby", &CmdIncrBy);
+  table.Add("decrby", &CmdDecrBy);
+  table.Add("incrbyfloat", &CmdIncrByFloat);
+}
+
+}  // namespace strings_internal
+}  // namespace rill

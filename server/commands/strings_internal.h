@@ -1,0 +1,33 @@
+// Helpers shared by the string command files (strings.cc, strings_counters.cc,
+// strings_ranges.cc, strings_lcs.cc). Not a public interface.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "datastructs/keyspace.h"
+#include "server/command.h"
+
+namespace rill::strings_internal {
+
+// Redis's lookupKeyRead: lazy expiry, keyspace_hits/misses and the "keymiss" event.
+ds::Entry* LookupRead(CommandContext& ctx, std::string_view key);
+
+// Replies WRONGTYPE and returns false unless `entry` (non-null) holds a string.
+bool CheckStringOrReply(CommandContext& ctx, const ds::Entry& entry);
+
+// The hooks every successful write runs: WATCH invalidation, the keyspace event of class
+// `type_class` named `event`, and one more change for the dirty counter.
+void SignalWrite(CommandContext& ctx, std::string_view key, char type_class,
+                 std::string_view event);
+
+// Redis's checkStringLength: replies the proto-max-bulk-len error and returns false when a
+// string of `current` bytes grown by `added` bytes would exceed the configured limit.
+bool CheckStringLengthOrReply(CommandContext& ctx, uint64_t current, uint64_t added);
+
+void RegisterCounterCommands(CommandTable& table);
+void RegisterRangeCommands(CommandTable& table);
+void RegisterLcsCommand(CommandTable& table);
+
+}  // namespace rill::strings_internal
