@@ -37,6 +37,18 @@ class Config {
   // text (e.g. "ERR CONFIG SET failed (possibly related to argument 'port') - ...").
   bool Set(std::span<const std::pair<std::string_view, std::string_view>> pairs,
            std::string* error);
+  // Who asks matters for protected parameters (dir, dbfilename) when
+  // enable-protected-configs is "local".
+  struct SetOptions {
+    bool local_client = false;
+  };
+  bool Set(std::span<const std::pair<std::string_view, std::string_view>> pairs, std::string* error,
+           const SetOptions& options);
+
+  // CONFIG REWRITE: rewrites the start-up config file with the current values (lines of known
+  // parameters replaced in place, non-default values appended, other lines kept). On failure
+  // *error is the Redis error reply text.
+  bool Rewrite(std::string* error) const;
 
   // Typed reads by canonical parameter name (aborts on a name that is not an int/bool/string
   // parameter: a programming error).
@@ -52,6 +64,12 @@ class Config {
 
   // Path of the config file given at start (absolute), empty if none.
   const std::string& config_file() const;
+
+  // Directives the config carries for other parts of the server, in file order:
+  // `user <name> <rules...>` lines (for ACL), and `rename-command <old> <new>` pairs (the
+  // command table applies them; an unknown command name is its error to report).
+  const std::vector<std::vector<std::string>>& user_directives() const;
+  const std::vector<std::pair<std::string, std::string>>& renamed_commands() const;
 
  private:
   struct Impl;

@@ -1,0 +1,33 @@
+#include "server/config/reset_stats.h"
+
+#include "server/engine.h"
+
+namespace rill {
+namespace {
+
+void ResetCommandStats(Command& cmd) {
+  cmd.calls = 0;
+  cmd.usec = 0;
+  cmd.rejected_calls = 0;
+  cmd.failed_calls = 0;
+  for (auto& [name, sub] : cmd.subcommands) ResetCommandStats(sub);
+}
+
+}  // namespace
+
+void ResetStats(Engine& engine) {
+  Stats& s = engine.stats();
+  s.total_connections_received = 0;
+  s.total_commands_processed = 0;
+  s.rejected_connections = 0;
+  s.expired_keys = 0;
+  s.evicted_keys = 0;
+  s.keyspace_hits = 0;
+  s.keyspace_misses = 0;
+  s.total_net_input_bytes = 0;
+  s.total_net_output_bytes = 0;
+  s.total_error_replies = 0;
+  engine.commands().ForEachMutable([](Command& cmd) { ResetCommandStats(cmd); });
+}
+
+}  // namespace rill
