@@ -14,12 +14,14 @@ inline constexpr std::string_view kWrongType =
 inline constexpr std::string_view kNotInteger = "ERR value is not an integer or out of range";
 inline constexpr std::string_view kNotFloat = "ERR value is not a valid float";
 inline constexpr std::string_view kOverflow = "ERR increment or decrement would overflow";
-inline constexpr std::string_view kIncrFloatNaNOrInf = "ERR increment would produce NaN or Infinity";
+inline constexpr std::string_view kIncrFloatNaNOrInf =
+    "ERR increment would produce NaN or Infinity";
 inline constexpr std::string_view kNoSuchKey = "ERR no such key";
 inline constexpr std::string_view kOutOfRange = "ERR index out of range";
 inline constexpr std::string_view kDbIndexOutOfRange = "ERR DB index is out of range";
 inline constexpr std::string_view kInvalidExpire = "ERR invalid expire time in '%s' command";
-inline constexpr std::string_view kStringTooLong = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
+inline constexpr std::string_view kStringTooLong =
+    "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
 inline constexpr std::string_view kOffsetOutOfRange = "ERR offset is out of range";
 inline constexpr std::string_view kNoAuth = "NOAUTH Authentication required.";
 inline constexpr std::string_view kWrongPass =
@@ -27,6 +29,21 @@ inline constexpr std::string_view kWrongPass =
 inline constexpr std::string_view kSameObject = "ERR source and destination objects are the same";
 inline constexpr std::string_view kTimeoutNotFloat = "ERR timeout is not a float or out of range";
 inline constexpr std::string_view kTimeoutNegative = "ERR timeout is negative";
+
+// Request framing errors (the parser replies with these, then the connection closes).
+inline constexpr std::string_view kProtoInvalidMultibulkLength =
+    "ERR Protocol error: invalid multibulk length";
+inline constexpr std::string_view kProtoInvalidBulkLength =
+    "ERR Protocol error: invalid bulk length";
+inline constexpr std::string_view kProtoTooBigMultibulkCount =
+    "ERR Protocol error: too big mbulk count string";
+inline constexpr std::string_view kProtoTooBigBulkCount =
+    "ERR Protocol error: too big bulk count string";
+inline constexpr std::string_view kProtoTooBigInline = "ERR Protocol error: too big inline request";
+inline constexpr std::string_view kProtoUnbalancedQuotes =
+    "ERR Protocol error: unbalanced quotes in request";
+// "ERR Protocol error: expected '$', got 'x'"
+std::string ProtoExpectedDollar(char got);
 
 // "ERR unknown command 'foo', with args beginning with: 'a' 'b' "
 std::string UnknownCommand(std::string_view name, const std::string_view* args, size_t nargs);

@@ -18,24 +18,24 @@ class ReplyBuilder {
   std::string* buffer() { return out_; }
 
   void Ok() { out_->append("+OK\r\n"); }
-  void Simple(std::string_view s);        // +s
+  void Simple(std::string_view s);  // +s
   // `msg` carries the error code, e.g. "ERR syntax error" or "WRONGTYPE Operation ...".
   // CR and LF inside msg become spaces, as Redis does, so the reply stays one line.
-  void Error(std::string_view msg);       // -msg
-  void Integer(int64_t v);                // :v
-  void Bulk(std::string_view s);          // $len s
-  void BulkInt(int64_t v);                // integer as a bulk string
-  void Null();                            // RESP2 $-1, RESP3 _
-  void NullArray();                       // RESP2 *-1, RESP3 _
+  void Error(std::string_view msg);  // -msg
+  void Integer(int64_t v);           // :v
+  void Bulk(std::string_view s);     // $len s
+  void BulkInt(int64_t v);           // integer as a bulk string
+  void Null();                       // RESP2 $-1, RESP3 _
+  void NullArray();                  // RESP2 *-1, RESP3 _
   void EmptyArray() { ArrayHeader(0); }
-  void ArrayHeader(size_t n);             // *n
-  void MapHeader(size_t pairs);           // RESP3 %n, RESP2 *2n
-  void SetHeader(size_t n);               // RESP3 ~n, RESP2 *n
-  void PushHeader(size_t n);              // RESP3 >n, RESP2 *n
-  void Double(double d);                  // RESP3 ,d  RESP2 bulk "%.17g" (inf/-inf/nan as Redis)
-  void Bool(bool b);                      // RESP3 #t/#f, RESP2 :1/:0
+  void ArrayHeader(size_t n);    // *n
+  void MapHeader(size_t pairs);  // RESP3 %n, RESP2 *2n
+  void SetHeader(size_t n);      // RESP3 ~n, RESP2 *n
+  void PushHeader(size_t n);     // RESP3 >n, RESP2 *n
+  void Double(double d);         // RESP3 ,d  RESP2 bulk "%.17g" (inf/-inf/nan as Redis)
+  void Bool(bool b);             // RESP3 #t/#f, RESP2 :1/:0
   void Verbatim(std::string_view text, std::string_view format = "txt");  // RESP3 =, RESP2 bulk
-  void BigNumber(std::string_view digits);  // RESP3 (, RESP2 bulk
+  void BigNumber(std::string_view digits);                                // RESP3 (, RESP2 bulk
   void Status(std::string_view s) { Simple(s); }
   void Raw(std::string_view bytes) { out_->append(bytes); }
 
@@ -45,6 +45,10 @@ class ReplyBuilder {
   void EndDeferredArray(size_t token, size_t n);
   size_t BeginDeferredMap();
   void EndDeferredMap(size_t token, size_t pairs);
+  size_t BeginDeferredSet() { return BeginDeferredArray(); }
+  void EndDeferredSet(size_t token, size_t n);  // RESP3 ~n, RESP2 *n
+  // Deferred replies may nest (end the inner one first); each End moves the bytes written since
+  // its Begin back by at most 24 bytes, once.
 
  private:
   void AppendHeader(char type, int64_t n);

@@ -9,12 +9,15 @@
 //     `consumed()` bytes form this command. The parser is ready for the next command.
 //   * kError: `error()` is the full Redis error text (e.g. "ERR Protocol error: invalid bulk
 //     length"); the connection replies with it and closes, as Redis does.
-//   * An empty inline line (just "\r\n" or "\n") is skipped: kCommand with zero args is never
-//     returned; such bytes are consumed silently and parsing goes on.
+//   * Empty commands (`*0`, `*-1`, blank inline lines) produce nothing, as in Redis. When a real
+//     command follows them in `data`, it is returned and consumed() covers both. Otherwise
+//     kCommand comes back with zero args and consumed() covering just the empty commands: the
+//     caller drops those bytes and calls again (it must not execute an empty command).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,8 +26,10 @@ namespace rill::protocol {
 
 struct ParserLimits {
   int64_t max_bulk_len = 512LL * 1024 * 1024;  // proto-max-bulk-len
-  int64_t max_multibulk_len = 1024 * 1024;     // Redis: "invalid multibulk length" above this
-  size_t max_inline_len = 64 * 1024;           // PROTO_INLINE_MAX_SIZE
+  // Redis 7.0 rejects a multibulk count above INT_MAX ("invalid multibulk length"); 1024*1024
+  // was the limit of older versions. Argument storage is never reserved from this count.
+  int64_t max_multibulk_len = std::numeric_limits<int32_t>::max();
+  size_t max_inline_len = 64 * 1024;  // PROTO_INLINE_MAX_SIZE
 };
 
 enum class ParseStatus { kNeedMore, kCommand, kError };
@@ -50,19 +55,34 @@ class RequestParser {
   ParseStatus ParseInline(std::string_view data);
   ParseStatus ParseMultibulk(std::string_view data);
   ParseStatus Fail(std::string message);
+  // Splits one inline line (without its line ending) into args_; false on unbalanced quotes.
+  bool SplitInline(std::string_view line);
+  void ResetCommandState();
+
+  // An inline argument: a view into the request when it needed no unescaping, otherwise a
+  // range of inline_storage_ (views are made only once the storage stops growing).
+  struct InlineArg {
+    size_t start;
+    size_t len;
+    bool owned;
+  };
 
   ParserLimits limits_;
   std::vector<std::string_view> args_;
   // Offsets of parsed arguments (start, length) of the command in progress, relative to the
-  // command start, so that parsing resumes where it stopped when more bytes arrive.
+  // start of `data`, so that parsing resumes where it stopped when more bytes arrive.
   std::vector<std::pair<size_t, size_t>> arg_offsets_;
   int64_t multibulk_remaining_ = -1;  // -1: header not yet parsed
-  size_t pos_ = 0;                    // resume offset within the current command
-  int64_t bulk_len_ = -1;             // length of the bulk being read, -1 when at a '$' header
+  // Offset in `data` where the current command begins, within one Parse call: non-zero after
+  // stepping over empty commands (`*0`, blank inline lines). Always 0 between calls.
+  size_t cmd_start_ = 0;
+  size_t pos_ = 0;         // resume offset (multibulk: next header; inline: scan)
+  int64_t bulk_len_ = -1;  // length of the bulk being read, -1 when at a '$' header
   size_t consumed_ = 0;
   size_t bytes_wanted_ = 0;
   std::string error_;
-  std::vector<std::string> inline_storage_;  // unquoted inline args (escapes make copies)
+  std::string inline_storage_;  // bytes of inline args that needed unquoting/unescaping
+  std::vector<InlineArg> inline_args_;
 };
 
 }  // namespace rill::protocol
