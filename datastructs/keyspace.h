@@ -97,7 +97,8 @@ class Database {
   // Visits entries of one or more segments starting at `cursor`, until at least `count`
   // entries were visited or the scan wrapped. Returns the next cursor (0 when done). Expired
   // keys are visited too; the caller filters them.
-  uint64_t Scan(uint64_t cursor, size_t count, const std::function<void(const Entry&)>& visit) const;
+  uint64_t Scan(uint64_t cursor, size_t count,
+                const std::function<void(const Entry&)>& visit) const;
   void ForEach(const std::function<void(const Entry&)>& visit) const;
   // A uniformly-ish random entry, or nullptr when empty.
   const Entry* RandomEntry() const;
@@ -118,6 +119,7 @@ class Database {
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
+  std::function<void(std::string_view key)> expired_hook_;
 };
 
 // Parses `s` as the canonical decimal form of an int64 (as Redis's string2ll: no leading '+',

@@ -1,0 +1,134 @@
+// KeyIndex: the keyspace's hash index over entry blocks (internal to datastructs/).
+//
+// Extendible hashing: a directory of 2^global_depth slots, indexed by the low bits of the key's
+// 64-bit hash, points at segments; a segment with local depth d owns every directory slot that
+// shares its low d bits. A segment is a bounded absl::flat_hash_set; when it is full it splits
+// in two by hash bit d, doubling the directory first if d == global_depth. Growth therefore
+// costs one segment's rehash at a time, never the whole table's.
+//
+// Scan cursors are directory slots walked in reverse-binary order (the dictScan technique):
+// after visiting a segment of depth d the cursor advances by incrementing its low d bits
+// counted from the top, so every slot sharing the segment is skipped at once and splits between
+// calls never make the walk miss a key that was present throughout.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/random/random.h"
+#include "datastructs/entry_block.h"
+
+namespace rill::ds {
+
+class KeyIndex {
+ public:
+  using Block = uint8_t;
+
+  static uint64_t Hash(std::string_view key);
+
+  KeyIndex();
+  ~KeyIndex();
+  KeyIndex(const KeyIndex&) = delete;
+  KeyIndex& operator=(const KeyIndex&) = delete;
+
+  Block* Find(std::string_view key, uint64_t hash) const;
+  // Points the slot holding `old_block`'s key at `new_block` (same key, reallocated block).
+  void Replace(const Block* old_block, Block* new_block, uint64_t hash);
+  // REQUIRES: no block with the same key is present.
+  void Insert(Block* block, uint64_t hash);
+  // Removes and returns the block for `key`, or nullptr. The caller owns the block.
+  Block* Erase(std::string_view key, uint64_t hash);
+
+  size_t size() const { return size_; }
+
+  template <typename Visit>
+  uint64_t Scan(uint64_t cursor, size_t count, Visit&& visit) const;
+
+  template <typename Visit>
+  void ForEach(Visit&& visit) const {
+    for (const auto& segment : segments_) {
+      for (Block* b : segment->blocks) visit(b);
+    }
+  }
+
+  Block* Random(absl::BitGen& gen) const;
+
+  // Forgets every block (the caller frees them first) and shrinks back to one segment.
+  void Clear();
+  void Swap(KeyIndex& other);
+
+  // Approximate bytes of directory and segment tables.
+  size_t MemoryUsage() const;
+
+  size_t segment_count() const { return segments_.size(); }
+  int global_depth() const { return global_depth_; }
+
+  // A segment splits when an insert finds it holding this many keys. 896 = 7/8 of a 1023-slot
+  // table: the largest load absl's flat_hash_set allows before growing.
+  static constexpr size_t kSegmentMaxKeys = 896;
+
+ private:
+  // A lookup key carrying its precomputed hash, so one hash serves directory and segment.
+  struct LookupKey {
+    std::string_view key;
+    uint64_t hash;
+  };
+  struct SegmentHash {
+    using is_transparent = void;
+    size_t operator()(const Block* b) const { return Mix(Hash(block::Key(b))); }
+    size_t operator()(const LookupKey& k) const { return Mix(k.hash); }
+  };
+  struct SegmentEq {
+    using is_transparent = void;
+    bool operator()(const Block* a, const Block* b) const {
+      return a == b || block::Key(a) == block::Key(b);
+    }
+    bool operator()(const Block* a, const LookupKey& k) const { return block::Key(a) == k.key; }
+    bool operator()(const LookupKey& k, const Block* a) const { return block::Key(a) == k.key; }
+  };
+  using BlockSet = absl::flat_hash_set<Block*, SegmentHash, SegmentEq>;
+
+  struct Segment {
+    BlockSet blocks;
+    int depth = 0;
+  };
+
+  // Within a segment the low `depth` hash bits are all equal; flat_hash_set takes its 7-bit
+  // control tag from the low bits and its probe start from the bits above, so rotate the
+  // directory bits out of both.
+  static size_t Mix(uint64_t h) { return static_cast<size_t>((h >> 32) | (h << 32)); }
+
+  Segment* SegmentFor(uint64_t hash) const {
+    return directory_[hash & ((uint64_t{1} << global_depth_) - 1)];
+  }
+  bool CanSplit(const Segment& s) const;
+  void Split(Segment* segment, uint64_t hash_in_segment);
+
+  std::vector<std::unique_ptr<Segment>> segments_;
+  std::vector<Segment*> directory_;
+  int global_depth_ = 0;
+  size_t size_ = 0;
+};
+
+uint64_t ReverseBits(uint64_t v);
+
+template <typename Visit>
+uint64_t KeyIndex::Scan(uint64_t cursor, size_t count, Visit&& visit) const {
+  uint64_t v = cursor;
+  size_t visited = 0;
+  do {
+    const Segment* segment = SegmentFor(v);
+    for (Block* b : segment->blocks) visit(b);
+    visited += segment->blocks.size();
+    const uint64_t mask = (uint64_t{1} << segment->depth) - 1;
+    v |= ~mask;
+    v = ReverseBits(ReverseBits(v) + 1);
+  } while (v != 0 && visited < count);
+  return v;
+}
+
+}  // namespace rill::ds

@@ -1,0 +1,358 @@
+// Database: entry blocks (entry_block.h) indexed by KeyIndex, plus the volatile index used to
+// sample keys with an expiry. Every block with an expiry stores its position in `volatile_`, so
+// removal is a swap with the last element and sampling is a random position, both O(1).
+#include "datastructs/keyspace.h"
+
+#include <malloc.h>
+
+#include <charconv>
+#include <cstdlib>
+#include <utility>
+
+#include "absl/random/random.h"
+#include "datastructs/entry_block.h"
+#include "datastructs/key_index.h"
+
+namespace rill::ds {
+namespace {
+
+using Block = uint8_t;
+
+const Block* Bytes(const Entry* e) { return reinterpret_cast<const Block*>(e); }
+Entry* AsEntry(Block* b) { return reinterpret_cast<Entry*>(b); }
+
+block::Value StringValue(std::string_view value) {
+  block::Value v;
+  int64_t n;
+  if (ParseCanonicalInt64(value, &n)) {
+    v.encoding = block::Encoding::kInt;
+    v.int_value = n;
+  } else {
+    v.raw = value;
+  }
+  return v;
+}
+
+block::Value IntValue(int64_t n) {
+  block::Value v;
+  v.encoding = block::Encoding::kInt;
+  v.int_value = n;
+  return v;
+}
+
+void DeleteObjectOf(const Block* b) {
+  if (block::EncodingOf(b) == block::Encoding::kObject) delete block::ObjectOf(b);
+}
+
+}  // namespace
+
+// ---- Entry ----
+
+std::string_view Entry::key() const { return block::Key(Bytes(this)); }
+ValueType Entry::type() const { return block::TypeOf(Bytes(this)); }
+bool Entry::is_int() const { return block::EncodingOf(Bytes(this)) == block::Encoding::kInt; }
+int64_t Entry::int_value() const { return block::IntValue(Bytes(this)); }
+std::string_view Entry::raw_bytes() const { return block::RawValue(Bytes(this)); }
+ObjectValue* Entry::object() const { return block::ObjectOf(Bytes(this)); }
+
+std::string_view Entry::StringView(char (&scratch)[24]) const {
+  if (!is_int()) return raw_bytes();
+  auto result = std::to_chars(scratch, scratch + sizeof(scratch), int_value());
+  return {scratch, static_cast<size_t>(result.ptr - scratch)};
+}
+
+size_t Entry::StringLength() const {
+  char scratch[24];
+  return StringView(scratch).size();
+}
+
+int64_t Entry::expire_ms() const {
+  const Block* b = Bytes(this);
+  return block::HasExpire(b) ? block::ExpireMs(b) : kNoExpire;
+}
+
+size_t Entry::MemoryUsage() const {
+  size_t bytes = malloc_usable_size(const_cast<Block*>(Bytes(this)));
+  if (block::EncodingOf(Bytes(this)) == block::Encoding::kObject) {
+    bytes += object()->MemoryUsage();
+  }
+  return bytes;
+}
+
+// ---- Database ----
+
+struct Database::Impl {
+  KeyIndex index;
+  std::vector<Block*> volatile_blocks;
+  size_t block_bytes = 0;  // malloc_usable_size of all blocks
+  mutable absl::BitGen gen;
+
+  Block* Allocate(size_t size) {
+    Block* b = static_cast<Block*>(std::malloc(size));
+    if (b == nullptr) std::abort();
+    block_bytes += malloc_usable_size(b);
+    return b;
+  }
+  void Free(Block* b) {
+    block_bytes -= malloc_usable_size(b);
+    std::free(b);
+  }
+
+  void AddVolatile(Block* b) {
+    block::SetVolatilePos(b, static_cast<uint32_t>(volatile_blocks.size()));
+    volatile_blocks.push_back(b);
+  }
+  void RemoveVolatile(const Block* b) {
+    const uint32_t pos = block::VolatilePos(b);
+    Block* last = volatile_blocks.back();
+    volatile_blocks[pos] = last;
+    block::SetVolatilePos(last, pos);
+    volatile_blocks.pop_back();
+  }
+
+  // Builds a new block for `key` and links it into index and volatile index. REQUIRES: absent.
+  Block* Create(std::string_view key, uint64_t hash, bool has_expire, int64_t expire_ms,
+                const block::Value& v) {
+    Block* b = Allocate(block::BlockSize(key, has_expire, v));
+    block::Write(b, key, has_expire, expire_ms, 0, v);
+    if (has_expire) AddVolatile(b);
+    index.Insert(b, hash);
+    return b;
+  }
+
+  // Rewrites an existing block with a new value and expiry, reusing the allocation when the
+  // layout allows it. The old value's object (if any) is the caller's business.
+  Block* Rewrite(Block* old, uint64_t hash, bool has_expire, int64_t expire_ms,
+                 const block::Value& v) {
+    const std::string_view key = block::Key(old);
+    const size_t size = block::BlockSize(key, has_expire, v);
+    const size_t usable = malloc_usable_size(old);
+    // In place when the expiry fields (and so the key offset) stay put and the block neither
+    // overflows nor wastes a whole 16-byte malloc step.
+    if (has_expire == block::HasExpire(old) && size <= usable && usable - size < 16) {
+      old[0] = block::MakeFlags(has_expire, v);
+      if (has_expire) block::SetExpireMs(old, expire_ms);
+      block::WriteValue(const_cast<Block*>(block::ValueStart(old)), v);
+      return old;
+    }
+    Block* b = Allocate(size);
+    block::Write(b, key, has_expire, expire_ms, 0, v);
+    if (block::HasExpire(old)) {
+      if (has_expire) {
+        const uint32_t pos = block::VolatilePos(old);
+        block::SetVolatilePos(b, pos);
+        volatile_blocks[pos] = b;
+      } else {
+        RemoveVolatile(old);
+      }
+    } else if (has_expire) {
+      AddVolatile(b);
+    }
+    index.Replace(old, b, hash);
+    Free(old);
+    return b;
+  }
+
+  Entry* Set(std::string_view key, const block::Value& v, TtlMode ttl, int64_t expire_ms) {
+    const uint64_t hash = KeyIndex::Hash(key);
+    Block* old = index.Find(key, hash);
+    bool has_expire = ttl == TtlMode::kSet && expire_ms != kNoExpire;
+    if (old == nullptr) {
+      return AsEntry(Create(key, hash, has_expire, expire_ms, v));
+    }
+    if (ttl == TtlMode::kKeep && block::HasExpire(old)) {
+      has_expire = true;
+      expire_ms = block::ExpireMs(old);
+    }
+    // The old object must outlive the rewrite only if the caller passed it back in (it did not:
+    // Set* take fresh values), so delete it now.
+    ObjectValue* old_object =
+        block::EncodingOf(old) == block::Encoding::kObject ? block::ObjectOf(old) : nullptr;
+    Entry* e = AsEntry(Rewrite(old, hash, has_expire, expire_ms, v));
+    delete old_object;
+    return e;
+  }
+
+  // Unlinks `key` from both indexes and returns its block (object untouched), or nullptr.
+  Block* Unlink(std::string_view key, uint64_t hash) {
+    Block* b = index.Erase(key, hash);
+    if (b != nullptr && block::HasExpire(b)) RemoveVolatile(b);
+    return b;
+  }
+
+  bool DeleteKey(std::string_view key, uint64_t hash) {
+    Block* b = Unlink(key, hash);
+    if (b == nullptr) return false;
+    DeleteObjectOf(b);
+    Free(b);
+    return true;
+  }
+
+  void FreeAll() {
+    index.ForEach([this](Block* b) {
+      DeleteObjectOf(b);
+      Free(b);
+    });
+    index.Clear();
+    volatile_blocks.clear();
+    volatile_blocks.shrink_to_fit();
+  }
+};
+
+Database::Database() : impl_(std::make_unique<Impl>()) {}
+
+Database::~Database() { impl_->FreeAll(); }
+
+Entry* Database::Find(std::string_view key, int64_t now_ms) {
+  const uint64_t hash = KeyIndex::Hash(key);
+  Block* b = impl_->index.Find(key, hash);
+  if (b == nullptr) return nullptr;
+  if (block::HasExpire(b) && now_ms > block::ExpireMs(b)) {
+    if (expired_hook_) expired_hook_(key);
+    impl_->DeleteKey(key, hash);
+    return nullptr;
+  }
+  return AsEntry(b);
+}
+
+Entry* Database::Peek(std::string_view key) const {
+  return AsEntry(impl_->index.Find(key, KeyIndex::Hash(key)));
+}
+
+Entry* Database::SetString(std::string_view key, std::string_view value, TtlMode ttl,
+                           int64_t expire_ms) {
+  return impl_->Set(key, StringValue(value), ttl, expire_ms);
+}
+
+Entry* Database::SetInt(std::string_view key, int64_t value, TtlMode ttl, int64_t expire_ms) {
+  return impl_->Set(key, IntValue(value), ttl, expire_ms);
+}
+
+Entry* Database::SetObject(std::string_view key, std::unique_ptr<ObjectValue> value, TtlMode ttl,
+                           int64_t expire_ms) {
+  block::Value v;
+  v.type = value->type();
+  v.encoding = block::Encoding::kObject;
+  v.object = value.release();
+  return impl_->Set(key, v, ttl, expire_ms);
+}
+
+bool Database::Delete(std::string_view key) { return impl_->DeleteKey(key, KeyIndex::Hash(key)); }
+
+bool Database::SetExpire(std::string_view key, int64_t expire_ms) {
+  if (expire_ms == kNoExpire) return Persist(key) || Peek(key) != nullptr;
+  const uint64_t hash = KeyIndex::Hash(key);
+  Block* b = impl_->index.Find(key, hash);
+  if (b == nullptr) return false;
+  if (block::HasExpire(b)) {
+    block::SetExpireMs(b, expire_ms);
+  } else {
+    impl_->Rewrite(b, hash, true, expire_ms, block::ReadValue(b));
+  }
+  return true;
+}
+
+bool Database::Persist(std::string_view key) {
+  const uint64_t hash = KeyIndex::Hash(key);
+  Block* b = impl_->index.Find(key, hash);
+  if (b == nullptr || !block::HasExpire(b)) return false;
+  impl_->Rewrite(b, hash, false, kNoExpire, block::ReadValue(b));
+  return true;
+}
+
+bool Database::Rename(std::string_view from, std::string_view to) {
+  const uint64_t from_hash = KeyIndex::Hash(from);
+  Block* src = impl_->index.Find(from, from_hash);
+  if (src == nullptr) return false;
+  if (from == to) return true;
+  // Drop the destination first: its removal may move `src` within the volatile index.
+  impl_->DeleteKey(to, KeyIndex::Hash(to));
+  src = impl_->Unlink(from, from_hash);
+  const bool has_expire = block::HasExpire(src);
+  // The value (object pointer included) moves as bytes; no container is copied.
+  impl_->Create(to, KeyIndex::Hash(to), has_expire, has_expire ? block::ExpireMs(src) : kNoExpire,
+                block::ReadValue(src));
+  impl_->Free(src);
+  return true;
+}
+
+bool Database::MoveTo(std::string_view key, Database& dest) {
+  if (&dest == this) return Peek(key) != nullptr;
+  const uint64_t hash = KeyIndex::Hash(key);
+  if (impl_->index.Find(key, hash) == nullptr || dest.impl_->index.Find(key, hash) != nullptr) {
+    return false;
+  }
+  Block* b = impl_->Unlink(key, hash);
+  const size_t usable = malloc_usable_size(b);
+  impl_->block_bytes -= usable;
+  dest.impl_->block_bytes += usable;
+  if (block::HasExpire(b)) dest.impl_->AddVolatile(b);
+  dest.impl_->index.Insert(b, hash);
+  return true;
+}
+
+bool Database::CopyTo(std::string_view key, Database& dest, std::string_view dest_key) {
+  Block* src = impl_->index.Find(key, KeyIndex::Hash(key));
+  if (src == nullptr) return false;
+  if (&dest == this && key == dest_key) return true;
+  block::Value v = block::ReadValue(src);
+  const bool has_expire = block::HasExpire(src);
+  const int64_t expire_ms = has_expire ? block::ExpireMs(src) : kNoExpire;
+  // Raw bytes alias `src`, which replacing dest_key cannot free (dest_key != key here); copy
+  // anyway when the destination is this database, to keep the aliasing argument local.
+  std::string raw_copy;
+  if (v.encoding == block::Encoding::kRaw && &dest == this) {
+    raw_copy.assign(v.raw);
+    v.raw = raw_copy;
+  }
+  if (v.encoding == block::Encoding::kObject) v.object = v.object->Clone().release();
+  dest.impl_->Set(dest_key, v, has_expire ? TtlMode::kSet : TtlMode::kClear, expire_ms);
+  return true;
+}
+
+size_t Database::size() const { return impl_->index.size(); }
+
+size_t Database::volatile_size() const { return impl_->volatile_blocks.size(); }
+
+uint64_t Database::Scan(uint64_t cursor, size_t count,
+                        const std::function<void(const Entry&)>& visit) const {
+  return impl_->index.Scan(cursor, count, [&visit](Block* b) { visit(*AsEntry(b)); });
+}
+
+void Database::ForEach(const std::function<void(const Entry&)>& visit) const {
+  impl_->index.ForEach([&visit](Block* b) { visit(*AsEntry(b)); });
+}
+
+const Entry* Database::RandomEntry() const { return AsEntry(impl_->index.Random(impl_->gen)); }
+
+size_t Database::ActiveExpire(int64_t now_ms, size_t max_samples) {
+  size_t deleted = 0;
+  auto& vol = impl_->volatile_blocks;
+  for (size_t i = 0; i < max_samples && !vol.empty(); ++i) {
+    Block* b = vol[absl::Uniform<size_t>(impl_->gen, 0, vol.size())];
+    if (now_ms <= block::ExpireMs(b)) continue;
+    const std::string_view key = block::Key(b);
+    if (expired_hook_) expired_hook_(key);
+    impl_->DeleteKey(key, KeyIndex::Hash(key));
+    ++deleted;
+  }
+  return deleted;
+}
+
+void Database::Clear() { impl_->FreeAll(); }
+
+void Database::Swap(Database& other) {
+  // Hooks stay with their Database object (they know which db number they report for).
+  impl_.swap(other.impl_);
+}
+
+void Database::set_expired_hook(std::function<void(std::string_view key)> hook) {
+  expired_hook_ = std::move(hook);
+}
+
+size_t Database::MemoryUsage() const {
+  return impl_->block_bytes + impl_->index.MemoryUsage() +
+         impl_->volatile_blocks.capacity() * sizeof(Block*);
+}
+
+}  // namespace rill::ds
