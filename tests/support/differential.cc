@@ -126,6 +126,7 @@ void DifferentialTest::ExpectSameThenClose(const std::string& bytes) {
 }
 
 void DifferentialTest::ExpectSameScan(std::vector<std::string> argv, size_t cursor_index) {
+  const std::string description = EscapeBytes(absl::StrJoin(argv, " ")) + " (full scan, sorted)";
   auto collect = [&](RespClient& client, std::vector<std::string>* out) {
     std::string cursor = "0";
     for (int round = 0; round < 10000; ++round) {
@@ -156,8 +157,7 @@ void DifferentialTest::ExpectSameScan(std::vector<std::string> argv, size_t curs
     std::sort(items->begin(), items->end());
     items->erase(std::unique(items->begin(), items->end()), items->end());
   }
-  ExpectEqualReplies(EscapeBytes(absl::StrJoin(argv, " ")) + " (full scan, sorted)",
-                     absl::StrJoin(rill_items, ""), absl::StrJoin(redis_items, ""),
+  ExpectEqualReplies(description, absl::StrJoin(rill_items, ""), absl::StrJoin(redis_items, ""),
                      Compare::kExact);
 }
 
