@@ -42,6 +42,10 @@ inline constexpr std::string_view kProtoTooBigBulkCount =
 inline constexpr std::string_view kProtoTooBigInline = "ERR Protocol error: too big inline request";
 inline constexpr std::string_view kProtoUnbalancedQuotes =
     "ERR Protocol error: unbalanced quotes in request";
+inline constexpr std::string_view kProtoUnauthenticatedMultibulkLength =
+    "ERR Protocol error: unauthenticated multibulk length";
+inline constexpr std::string_view kProtoUnauthenticatedBulkLength =
+    "ERR Protocol error: unauthenticated bulk length";
 // "ERR Protocol error: expected '$', got 'x'"
 std::string ProtoExpectedDollar(char got);
 

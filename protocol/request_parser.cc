@@ -10,6 +10,10 @@
 namespace rill::protocol {
 namespace {
 
+// What Redis lets a client send before it has authenticated.
+constexpr int64_t kUnauthenticatedMaxArgs = 10;
+constexpr int64_t kUnauthenticatedMaxBulk = 16384;
+
 // Strict decimal parse with Redis's string2ll rules: no sign other than a leading '-', no
 // leading zeros (except "0" itself), no spaces, no overflow. These exact rules decide which
 // headers are "invalid multibulk/bulk length", so a laxer parser would accept what Redis rejects.
@@ -130,6 +134,9 @@ ParseStatus RequestParser::ParseMultibulk(std::string_view data) {
         count > limits_.max_multibulk_len) {
       return Fail(std::string(errors::kProtoInvalidMultibulkLength));
     }
+    if (count > kUnauthenticatedMaxArgs && auth_required_) {
+      return Fail(std::string(errors::kProtoUnauthenticatedMultibulkLength));
+    }
     pos_ = cr_pos + 2;
     if (count <= 0) {
       consumed_ = pos_;
@@ -161,6 +168,9 @@ ParseStatus RequestParser::ParseMultibulk(std::string_view data) {
       if (!ParseStrictInt64(base + pos_ + 1, cr_pos - pos_ - 1, &len) || len < 0 ||
           len > limits_.max_bulk_len) {
         return Fail(std::string(errors::kProtoInvalidBulkLength));
+      }
+      if (len > kUnauthenticatedMaxBulk && auth_required_) {
+        return Fail(std::string(errors::kProtoUnauthenticatedBulkLength));
       }
       pos_ = cr_pos + 2;
       bulk_len_ = len;

@@ -44,6 +44,10 @@ class RequestParser {
   size_t consumed() const { return consumed_; }
   const std::string& error() const { return error_; }
   void set_limits(const ParserLimits& limits) { limits_ = limits; }
+  // While the client still has to authenticate, Redis refuses multibulk counts above 10 and
+  // bulks above 16 KiB ("Protocol error: unauthenticated ..."), so that an anonymous client
+  // cannot make the server buffer much. The connection sets this from its auth state.
+  void set_auth_required(bool required) { auth_required_ = required; }
 
   // Bytes of the current (incomplete) command already known to be needed: lets the connection
   // size its next read for a large bulk argument. 0 when unknown.
@@ -68,6 +72,7 @@ class RequestParser {
   };
 
   ParserLimits limits_;
+  bool auth_required_ = false;
   std::vector<std::string_view> args_;
   // Offsets of parsed arguments (start, length) of the command in progress, relative to the
   // start of `data`, so that parsing resumes where it stopped when more bytes arrive.

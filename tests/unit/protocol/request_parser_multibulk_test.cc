@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
 
 #include "protocol/request_parser.h"
@@ -255,12 +256,75 @@ TEST(MultibulkLimitTest, CommandsBeforeAnErrorAreStillReturned) {
   EXPECT_EQ(r.error, kBadBulk);
 }
 
+TEST(MultibulkLimitTest, UnauthenticatedClientsGetSmallLimits) {
+  RequestParser parser;
+  parser.set_auth_required(true);
+  EXPECT_EQ(parser.Parse("*10\r\n$16384\r\n"), ParseStatus::kNeedMore);
+  parser.Reset();
+  EXPECT_EQ(parser.Parse("*11\r\n"), ParseStatus::kError);
+  EXPECT_EQ(parser.error(), "ERR Protocol error: unauthenticated multibulk length");
+  parser.Reset();
+  EXPECT_EQ(parser.Parse("*2\r\n$16385\r\n"), ParseStatus::kError);
+  EXPECT_EQ(parser.error(), "ERR Protocol error: unauthenticated bulk length");
+  // Once authenticated, the ordinary limits apply.
+  parser.set_auth_required(false);
+  parser.Reset();
+  EXPECT_EQ(parser.Parse("*11\r\n$16385\r\n"), ParseStatus::kNeedMore);
+}
+
 TEST(MultibulkTest, ResetDropsAPartialCommand) {
   RequestParser parser;
   EXPECT_EQ(parser.Parse("*2\r\n$3\r\nGET\r\n"), ParseStatus::kNeedMore);
   parser.Reset();
   ASSERT_EQ(parser.Parse("*1\r\n$4\r\nPING\r\n"), ParseStatus::kCommand);
   EXPECT_THAT(parser.args(), ::testing::ElementsAre("PING"));
+}
+
+}  // namespace
+}  // namespace rill::protocol
+
+namespace rill::protocol {
+namespace {
+
+// Random pipelines of binary multibulk and plain inline commands, fed in random-sized pieces,
+// must parse into exactly the commands that were encoded.
+TEST(MultibulkTest, RandomPipelinesInRandomPiecesRoundTrip) {
+  std::mt19937 rng(12345);
+  for (int round = 0; round < 300; ++round) {
+    std::string bytes;
+    testing::Commands expected;
+    const int commands = 1 + static_cast<int>(rng() % 8);
+    for (int c = 0; c < commands; ++c) {
+      std::vector<std::string> args;
+      const int nargs = 1 + static_cast<int>(rng() % 5);
+      const bool as_inline = rng() % 4 == 0;
+      for (int a = 0; a < nargs; ++a) {
+        std::string arg(rng() % (as_inline ? 12 : 300), '\0');
+        for (char& ch : arg) {
+          ch = as_inline ? static_cast<char>('a' + rng() % 26) : static_cast<char>(rng());
+        }
+        if (as_inline && arg.empty()) arg = "x";
+        args.push_back(arg);
+      }
+      if (as_inline) {
+        for (size_t a = 0; a < args.size(); ++a) bytes += (a ? " " : "") + args[a];
+        bytes += rng() % 2 ? "\r\n" : "\n";
+      } else {
+        bytes += Multibulk(args);
+      }
+      expected.push_back(args);
+    }
+    std::vector<std::string> pieces;
+    for (size_t at = 0; at < bytes.size();) {
+      size_t len = 1 + rng() % 64;
+      pieces.push_back(bytes.substr(at, len));
+      at += len;
+    }
+    const auto r = FeedChunks(pieces);
+    ASSERT_EQ(r.error, "");
+    ASSERT_EQ(r.commands, expected) << "round " << round;
+    ASSERT_EQ(r.unconsumed, 0u);
+  }
 }
 
 }  // namespace
