@@ -57,7 +57,7 @@ constexpr std::string_view kWrongTypeErr =
 TEST_F(StringsTest, GetAndSetRoundTripBinaryValues) {
   EXPECT_EQ(Run({"GET", "k"}), "$-1\r\n");
   EXPECT_EQ(Run({"SET", "k", std::string_view("a\0b\r\n", 5)}), "+OK\r\n");
-  EXPECT_EQ(Run({"GET", "k"}), std::string("$5\r\na\0b\r\n\r\n", 12));
+  EXPECT_EQ(Run({"GET", "k"}), std::string("$5\r\na\0b\r\n\r\n", 11));
   EXPECT_EQ(Run({"SET", "n", "42"}), "+OK\r\n");
   EXPECT_EQ(Run({"GET", "n"}), "$2\r\n42\r\n");
   EXPECT_EQ(engine_.stats().keyspace_hits, 2u);
