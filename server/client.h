@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 
 namespace rill {
 
@@ -33,6 +34,17 @@ struct Client {
   bool close_after_reply = false;
   // Asks the owning connection to close now (CLIENT KILL from another client).
   std::function<void()> kill;
+
+  // Appends bytes to this client's output from outside its own command processing: the reply
+  // of a blocking command served by another client's write, a pub/sub message. The connection
+  // flushes them once per event-loop turn, so many sends in one command cost one write.
+  std::function<void(std::string_view bytes)> send;
+
+  // Set by a blocking command that has to wait (BLPOP, XREAD BLOCK ...): the connection runs
+  // none of the commands pipelined behind it until the waiter clears `blocked` and calls
+  // `resume`, which happens after the serving command's reply is sent with `send`.
+  bool blocked = false;
+  std::function<void()> resume;
 };
 
 }  // namespace rill

@@ -60,8 +60,45 @@ void Connection::Start() {
   client_.kill = [weak = weak_from_this()] {
     if (auto self = weak.lock()) self->Close();
   };
+  client_.send = [weak = weak_from_this()](std::string_view bytes) {
+    if (auto self = weak.lock()) self->Send(bytes);
+  };
+  client_.resume = [weak = weak_from_this()] {
+    if (auto self = weak.lock()) self->Resume();
+  };
   engine_.AddClient(&client_);
   ReadSome();
+}
+
+void Connection::Send(std::string_view bytes) {
+  if (closed_ || closing_) return;
+  out_.append(bytes);
+  ScheduleFlush();
+}
+
+void Connection::ScheduleFlush() {
+  if (flush_scheduled_) return;
+  flush_scheduled_ = true;
+  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+    self->flush_scheduled_ = false;
+    self->Flush();
+  });
+}
+
+void Connection::Resume() {
+  // Posted rather than run inline: the caller is in the middle of serving another client's
+  // command, and this client's pipelined commands must run after it completes.
+  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+    if (self->closed_ || self->client_.blocked) return;
+    bool keep_open = self->ProcessInput();
+    if (!keep_open) self->closing_ = true;
+    self->Flush();
+    if (self->engine_.shutdown_requested()) {
+      self->server_.Stop();
+      return;
+    }
+    if (!self->closing_ && !self->closed_ && !self->writing_) self->ReadSome();
+  });
 }
 
 void Connection::Close() {
@@ -129,7 +166,7 @@ void Connection::OnRead(const boost::system::error_code& ec, size_t n) {
 
 bool Connection::ProcessInput() {
   const size_t query_limit = static_cast<size_t>(engine_.config().Int("client-query-buffer-limit"));
-  while (rstart_ < rend_ && !closed_) {
+  while (rstart_ < rend_ && !closed_ && !client_.blocked) {
     std::string_view data(rbuf_.data() + rstart_, rend_ - rstart_);
     protocol::ParseStatus status = parser_.Parse(data);
     if (status == protocol::ParseStatus::kNeedMore) {

@@ -36,6 +36,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Flush();
   void OnWritten(const boost::system::error_code& ec, size_t n);
   void EnsureReadSpace();
+  // Queues bytes produced outside this client's own commands (see Client::send).
+  void Send(std::string_view bytes);
+  // Runs the commands that were waiting behind a blocking command (see Client::resume).
+  void Resume();
+  // Flushes at the end of the current event-loop turn (once, however many sends).
+  void ScheduleFlush();
 
   Server& server_;
   Engine& engine_;
@@ -52,6 +58,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool reading_ = false;
   bool closing_ = false;  // close once output is flushed
   bool closed_ = false;
+  bool flush_scheduled_ = false;
 };
 
 }  // namespace rill
