@@ -21,7 +21,9 @@
 
 namespace rill::ds::block {
 
-enum class Encoding : uint8_t { kInt = 0, kRaw = 1, kObject = 2 };
+// kRawBuffer holds bytes exactly like kRaw; it only remembers that the string was changed in
+// place (APPEND, SETRANGE), which Redis reports as encoding "raw" whatever the length.
+enum class Encoding : uint8_t { kInt = 0, kRaw = 1, kObject = 2, kRawBuffer = 3 };
 
 inline constexpr uint8_t kTypeMask = 0x07;
 inline constexpr uint8_t kEncodingShift = 3;
@@ -133,6 +135,7 @@ inline size_t ValueSize(const Value& v) {
     case Encoding::kInt:
       return VarintSize(ZigZag(v.int_value));
     case Encoding::kRaw:
+    case Encoding::kRawBuffer:
       return VarintSize(v.raw.size()) + v.raw.size();
     case Encoding::kObject:
       return sizeof(ObjectValue*);
@@ -152,6 +155,7 @@ inline void WriteValue(uint8_t* p, const Value& v) {
       PutVarint(p, ZigZag(v.int_value));
       break;
     case Encoding::kRaw:
+    case Encoding::kRawBuffer:
       p = PutVarint(p, v.raw.size());
       if (!v.raw.empty()) std::memcpy(p, v.raw.data(), v.raw.size());
       break;
@@ -193,6 +197,7 @@ inline Value ReadValue(const uint8_t* b) {
       v.int_value = IntValue(b);
       break;
     case Encoding::kRaw:
+    case Encoding::kRawBuffer:
       v.raw = RawValue(b);
       break;
     case Encoding::kObject:

@@ -21,10 +21,11 @@ using Block = uint8_t;
 const Block* Bytes(const Entry* e) { return reinterpret_cast<const Block*>(e); }
 Entry* AsEntry(Block* b) { return reinterpret_cast<Entry*>(b); }
 
-block::Value StringValue(std::string_view value) {
+block::Value StringValue(std::string_view value, StringForm form) {
   block::Value v;
   int64_t n;
-  if (ParseCanonicalInt64(value, &n)) {
+  if (form == StringForm::kBuffer) v.encoding = block::Encoding::kRawBuffer;
+  if (form == StringForm::kAuto && ParseCanonicalInt64(value, &n)) {
     v.encoding = block::Encoding::kInt;
     v.int_value = n;
   } else {
@@ -51,6 +52,9 @@ void DeleteObjectOf(const Block* b) {
 std::string_view Entry::key() const { return block::Key(Bytes(this)); }
 ValueType Entry::type() const { return block::TypeOf(Bytes(this)); }
 bool Entry::is_int() const { return block::EncodingOf(Bytes(this)) == block::Encoding::kInt; }
+bool Entry::is_buffer() const {
+  return block::EncodingOf(Bytes(this)) == block::Encoding::kRawBuffer;
+}
 int64_t Entry::int_value() const { return block::IntValue(Bytes(this)); }
 std::string_view Entry::raw_bytes() const { return block::RawValue(Bytes(this)); }
 ObjectValue* Entry::object() const { return block::ObjectOf(Bytes(this)); }
@@ -220,8 +224,8 @@ Entry* Database::Peek(std::string_view key) const {
 }
 
 Entry* Database::SetString(std::string_view key, std::string_view value, TtlMode ttl,
-                           int64_t expire_ms) {
-  return impl_->Set(key, StringValue(value), ttl, expire_ms);
+                           int64_t expire_ms, StringForm form) {
+  return impl_->Set(key, StringValue(value, form), ttl, expire_ms);
 }
 
 Entry* Database::SetInt(std::string_view key, int64_t value, TtlMode ttl, int64_t expire_ms) {
@@ -301,7 +305,8 @@ bool Database::CopyTo(std::string_view key, Database& dest, std::string_view des
   // Raw bytes alias `src`, which replacing dest_key cannot free (dest_key != key here); copy
   // anyway when the destination is this database, to keep the aliasing argument local.
   std::string raw_copy;
-  if (v.encoding == block::Encoding::kRaw && &dest == this) {
+  if ((v.encoding == block::Encoding::kRaw || v.encoding == block::Encoding::kRawBuffer) &&
+      &dest == this) {
     raw_copy.assign(v.raw);
     v.raw = raw_copy;
   }

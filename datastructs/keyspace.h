@@ -35,6 +35,7 @@ class Entry {
   bool is_int() const;
   int64_t int_value() const;           // REQUIRES: is_int()
   std::string_view raw_bytes() const;  // REQUIRES: type()==kString && !is_int()
+  bool is_buffer() const;              // bytes stored with StringForm::kBuffer
   // The string value's bytes whatever the encoding; `scratch` backs the integer case.
   std::string_view StringView(char (&scratch)[24]) const;
   size_t StringLength() const;
@@ -50,6 +51,13 @@ class Entry {
   Entry() = delete;
   Entry(const Entry&) = delete;
   Entry& operator=(const Entry&) = delete;
+};
+
+// How SetString keeps a string, which decides what OBJECT ENCODING reports, as in Redis.
+enum class StringForm {
+  kAuto,    // an int64 when the bytes are its canonical decimal form, else bytes
+  kBytes,   // always bytes, even when they look like an integer (INCRBYFLOAT's result)
+  kBuffer,  // bytes changed in place (APPEND, SETRANGE): Redis reports "raw" at any length
 };
 
 // What Set* does with an existing expiry.
@@ -72,7 +80,7 @@ class Database {
   // of an int64 is stored as an integer. `ttl` decides the expiry: kClear drops any, kKeep keeps
   // the old one (none for a new key), kSet sets `expire_ms`.
   Entry* SetString(std::string_view key, std::string_view value, TtlMode ttl = TtlMode::kClear,
-                   int64_t expire_ms = kNoExpire);
+                   int64_t expire_ms = kNoExpire, StringForm form = StringForm::kAuto);
   Entry* SetInt(std::string_view key, int64_t value, TtlMode ttl = TtlMode::kClear,
                 int64_t expire_ms = kNoExpire);
   Entry* SetObject(std::string_view key, std::unique_ptr<ObjectValue> value,

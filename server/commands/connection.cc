@@ -132,7 +132,7 @@ void CmdHello(CommandContext& ctx) {
   }
   ctx.client.resp = static_cast<int>(version);
   ctx.reply.set_resp3(version == 3);
-  ctx.reply.MapHeader(8);
+  ctx.reply.MapHeader(7);
   ctx.reply.Bulk("server");
   ctx.reply.Bulk("redis");
   ctx.reply.Bulk("version");
@@ -146,10 +146,9 @@ void CmdHello(CommandContext& ctx) {
   ctx.reply.Bulk("role");
   ctx.reply.Bulk("master");
   ctx.reply.Bulk("modules");
+  // Exactly Redis's seven fields: client libraries parse this map, and Rill's own version is
+  // in INFO server (rill_version) instead.
   ctx.reply.EmptyArray();
-  // Rill's own version, in a field of its own so clients gating on "version" see Redis's.
-  ctx.reply.Bulk("rill_version");
-  ctx.reply.Bulk(RILL_VERSION);
 }
 
 void CmdClientId(CommandContext& ctx) { ctx.reply.Integer(static_cast<int64_t>(ctx.client.id)); }

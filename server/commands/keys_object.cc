@@ -42,10 +42,11 @@ ds::Entry* LookupOrReplyNull(CommandContext& ctx) {
   return entry;
 }
 
-// Deviation: Redis reports "raw" for a short string changed in place by APPEND or SETRANGE;
-// the keyspace does not remember how a string was produced, so Rill reports by length only.
+// As Redis: integers, short strings in one allocation, and "raw" for long strings and for any
+// string changed in place (APPEND, SETRANGE), which the keyspace remembers as a buffer.
 std::string_view StringEncoding(const ds::Entry& entry) {
   if (entry.is_int()) return "int";
+  if (entry.is_buffer()) return "raw";
   return entry.StringLength() <= kEmbstrMaxLength ? "embstr" : "raw";
 }
 

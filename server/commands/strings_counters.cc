@@ -122,7 +122,7 @@ void CmdIncrByFloat(CommandContext& ctx) {
     return;
   }
   std::string formatted = FormatHumanLongDouble(value);
-  ctx.db().SetString(key, formatted, ds::TtlMode::kKeep);
+  ctx.db().SetString(key, formatted, ds::TtlMode::kKeep, ds::kNoExpire, ds::StringForm::kBytes);
   SignalWrite(ctx, key, '$', "incrbyfloat");
   ctx.reply.Bulk(formatted);
 }

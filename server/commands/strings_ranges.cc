@@ -40,7 +40,7 @@ void CmdAppend(CommandContext& ctx) {
     std::string joined;
     joined.reserve(current.size() + suffix.size());
     joined.append(current).append(suffix);
-    ctx.db().SetString(key, joined, ds::TtlMode::kKeep);
+    ctx.db().SetString(key, joined, ds::TtlMode::kKeep, ds::kNoExpire, ds::StringForm::kBuffer);
     total = joined.size();
   }
   SignalWrite(ctx, key, '$', "append");
@@ -121,7 +121,7 @@ void CmdSetRange(CommandContext& ctx) {
   const size_t needed = static_cast<size_t>(offset) + patch.size();
   if (updated.size() < needed) updated.resize(needed, '\0');
   updated.replace(static_cast<size_t>(offset), patch.size(), patch);
-  ctx.db().SetString(key, updated, ds::TtlMode::kKeep);
+  ctx.db().SetString(key, updated, ds::TtlMode::kKeep, ds::kNoExpire, ds::StringForm::kBuffer);
   SignalWrite(ctx, key, '$', "setrange");
   ctx.reply.Integer(static_cast<int64_t>(updated.size()));
 }

@@ -177,9 +177,18 @@ TEST_F(ConnectionDiffTest, CommandInfoAndDocs) {
   for (const char* name :
        {"get", "set", "mset", "expire", "del", "config|get", "GET", "nosuchcommand"}) {
     ExpectSame({"COMMAND", "INFO", name});
-    ExpectSame({"COMMAND", "DOCS", name});
+    ExpectSame({"COMMAND", "DOCS", name}, Compare::kDocsStructure);
   }
   ExpectSame({"COMMAND", "INFO", "get", "set", "nosuch"});
+  ExpectSame({"COMMAND", "DOCS", "get", "nosuch", "set"}, Compare::kDocsStructure);
+  // The mask hides only prose: the summary text goes, the argument structure stays.
+  std::string docs = Rill({"COMMAND", "DOCS", "set"});
+  std::string masked = MaskDocsProse(docs);
+  EXPECT_NE(masked, docs);
+  EXPECT_EQ(masked.find("Store a string value"), std::string::npos);
+  EXPECT_NE(masked.find("$7\r\nsummary\r\n$<prose>\r\n"), std::string::npos);
+  EXPECT_NE(masked.find("$6\r\n2.6.12\r\n$<prose>\r\n"), std::string::npos);
+  EXPECT_NE(masked.find("$7\r\nKEEPTTL\r\n"), std::string::npos);
 }
 
 TEST_F(ConnectionDiffTest, CommandGetkeys) {
@@ -233,7 +242,7 @@ TEST_F(ConnectionDiffTest, Resp3Replies) {
   ExpectSame({"PING"});
   ExpectSame({"ECHO", "x"});
   ExpectSame({"COMMAND", "INFO", "get"});
-  ExpectSame({"COMMAND", "DOCS", "get"});
+  ExpectSame({"COMMAND", "DOCS", "get"}, Compare::kDocsStructure);
   ExpectSame({"NOSUCH"});
   ExpectSame({"MGET", "a", "b"});
 }

@@ -145,7 +145,7 @@ TEST_F(StringsDiffTest, GetEx) {
   ExpectSame({"GETEX", "k", "EX", "9223372036854775807"});
   ExpectSame({"GETEX", "k", "EXAT", "1"});
   ExpectSame({"EXISTS", "k"});
-  ExpectSame({"SADD", "s", "m"});
+  ExpectSame({"RPUSH", "s", "m"});
   ExpectSame({"GETEX", "s"});
 }
 

@@ -17,7 +17,15 @@ namespace rill::testing {
 enum class Compare {
   kExact,        // Byte for byte.
   kSortedArray,  // Top-level array elements may come in any order (KEYS, SMEMBERS...).
+  // COMMAND DOCS: Rill writes its summaries, complexity notes and history notes in its own
+  // words, so those texts are masked; every other byte (structure, arguments, since, flags)
+  // must match.
+  kDocsStructure,
 };
+
+// Replaces the texts of "summary", "complexity" and history descriptions in a COMMAND DOCS
+// reply (RESP2 or RESP3) with a fixed placeholder. Other replies come back unchanged.
+std::string MaskDocsProse(const std::string& reply);
 
 // Splits a complete aggregate reply ("*3\r\n..." or RESP3 "~"/">") into its header line and the
 // raw bytes of each element. Returns false if `reply` is not an aggregate.

@@ -70,6 +70,25 @@ TEST(DatabaseTest, SetStringStoresCanonicalIntegersAsIntegers) {
   EXPECT_EQ(db.size(), 3u);
 }
 
+TEST(DatabaseTest, StringFormsKeepBytesAndRememberBuffers) {
+  Database db;
+  Entry* bytes = db.SetString("f", "3", TtlMode::kClear, kNoExpire, StringForm::kBytes);
+  EXPECT_FALSE(bytes->is_int());
+  EXPECT_FALSE(bytes->is_buffer());
+  EXPECT_EQ(bytes->raw_bytes(), "3");
+  Entry* buffer = db.SetString("b", "12", TtlMode::kClear, kNoExpire, StringForm::kBuffer);
+  EXPECT_FALSE(buffer->is_int());
+  EXPECT_TRUE(buffer->is_buffer());
+  EXPECT_EQ(buffer->raw_bytes(), "12");
+  // Copies and renames keep the form; a plain overwrite goes back to the automatic one.
+  ASSERT_TRUE(db.CopyTo("b", db, "b2"));
+  EXPECT_TRUE(db.Peek("b2")->is_buffer());
+  ASSERT_TRUE(db.Rename("b", "b3"));
+  EXPECT_TRUE(db.Peek("b3")->is_buffer());
+  EXPECT_EQ(db.Peek("b3")->raw_bytes(), "12");
+  EXPECT_TRUE(db.SetString("b3", "12")->is_int());
+}
+
 TEST(DatabaseTest, OverwriteIntByRawAndBack) {
   Database db;
   db.SetInt("k", 7);
