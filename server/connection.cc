@@ -51,6 +51,9 @@ Connection::Connection(Server& server, tcp::socket socket)
   protocol::ParserLimits limits;
   limits.max_bulk_len = engine_.config().Int("proto-max-bulk-len");
   parser_.set_limits(limits);
+  // Before AUTH the parser refuses big multibulk/bulk headers, as Redis does for
+  // unauthenticated clients, so a stranger cannot make the server allocate.
+  parser_.set_auth_required(!client_.authenticated);
   rbuf_.resize(kInitialReadBuffer);
 }
 
@@ -186,7 +189,10 @@ bool Connection::ProcessInput() {
     }
     const auto& args = parser_.args();
     size_t consumed = parser_.consumed();
-    if (!args.empty()) engine_.Execute(client_, args, &out_);
+    if (!args.empty()) {
+      engine_.Execute(client_, args, &out_);
+      parser_.set_auth_required(!client_.authenticated);
+    }
     rstart_ += consumed;
     if (client_.close_after_reply || engine_.shutdown_requested()) return false;
   }

@@ -1,13 +1,17 @@
 #include "server/engine.h"
 
 #include <time.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 
 #include "absl/strings/ascii.h"
 #include "common/string_util.h"
 #include "protocol/errors.h"
 #include "server/client.h"
+#include "server/log.h"
 
 namespace rill {
 
@@ -43,6 +47,15 @@ Engine::Engine(Config config) : config_(std::move(config)) {
     });
   }
   RegisterAllCommands(commands_);
+  // Run-time CONFIG SET of parameters the process acts on directly. The config layer has
+  // already validated the new value (dir must be an accessible directory).
+  config_.OnChange("dir", [this] {
+    std::string dir = config_.String("dir");
+    if (chdir(dir.c_str()) != 0) {
+      Log(LogLevel::kWarning, "Can't chdir to '%s': %s", dir, std::strerror(errno));
+    }
+  });
+  config_.OnChange("loglevel", [this] { LogSetLevel(config_.String("loglevel")); });
 }
 
 Engine::~Engine() = default;

@@ -157,7 +157,8 @@ bool ServerProcess::LaunchOnce(int port, std::string* error) {
     RespClient client;
     if (client.Connect(port, std::chrono::milliseconds(200))) {
       std::string reply = client.Command({"PING"});
-      if (reply == "+PONG\r\n") return true;
+      // A server with requirepass refuses PING before AUTH, which still proves it is up.
+      if (reply == "+PONG\r\n" || reply.starts_with("-NOAUTH")) return true;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
