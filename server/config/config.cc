@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "absl/container/flat_hash_map.h"
+#include "common/string_util.h"
 #include "datastructs/glob.h"
 #include "server/config/config_params.h"
 #include "server/config/config_syntax.h"
@@ -83,8 +84,9 @@ struct Config::Impl {
   std::span<const cp::Param> params = cp::AllParams();
   std::vector<cv::Value> values;
   std::vector<bool> explicitly_set;
-  // Lower-case name or alias -> parameter index.
-  absl::flat_hash_map<std::string, size_t> by_name;
+  // Lower-case name or alias -> parameter index. Looked up by string_view without building a
+  // std::string: commands read parameters on hot paths (proto-max-bulk-len on every APPEND).
+  StringMap<size_t> by_name;
   absl::flat_hash_map<std::string, std::vector<std::function<void()>>> callbacks;
   std::string config_file;
   std::vector<std::vector<std::string>> users;
@@ -112,7 +114,7 @@ struct Config::Impl {
   }
 
   size_t Index(std::string_view canonical) const {
-    auto it = by_name.find(std::string(canonical));
+    auto it = by_name.find(canonical);
     if (it == by_name.end()) {
       std::fprintf(stderr, "BUG: unknown config parameter '%.*s'\n",
                    static_cast<int>(canonical.size()), canonical.data());
