@@ -65,6 +65,7 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterServerCommands(table);
   RegisterIntrospectionCommands(table);
   RegisterConfigCommands(table);
+  RegisterStreamCommands(table);
 }
 
 }  // namespace rill

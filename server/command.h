@@ -106,5 +106,6 @@ void RegisterConnectionCommands(CommandTable& table);
 void RegisterServerCommands(CommandTable& table);
 void RegisterIntrospectionCommands(CommandTable& table);  // COMMAND ...
 void RegisterConfigCommands(CommandTable& table);
+void RegisterStreamCommands(CommandTable& table);  // stream_*.cc
 
 }  // namespace rill

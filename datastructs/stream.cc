@@ -1,0 +1,352 @@
+#include "datastructs/stream.h"
+
+namespace rill::ds {
+
+Stream::Stream(const Stream& other)
+    : length_(other.length_),
+      last_id_(other.last_id_),
+      first_id_(other.first_id_),
+      max_deleted_id_(other.max_deleted_id_),
+      entries_added_(other.entries_added_) {
+  for (const auto& [key, block] : other.blocks_) {
+    blocks_.emplace(key, std::make_unique<StreamBlock>(*block));
+  }
+  for (const auto& [name, group] : other.groups_) {
+    groups_.emplace(name, std::make_unique<ConsumerGroup>(*group));
+  }
+}
+
+std::unique_ptr<ObjectValue> Stream::Clone() const { return std::make_unique<Stream>(*this); }
+
+size_t Stream::MemoryUsage() const {
+  // Blocks, plus a per-node estimate for the ordered maps (btree nodes hold many slots).
+  size_t bytes = sizeof(*this);
+  for (const auto& [key, block] : blocks_) bytes += block->memory_usage() + 32;
+  for (const auto& [name, group] : groups_) {
+    bytes += sizeof(ConsumerGroup) + name.size() + group->pending().size() * 48;
+    for (const auto& [cname, consumer] : group->consumers()) {
+      bytes += sizeof(StreamConsumer) + 2 * cname.size() + consumer->pending.size() * 24;
+    }
+  }
+  return bytes;
+}
+
+size_t Stream::RadixTreeNodes() const {
+  // A rax with one key is two nodes (root + key); each further key adds about three (a branch,
+  // a compressed tail and the key node).
+  return blocks_.empty() ? 1 : 3 * blocks_.size() - 1;
+}
+
+bool Stream::NewBlockNeeded(const StreamBlock& tail, size_t payload_bytes,
+                            const StreamLimits& limits) const {
+  // Redis 7.0 streamAppendItem: a node is full when its listpack plus the new entry's raw
+  // bytes reach stream-node-max-bytes, or it holds stream-node-max-entries entries
+  // (tombstones included).
+  size_t max_bytes = static_cast<size_t>(limits.node_max_bytes);
+  if (limits.node_max_bytes <= 0 || max_bytes > kMaxEntryBytes) max_bytes = kMaxEntryBytes;
+  if (tail.lp_bytes() + payload_bytes >= max_bytes) return true;
+  return limits.node_max_entries > 0 &&
+         static_cast<int64_t>(tail.live() + tail.deleted()) >= limits.node_max_entries;
+}
+
+void Stream::AppendEntry(StreamId id, std::span<const std::string_view> fv, size_t payload_bytes,
+                         const StreamLimits& limits) {
+  StreamBlock* tail = blocks_.empty() ? nullptr : blocks_.rbegin()->second.get();
+  if (tail != nullptr && NewBlockNeeded(*tail, payload_bytes, limits)) {
+    tail->ShrinkToFit();
+    tail = nullptr;
+  }
+  if (tail == nullptr) {
+    blocks_.emplace(id, std::make_unique<StreamBlock>(id, fv));
+  } else {
+    tail->Append(id, fv);
+  }
+  ++length_;
+  ++entries_added_;
+  last_id_ = id;
+  if (length_ == 1) first_id_ = id;
+}
+
+Stream::AddStatus Stream::Add(const StreamId* explicit_id, bool seq_given, int64_t now_ms,
+                              std::span<const std::string_view> fv, const StreamLimits& limits,
+                              StreamId* added) {
+  StreamId id;
+  if (explicit_id != nullptr) {
+    if (seq_given) {
+      id = *explicit_id;
+    } else if (last_id_.ms == explicit_id->ms) {
+      // "<ms>-*" in the current millisecond: the next sequence, unless it would overflow.
+      if (last_id_.seq == UINT64_MAX) return AddStatus::kIdNotGreater;
+      id = {last_id_.ms, last_id_.seq + 1};
+    } else {
+      id = {explicit_id->ms, 0};
+    }
+  } else {
+    const auto ms = static_cast<uint64_t>(now_ms);
+    if (ms > last_id_.ms) {
+      id = {ms, 0};
+    } else {
+      id = last_id_;
+      if (!id.Increment()) return AddStatus::kIdNotGreater;
+    }
+  }
+  if (id <= last_id_) return AddStatus::kIdNotGreater;
+
+  size_t payload = 0;
+  for (std::string_view s : fv) payload += s.size();
+  if (payload > kMaxEntryBytes) return AddStatus::kTooLarge;
+
+  AppendEntry(id, fv, payload, limits);
+  if (added != nullptr) *added = id;
+  return AddStatus::kOk;
+}
+
+bool Stream::LoadEntry(StreamId id, std::span<const std::string_view> fv,
+                       const StreamLimits& limits) {
+  if (id <= last_id_) return false;
+  size_t payload = 0;
+  for (std::string_view s : fv) payload += s.size();
+  AppendEntry(id, fv, payload, limits);
+  return true;
+}
+
+int64_t Stream::TrimWithinBlock(StreamBlock& block, const TrimSpec& spec) {
+  int64_t removed = 0;
+  uint8_t flags;
+  StreamEntryView view;
+  for (uint32_t off = block.first_offset(); off < block.end_offset();) {
+    const uint32_t next = block.Decode(off, &flags, &view);
+    const bool stop = spec.strategy == TrimStrategy::kMaxLen
+                          ? length_ <= static_cast<uint64_t>(spec.maxlen)
+                          : view.id >= spec.minid;
+    if (stop) break;
+    if (!(flags & StreamBlock::kDeleted)) {
+      block.MarkDeleted(off);
+      --length_;
+      ++removed;
+    }
+    off = next;
+  }
+  return removed;
+}
+
+int64_t Stream::Trim(const TrimSpec& spec) {
+  if (spec.strategy == TrimStrategy::kNone) return 0;
+  int64_t deleted = 0;
+  auto it = blocks_.begin();
+  while (it != blocks_.end()) {
+    if (spec.strategy == TrimStrategy::kMaxLen && length_ <= static_cast<uint64_t>(spec.maxlen)) {
+      break;
+    }
+    StreamBlock& block = *it->second;
+    const int64_t entries = block.live();
+    if (spec.limit != 0 && deleted + entries > spec.limit) break;
+
+    const bool remove_block = spec.strategy == TrimStrategy::kMaxLen
+                                  ? length_ - entries >= static_cast<uint64_t>(spec.maxlen)
+                                  : block.last_id() < spec.minid;
+    if (remove_block) {
+      length_ -= entries;
+      deleted += entries;
+      it = blocks_.erase(it);
+      continue;
+    }
+    if (spec.approx) break;
+    // Enough to delete inside this block: tombstone entries up to the bound, then stop.
+    deleted += TrimWithinBlock(block, spec);
+    break;
+  }
+  if (length_ == 0) {
+    first_id_ = StreamId::Min();
+  } else if (deleted != 0) {
+    RefreshFirstId();
+  }
+  return deleted;
+}
+
+bool Stream::Delete(StreamId id) {
+  auto it = blocks_.upper_bound(id);
+  if (it == blocks_.begin()) return false;
+  --it;
+  StreamBlock& block = *it->second;
+  if (id > block.last_id()) return false;
+  uint8_t flags;
+  StreamEntryView view;
+  for (uint32_t off = block.first_offset(); off < block.end_offset();) {
+    const uint32_t next = block.Decode(off, &flags, &view);
+    if (view.id == id) {
+      if (flags & StreamBlock::kDeleted) return false;
+      if (block.live() == 1) {
+        blocks_.erase(it);  // its last live entry: Redis frees the whole node
+      } else {
+        block.MarkDeleted(off);
+      }
+      --length_;
+      if (id > max_deleted_id_) max_deleted_id_ = id;
+      if (length_ == 0) {
+        first_id_ = StreamId::Min();
+      } else if (id == first_id_) {
+        RefreshFirstId();
+      }
+      return true;
+    }
+    if (view.id > id) return false;
+    off = next;
+  }
+  return false;
+}
+
+void Stream::RefreshFirstId() {
+  if (!FirstValidId(&first_id_)) first_id_ = StreamId::Min();
+}
+
+bool Stream::Contains(StreamId id) const {
+  Iterator it(*this, id, id);
+  StreamEntryView view;
+  return it.Next(&view);
+}
+
+bool Stream::LastValidId(StreamId* id) const {
+  Iterator it(*this, StreamId::Min(), StreamId::Max(), true);
+  StreamEntryView view;
+  if (!it.Next(&view)) return false;
+  *id = view.id;
+  return true;
+}
+
+bool Stream::FirstValidId(StreamId* id) const {
+  Iterator it(*this, StreamId::Min(), StreamId::Max());
+  StreamEntryView view;
+  if (!it.Next(&view)) return false;
+  *id = view.id;
+  return true;
+}
+
+// ---- iteration ----
+
+Stream::Iterator::Iterator(const Stream& stream, StreamId start, StreamId end, bool reverse)
+    : blocks_(stream.blocks_), start_(start), end_(end), reverse_(reverse) {
+  // Start at the block holding the first candidate: the last block whose first ID is <= the
+  // bound (Redis seeks "<=" in the radix tree the same way).
+  const StreamId bound = reverse ? end : start;
+  it_ = blocks_.upper_bound(bound);
+  if (it_ == blocks_.begin()) {
+    if (reverse || it_ == blocks_.end()) {
+      done_ = true;
+      return;
+    }
+  } else {
+    --it_;
+  }
+  LoadBlock();
+}
+
+bool Stream::Iterator::LoadBlock() {
+  if (reverse_) {
+    it_->second->EntryOffsets(&offsets_);
+    index_ = offsets_.size();
+  } else {
+    offset_ = it_->second->first_offset();
+  }
+  return true;
+}
+
+bool Stream::Iterator::Next(StreamEntryView* entry) {
+  uint8_t flags;
+  while (!done_) {
+    const StreamBlock& block = *it_->second;
+    if (!reverse_) {
+      if (offset_ >= block.end_offset()) {
+        if (++it_ == blocks_.end()) break;
+        LoadBlock();
+        continue;
+      }
+      offset_ = block.Decode(offset_, &flags, entry);
+      if ((flags & StreamBlock::kDeleted) || entry->id < start_) continue;
+      if (entry->id > end_) break;
+      return true;
+    }
+    if (index_ == 0) {
+      if (it_ == blocks_.begin()) break;
+      --it_;
+      LoadBlock();
+      continue;
+    }
+    block.Decode(offsets_[--index_], &flags, entry);
+    if ((flags & StreamBlock::kDeleted) || entry->id > end_) continue;
+    if (entry->id < start_) break;
+    return true;
+  }
+  done_ = true;
+  return false;
+}
+
+// ---- consumer groups ----
+
+ConsumerGroup* Stream::FindGroup(std::string_view name) const {
+  auto it = groups_.find(name);
+  return it == groups_.end() ? nullptr : it->second.get();
+}
+
+ConsumerGroup* Stream::CreateGroup(std::string_view name, StreamId last_id,
+                                   int64_t entries_read) {
+  auto [it, inserted] = groups_.try_emplace(std::string(name), nullptr);
+  if (!inserted) return nullptr;
+  it->second = std::make_unique<ConsumerGroup>(last_id, entries_read);
+  return it->second.get();
+}
+
+bool Stream::DestroyGroup(std::string_view name) {
+  auto it = groups_.find(name);
+  if (it == groups_.end()) return false;
+  groups_.erase(it);
+  return true;
+}
+
+bool Stream::RangeHasTombstones(StreamId start, StreamId end) const {
+  if (length_ == 0 || max_deleted_id_.IsZero()) return false;
+  return start <= max_deleted_id_ && max_deleted_id_ <= end;
+}
+
+int64_t Stream::EstimateEntriesRead(StreamId id) const {
+  if (entries_added_ == 0) return 0;
+  // An empty stream: every ID up to the last one has been read by a reader at `id`.
+  if (length_ == 0 && id <= last_id_) return static_cast<int64_t>(entries_added_);
+  if (id == last_id_) return static_cast<int64_t>(entries_added_);
+  if (id > last_id_) return ConsumerGroup::kInvalidEntriesRead;
+  if (max_deleted_id_.IsZero() || max_deleted_id_ < first_id_) {
+    // No tombstone past the first entry: positions are exact.
+    if (id < first_id_) return static_cast<int64_t>(entries_added_ - length_);
+    if (id == first_id_) return static_cast<int64_t>(entries_added_ - length_ + 1);
+  }
+  return ConsumerGroup::kInvalidEntriesRead;
+}
+
+void Stream::AdvanceGroup(ConsumerGroup& group, StreamId delivered) const {
+  if (delivered <= group.last_id) return;
+  if (group.entries_read != ConsumerGroup::kInvalidEntriesRead &&
+      !RangeHasTombstones(delivered, StreamId::Max())) {
+    ++group.entries_read;
+  } else if (entries_added_ != 0) {
+    group.entries_read = EstimateEntriesRead(delivered);
+  }
+  group.last_id = delivered;
+}
+
+bool Stream::GroupLag(const ConsumerGroup& group, int64_t* lag) const {
+  if (entries_added_ == 0) {
+    *lag = 0;
+    return true;
+  }
+  if (group.entries_read != ConsumerGroup::kInvalidEntriesRead &&
+      !RangeHasTombstones(group.last_id, StreamId::Max())) {
+    *lag = static_cast<int64_t>(entries_added_) - group.entries_read;
+    return true;
+  }
+  const int64_t read = EstimateEntriesRead(group.last_id);
+  if (read == ConsumerGroup::kInvalidEntriesRead) return false;
+  *lag = static_cast<int64_t>(entries_added_) - read;
+  return true;
+}
+
+}  // namespace rill::ds

@@ -1,0 +1,162 @@
+// Shared stream command helpers (stream_internal.h) and the family's registration.
+
+#include "absl/strings/ascii.h"
+#include "common/string_util.h"
+#include "datastructs/keyspace.h"
+#include "protocol/errors.h"
+#include "server/client.h"
+#include "server/commands/arg_parse.h"
+#include "server/commands/stream_internal.h"
+#include "server/engine.h"
+
+namespace rill {
+namespace stream_internal {
+
+static ds::Stream* CheckStream(CommandContext& ctx, ds::Entry* entry, bool* wrong_type) {
+  *wrong_type = false;
+  if (entry == nullptr) return nullptr;
+  if (entry->type() != ds::ValueType::kStream) {
+    *wrong_type = true;
+    ctx.reply.Error(errors::kWrongType);
+    return nullptr;
+  }
+  return static_cast<ds::Stream*>(entry->object());
+}
+
+ds::Stream* LookupRead(CommandContext& ctx, std::string_view key, bool* wrong_type) {
+  ds::Entry* entry = ctx.db().Find(key, ctx.now_ms);
+  if (entry == nullptr) {
+    ++ctx.engine.stats().keyspace_misses;
+    ctx.engine.NotifyKeyspaceEvent('m', "keymiss", key, ctx.client.db);
+  } else {
+    ++ctx.engine.stats().keyspace_hits;
+  }
+  return CheckStream(ctx, entry, wrong_type);
+}
+
+ds::Stream* LookupWrite(CommandContext& ctx, std::string_view key, bool* wrong_type) {
+  return CheckStream(ctx, ctx.db().Find(key, ctx.now_ms), wrong_type);
+}
+
+ds::Stream* CreateStream(CommandContext& ctx, std::string_view key) {
+  ds::Entry* entry = ctx.db().SetObject(key, std::make_unique<ds::Stream>());
+  return static_cast<ds::Stream*>(entry->object());
+}
+
+bool ParseIdOrReply(CommandContext& ctx, std::string_view arg, uint64_t missing_seq, bool strict,
+                    bool* seq_given, ds::StreamId* id) {
+  if (ds::ParseStreamId(arg, missing_seq, strict, seq_given, id)) return true;
+  ctx.reply.Error(kInvalidStreamId);
+  return false;
+}
+
+bool ParseRangeStartOrReply(CommandContext& ctx, std::string_view arg, ds::StreamId* id) {
+  bool exclusive;
+  if (!ds::ParseStreamIntervalId(arg, 0, &exclusive, id)) {
+    ctx.reply.Error(kInvalidStreamId);
+    return false;
+  }
+  if (exclusive && !id->Increment()) {
+    ctx.reply.Error("ERR invalid start ID for the interval");
+    return false;
+  }
+  return true;
+}
+
+bool ParseRangeEndOrReply(CommandContext& ctx, std::string_view arg, ds::StreamId* id) {
+  bool exclusive;
+  if (!ds::ParseStreamIntervalId(arg, UINT64_MAX, &exclusive, id)) {
+    ctx.reply.Error(kInvalidStreamId);
+    return false;
+  }
+  if (exclusive && !id->Decrement()) {
+    ctx.reply.Error("ERR invalid end ID for the interval");
+    return false;
+  }
+  return true;
+}
+
+ds::StreamLimits NodeLimits(CommandContext& ctx) {
+  return {ctx.engine.config().Int("stream-node-max-bytes"),
+          ctx.engine.config().Int("stream-node-max-entries")};
+}
+
+void ReplyId(protocol::ReplyBuilder& reply, ds::StreamId id) {
+  char buf[ds::StreamId::kMaxTextSize];
+  reply.Bulk(std::string_view(buf, id.Format(buf)));
+}
+
+void ReplyEntry(protocol::ReplyBuilder& reply, const ds::StreamEntryView& entry) {
+  reply.ArrayHeader(2);
+  ReplyId(reply, entry.id);
+  reply.ArrayHeader(2 * static_cast<size_t>(entry.num_fields));
+  entry.ForEachField([&](std::string_view field, std::string_view value) {
+    reply.Bulk(field);
+    reply.Bulk(value);
+  });
+}
+
+bool ReplyEntryById(protocol::ReplyBuilder& reply, const ds::Stream& stream, ds::StreamId id) {
+  ds::Stream::Iterator it(stream, id, id);
+  ds::StreamEntryView entry;
+  if (!it.Next(&entry)) return false;
+  ReplyEntry(reply, entry);
+  return true;
+}
+
+size_t ReplyRangeEntries(protocol::ReplyBuilder& reply, const ds::Stream& stream,
+                         ds::StreamId start, ds::StreamId end, size_t count, bool reverse) {
+  ds::Stream::Iterator it(stream, start, end, reverse);
+  ds::StreamEntryView entry;
+  size_t n = 0;
+  while ((count == 0 || n < count) && it.Next(&entry)) {
+    ReplyEntry(reply, entry);
+    ++n;
+  }
+  return n;
+}
+
+void Notify(CommandContext& ctx, std::string_view event, std::string_view key) {
+  ctx.engine.NotifyKeyspaceEvent('t', event, key, ctx.client.db);
+}
+
+void SignalModified(CommandContext& ctx, std::string_view key) {
+  ctx.engine.KeyModified(ctx.client.db, key);
+}
+
+void SignalKeyReady(CommandContext& ctx, std::string_view key) {
+  // Blocked XREAD/XREADGROUP clients are served through the blocking registry once it exists.
+}
+
+bool ParseInt64OrReplyMsg(CommandContext& ctx, std::string_view arg, int64_t* out,
+                          std::string_view error) {
+  if (ParseInt64(arg, out)) return true;
+  ctx.reply.Error(error);
+  return false;
+}
+
+std::string_view CStr(std::string_view s) {
+  size_t nul = s.find('\0');
+  return nul == std::string_view::npos ? s : s.substr(0, nul);
+}
+
+void ReplySubcommandSyntaxError(CommandContext& ctx) {
+  std::string msg = "ERR unknown subcommand or wrong number of arguments for '";
+  msg += CStr(ctx.args[1].substr(0, 128));
+  msg += "'. Try ";
+  msg += ToUpperAscii(ctx.args[0]);
+  msg += " HELP.";
+  ctx.reply.Error(msg);
+}
+
+}  // namespace stream_internal
+
+void RegisterStreamCommands(CommandTable& table) {
+  RegisterStreamWriteCommands(table);
+  RegisterStreamReadCommands(table);
+  RegisterStreamGroupCommands(table);
+  RegisterStreamPendingCommands(table);
+  RegisterStreamInfoCommands(table);
+}
+
+}  // namespace rill

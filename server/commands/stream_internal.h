@@ -1,0 +1,68 @@
+// Helpers shared by the stream command files (stream_write.cc, stream_read.cc,
+// stream_group.cc, stream_pending.cc, stream_info.cc): key lookup with Redis's type check, ID
+// parsing with Redis's error replies, and replying with entries.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "datastructs/stream.h"
+#include "server/command.h"
+
+namespace rill::stream_internal {
+
+inline constexpr std::string_view kInvalidStreamId =
+    "ERR Invalid stream ID specified as stream command argument";
+
+// Lookup as Redis's lookupKeyRead (hit/miss statistics) or lookupKeyWrite. Returns the stream,
+// or nullptr when the key is missing (*wrong_type false) or holds another type (*wrong_type
+// true, WRONGTYPE already replied).
+ds::Stream* LookupRead(CommandContext& ctx, std::string_view key, bool* wrong_type);
+ds::Stream* LookupWrite(CommandContext& ctx, std::string_view key, bool* wrong_type);
+// Creates an empty stream at `key` (which must be absent).
+ds::Stream* CreateStream(CommandContext& ctx, std::string_view key);
+
+// ID parsing (see ds::ParseStreamId); replies kInvalidStreamId and returns false on error.
+bool ParseIdOrReply(CommandContext& ctx, std::string_view arg, uint64_t missing_seq, bool strict,
+                    bool* seq_given, ds::StreamId* id);
+// Range bounds: "(" makes the bound exclusive, which moves it to the next (start) or previous
+// (end) ID, with Redis's errors at the ends of the ID space.
+bool ParseRangeStartOrReply(CommandContext& ctx, std::string_view arg, ds::StreamId* id);
+bool ParseRangeEndOrReply(CommandContext& ctx, std::string_view arg, ds::StreamId* id);
+
+ds::StreamLimits NodeLimits(CommandContext& ctx);
+
+void ReplyId(protocol::ReplyBuilder& reply, ds::StreamId id);
+// [id, [field, value, ...]]
+void ReplyEntry(protocol::ReplyBuilder& reply, const ds::StreamEntryView& entry);
+// Replies the entry with `id` as ReplyEntry does; false (nothing written) if it is not there.
+bool ReplyEntryById(protocol::ReplyBuilder& reply, const ds::Stream& stream, ds::StreamId id);
+// Entries in [start, end] (count 0 = all) without the array header; returns how many.
+size_t ReplyRangeEntries(protocol::ReplyBuilder& reply, const ds::Stream& stream,
+                         ds::StreamId start, ds::StreamId end, size_t count, bool reverse);
+
+// After a write: WATCH/dirty/keyspace-event bookkeeping for `key` (type class 't').
+void Notify(CommandContext& ctx, std::string_view event, std::string_view key);
+void SignalModified(CommandContext& ctx, std::string_view key);
+// Wakes clients blocked in XREAD/XREADGROUP on `key` once the current command finishes.
+void SignalKeyReady(CommandContext& ctx, std::string_view key);
+
+// Redis's getLongLongFromObjectOrReply with a custom message ("ERR <msg>").
+bool ParseInt64OrReplyMsg(CommandContext& ctx, std::string_view arg, int64_t* out,
+                          std::string_view error);
+
+// The part of `s` a C "%s" prints: up to the first NUL (Redis formats names into errors so).
+std::string_view CStr(std::string_view s);
+
+// "ERR unknown subcommand or wrong number of arguments for '<sub>'. Try <CMD> HELP."
+void ReplySubcommandSyntaxError(CommandContext& ctx);
+
+}  // namespace rill::stream_internal
+
+namespace rill {
+void RegisterStreamWriteCommands(CommandTable& table);
+void RegisterStreamReadCommands(CommandTable& table);
+void RegisterStreamGroupCommands(CommandTable& table);
+void RegisterStreamPendingCommands(CommandTable& table);
+void RegisterStreamInfoCommands(CommandTable& table);
+}  // namespace rill

@@ -1,0 +1,44 @@
+// XREAD / XREADGROUP requests, shared between the synchronous path (stream_read.cc) and
+// clients blocked waiting for entries (stream_blocking.cc).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "datastructs/stream.h"
+#include "server/command.h"
+
+namespace rill::stream_internal {
+
+struct StreamReadRequest {
+  bool group_read = false;  // XREADGROUP
+  bool has_group = false;
+  std::string group;
+  std::string consumer;
+  bool noack = false;
+  size_t count = 0;          // 0 = no limit
+  int64_t deadline_ms = 0;   // BLOCK: absolute unix ms, 0 = forever
+  std::vector<std::string> keys;
+  // Per key: entries after this ID are wanted ("$" already resolved to the last ID when the
+  // command ran); for XREADGROUP ">" the group's last delivered ID decides instead.
+  std::vector<ds::StreamId> ids;
+  std::vector<bool> new_only;  // XREADGROUP ">"
+};
+
+// Replies (map in RESP3, array in RESP2) with every stream that has something to give and
+// returns true; returns false without replying when none has.
+bool ServeReadSynchronously(CommandContext& ctx, StreamReadRequest& req);
+
+// Parks the client until an entry arrives on one of the keys, the deadline passes, or the
+// group disappears.
+void BlockRead(CommandContext& ctx, StreamReadRequest req);
+
+// Delivers entries after `after` to `consumer` of `group` (XREADGROUP ">"): the entries array
+// reply, the group's last ID / read counter, and (unless NOACK) the PELs. Returns how many.
+size_t ReplyGroupRead(protocol::ReplyBuilder& reply, ds::Stream& stream, ds::ConsumerGroup& group,
+                      ds::StreamConsumer& consumer, ds::StreamId after, size_t count, bool noack,
+                      int64_t now_ms);
+
+}  // namespace rill::stream_internal

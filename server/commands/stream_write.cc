@@ -1,0 +1,282 @@
+// Stream commands that add or remove entries: XADD XTRIM XDEL XSETID, and XLEN.
+//
+// Argument handling follows Redis 7.0's t_stream.c step by step (options first, then the
+// key), because the order decides which error a client sees when several things are wrong.
+
+#include <cstdint>
+#include <vector>
+
+#include "protocol/errors.h"
+#include "server/client.h"
+#include "server/commands/arg_parse.h"
+#include "server/commands/stream_internal.h"
+#include "server/engine.h"
+
+namespace rill {
+namespace {
+
+using namespace stream_internal;
+
+struct AddTrimArgs {
+  // XADD only.
+  ds::StreamId id;
+  bool id_given = false;
+  bool seq_given = true;
+  bool no_mkstream = false;
+  // XADD and XTRIM.
+  ds::TrimSpec trim;
+};
+
+// Redis's streamParseAddOrTrimArgsOrReply. Returns the index of the ID argument (XADD) or a
+// positive value (XTRIM); -1 after replying with an error.
+int ParseAddOrTrimArgs(CommandContext& ctx, bool xadd, AddTrimArgs* args) {
+  const auto& argv = ctx.args;
+  const int argc = static_cast<int>(argv.size());
+  bool limit_given = false;
+  int i = 2;
+  for (; i < argc; ++i) {
+    const int more = argc - 1 - i;
+    std::string_view opt = argv[i];
+    if (xadd && opt == "*") break;  // the common auto-ID case
+    const bool maxlen = EqualsIgnoreCase(opt, "maxlen") && more > 0;
+    const bool minid = !maxlen && EqualsIgnoreCase(opt, "minid") && more > 0;
+    if (maxlen || minid) {
+      if (args->trim.strategy != ds::TrimStrategy::kNone) {
+        ctx.reply.Error(
+            "ERR syntax error, MAXLEN and MINID options at the same time are not compatible");
+        return -1;
+      }
+      args->trim.approx = false;
+      std::string_view next = argv[i + 1];
+      if (more >= 2 && next == "~") {
+        args->trim.approx = true;
+        ++i;
+      } else if (more >= 2 && next == "=") {
+        ++i;
+      }
+      if (maxlen) {
+        if (!ParseInt64OrReply(argv[i + 1], &args->trim.maxlen, ctx.reply)) return -1;
+        if (args->trim.maxlen < 0) {
+          ctx.reply.Error("ERR The MAXLEN argument must be >= 0.");
+          return -1;
+        }
+        args->trim.strategy = ds::TrimStrategy::kMaxLen;
+      } else {
+        if (!ParseIdOrReply(ctx, argv[i + 1], 0, true, nullptr, &args->trim.minid)) return -1;
+        args->trim.strategy = ds::TrimStrategy::kMinId;
+      }
+      ++i;
+    } else if (EqualsIgnoreCase(opt, "limit") && more > 0) {
+      if (!ParseInt64OrReply(argv[i + 1], &args->trim.limit, ctx.reply)) return -1;
+      if (args->trim.limit < 0) {
+        ctx.reply.Error("ERR The LIMIT argument must be >= 0.");
+        return -1;
+      }
+      limit_given = true;
+      ++i;
+    } else if (xadd && EqualsIgnoreCase(opt, "nomkstream")) {
+      args->no_mkstream = true;
+    } else if (xadd) {
+      if (!ParseIdOrReply(ctx, opt, 0, true, &args->seq_given, &args->id)) return -1;
+      args->id_given = true;
+      break;
+    } else {
+      ctx.reply.Error(errors::kSyntax);
+      return -1;
+    }
+  }
+
+  if (args->trim.limit != 0 && args->trim.strategy == ds::TrimStrategy::kNone) {
+    ctx.reply.Error(
+        "ERR syntax error, LIMIT cannot be used without specifying a trimming strategy");
+    return -1;
+  }
+  if (!xadd && args->trim.strategy == ds::TrimStrategy::kNone) {
+    ctx.reply.Error("ERR syntax error, XTRIM must be called with a trimming strategy");
+    return -1;
+  }
+  if (limit_given) {
+    if (!args->trim.approx) {
+      ctx.reply.Error("ERR syntax error, LIMIT cannot be used without the special ~ option");
+      return -1;
+    }
+  } else if (args->trim.approx) {
+    // Approximate trimming does at most 100 nodes' worth of work per call unless told.
+    int64_t limit = 100 * ctx.engine.config().Int("stream-node-max-entries");
+    if (limit <= 0) limit = 10000;
+    if (limit > 1000000) limit = 1000000;
+    args->trim.limit = limit;
+  } else {
+    args->trim.limit = 0;
+  }
+  return i;
+}
+
+void CmdXAdd(CommandContext& ctx) {
+  AddTrimArgs args;
+  const int id_pos = ParseAddOrTrimArgs(ctx, true, &args);
+  if (id_pos < 0) return;
+  const size_t field_pos = static_cast<size_t>(id_pos) + 1;
+  if (ctx.argc() < field_pos + 2 || (ctx.argc() - field_pos) % 2 == 1) {
+    ctx.reply.Error(errors::WrongArity("xadd"));
+    return;
+  }
+  if (args.id_given && args.seq_given && args.id.IsZero()) {
+    ctx.reply.Error("ERR The ID specified in XADD must be greater than 0-0");
+    return;
+  }
+
+  std::string_view key = ctx.args[1];
+  bool wrong_type;
+  ds::Stream* stream = LookupWrite(ctx, key, &wrong_type);
+  if (wrong_type) return;
+  if (stream == nullptr) {
+    if (args.no_mkstream) {
+      ctx.reply.Null();
+      return;
+    }
+    stream = CreateStream(ctx, key);
+  }
+  if (stream->last_id() == ds::StreamId::Max()) {
+    ctx.reply.Error("ERR The stream has exhausted the last possible ID, unable to add more items");
+    return;
+  }
+
+  ds::StreamId added;
+  auto status = stream->Add(args.id_given ? &args.id : nullptr, args.seq_given, ctx.now_ms,
+                            ctx.args.subspan(field_pos), NodeLimits(ctx), &added);
+  if (status != ds::Stream::AddStatus::kOk) {
+    ctx.reply.Error(status == ds::Stream::AddStatus::kIdNotGreater
+                        ? "ERR The ID specified in XADD is equal or smaller than the target "
+                          "stream top item"
+                        : "ERR Elements are too large to be stored");
+    return;
+  }
+  ReplyId(ctx.reply, added);
+  Notify(ctx, "xadd", key);
+  ++ctx.engine.stats().dirty;
+  if (args.trim.strategy != ds::TrimStrategy::kNone && stream->Trim(args.trim) != 0) {
+    Notify(ctx, "xtrim", key);
+  }
+  SignalModified(ctx, key);
+  SignalKeyReady(ctx, key);
+}
+
+void CmdXTrim(CommandContext& ctx) {
+  AddTrimArgs args;
+  if (ParseAddOrTrimArgs(ctx, false, &args) < 0) return;
+  std::string_view key = ctx.args[1];
+  bool wrong_type;
+  ds::Stream* stream = LookupWrite(ctx, key, &wrong_type);
+  if (wrong_type) return;
+  if (stream == nullptr) {
+    ctx.reply.Integer(0);
+    return;
+  }
+  const int64_t deleted = stream->Trim(args.trim);
+  if (deleted != 0) {
+    Notify(ctx, "xtrim", key);
+    SignalModified(ctx, key);
+    ctx.engine.stats().dirty += static_cast<uint64_t>(deleted);
+  }
+  ctx.reply.Integer(deleted);
+}
+
+void CmdXDel(CommandContext& ctx) {
+  std::string_view key = ctx.args[1];
+  bool wrong_type;
+  ds::Stream* stream = LookupWrite(ctx, key, &wrong_type);
+  if (wrong_type) return;
+  if (stream == nullptr) {
+    ctx.reply.Integer(0);
+    return;
+  }
+  // All IDs are checked before anything is deleted, so a bad ID changes nothing.
+  std::vector<ds::StreamId> ids(ctx.argc() - 2);
+  for (size_t j = 2; j < ctx.argc(); ++j) {
+    if (!ParseIdOrReply(ctx, ctx.args[j], 0, true, nullptr, &ids[j - 2])) return;
+  }
+  int64_t deleted = 0;
+  for (ds::StreamId id : ids) deleted += stream->Delete(id) ? 1 : 0;
+  if (deleted != 0) {
+    SignalModified(ctx, key);
+    Notify(ctx, "xdel", key);
+    ctx.engine.stats().dirty += static_cast<uint64_t>(deleted);
+  }
+  ctx.reply.Integer(deleted);
+}
+
+void CmdXSetId(CommandContext& ctx) {
+  ds::StreamId id, max_deleted;
+  int64_t entries_added = -1;
+  if (!ParseIdOrReply(ctx, ctx.args[2], 0, true, nullptr, &id)) return;
+  for (size_t i = 3; i < ctx.argc(); i += 2) {
+    const bool more = i + 1 < ctx.argc();
+    std::string_view opt = ctx.args[i];
+    if (EqualsIgnoreCase(opt, "ENTRIESADDED") && more) {
+      if (!ParseInt64OrReply(ctx.args[i + 1], &entries_added, ctx.reply)) return;
+      if (entries_added < 0) {
+        ctx.reply.Error("ERR entries_added must be positive");
+        return;
+      }
+    } else if (EqualsIgnoreCase(opt, "MAXDELETEDID") && more) {
+      if (!ParseIdOrReply(ctx, ctx.args[i + 1], 0, true, nullptr, &max_deleted)) return;
+      if (id < max_deleted) {
+        ctx.reply.Error(
+            "ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id");
+        return;
+      }
+    } else {
+      ctx.reply.Error(errors::kSyntax);
+      return;
+    }
+  }
+
+  std::string_view key = ctx.args[1];
+  bool wrong_type;
+  ds::Stream* stream = LookupWrite(ctx, key, &wrong_type);
+  if (wrong_type) return;
+  if (stream == nullptr) {
+    ctx.reply.Error(errors::kNoSuchKey);
+    return;
+  }
+  if (stream->length() > 0) {
+    ds::StreamId top;
+    stream->LastValidId(&top);
+    if (id < top) {
+      ctx.reply.Error("ERR The ID specified in XSETID is smaller than the target stream top item");
+      return;
+    }
+    if (entries_added != -1 && stream->length() > static_cast<uint64_t>(entries_added)) {
+      ctx.reply.Error(
+          "ERR The entries_added specified in XSETID is smaller than the target stream length");
+      return;
+    }
+  }
+  stream->set_last_id(id);
+  if (entries_added != -1) stream->set_entries_added(static_cast<uint64_t>(entries_added));
+  if (!max_deleted.IsZero()) stream->set_max_deleted_id(max_deleted);
+  ctx.reply.Ok();
+  ++ctx.engine.stats().dirty;
+  Notify(ctx, "xsetid", key);
+  SignalModified(ctx, key);
+}
+
+void CmdXLen(CommandContext& ctx) {
+  bool wrong_type;
+  ds::Stream* stream = LookupRead(ctx, ctx.args[1], &wrong_type);
+  if (wrong_type) return;
+  ctx.reply.Integer(stream == nullptr ? 0 : static_cast<int64_t>(stream->length()));
+}
+
+}  // namespace
+
+void RegisterStreamWriteCommands(CommandTable& table) {
+  table.Add("xadd", &CmdXAdd);
+  table.Add("xtrim", &CmdXTrim);
+  table.Add("xdel", &CmdXDel);
+  table.Add("xsetid", &CmdXSetId);
+  table.Add("xlen", &CmdXLen);
+}
+
+}  // namespace rill
