@@ -305,6 +305,7 @@ bool Stream::DestroyGroup(std::string_view name) {
 
 bool Stream::RangeHasTombstones(StreamId start, StreamId end) const {
   if (length_ == 0 || max_deleted_id_.IsZero()) return false;
+  if (first_id_ > max_deleted_id_) return false;  // the latest tombstone is before the first entry
   return start <= max_deleted_id_ && max_deleted_id_ <= end;
 }
 

@@ -291,6 +291,11 @@ void CmdXAutoClaim(CommandContext& ctx) {
     ReplyNoGroup(ctx);
     return;
   }
+  // Redis allocates COUNT IDs up front for the deleted-IDs list and fails when it cannot.
+  if (static_cast<uint64_t>(count) > (uint64_t{1} << 40) / sizeof(ds::StreamId)) {
+    ctx.reply.Error("ERR Insufficient memory, failed allocating transient memory, COUNT too high.");
+    return;
+  }
   ds::StreamConsumer* consumer = ClaimingConsumer(ctx, *group);
 
   ctx.reply.ArrayHeader(3);
