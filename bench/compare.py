@@ -9,8 +9,13 @@ core and the load generator to the other when taskset and 2+ cores exist.
 Memory: 1,000,000 keys ("key:%012d", 16 bytes) with 16-byte values are loaded through
 `redis-cli --pipe`; resident memory growth (VmRSS) divided by the key count is reported.
 
+Streams: XADD and XRANGE ... COUNT 10 through redis-benchmark's arbitrary-command mode, an
+XREADGROUP + XACK cycle driven by build/bench/rill_micro_bench (BM_ServerReadAckCycle: 50
+connections, each reading one entry and acknowledging it), and resident bytes per entry for
+1,000,000 `XADD s * f v` entries in one stream.
+
 Usage: bench/compare.py [--rill build/rill-server] [--requests 200000] [--rounds 3]
-                        [--csv out.csv] [--skip-memory]
+                        [--csv out.csv] [--skip-memory] [--only kv|streams]
 """
 import argparse
 import csv
@@ -25,6 +30,10 @@ import time
 
 WORKLOADS = [("SET", "set"), ("GET", "get"), ("INCR", "incr"), ("MSET", "mset")]
 PIPELINES = [1, 16]
+# Stream workloads run through redis-benchmark's arbitrary-command mode. XRANGE reads the
+# stream the XADD rows filled.
+STREAM_WORKLOADS = [("XADD", ["XADD", "bench:s", "*", "f", "v"]),
+                    ("XRANGE COUNT 10", ["XRANGE", "bench:s", "-", "+", "COUNT", "10"])]
 CLIENTS = 50
 
 
@@ -92,6 +101,54 @@ def bench_rps(server, test, pipeline, requests):
     raise RuntimeError(f"no result for {test} in: {out}")
 
 
+def bench_command_rps(server, argv, pipeline, requests):
+    """redis-benchmark running an arbitrary command (e.g. XADD s * f v)."""
+    cmd = pin(1) + ["redis-benchmark", "-p", str(server.port), "-n", str(requests),
+                    "-c", str(CLIENTS), "-P", str(pipeline), "--csv", "-q", *argv]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=True).stdout
+    rows = list(csv.reader(out.strip().splitlines()))
+    for row in rows[1:]:
+        if row and len(row) > 1:
+            return float(row[1])
+    raise RuntimeError(f"no result for {argv} in: {out}")
+
+
+def resp(*args):
+    return (f"*{len(args)}\r\n" + "".join(f"${len(a)}\r\n{a}\r\n" for a in args)).encode()
+
+
+def bench_read_ack_cycle(server, micro_bench, cycles):
+    """XREADGROUP COUNT 1 + XACK per entry over 50 connections (BM_ServerReadAckCycle)."""
+    server.cli("DEL", "cyc")
+    # BM_ServerReadAckCycle runs 4000 rounds of 50 cycles: keep more entries than that.
+    payload = resp("XADD", "cyc", "*", "f", "v") * (max(cycles, 200000) + 10000)
+    subprocess.run(["redis-cli", "-p", str(server.port), "--pipe"], input=payload,
+                   capture_output=True, timeout=600, check=True)
+    server.cli("XGROUP", "CREATE", "cyc", "g", "0")
+    env = dict(os.environ, RILL_BENCH_PORT=str(server.port))
+    out = subprocess.run(pin(1) + [micro_bench, "--benchmark_filter=BM_ServerReadAckCycle",
+                                   "--benchmark_format=csv"], env=env, capture_output=True,
+                         text=True, timeout=600, check=True).stdout
+    for row in csv.reader(out.strip().splitlines()):
+        if row and row[0].startswith("BM_ServerReadAckCycle"):
+            header = next(csv.reader([l for l in out.splitlines() if l.startswith("name,")]))
+            return float(row[header.index("items_per_second")])
+    raise RuntimeError(f"no cycle result in: {out}")
+
+
+def stream_memory_per_entry(server, entries):
+    server.cli("FLUSHALL")
+    time.sleep(0.5)
+    before = server.rss()
+    payload = resp("XADD", "mem", "*", "f", "v") * entries
+    subprocess.run(["redis-cli", "-p", str(server.port), "--pipe"], input=payload,
+                   capture_output=True, timeout=600, check=True)
+    length = int(server.cli("XLEN", "mem").strip())
+    if length != entries:
+        raise RuntimeError(f"{server.name}: stream has {length} entries, expected {entries}")
+    return (server.rss() - before) / entries
+
+
 def memory_per_key(server, keys, payload):
     server.cli("FLUSHALL")
     time.sleep(0.5)
@@ -115,14 +172,38 @@ def main():
     ap.add_argument("--keys", type=int, default=1000000)
     ap.add_argument("--csv", default=None)
     ap.add_argument("--skip-memory", action="store_true")
+    ap.add_argument("--only", choices=["kv", "streams"], default=None)
+    ap.add_argument("--micro-bench",
+                    default=os.path.join(here, "..", "build", "bench", "rill_micro_bench"))
     a = ap.parse_args()
 
     workdir = tempfile.mkdtemp(prefix="rill-bench-")
     rill = ServerProc("rill", a.rill, workdir)
     redis = ServerProc("redis", a.redis, workdir)
     rows = []
+    def side_by_side(name, unit, measure):
+        results = {"rill": [], "redis": []}
+        for _ in range(a.rounds):
+            for srv in (rill, redis):
+                results[srv.name].append(measure(srv))
+        r, d = statistics.median(results["rill"]), statistics.median(results["redis"])
+        rows.append((name, unit, r, d, r / d))
+        print(f"{name:<28} rill {r:>12.0f}  redis {d:>12.0f}  ratio {r / d:5.2f}", flush=True)
+
     try:
-        for pipeline in PIPELINES:
+        for pipeline in PIPELINES if a.only != "kv" else []:
+            for label, argv in STREAM_WORKLOADS:
+                side_by_side(f"{label} P{pipeline} c{CLIENTS}", "req/s",
+                             lambda srv: bench_command_rps(srv, argv, pipeline, a.requests))
+        if a.only != "kv":
+            side_by_side(f"XREADGROUP+XACK cycle c{CLIENTS}", "cycles/s",
+                         lambda srv: bench_read_ack_cycle(srv, a.micro_bench, a.requests))
+            if not a.skip_memory:
+                r = stream_memory_per_entry(rill, a.keys)
+                d = stream_memory_per_entry(redis, a.keys)
+                rows.append((f"memory/entry {a.keys} entries", "bytes", r, d, r / d))
+                print(f"{rows[-1][0]:<28} rill {r:>12.1f}  redis {d:>12.1f}  ratio {r / d:5.2f}")
+        for pipeline in PIPELINES if a.only != "streams" else []:
             for label, test in WORKLOADS:
                 results = {"rill": [], "redis": []}
                 for _ in range(a.rounds):
@@ -132,7 +213,7 @@ def main():
                 rows.append((f"{label} P{pipeline} c{CLIENTS}", "req/s", r, d, r / d))
                 print(f"{rows[-1][0]:<22} rill {r:>12.0f}  redis {d:>12.0f}  ratio {r / d:5.2f}",
                       flush=True)
-        if not a.skip_memory:
+        if not a.skip_memory and a.only != "streams":
             value = "v" * 16
             payload = "".join(f"*3\r\n$3\r\nSET\r\n$16\r\nkey:{i:012d}\r\n$16\r\n{value}\r\n"
                               for i in range(a.keys)).encode()
