@@ -1,5 +1,7 @@
 #include "datastructs/stream.h"
 
+#include <array>
+
 namespace rill::ds {
 
 Stream::Stream(const Stream& other)
@@ -31,10 +33,43 @@ size_t Stream::MemoryUsage() const {
   return bytes;
 }
 
+namespace {
+
+using RaxKey = std::array<uint8_t, 16>;
+
+// Nodes of a compressed radix tree (Redis's rax) holding keys[lo, hi), all sharing their first
+// `depth` bytes, counted from the node reached after those bytes: a run of bytes shared by all
+// keys is one compressed node, a point where they diverge one branching node, and every key
+// ends in a node of its own.
+size_t RaxNodes(const std::vector<RaxKey>& keys, size_t lo, size_t hi, size_t depth) {
+  if (hi - lo == 1) return depth < 16 ? 2 : 1;
+  size_t common = depth;
+  while (common < 16 && keys[lo][common] == keys[hi - 1][common]) ++common;
+  size_t nodes = common > depth ? 2 : 1;  // [compressed node +] branching node
+  for (size_t i = lo; i < hi;) {
+    size_t j = i + 1;
+    while (j < hi && keys[j][common] == keys[i][common]) ++j;
+    nodes += RaxNodes(keys, i, j, common + 1);
+    i = j;
+  }
+  return nodes;
+}
+
+}  // namespace
+
 size_t Stream::RadixTreeNodes() const {
-  // A rax with one key is two nodes (root + key); each further key adds about three (a branch,
-  // a compressed tail and the key node).
-  return blocks_.empty() ? 1 : 3 * blocks_.size() - 1;
+  if (blocks_.empty()) return 1;
+  std::vector<RaxKey> keys;
+  keys.reserve(blocks_.size());
+  for (const auto& [id, block] : blocks_) {
+    RaxKey k;
+    for (int i = 0; i < 8; ++i) {
+      k[i] = static_cast<uint8_t>(id.ms >> (56 - 8 * i));
+      k[8 + i] = static_cast<uint8_t>(id.seq >> (56 - 8 * i));
+    }
+    keys.push_back(k);
+  }
+  return RaxNodes(keys, 0, keys.size(), 0);
 }
 
 bool Stream::NewBlockNeeded(const StreamBlock& tail, size_t payload_bytes,

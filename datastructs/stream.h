@@ -116,8 +116,8 @@ class Stream final : public ObjectValue {
     for (const auto& [key, block] : blocks_) f(*block);
   }
   size_t num_blocks() const { return blocks_.size(); }
-  // What Redis reports as "radix-tree-nodes": an estimate from the number of blocks (Rill has
-  // no radix tree; the exact figure depends on rax internals).
+  // What Redis reports as "radix-tree-nodes": the node count of a compressed radix tree over
+  // the blocks' first IDs (Rill keeps blocks in a B-tree; this is computed on demand).
   size_t RadixTreeNodes() const;
 
   // ---- consumer groups ----
