@@ -172,7 +172,11 @@ bool ParseClaimOptions(CommandContext& ctx, size_t j, ClaimOptions* opts) {
   return true;
 }
 
-ds::StreamConsumer* ClaimingConsumer(CommandContext& ctx, ds::ConsumerGroup& group) {
+// The claiming consumer, looked up (and created) only once something is claimed, as Redis
+// 7.0 does: a claim that takes nothing leaves the group's consumers unchanged.
+ds::StreamConsumer* ClaimingConsumer(CommandContext& ctx, ds::ConsumerGroup& group,
+                                     ds::StreamConsumer** cached) {
+  if (*cached != nullptr) return *cached;
   bool created;
   ds::StreamConsumer* consumer = group.FindOrCreateConsumer(ctx.args[3], ctx.now_ms, &created);
   if (created) {
@@ -180,6 +184,7 @@ ds::StreamConsumer* ClaimingConsumer(CommandContext& ctx, ds::ConsumerGroup& gro
     Notify(ctx, "xgroup-createconsumer", ctx.args[1]);
   }
   consumer->seen_time = ctx.now_ms;
+  *cached = consumer;
   return consumer;
 }
 
@@ -215,7 +220,7 @@ void CmdXClaim(CommandContext& ctx) {
   // A bogus time (negative, or in the future) means "now": clients compute it from their clock.
   if (delivery_time < 0 || delivery_time > ctx.now_ms) delivery_time = ctx.now_ms;
 
-  ds::StreamConsumer* consumer = ClaimingConsumer(ctx, *group);
+  ds::StreamConsumer* consumer = nullptr;
   size_t token = ctx.reply.BeginDeferredArray();
   size_t n = 0;
   for (ds::StreamId id : ids) {
@@ -231,11 +236,11 @@ void CmdXClaim(CommandContext& ctx) {
     bool fresh = false;
     if (entry == nullptr) {
       if (!opts.force) continue;
-      entry = &group->AddPending(id, consumer, delivery_time);
+      entry = &group->AddPending(id, ClaimingConsumer(ctx, *group, &consumer), delivery_time);
       fresh = true;
     }
     if (!fresh && min_idle != 0 && ctx.now_ms - entry->delivery_time < min_idle) continue;
-    group->Transfer(*entry, id, consumer);
+    group->Transfer(*entry, id, ClaimingConsumer(ctx, *group, &consumer));
     entry->delivery_time = delivery_time;
     if (opts.retry_count >= 0) {
       entry->delivery_count = static_cast<uint64_t>(opts.retry_count);
@@ -296,7 +301,7 @@ void CmdXAutoClaim(CommandContext& ctx) {
     ctx.reply.Error("ERR Insufficient memory, failed allocating transient memory, COUNT too high.");
     return;
   }
-  ds::StreamConsumer* consumer = ClaimingConsumer(ctx, *group);
+  ds::StreamConsumer* consumer = nullptr;
 
   ctx.reply.ArrayHeader(3);
   // The cursor comes first in the reply but is known last: build the claimed entries aside.
@@ -323,7 +328,7 @@ void CmdXAutoClaim(CommandContext& ctx) {
     ++it;
     ds::PendingEntry& entry = *group->FindPending(id);
     if (min_idle != 0 && ctx.now_ms - entry.delivery_time < min_idle) continue;
-    group->Transfer(entry, id, consumer);
+    group->Transfer(entry, id, ClaimingConsumer(ctx, *group, &consumer));
     entry.delivery_time = ctx.now_ms;
     if (!just_id) ++entry.delivery_count;
     if (just_id) {

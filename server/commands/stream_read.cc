@@ -239,6 +239,18 @@ void CmdXReadGroup(CommandContext& ctx) { XReadGeneric(ctx, true); }
 
 namespace stream_internal {
 
+ds::StreamConsumer* ServedConsumer(CommandContext& ctx, ds::ConsumerGroup& group,
+                                   std::string_view name, std::string_view key) {
+  bool created;
+  ds::StreamConsumer* consumer = group.FindOrCreateConsumer(name, ctx.now_ms, &created);
+  if (created) {
+    Notify(ctx, "xgroup-createconsumer", key);
+    ++ctx.engine.stats().dirty;
+  }
+  consumer->seen_time = ctx.now_ms;
+  return consumer;
+}
+
 bool ServeReadSynchronously(CommandContext& ctx, StreamReadRequest& req) {
   size_t token = 0;
   size_t served = 0;
@@ -263,19 +275,16 @@ bool ServeReadSynchronously(CommandContext& ctx, StreamReadRequest& req) {
           after = group->last_id;
         }
       }
-      bool created;
-      consumer = group->FindOrCreateConsumer(req.consumer, ctx.now_ms, &created);
-      if (created) {
-        Notify(ctx, "xgroup-createconsumer", req.keys[k]);
-        ++ctx.engine.stats().dirty;
-      }
-      consumer->seen_time = ctx.now_ms;
     } else if (stream->length() > 0) {
       ds::StreamId top;
       stream->LastValidId(&top);
       serve = top > after;
     }
     if (!serve) continue;
+    if (group != nullptr) {
+      // Redis 7.0 creates the consumer only when it is served something.
+      consumer = ServedConsumer(ctx, *group, req.consumer, req.keys[k]);
+    }
 
     if (served++ == 0) {
       token = ctx.reply.resp3() ? ctx.reply.BeginDeferredMap() : ctx.reply.BeginDeferredArray();

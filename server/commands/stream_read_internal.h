@@ -35,6 +35,10 @@ bool ServeReadSynchronously(CommandContext& ctx, StreamReadRequest& req);
 // group disappears.
 void BlockRead(CommandContext& ctx, StreamReadRequest req);
 
+// The consumer a group read is served to, created on first use (with its keyspace event).
+ds::StreamConsumer* ServedConsumer(CommandContext& ctx, ds::ConsumerGroup& group,
+                                   std::string_view name, std::string_view key);
+
 // Delivers entries after `after` to `consumer` of `group` (XREADGROUP ">"): the entries array
 // reply, the group's last ID / read counter, and (unless NOACK) the PELs. Returns how many.
 size_t ReplyGroupRead(protocol::ReplyBuilder& reply, ds::Stream& stream, ds::ConsumerGroup& group,

@@ -2,6 +2,7 @@
 // CONSUMERS / STREAM FULL, compared byte for byte with redis. Times (idle, delivery and seen
 // times) depend on the clock, so those integers are masked before comparing; everything else
 // must match exactly.
+#include <random>
 #include <regex>
 #include <string>
 #include <vector>
@@ -29,7 +30,9 @@ class StreamsGroupsDiffTest : public DifferentialTest {
   void ExpectSameMasked(const std::vector<std::string>& argv) {
     std::string rill = Rill(argv);
     std::string redis = Redis(argv);
-    EXPECT_EQ(MaskTimes(rill), MaskTimes(redis)) << "command: " << argv[0] << " " << argv[1];
+    std::string text;
+    for (const auto& a : argv) text += a + " ";
+    EXPECT_EQ(MaskTimes(rill), MaskTimes(redis)) << "command: " << text;
   }
   void Fill(const std::string& key, int first, int n) {
     for (int i = first; i < first + n; ++i) {
@@ -285,6 +288,117 @@ TEST_F(StreamsGroupsDiffTest, XInfoArgumentsAndHelp) {
   ExpectSame({"XINFO", "STREAM", "empty", "FULL"});
   ExpectSame({"SET", "str", "x"});
   ExpectSame({"XINFO", "STREAM", "str"});
+}
+
+// Random mixes of every stream command on two keys, two groups and three consumers (fixed
+// seeds, so failures reproduce): the replies must match step by step, in RESP2 and RESP3.
+class StreamsRandomDiffTest : public StreamsGroupsDiffTest {
+ protected:
+  void RunRandom(uint64_t seed, int steps) {
+    std::mt19937_64 rng(seed);
+    auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<uint64_t>(n)); };
+    auto chance = [&](double p) { return static_cast<double>(rng() % 10000) < p * 10000; };
+    const char* keys[] = {"s", "t"};
+    const char* groups[] = {"g1", "g2"};
+    const char* consumers[] = {"c1", "c2", "c3"};
+    uint64_t top_ms[2] = {1, 1};
+    for (int step = 0; step < steps; ++step) {
+      const int ki = pick(2);
+      const std::string k = keys[ki], g = groups[pick(2)], c = consumers[pick(3)];
+      auto id = [&] {
+        return std::to_string(rng() % (top_ms[ki] + 3)) + "-" + std::to_string(pick(4));
+      };
+      auto bound = [&] {
+        switch (pick(5)) {
+          case 0: return std::string("-");
+          case 1: return std::string("+");
+          case 2: return "(" + id();
+          case 3: return std::to_string(rng() % (top_ms[ki] + 3));
+          default: return id();
+        }
+      };
+      auto trim = [&]() -> std::vector<std::string> {
+        switch (pick(4)) {
+          case 0: return {"MAXLEN", "~", std::to_string(pick(300))};
+          case 1: return {"MAXLEN", std::to_string(pick(300))};
+          case 2: return {"MINID", "~", id()};
+          default: return {"MINID", id()};
+        }
+      };
+      std::vector<std::string> cmd;
+      const int r = pick(100);
+      if (r < 30) {
+        top_ms[ki] += std::vector<uint64_t>{0, 1, 1, 2, 50}[pick(5)];
+        cmd = {"XADD", k};
+        if (chance(0.2)) {
+          for (auto& a : trim()) cmd.push_back(a);
+        }
+        const std::string ms = std::to_string(top_ms[ki]);
+        cmd.push_back(pick(3) == 0 ? ms : ms + (pick(2) ? "-*" : "-" + std::to_string(pick(4))));
+        if (pick(2)) {
+          cmd.insert(cmd.end(), {"f", std::to_string(step)});
+        } else {
+          cmd.insert(cmd.end(), {"a", "1", "b", ""});
+        }
+      } else if (r < 36) {
+        cmd = {"XDEL", k, id(), id()};
+      } else if (r < 39) {
+        cmd = {"XTRIM", k};
+        for (auto& a : trim()) cmd.push_back(a);
+      } else if (r < 45) {
+        cmd = {pick(2) ? "XRANGE" : "XREVRANGE", k, bound(), bound()};
+        if (pick(2)) cmd.insert(cmd.end(), {"COUNT", std::to_string(pick(20))});
+      } else if (r < 47) {
+        cmd = {"XGROUP", "CREATE", k, g, pick(2) ? "$" : id()};
+        if (pick(2)) cmd.push_back("MKSTREAM");
+      } else if (r < 48) {
+        cmd = {"XGROUP", "SETID", k, g, pick(2) ? "$" : id()};
+      } else if (r < 49) {
+        cmd = {"XGROUP", pick(2) ? "DESTROY" : "DELCONSUMER", k, g};
+        if (cmd[1] == "DELCONSUMER") cmd.push_back(c);
+      } else if (r < 60) {
+        cmd = {"XREADGROUP", "GROUP", g, c, "COUNT", std::to_string(1 + pick(10))};
+        if (chance(0.1)) cmd.push_back("NOACK");
+        cmd.insert(cmd.end(), {"STREAMS", k, pick(4) == 0 ? id() : ">"});
+      } else if (r < 68) {
+        cmd = {"XACK", k, g, id(), id(), id()};
+      } else if (r < 72) {
+        cmd = {"XCLAIM", k, g, c, "0", id(), id()};
+        if (pick(2)) cmd.push_back(pick(2) ? "FORCE" : "JUSTID");
+      } else if (r < 76) {
+        cmd = {"XAUTOCLAIM", k, g, c, "0", pick(2) ? "0" : id(), "COUNT",
+               std::to_string(1 + pick(5))};
+      } else if (r < 80) {
+        cmd = {"XPENDING", k, g};
+        if (pick(2)) cmd.insert(cmd.end(), {bound(), bound(), std::to_string(1 + pick(5))});
+      } else if (r < 86) {
+        cmd = {"XINFO", "GROUPS", k};
+      } else if (r < 90) {
+        cmd = {"XINFO", "STREAM", k};
+        if (pick(2)) cmd.push_back("FULL");
+      } else if (r < 92) {
+        cmd = {"XINFO", "CONSUMERS", k, g};
+      } else if (r < 96) {
+        cmd = {"XREAD", "COUNT", std::to_string(1 + pick(5)), "STREAMS", k, pick(2) ? "$" : id()};
+      } else {
+        top_ms[ki] += static_cast<uint64_t>(pick(3));
+        cmd = {"XSETID", k, std::to_string(top_ms[ki]) + "-" + std::to_string(pick(4))};
+      }
+      ExpectSameMasked(cmd);
+      if (HasFailure()) {
+        ADD_FAILURE() << "seed " << seed << " step " << step;
+        return;
+      }
+    }
+  }
+};
+
+TEST_F(StreamsRandomDiffTest, Resp2) { RunRandom(1, 4000); }
+
+TEST_F(StreamsRandomDiffTest, Resp3) {
+  SendBoth({"HELLO", "3"});
+  RunRandom(2, 4000);
+  SendBoth({"HELLO", "2"});
 }
 
 }  // namespace
