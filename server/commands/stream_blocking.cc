@@ -1,13 +1,84 @@
-// XREAD BLOCK / XREADGROUP BLOCK: clients parked until entries arrive.
+// XREAD BLOCK / XREADGROUP BLOCK: clients parked until entries arrive, served as Redis 7.0's
+// serveClientsBlockedOnStreamKey does.
 //
-// Until the shared blocking registry (server/blocking.h) is available, a read that would wait
-// answers as if its timeout had expired at once.
+// A waiter keeps its request with every "$" already turned into the stream's last ID at the
+// time it blocked. When one of its keys is signalled (XADD, XGROUP DESTROY, the key deleted),
+// TryServeStreamWaiter decides: entries past the waiter's ID (for a group: past the group's
+// last delivered ID) are delivered, at most COUNT (1000 when no COUNT was given); a group that
+// no longer exists gets NOGROUP; a group reader whose key was deleted or replaced gets
+// UNBLOCKED; otherwise the client keeps waiting. A timeout replies with a null array.
 
+#include "server/commands/stream_blocking.h"
+
+#include "server/client.h"
 #include "server/commands/stream_internal.h"
 #include "server/commands/stream_read_internal.h"
+#include "server/engine.h"
 
 namespace rill::stream_internal {
 
-void BlockRead(CommandContext& ctx, StreamReadRequest req) { ctx.reply.NullArray(); }
+namespace {
+// A blocked read without COUNT takes at most this many entries per stream, as in Redis: a
+// waiter with a low ID would otherwise receive the whole stream at once.
+constexpr size_t kBlockedDefaultCount = 1000;
+}  // namespace
+
+StreamWaitResult TryServeStreamWaiter(Engine& engine, Client& client, StreamReadRequest& req,
+                                      std::string_view key, int64_t now_ms,
+                                      protocol::ReplyBuilder& reply) {
+  size_t k = 0;
+  while (k < req.keys.size() && req.keys[k] != key) ++k;
+  if (k == req.keys.size()) return StreamWaitResult::kKeepWaiting;
+
+  ds::Entry* entry = engine.db(client.db).Find(key, now_ms);
+  ds::Stream* stream = entry != nullptr && entry->type() == ds::ValueType::kStream
+                           ? static_cast<ds::Stream*>(entry->object())
+                           : nullptr;
+  if (stream == nullptr) {
+    if (!req.has_group) return StreamWaitResult::kKeepWaiting;
+    reply.Error("UNBLOCKED the stream key no longer exists");
+    return StreamWaitResult::kReplied;
+  }
+  ds::ConsumerGroup* group = nullptr;
+  ds::StreamId after = req.ids[k];
+  if (req.has_group) {
+    group = stream->FindGroup(req.group);
+    if (group == nullptr) {
+      reply.Error("NOGROUP the consumer group this client was blocked on no longer exists");
+      return StreamWaitResult::kReplied;
+    }
+    after = group->last_id;
+  }
+  if (stream->last_id() <= after) return StreamWaitResult::kKeepWaiting;
+
+  const size_t count = req.count != 0 ? req.count : kBlockedDefaultCount;
+  if (reply.resp3()) {
+    reply.MapHeader(1);
+  } else {
+    reply.ArrayHeader(1);
+    reply.ArrayHeader(2);
+  }
+  reply.Bulk(key);
+  if (group != nullptr) {
+    ds::StreamConsumer* consumer =
+        ServedConsumer(engine, client.db, *group, req.consumer, key, now_ms);
+    if (ReplyGroupRead(reply, *stream, *group, *consumer, after, count, req.noack, now_ms) != 0) {
+      ++engine.stats().dirty;
+    }
+  } else {
+    ds::StreamId start = after;
+    start.Increment();
+    size_t token = reply.BeginDeferredArray();
+    size_t n = ReplyRangeEntries(reply, *stream, start, ds::StreamId::Max(), count, false);
+    reply.EndDeferredArray(token, n);
+  }
+  return StreamWaitResult::kReplied;
+}
+
+void ReplyStreamWaitTimeout(protocol::ReplyBuilder& reply) { reply.NullArray(); }
+
+// Until the shared blocking registry (server/blocking.h) is available, a read that would wait
+// answers as if its timeout had expired at once.
+void BlockRead(CommandContext& ctx, StreamReadRequest req) { ReplyStreamWaitTimeout(ctx.reply); }
 
 }  // namespace rill::stream_internal

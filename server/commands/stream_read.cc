@@ -239,15 +239,15 @@ void CmdXReadGroup(CommandContext& ctx) { XReadGeneric(ctx, true); }
 
 namespace stream_internal {
 
-ds::StreamConsumer* ServedConsumer(CommandContext& ctx, ds::ConsumerGroup& group,
-                                   std::string_view name, std::string_view key) {
+ds::StreamConsumer* ServedConsumer(Engine& engine, int db, ds::ConsumerGroup& group,
+                                   std::string_view name, std::string_view key, int64_t now_ms) {
   bool created;
-  ds::StreamConsumer* consumer = group.FindOrCreateConsumer(name, ctx.now_ms, &created);
+  ds::StreamConsumer* consumer = group.FindOrCreateConsumer(name, now_ms, &created);
   if (created) {
-    Notify(ctx, "xgroup-createconsumer", key);
-    ++ctx.engine.stats().dirty;
+    engine.NotifyKeyspaceEvent('t', "xgroup-createconsumer", key, db);
+    ++engine.stats().dirty;
   }
-  consumer->seen_time = ctx.now_ms;
+  consumer->seen_time = now_ms;
   return consumer;
 }
 
@@ -283,7 +283,8 @@ bool ServeReadSynchronously(CommandContext& ctx, StreamReadRequest& req) {
     if (!serve) continue;
     if (group != nullptr) {
       // Redis 7.0 creates the consumer only when it is served something.
-      consumer = ServedConsumer(ctx, *group, req.consumer, req.keys[k]);
+      consumer =
+          ServedConsumer(ctx.engine, ctx.client.db, *group, req.consumer, req.keys[k], ctx.now_ms);
     }
 
     if (served++ == 0) {

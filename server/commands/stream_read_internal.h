@@ -36,8 +36,8 @@ bool ServeReadSynchronously(CommandContext& ctx, StreamReadRequest& req);
 void BlockRead(CommandContext& ctx, StreamReadRequest req);
 
 // The consumer a group read is served to, created on first use (with its keyspace event).
-ds::StreamConsumer* ServedConsumer(CommandContext& ctx, ds::ConsumerGroup& group,
-                                   std::string_view name, std::string_view key);
+ds::StreamConsumer* ServedConsumer(Engine& engine, int db, ds::ConsumerGroup& group,
+                                   std::string_view name, std::string_view key, int64_t now_ms);
 
 // Delivers entries after `after` to `consumer` of `group` (XREADGROUP ">"): the entries array
 // reply, the group's last ID / read counter, and (unless NOACK) the PELs. Returns how many.
