@@ -242,6 +242,11 @@ bool Stream::Contains(StreamId id) const {
 }
 
 bool Stream::LastValidId(StreamId* id) const {
+  // Fast path: the newest entry is usually alive (XREAD/XREADGROUP ask on every call).
+  if (!blocks_.empty() && blocks_.rbegin()->second->last_entry_live()) {
+    *id = blocks_.rbegin()->second->last_id();
+    return true;
+  }
   Iterator it(*this, StreamId::Min(), StreamId::Max(), true);
   StreamEntryView view;
   if (!it.Next(&view)) return false;

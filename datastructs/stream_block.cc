@@ -84,6 +84,7 @@ StreamBlock::StreamBlock(const StreamBlock& other)
       live_(other.live_),
       deleted_(other.deleted_),
       lp_bytes_(other.lp_bytes_),
+      last_offset_(other.last_offset_),
       master_id_(other.master_id_),
       last_id_(other.last_id_) {
   data_ = static_cast<uint8_t*>(std::malloc(capacity_ == 0 ? 1 : capacity_));
@@ -158,6 +159,7 @@ void StreamBlock::Append(StreamId id, std::span<const std::string_view> fv) {
   const int64_t nfields = static_cast<int64_t>(fv.size() / 2);
 
   Reserve(EncodedEntrySize(ms_delta, seq_delta, same, fv));
+  last_offset_ = size_;
   uint8_t* p = data_ + size_;
   *p++ = same ? kSameFields : 0;
   p = PutVarint(p, ZigZag(ms_delta));

@@ -63,6 +63,7 @@ class StreamBlock {
 
   StreamId master_id() const { return master_id_; }
   StreamId last_id() const { return last_id_; }  // physically last entry, tombstone or not
+  bool last_entry_live() const { return !(data_[last_offset_] & kDeleted); }
   uint32_t live() const { return live_; }
   uint32_t deleted() const { return deleted_; }
   // Bytes of the equivalent Redis listpack (for node-size decisions).
@@ -97,6 +98,7 @@ class StreamBlock {
   uint32_t live_ = 0;
   uint32_t deleted_ = 0;
   uint32_t lp_bytes_ = 0;  // listpack bytes except the count/deleted header integers
+  uint32_t last_offset_ = 0;  // offset of the physically last entry
   StreamId master_id_;
   StreamId last_id_;
 };

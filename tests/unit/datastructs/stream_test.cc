@@ -225,7 +225,12 @@ TEST(StreamTest, RandomOperationsMatchModel) {
       ASSERT_EQ(rev, expect);
     }
     ASSERT_EQ(s.length(), model.size());
-    if (!model.empty()) ASSERT_EQ(s.first_id(), model.begin()->first);
+    StreamId last;
+    ASSERT_EQ(s.LastValidId(&last), !model.empty());
+    if (!model.empty()) {
+      ASSERT_EQ(s.first_id(), model.begin()->first);
+      ASSERT_EQ(last, model.rbegin()->first);
+    }
   }
   Stream copy(s);
   EXPECT_EQ(Collect(copy, StreamId::Min(), StreamId::Max(), false),
