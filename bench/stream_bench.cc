@@ -163,8 +163,8 @@ void BM_ServerReadAckCycle(benchmark::State& state) {
     int one = 1;
     ::setsockopt(conns[i].fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     std::string consumer = "c" + std::to_string(i);
-    conns[i].read_cmd = Encode({"XREADGROUP", "GROUP", "g", consumer, "COUNT", "1", "STREAMS",
-                                "cyc", ">"});
+    conns[i].read_cmd =
+        Encode({"XREADGROUP", "GROUP", "g", consumer, "COUNT", "1", "STREAMS", "cyc", ">"});
   }
   int64_t cycles = 0;
   for (auto _ : state) {

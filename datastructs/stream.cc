@@ -328,8 +328,7 @@ ConsumerGroup* Stream::FindGroup(std::string_view name) const {
   return it == groups_.end() ? nullptr : it->second.get();
 }
 
-ConsumerGroup* Stream::CreateGroup(std::string_view name, StreamId last_id,
-                                   int64_t entries_read) {
+ConsumerGroup* Stream::CreateGroup(std::string_view name, StreamId last_id, int64_t entries_read) {
   auto [it, inserted] = groups_.try_emplace(std::string(name), nullptr);
   if (!inserted) return nullptr;
   it->second = std::make_unique<ConsumerGroup>(last_id, entries_read);

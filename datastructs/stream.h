@@ -106,9 +106,9 @@ class Stream final : public ObjectValue {
     StreamId start_, end_;
     bool reverse_;
     bool done_ = false;
-    uint32_t offset_ = 0;             // forward: next entry's offset
-    std::vector<uint32_t> offsets_;   // reverse: the current block's entries
-    size_t index_ = 0;                // reverse: entries left in offsets_
+    uint32_t offset_ = 0;            // forward: next entry's offset
+    std::vector<uint32_t> offsets_;  // reverse: the current block's entries
+    size_t index_ = 0;               // reverse: entries left in offsets_
   };
 
   template <typename F>

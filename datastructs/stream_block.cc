@@ -122,9 +122,7 @@ uint8_t* StreamBlock::PutBytes(uint8_t* p, std::string_view s) {
   return p + s.size();
 }
 
-size_t StreamBlock::lp_bytes() const {
-  return lp_bytes_ + LpIntSize(live_) + LpIntSize(deleted_);
-}
+size_t StreamBlock::lp_bytes() const { return lp_bytes_ + LpIntSize(live_) + LpIntSize(deleted_); }
 
 bool StreamBlock::SameFieldsAsMaster(std::span<const std::string_view> fv) const {
   if (fv.size() / 2 != master_nfields_) return false;

@@ -28,6 +28,25 @@
 
 namespace rill::ds {
 
+namespace stream_block_internal {
+inline const uint8_t* GetVarint(const uint8_t* p, uint64_t* v) {
+  uint64_t result = 0;
+  int shift = 0;
+  while (*p & 0x80) {
+    result |= static_cast<uint64_t>(*p++ & 0x7f) << shift;
+    shift += 7;
+  }
+  *v = result | (static_cast<uint64_t>(*p++) << shift);
+  return p;
+}
+inline const uint8_t* GetString(const uint8_t* p, std::string_view* s) {
+  uint64_t len;
+  p = GetVarint(p, &len);
+  *s = {reinterpret_cast<const char*>(p), static_cast<size_t>(len)};
+  return p + len;
+}
+}  // namespace stream_block_internal
+
 // A decoded entry: its ID and a way to walk its field/value pairs. Valid until the stream
 // changes.
 class StreamEntryView {
@@ -70,6 +89,17 @@ class StreamBlock {
   size_t lp_bytes() const;
   size_t memory_usage() const { return sizeof(*this) + capacity_; }
 
+  // The master entry's field names (what entries flagged kSameFields use), in order.
+  template <typename F>
+  void ForEachMasterField(F&& f) const {
+    uint64_t n;
+    const uint8_t* p = stream_block_internal::GetVarint(data_, &n);
+    std::string_view field;
+    for (uint64_t i = 0; i < n; ++i) {
+      p = stream_block_internal::GetString(p, &field);
+      f(field);
+    }
+  }
   // Offsets of all entries (tombstones included), in order.
   void EntryOffsets(std::vector<uint32_t>* out) const;
   uint32_t first_offset() const { return entries_start_; }
@@ -97,32 +127,13 @@ class StreamBlock {
   uint32_t master_nfields_ = 0;
   uint32_t live_ = 0;
   uint32_t deleted_ = 0;
-  uint32_t lp_bytes_ = 0;  // listpack bytes except the count/deleted header integers
+  uint32_t lp_bytes_ = 0;     // listpack bytes except the count/deleted header integers
   uint32_t last_offset_ = 0;  // offset of the physically last entry
   StreamId master_id_;
   StreamId last_id_;
 };
 
 // ---- implementation details of the inline template ----
-
-namespace stream_block_internal {
-inline const uint8_t* GetVarint(const uint8_t* p, uint64_t* v) {
-  uint64_t result = 0;
-  int shift = 0;
-  while (*p & 0x80) {
-    result |= static_cast<uint64_t>(*p++ & 0x7f) << shift;
-    shift += 7;
-  }
-  *v = result | (static_cast<uint64_t>(*p++) << shift);
-  return p;
-}
-inline const uint8_t* GetString(const uint8_t* p, std::string_view* s) {
-  uint64_t len;
-  p = GetVarint(p, &len);
-  *s = {reinterpret_cast<const char*>(p), static_cast<size_t>(len)};
-  return p + len;
-}
-}  // namespace stream_block_internal
 
 template <typename F>
 void StreamEntryView::ForEachField(F&& f) const {

@@ -9,7 +9,8 @@ ConsumerGroup::ConsumerGroup(const ConsumerGroup& other)
     consumers_.emplace(name, std::move(copy));
   }
   // Re-point every pending entry at the copied consumer that owns it.
-  for (auto& [id, entry] : pel_) entry.consumer = consumers_.find(entry.consumer->name)->second.get();
+  for (auto& [id, entry] : pel_)
+    entry.consumer = consumers_.find(entry.consumer->name)->second.get();
 }
 
 StreamConsumer* ConsumerGroup::FindConsumer(std::string_view name) const {

@@ -19,28 +19,26 @@ using namespace stream_internal;
 void ReplyHelp(CommandContext& ctx, std::string_view command,
                std::initializer_list<std::string_view> lines) {
   ctx.reply.ArrayHeader(lines.size() + 3);
-  ctx.reply.Simple(std::string(command) + " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:");
+  ctx.reply.Simple(std::string(command) +
+                   " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:");
   for (std::string_view line : lines) ctx.reply.Simple(line);
   ctx.reply.Simple("HELP");
   ctx.reply.Simple("    Prints this help.");
 }
 
 void XGroupHelp(CommandContext& ctx) {
-  ReplyHelp(ctx, "XGROUP",
-            {"CREATE <key> <groupname> <id|$> [option]",
-             "    Create a new consumer group. Options are:",
-             "    * MKSTREAM",
-             "      Create the empty stream if it does not exist.",
-             "    * ENTRIESREAD entries_read",
-             "      Set the group's entries_read counter (internal use).",
-             "CREATECONSUMER <key> <groupname> <consumer>",
-             "    Create a new consumer in the specified group.",
-             "DELCONSUMER <key> <groupname> <consumer>",
-             "    Remove the specified consumer.",
-             "DESTROY <key> <groupname>",
-             "    Remove the specified group.",
-             "SETID <key> <groupname> <id|$> [ENTRIESREAD entries_read]",
-             "    Set the current group ID and entries_read counter."});
+  ReplyHelp(
+      ctx, "XGROUP",
+      {"CREATE <key> <groupname> <id|$> [option]",
+       "    Create a new consumer group. Options are:", "    * MKSTREAM",
+       "      Create the empty stream if it does not exist.", "    * ENTRIESREAD entries_read",
+       "      Set the group's entries_read counter (internal use).",
+       "CREATECONSUMER <key> <groupname> <consumer>",
+       "    Create a new consumer in the specified group.",
+       "DELCONSUMER <key> <groupname> <consumer>", "    Remove the specified consumer.",
+       "DESTROY <key> <groupname>", "    Remove the specified group.",
+       "SETID <key> <groupname> <id|$> [ENTRIESREAD entries_read]",
+       "    Set the current group ID and entries_read counter."});
 }
 
 // All XGROUP subcommands go through Redis's single xgroupCommand flow: options, key, group,

@@ -74,8 +74,8 @@ void ReplyFullGroups(protocol::ReplyBuilder& reply, const ds::Stream& s, size_t 
     reply.Bulk("pel-count");
     reply.Integer(static_cast<int64_t>(group->pending().size()));
     reply.Bulk("pending");
-    const size_t pel_shown = count == 0 ? group->pending().size()
-                                        : std::min(count, group->pending().size());
+    const size_t pel_shown =
+        count == 0 ? group->pending().size() : std::min(count, group->pending().size());
     reply.ArrayHeader(pel_shown);
     size_t n = 0;
     for (const auto& [id, entry] : group->pending()) {
@@ -97,8 +97,8 @@ void ReplyFullGroups(protocol::ReplyBuilder& reply, const ds::Stream& s, size_t 
       reply.Bulk("pel-count");
       reply.Integer(static_cast<int64_t>(consumer->pending.size()));
       reply.Bulk("pending");
-      const size_t shown = count == 0 ? consumer->pending.size()
-                                      : std::min(count, consumer->pending.size());
+      const size_t shown =
+          count == 0 ? consumer->pending.size() : std::min(count, consumer->pending.size());
       reply.ArrayHeader(shown);
       size_t k = 0;
       for (ds::StreamId id : consumer->pending) {

@@ -116,8 +116,7 @@ void CmdXPending(CommandContext& ctx) {
     }
   } else {
     const auto& pel = group->pending();
-    for (auto it = pel.lower_bound(start); count > 0 && it != pel.end() && it->first <= end;
-         ++it) {
+    for (auto it = pel.lower_bound(start); count > 0 && it != pel.end() && it->first <= end; ++it) {
       emit(it->first, it->second);
     }
   }

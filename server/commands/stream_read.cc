@@ -194,9 +194,8 @@ void XReadGeneric(CommandContext& ctx, bool xreadgroup) {
     ds::Stream* stream = LookupRead(ctx, key, &wrong_type);
     if (wrong_type) return;
     if (req.has_group && (stream == nullptr || stream->FindGroup(req.group) == nullptr)) {
-      ctx.reply.Error("NOGROUP No such key '" + std::string(CStr(key)) +
-                      "' or consumer group '" + std::string(CStr(req.group)) +
-                      "' in XREADGROUP with GROUP option");
+      ctx.reply.Error("NOGROUP No such key '" + std::string(CStr(key)) + "' or consumer group '" +
+                      std::string(CStr(req.group)) + "' in XREADGROUP with GROUP option");
       return;
     }
     if (id_arg == "$") {
@@ -305,8 +304,8 @@ bool ServeReadSynchronously(CommandContext& ctx, StreamReadRequest& req) {
       ds::StreamId start = after;
       start.Increment();
       size_t inner = ctx.reply.BeginDeferredArray();
-      size_t n = ReplyRangeEntries(ctx.reply, *stream, start, ds::StreamId::Max(), req.count,
-                                   false);
+      size_t n =
+          ReplyRangeEntries(ctx.reply, *stream, start, ds::StreamId::Max(), req.count, false);
       ctx.reply.EndDeferredArray(inner, n);
     }
   }

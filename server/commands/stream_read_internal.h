@@ -18,8 +18,8 @@ struct StreamReadRequest {
   std::string group;
   std::string consumer;
   bool noack = false;
-  size_t count = 0;          // 0 = no limit
-  int64_t deadline_ms = 0;   // BLOCK: absolute unix ms, 0 = forever
+  size_t count = 0;         // 0 = no limit
+  int64_t deadline_ms = 0;  // BLOCK: absolute unix ms, 0 = forever
   std::vector<std::string> keys;
   // Per key: entries after this ID are wanted ("$" already resolved to the last ID when the
   // command ran); for XREADGROUP ">" the group's last delivered ID decides instead.

@@ -310,19 +310,28 @@ class StreamsRandomDiffTest : public StreamsGroupsDiffTest {
       };
       auto bound = [&] {
         switch (pick(5)) {
-          case 0: return std::string("-");
-          case 1: return std::string("+");
-          case 2: return "(" + id();
-          case 3: return std::to_string(rng() % (top_ms[ki] + 3));
-          default: return id();
+          case 0:
+            return std::string("-");
+          case 1:
+            return std::string("+");
+          case 2:
+            return "(" + id();
+          case 3:
+            return std::to_string(rng() % (top_ms[ki] + 3));
+          default:
+            return id();
         }
       };
       auto trim = [&]() -> std::vector<std::string> {
         switch (pick(4)) {
-          case 0: return {"MAXLEN", "~", std::to_string(pick(300))};
-          case 1: return {"MAXLEN", std::to_string(pick(300))};
-          case 2: return {"MINID", "~", id()};
-          default: return {"MINID", id()};
+          case 0:
+            return {"MAXLEN", "~", std::to_string(pick(300))};
+          case 1:
+            return {"MAXLEN", std::to_string(pick(300))};
+          case 2:
+            return {"MINID", "~", id()};
+          default:
+            return {"MINID", id()};
         }
       };
       std::vector<std::string> cmd;
@@ -366,8 +375,8 @@ class StreamsRandomDiffTest : public StreamsGroupsDiffTest {
         cmd = {"XCLAIM", k, g, c, "0", id(), id()};
         if (pick(2)) cmd.push_back(pick(2) ? "FORCE" : "JUSTID");
       } else if (r < 76) {
-        cmd = {"XAUTOCLAIM", k, g, c, "0", pick(2) ? "0" : id(), "COUNT",
-               std::to_string(1 + pick(5))};
+        cmd = {
+            "XAUTOCLAIM", k, g, c, "0", pick(2) ? "0" : id(), "COUNT", std::to_string(1 + pick(5))};
       } else if (r < 80) {
         cmd = {"XPENDING", k, g};
         if (pick(2)) cmd.insert(cmd.end(), {bound(), bound(), std::to_string(1 + pick(5))});

@@ -92,11 +92,28 @@ TEST_F(StreamsDiffTest, RangeBoundsAndCount) {
   ExpectSame({"XADD", "s", "13-0", "f", "v"});
   ExpectSame({"XADD", "s", "13-5", "f", "v"});
   for (auto [a, b] : std::vector<std::pair<std::string, std::string>>{
-           {"-", "+"},   {"3", "5"},     {"3-1", "5-0"}, {"(3-1", "5"},   {"3", "(5-1"},
-           {"(3", "(5"}, {"13", "13"},   {"13-1", "+"},  {"(13-5", "+"},  {"-", "(1-1"},
-           {"0", "0"},   {"5", "3"},     {"(-", "+"},    {"-", "(+"},     {"(0-0", "+"},
-           {"-", "(0-0"}, {"(18446744073709551615-18446744073709551615", "+"},
-           {"x", "+"},   {"-", "y"},     {"(", "+"},     {"((1", "+"},    {"1-", "+"}}) {
+           {"-", "+"},
+           {"3", "5"},
+           {"3-1", "5-0"},
+           {"(3-1", "5"},
+           {"3", "(5-1"},
+           {"(3", "(5"},
+           {"13", "13"},
+           {"13-1", "+"},
+           {"(13-5", "+"},
+           {"-", "(1-1"},
+           {"0", "0"},
+           {"5", "3"},
+           {"(-", "+"},
+           {"-", "(+"},
+           {"(0-0", "+"},
+           {"-", "(0-0"},
+           {"(18446744073709551615-18446744073709551615", "+"},
+           {"x", "+"},
+           {"-", "y"},
+           {"(", "+"},
+           {"((1", "+"},
+           {"1-", "+"}}) {
     ExpectSame({"XRANGE", "s", a, b});
     ExpectSame({"XREVRANGE", "s", b, a});
   }
@@ -205,8 +222,8 @@ TEST_F(StreamsDiffTest, NodeBoundariesFollowByteLimit) {
     ExpectSame({"XTRIM", "s", "MAXLEN", "~", std::to_string(keep)});
   }
   for (int i = 1; i <= 120; ++i) {
-    ExpectSame({"XADD", "n", std::to_string(i) + "-0", std::to_string(i * 1000), "12345",
-                "name", std::string(i % 70, 'y')});
+    ExpectSame({"XADD", "n", std::to_string(i) + "-0", std::to_string(i * 1000), "12345", "name",
+                std::string(i % 70, 'y')});
   }
   for (int keep : {110, 70, 30}) {
     ExpectSame({"XTRIM", "n", "MAXLEN", "~", std::to_string(keep)});

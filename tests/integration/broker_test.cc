@@ -43,8 +43,7 @@ TEST_F(BrokerTest, ThreeConsumersOneDiesSurvivorReclaims) {
 
   auto producer = Connect();
   ASSERT_TRUE(producer);
-  ASSERT_EQ(producer->Command({"XGROUP", "CREATE", "jobs", "workers", "$", "MKSTREAM"}),
-            "+OK\r\n");
+  ASSERT_EQ(producer->Command({"XGROUP", "CREATE", "jobs", "workers", "$", "MKSTREAM"}), "+OK\r\n");
   // Produce in pipelined chunks (auto IDs).
   for (int sent = 0; sent < kMessages;) {
     std::string chunk;
@@ -70,9 +69,9 @@ TEST_F(BrokerTest, ThreeConsumersOneDiesSurvivorReclaims) {
     bool got_any = false;
     for (int c = 0; c < 3; ++c) {
       if (c == 2 && !c2_alive) continue;
-      std::string reply = consumers[c]->Command({"XREADGROUP", "GROUP", "workers",
-                                                  "c" + std::to_string(c), "COUNT",
-                                                  std::to_string(kBatch), "STREAMS", "jobs", ">"});
+      std::string reply =
+          consumers[c]->Command({"XREADGROUP", "GROUP", "workers", "c" + std::to_string(c), "COUNT",
+                                 std::to_string(kBatch), "STREAMS", "jobs", ">"});
       if (reply == "*-1\r\n") continue;
       std::vector<std::string> ids = EntryIds(reply);
       ASSERT_FALSE(ids.empty()) << reply.substr(0, 200);
@@ -106,8 +105,8 @@ TEST_F(BrokerTest, ThreeConsumersOneDiesSurvivorReclaims) {
   std::string cursor = "0-0";
   std::vector<std::string> reclaimed;
   do {
-    std::string reply = consumers[0]->Command({"XAUTOCLAIM", "jobs", "workers", "c0",
-                                               std::to_string(kIdleMs), cursor, "COUNT", "30"});
+    std::string reply = consumers[0]->Command(
+        {"XAUTOCLAIM", "jobs", "workers", "c0", std::to_string(kIdleMs), cursor, "COUNT", "30"});
     std::smatch m;
     ASSERT_TRUE(std::regex_search(reply, m, std::regex("^\\*3\r\n\\$[0-9]+\r\n([0-9]+-[0-9]+)")))
         << reply.substr(0, 100);
@@ -124,8 +123,7 @@ TEST_F(BrokerTest, ThreeConsumersOneDiesSurvivorReclaims) {
   EXPECT_EQ(producer->Command({"XPENDING", "jobs", "workers"}),
             "*4\r\n:0\r\n$-1\r\n$-1\r\n*-1\r\n");
   std::string groups = producer->Command({"XINFO", "GROUPS", "jobs"});
-  EXPECT_NE(groups.find("$12\r\nentries-read\r\n:100000\r\n$3\r\nlag\r\n:0\r\n"),
-            std::string::npos)
+  EXPECT_NE(groups.find("$12\r\nentries-read\r\n:100000\r\n$3\r\nlag\r\n:0\r\n"), std::string::npos)
       << groups;
 }
 
@@ -137,8 +135,8 @@ TEST_F(BrokerTest, RetentionWithApproximateMaxlen) {
   auto add_batch = [&](int from, int n) {
     std::string chunk;
     for (int i = from; i < from + n; ++i) {
-      chunk += EncodeCommand({"XADD", "log", "MAXLEN", "~", "1000", "*", "event",
-                              "payload-" + std::to_string(i)});
+      chunk += EncodeCommand(
+          {"XADD", "log", "MAXLEN", "~", "1000", "*", "event", "payload-" + std::to_string(i)});
     }
     ASSERT_TRUE(client->SendRaw(chunk));
     for (int i = 0; i < n; ++i) ASSERT_EQ(client->ReadReply()[0], '$');
@@ -155,8 +153,7 @@ TEST_F(BrokerTest, RetentionWithApproximateMaxlen) {
     if (done + 1000 == 10000 || done + 1000 == 100000) {
       std::string usage = client->Command({"MEMORY", "USAGE", "log"});
       int64_t bytes = 0;
-      ASSERT_TRUE(ParseInt64(std::string_view(usage).substr(1, usage.size() - 3), &bytes))
-          << usage;
+      ASSERT_TRUE(ParseInt64(std::string_view(usage).substr(1, usage.size() - 3), &bytes)) << usage;
       if (done + 1000 == 10000) {
         usage_at_10k = bytes;
       } else {

@@ -130,6 +130,17 @@ TEST(StreamTest, BlocksSplitAtEntryLimitAndSharedFieldsRoundTrip) {
     ASSERT_TRUE(Add(s, {i, i % 3}, fv));
   }
   EXPECT_EQ(s.num_blocks(), 3u);
+  // The layout persistence writes: master fields per block, tombstones included.
+  std::vector<std::string> master;
+  size_t entries = 0;
+  s.ForEachBlock([&](const StreamBlock& b) {
+    b.ForEachMasterField([&](std::string_view f) { master.emplace_back(f); });
+    std::vector<uint32_t> offsets;
+    b.EntryOffsets(&offsets);
+    entries += offsets.size();
+  });
+  EXPECT_EQ(master, (std::vector<std::string>{"f", "g", "f", "g", "f", "g"}));
+  EXPECT_EQ(entries, 250u);
   auto all = Collect(s, StreamId::Min(), StreamId::Max(), false);
   ASSERT_EQ(all.size(), 250u);
   EXPECT_EQ(all[4].second, (Fields{"other", "5"}));
@@ -218,8 +229,7 @@ TEST(StreamTest, RandomOperationsMatchModel) {
       if (b < a) std::swap(a, b);
       auto fwd = Collect(s, a, b, false);
       auto rev = Collect(s, a, b, true);
-      std::vector<std::pair<StreamId, Fields>> expect(model.lower_bound(a),
-                                                      model.upper_bound(b));
+      std::vector<std::pair<StreamId, Fields>> expect(model.lower_bound(a), model.upper_bound(b));
       ASSERT_EQ(fwd, expect);
       std::reverse(expect.begin(), expect.end());
       ASSERT_EQ(rev, expect);

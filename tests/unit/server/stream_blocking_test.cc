@@ -2,6 +2,8 @@
 // bytes were taken from redis-server 7.0 in the same situations (one client blocked, another
 // writing).
 
+#include "server/commands/stream_blocking.h"
+
 #include <initializer_list>
 #include <string>
 #include <string_view>
@@ -9,7 +11,6 @@
 
 #include "gtest/gtest.h"
 #include "server/client.h"
-#include "server/commands/stream_blocking.h"
 #include "server/config/config.h"
 #include "server/engine.h"
 
@@ -35,8 +36,7 @@ class StreamBlockingTest : public ::testing::Test {
     std::string out;
     protocol::ReplyBuilder reply(&out);
     reply.set_resp3(waiter_.resp == 3);
-    auto result =
-        stream_internal::TryServeStreamWaiter(engine_, waiter_, req, key, NowMs(), reply);
+    auto result = stream_internal::TryServeStreamWaiter(engine_, waiter_, req, key, NowMs(), reply);
     EXPECT_EQ(result == StreamWaitResult::kKeepWaiting, out.empty());
     return out;
   }
