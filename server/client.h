@@ -45,6 +45,9 @@ struct Client {
   // `resume`, which happens after the serving command's reply is sent with `send`.
   bool blocked = false;
   std::function<void()> resume;
+  // Set while EXEC runs queued commands: blocking commands then act as their non-blocking
+  // form (reply as on timeout instead of waiting), as in Redis.
+  bool no_block = false;
 };
 
 }  // namespace rill

@@ -66,6 +66,9 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterIntrospectionCommands(table);
   RegisterConfigCommands(table);
   RegisterStreamCommands(table);
+  RegisterListBasicCommands(table);
+  RegisterListRangeCommands(table);
+  RegisterListMoveCommands(table);
 }
 
 }  // namespace rill

@@ -106,6 +106,9 @@ void RegisterConnectionCommands(CommandTable& table);
 void RegisterServerCommands(CommandTable& table);
 void RegisterIntrospectionCommands(CommandTable& table);  // COMMAND ...
 void RegisterConfigCommands(CommandTable& table);
-void RegisterStreamCommands(CommandTable& table);  // stream_*.cc
+void RegisterListBasicCommands(CommandTable& table);  // lists.cc
+void RegisterListRangeCommands(CommandTable& table);  // lists_range.cc
+void RegisterListMoveCommands(CommandTable& table);   // lists_move.cc (and blocking forms)
+void RegisterStreamCommands(CommandTable& table);     // stream_*.cc
 
 }  // namespace rill

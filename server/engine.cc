@@ -126,13 +126,17 @@ void Engine::Execute(Client& client, std::span<const std::string_view> args, std
 
   CommandContext ctx{*this, client, args, reply, NowMs()};
   int64_t start = MonotonicUs();
+  ++execute_depth_;
   cmd->handler(ctx);
+  --execute_depth_;
   cmd->usec += static_cast<uint64_t>(MonotonicUs() - start);
   ++cmd->calls;
   if (out->size() > out_before && (*out)[out_before] == '-') {
     ++cmd->failed_calls;
     ++stats_.total_error_replies;
   }
+  // Waiters on keys this command fed are served after it completed, as Redis does.
+  if (execute_depth_ == 0 && blocking_.has_ready_keys()) blocking_.ServeReadyKeys();
 }
 
 void Engine::ActiveExpireCycle(int64_t budget_us) {

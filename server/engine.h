@@ -10,6 +10,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "datastructs/keyspace.h"
+#include "server/blocking.h"
 #include "server/client.h"
 #include "server/command.h"
 #include "server/config/config.h"
@@ -47,7 +48,13 @@ class Engine {
   // Client registry (for CLIENT LIST / KILL / INFO clients).
   uint64_t NextClientId() { return ++last_client_id_; }
   void AddClient(Client* client) { clients_[client->id] = client; }
-  void RemoveClient(uint64_t id) { clients_.erase(id); }
+  void RemoveClient(uint64_t id) {
+    blocking_.Unblock(id, BlockingRegistry::UnblockMode::kDisconnect);
+    clients_.erase(id);
+  }
+
+  // Clients parked by blocking commands (server/blocking.h).
+  BlockingRegistry& blocking() { return blocking_; }
   const absl::flat_hash_map<uint64_t, Client*>& clients() const { return clients_; }
 
   // Runs one command for `client`: lookup, arity/auth checks, handler, statistics. The reply is
@@ -59,8 +66,7 @@ class Engine {
   // ...), `type_class` the notification class letter ('g' generic, '$' string, 'l' list,
   // 'x' expired, 'e' evicted, 't' stream).
   void KeyModified(int db, std::string_view key);
-  void NotifyKeyspaceEvent(char type_class, std::string_view event, std::string_view key,
-                           int db);
+  void NotifyKeyspaceEvent(char type_class, std::string_view event, std::string_view key, int db);
 
   // Active expiry over all databases, bounded by `budget_us`. Called by a timer.
   void ActiveExpireCycle(int64_t budget_us);
@@ -75,6 +81,10 @@ class Engine {
   Stats stats_;
   std::vector<std::unique_ptr<ds::Database>> databases_;
   absl::flat_hash_map<uint64_t, Client*> clients_;
+  BlockingRegistry blocking_{*this};
+  // Nesting of Execute (EXEC runs commands inside one): waiters are served when it is back
+  // to zero, after the outermost command completed.
+  int execute_depth_ = 0;
   uint64_t last_client_id_ = 0;
   bool shutdown_requested_ = false;
 };

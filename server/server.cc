@@ -13,7 +13,22 @@ namespace asio = boost::asio;
 using asio::ip::tcp;
 
 Server::Server(Engine& engine)
-    : engine_(engine), io_(1), signals_(io_, SIGTERM, SIGINT), cron_timer_(io_) {}
+    : engine_(engine), io_(1), signals_(io_, SIGTERM, SIGINT), cron_timer_(io_), block_timer_(io_) {
+  engine_.blocking().set_arm_timer([this](int64_t deadline_ms) { ArmBlockTimer(deadline_ms); });
+}
+
+void Server::ArmBlockTimer(int64_t deadline_ms) {
+  if (block_timer_deadline_ms_ != 0 && block_timer_deadline_ms_ <= deadline_ms) return;
+  block_timer_deadline_ms_ = deadline_ms;
+  int64_t wait_ms = std::max<int64_t>(0, deadline_ms - NowMs());
+  block_timer_.expires_after(std::chrono::milliseconds(wait_ms));
+  block_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;  // re-armed earlier (cancelled) or stopping
+    block_timer_deadline_ms_ = 0;
+    if (stopping_) return;
+    engine_.blocking().ExpireTimeouts(NowMs());
+  });
+}
 
 Server::~Server() = default;
 
@@ -106,13 +121,18 @@ void Server::Cron() {
   int64_t hz = std::clamp<int64_t>(engine_.config().Int("hz"), 1, 500);
   // Redis spends at most 25% of each cron period on active expiry.
   engine_.ActiveExpireCycle(1000000 / hz / 4);
+  // Backstop for the block timer (e.g. a clock step): deadlines are also checked here.
+  engine_.blocking().ExpireTimeouts(NowMs());
 
   int64_t timeout = engine_.config().Int("timeout");
   if (timeout > 0) {
     int64_t now = NowMs();
     std::vector<Client*> idle;
     for (const auto& [id, client] : engine_.clients()) {
-      if (now - client->last_interaction_ms > timeout * 1000) idle.push_back(client);
+      // Blocked clients wait on purpose: Redis never closes them for idleness.
+      if (!client->blocked && now - client->last_interaction_ms > timeout * 1000) {
+        idle.push_back(client);
+      }
     }
     for (Client* client : idle) {
       Log(LogLevel::kVerbose, "Closing idle client");
@@ -140,6 +160,7 @@ void Server::Stop() {
   boost::system::error_code ec;
   for (auto& acceptor : acceptors_) acceptor->close(ec);
   cron_timer_.cancel();
+  block_timer_.cancel();
   io_.stop();
 }
 

@@ -2,11 +2,10 @@
 // address, signal handling and the periodic cron (active expiry, idle-client timeout).
 #pragma once
 
+#include <boost/asio.hpp>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <boost/asio.hpp>
 
 namespace rill {
 
@@ -36,11 +35,15 @@ class Server {
   void StartAccept(boost::asio::ip::tcp::acceptor& acceptor);
   void ScheduleCron();
   void Cron();
+  void ArmBlockTimer(int64_t deadline_ms);
 
   Engine& engine_;
   boost::asio::io_context io_;
   boost::asio::signal_set signals_;
   boost::asio::steady_timer cron_timer_;
+  // Fires at the earliest deadline of a blocked client (BLPOP ... timeout).
+  boost::asio::steady_timer block_timer_;
+  int64_t block_timer_deadline_ms_ = 0;  // 0 = not armed
   std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
   size_t connections_ = 0;
   int port_ = 0;

@@ -1,8 +1,8 @@
 // Connection commands: PING ECHO QUIT RESET HELLO AUTH SELECT-free client state and CLIENT.
 #include <string>
 
-#include "common/string_util.h"
 #include "absl/strings/str_cat.h"
+#include "common/string_util.h"
 #include "protocol/errors.h"
 #include "server/client.h"
 #include "server/command.h"
@@ -118,9 +118,10 @@ void CmdHello(CommandContext& ctx) {
     }
   }
   if (!ctx.client.authenticated) {
-    ctx.reply.Error("NOAUTH HELLO must be called with the client already authenticated, otherwise "
-                    "the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the "
-                    "client and select the RESP protocol version at the same time");
+    ctx.reply.Error(
+        "NOAUTH HELLO must be called with the client already authenticated, otherwise "
+        "the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the "
+        "client and select the RESP protocol version at the same time");
     return;
   }
   if (has_setname) {
@@ -216,6 +217,23 @@ void CmdClientInfo(CommandContext& ctx) {
   std::string out;
   AppendClientInfoLine(ctx.client, ctx.now_ms, &out);
   ctx.reply.Verbatim(out);
+}
+
+// CLIENT UNBLOCK id [TIMEOUT|ERROR]: ends another client's blocking wait.
+void CmdClientUnblock(CommandContext& ctx) {
+  int64_t id;
+  if (!ParseInt64OrReply(ctx.args[2], &id, ctx.reply)) return;
+  BlockingRegistry::UnblockMode mode = BlockingRegistry::UnblockMode::kTimeout;
+  if (ctx.argc() == 4) {
+    if (EqualsIgnoreCase(ctx.args[3], "error")) {
+      mode = BlockingRegistry::UnblockMode::kError;
+    } else if (!EqualsIgnoreCase(ctx.args[3], "timeout")) {
+      ctx.reply.Error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+      return;
+    }
+  }
+  bool unblocked = id > 0 && ctx.engine.blocking().Unblock(static_cast<uint64_t>(id), mode);
+  ctx.reply.Integer(unblocked ? 1 : 0);
 }
 
 void CmdClientKill(CommandContext& ctx) {
@@ -339,6 +357,7 @@ void RegisterConnectionCommands(CommandTable& table) {
   table.Add("client|list", &CmdClientList);
   table.Add("client|info", &CmdClientInfo);
   table.Add("client|kill", &CmdClientKill);
+  table.Add("client|unblock", &CmdClientUnblock);
   table.Add("client|help", &CmdClientHelp);
 }
 

@@ -1,0 +1,249 @@
+// LMOVE RPOPLPUSH LMPOP and the blocking forms BLPOP BRPOP BLMOVE BRPOPLPUSH BLMPOP, which
+// park the client in the blocking registry (server/blocking.h) when every key is empty.
+#include <memory>
+#include <vector>
+
+#include "protocol/errors.h"
+#include "server/commands/arg_parse.h"
+#include "server/commands/lists_internal.h"
+#include "server/engine.h"
+
+namespace rill {
+namespace {
+
+using namespace lists_internal;
+
+// A parked command's own copy of its arguments: the read buffer they pointed into is gone by
+// the time the client is served.
+struct SavedArgs {
+  std::vector<std::string> argv;
+  std::vector<std::string_view> views;
+
+  explicit SavedArgs(std::span<const std::string_view> args) {
+    argv.assign(args.begin(), args.end());
+    views.assign(argv.begin(), argv.end());
+  }
+};
+
+// Parks the client; `serve(ctx, key)` runs in a context of the client's own when `key` is
+// ready and returns true once it replied; `timeout` writes the reply for an expired wait.
+template <typename ServeFn, typename TimeoutFn>
+void Park(CommandContext& ctx, std::vector<std::string> keys, int64_t deadline_ms, ServeFn serve,
+          TimeoutFn timeout) {
+  auto saved = std::make_shared<SavedArgs>(ctx.args);
+  Engine* engine = &ctx.engine;
+  Client* client = &ctx.client;
+  ctx.engine.blocking().Block(
+      ctx.client, ctx.client.db, std::move(keys), deadline_ms,
+      [engine, client, saved, serve](std::string_view key, protocol::ReplyBuilder& reply) {
+        CommandContext waiter_ctx{*engine, *client, saved->views, reply, NowMs()};
+        return serve(waiter_ctx, key) ? WaitResult::kServed : WaitResult::kKeepWaiting;
+      },
+      [timeout](protocol::ReplyBuilder& reply) { timeout(reply); });
+}
+
+// ---- LMOVE / BLMOVE ----
+
+// Moves if `source` holds a non-empty list and `dest` is missing or a list. Replies WRONGTYPE
+// as Redis does and returns true when it replied (moved or error); false when source is empty.
+bool TryMove(CommandContext& ctx, std::string_view source, std::string_view dest, bool from_left,
+             bool to_left) {
+  bool wrong_type;
+  ds::List* src = LookupWrite(ctx, source, &wrong_type);
+  if (wrong_type) return true;
+  if (src == nullptr || src->empty()) return false;
+  ds::Entry* dst = ctx.db().Find(dest, ctx.now_ms);
+  if (dst != nullptr && dst->type() != ds::ValueType::kList) {
+    ctx.reply.Error(errors::kWrongType);
+    return true;
+  }
+  MoveAndReply(ctx, source, *src, dest, from_left, to_left);
+  return true;
+}
+
+void Move(CommandContext& ctx, bool from_left, bool to_left, bool blocking, size_t timeout_arg) {
+  int64_t deadline_ms = 0;
+  if (blocking && !ParseTimeoutOrReply(ctx, ctx.args[timeout_arg], &deadline_ms)) return;
+  if (TryMove(ctx, ctx.args[1], ctx.args[2], from_left, to_left)) return;
+  if (!blocking || ctx.client.no_block) {
+    ctx.reply.Null();
+    return;
+  }
+  Park(
+      ctx, {std::string(ctx.args[1])}, deadline_ms,
+      [from_left, to_left](CommandContext& w, std::string_view key) {
+        // Wrong-typed destination: keep waiting, the element stays where it is.
+        ds::Entry* dst = w.db().Find(w.args[2], w.now_ms);
+        if (dst != nullptr && dst->type() != ds::ValueType::kList) return false;
+        bool wrong_type;
+        ds::List* src = LookupWrite(w, key, &wrong_type);
+        if (wrong_type || src == nullptr || src->empty()) return false;
+        MoveAndReply(w, key, *src, w.args[2], from_left, to_left);
+        return true;
+      },
+      [](protocol::ReplyBuilder& reply) { reply.Null(); });
+}
+
+bool ParseEndsOrReply(CommandContext& ctx, size_t at, bool* from_left, bool* to_left) {
+  if (ParseEnd(ctx.args[at], from_left) && ParseEnd(ctx.args[at + 1], to_left)) return true;
+  ctx.reply.Error(errors::kSyntax);
+  return false;
+}
+
+void CmdLMove(CommandContext& ctx) {
+  bool from_left, to_left;
+  if (!ParseEndsOrReply(ctx, 3, &from_left, &to_left)) return;
+  Move(ctx, from_left, to_left, false, 0);
+}
+
+void CmdBLMove(CommandContext& ctx) {
+  bool from_left, to_left;
+  if (!ParseEndsOrReply(ctx, 3, &from_left, &to_left)) return;
+  Move(ctx, from_left, to_left, true, 5);
+}
+
+void CmdRPopLPush(CommandContext& ctx) { Move(ctx, false, true, false, 0); }
+void CmdBRPopLPush(CommandContext& ctx) { Move(ctx, false, true, true, 3); }
+
+// ---- BLPOP / BRPOP ----
+
+// Pops one element of `key` and replies [key, element]; false if empty or missing.
+bool TryPopOne(CommandContext& ctx, std::string_view key, bool left) {
+  bool wrong_type;
+  ds::List* list = LookupWrite(ctx, key, &wrong_type);
+  if (wrong_type || list == nullptr || list->empty()) return false;
+  std::string value = PopEnd(*list, left);
+  ctx.reply.ArrayHeader(2);
+  ctx.reply.Bulk(key);
+  ctx.reply.Bulk(value);
+  const std::string key_copy(key);
+  SignalWrite(ctx, key_copy, left ? "lpop" : "rpop");
+  DeleteIfEmpty(ctx, key_copy, *list);
+  return true;
+}
+
+void BlockingPop(CommandContext& ctx, bool left) {
+  int64_t deadline_ms;
+  if (!ParseTimeoutOrReply(ctx, ctx.args[ctx.argc() - 1], &deadline_ms)) return;
+  std::vector<std::string> keys;
+  for (size_t i = 1; i + 1 < ctx.argc(); ++i) {
+    bool wrong_type;
+    ds::List* list = LookupWrite(ctx, ctx.args[i], &wrong_type);
+    if (wrong_type) return;
+    if (list != nullptr && TryPopOne(ctx, ctx.args[i], left)) return;
+    keys.emplace_back(ctx.args[i]);
+  }
+  if (ctx.client.no_block) {
+    ctx.reply.NullArray();
+    return;
+  }
+  Park(
+      ctx, std::move(keys), deadline_ms,
+      [left](CommandContext& w, std::string_view key) { return TryPopOne(w, key, left); },
+      [](protocol::ReplyBuilder& reply) { reply.NullArray(); });
+}
+
+void CmdBLPop(CommandContext& ctx) { BlockingPop(ctx, true); }
+void CmdBRPop(CommandContext& ctx) { BlockingPop(ctx, false); }
+
+// ---- LMPOP / BLMPOP ----
+
+struct MPopArgs {
+  std::vector<std::string_view> keys;
+  bool left = true;
+  int64_t count = 1;
+};
+
+// numkeys key [key ...] LEFT|RIGHT [COUNT count], starting at args[first].
+bool ParseMPopOrReply(CommandContext& ctx, size_t first, MPopArgs* out) {
+  int64_t numkeys;
+  if (!ParseInt64(ctx.args[first], &numkeys) || numkeys <= 0) {
+    ctx.reply.Error("ERR numkeys should be greater than 0");
+    return false;
+  }
+  const size_t where = first + 1;
+  if (static_cast<uint64_t>(numkeys) >= ctx.argc() - where) {
+    ctx.reply.Error(errors::kSyntax);
+    return false;
+  }
+  const size_t where_idx = where + static_cast<size_t>(numkeys);
+  for (size_t i = where; i < where_idx; ++i) out->keys.push_back(ctx.args[i]);
+  if (!ParseEnd(ctx.args[where_idx], &out->left)) {
+    ctx.reply.Error(errors::kSyntax);
+    return false;
+  }
+  bool count_seen = false;
+  for (size_t i = where_idx + 1; i < ctx.argc(); i += 2) {
+    if (count_seen || !EqualsIgnoreCase(ctx.args[i], "count") || i + 1 >= ctx.argc()) {
+      ctx.reply.Error(errors::kSyntax);
+      return false;
+    }
+    if (!ParseInt64(ctx.args[i + 1], &out->count) || out->count <= 0) {
+      ctx.reply.Error("ERR count should be greater than 0");
+      return false;
+    }
+    count_seen = true;
+  }
+  return true;
+}
+
+// Pops up to `count` from `key` and replies [key, [elements]]; false if empty or missing.
+bool TryPopMany(CommandContext& ctx, std::string_view key, bool left, int64_t count) {
+  bool wrong_type;
+  ds::List* list = LookupWrite(ctx, key, &wrong_type);
+  if (wrong_type || list == nullptr || list->empty()) return false;
+  const size_t n = std::min<uint64_t>(static_cast<uint64_t>(count), list->size());
+  ctx.reply.ArrayHeader(2);
+  ctx.reply.Bulk(key);
+  ctx.reply.ArrayHeader(n);
+  for (size_t i = 0; i < n; ++i) ctx.reply.Bulk(PopEnd(*list, left));
+  const std::string key_copy(key);
+  SignalWrite(ctx, key_copy, left ? "lpop" : "rpop");
+  DeleteIfEmpty(ctx, key_copy, *list);
+  return true;
+}
+
+void MPop(CommandContext& ctx, bool blocking) {
+  MPopArgs args;
+  if (!ParseMPopOrReply(ctx, blocking ? 2 : 1, &args)) return;
+  int64_t deadline_ms = 0;
+  if (blocking && !ParseTimeoutOrReply(ctx, ctx.args[1], &deadline_ms)) return;
+  std::vector<std::string> keys;
+  for (std::string_view key : args.keys) {
+    bool wrong_type;
+    ds::List* list = LookupWrite(ctx, key, &wrong_type);
+    if (wrong_type) return;
+    if (list != nullptr && TryPopMany(ctx, key, args.left, args.count)) return;
+    keys.emplace_back(key);
+  }
+  if (!blocking || ctx.client.no_block) {
+    ctx.reply.NullArray();
+    return;
+  }
+  const bool left = args.left;
+  const int64_t count = args.count;
+  Park(
+      ctx, std::move(keys), deadline_ms,
+      [left, count](CommandContext& w, std::string_view key) {
+        return TryPopMany(w, key, left, count);
+      },
+      [](protocol::ReplyBuilder& reply) { reply.NullArray(); });
+}
+
+void CmdLMPop(CommandContext& ctx) { MPop(ctx, false); }
+void CmdBLMPop(CommandContext& ctx) { MPop(ctx, true); }
+
+}  // namespace
+
+void RegisterListMoveCommands(CommandTable& table) {
+  table.Add("lmove", CmdLMove);
+  table.Add("rpoplpush", CmdRPopLPush);
+  table.Add("lmpop", CmdLMPop);
+  table.Add("blmove", CmdBLMove);
+  table.Add("brpoplpush", CmdBRPopLPush);
+  table.Add("blpop", CmdBLPop);
+  table.Add("brpop", CmdBRPop);
+  table.Add("blmpop", CmdBLMPop);
+}
+
+}  // namespace rill
