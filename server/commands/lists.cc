@@ -171,6 +171,10 @@ void CmdLPushX(CommandContext& ctx) { Push(ctx, true, true); }
 void CmdRPushX(CommandContext& ctx) { Push(ctx, false, true); }
 
 void Pop(CommandContext& ctx, bool left) {
+  if (ctx.argc() > 3) {
+    ctx.reply.Error(errors::WrongArity(left ? "lpop" : "rpop"));
+    return;
+  }
   std::string_view key = ctx.args[1];
   int64_t count = 0;
   const bool has_count = ctx.argc() == 3;

@@ -81,7 +81,8 @@ void Move(CommandContext& ctx, bool from_left, bool to_left, bool blocking, size
         MoveAndReply(w, key, *src, w.args[2], from_left, to_left);
         return true;
       },
-      [](protocol::ReplyBuilder& reply) { reply.Null(); });
+      // Redis answers every timed-out list wait with a null array, BLMOVE's too.
+      [](protocol::ReplyBuilder& reply) { reply.NullArray(); });
 }
 
 bool ParseEndsOrReply(CommandContext& ctx, size_t at, bool* from_left, bool* to_left) {

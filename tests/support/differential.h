@@ -62,6 +62,14 @@ class DifferentialTest : public ::testing::Test {
 
   RespClient& rill_client() { return *rill_; }
   RespClient& redis_client() { return *redis_; }
+  // Extra connections, for cases that need several clients (blocking, pub/sub).
+  int rill_port() const { return rill_server_->port(); }
+  int redis_port() const { return redis_server_->port(); }
+  // Compares two replies already read from each side, with the same rules as ExpectSame.
+  void ExpectSameReplies(const std::string& what, const std::string& rill_reply,
+                         const std::string& redis_reply, Compare compare = Compare::kExact) {
+    ExpectEqualReplies(what, rill_reply, redis_reply, compare);
+  }
 
  private:
   void ConnectClients();
