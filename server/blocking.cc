@@ -34,6 +34,13 @@ void BlockingRegistry::SignalKeyReady(int db, std::string_view key) {
   ready_.push_back(ReadyKey{db, std::string(key)});
 }
 
+void BlockingRegistry::SignalAllWaitedKeys(int db) {
+  if (static_cast<size_t>(db) >= queues_.size()) return;
+  std::vector<std::string> keys;
+  for (const auto& [key, ids] : queues_[db]) keys.push_back(key);
+  for (const std::string& key : keys) SignalKeyReady(db, key);
+}
+
 size_t BlockingRegistry::blocking_key_count() const {
   size_t n = 0;
   for (const auto& q : queues_) n += q.size();

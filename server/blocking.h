@@ -59,6 +59,8 @@ class BlockingRegistry {
              ServeFn serve, TimeoutFn timeout);
 
   void SignalKeyReady(int db, std::string_view key);
+  // Signals every key of `db` somebody waits on (SWAPDB replaced the whole database).
+  void SignalAllWaitedKeys(int db);
   bool has_ready_keys() const { return !ready_.empty(); }
   // Serves waiters of every ready key (see the header comment). Safe to call any time.
   void ServeReadyKeys();
@@ -69,6 +71,7 @@ class BlockingRegistry {
 
   bool IsBlocked(uint64_t client_id) const { return waiters_.contains(client_id); }
   size_t blocked_count() const { return waiters_.size(); }
+  size_t timeout_count() const { return deadlines_.size(); }  // waiters with a deadline
   // Number of keys with at least one waiter (INFO's blocking_keys).
   size_t blocking_key_count() const;
 

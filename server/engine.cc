@@ -61,6 +61,9 @@ Engine::Engine(Config config) : config_(std::move(config)) {
 Engine::~Engine() = default;
 
 void Engine::KeyModified(int db, std::string_view key) {
+  // A write may create a list or stream someone waits on (RPUSH, but also RENAME, COPY, MOVE
+  // onto the key): the waiter's serve function checks what is there. Free when nobody waits.
+  blocking_.SignalKeyReady(db, key);
   // WATCH invalidation hooks in here once transactions exist.
 }
 

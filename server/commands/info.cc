@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
-#include "common/string_util.h"
 #include "absl/strings/str_format.h"
+#include "common/string_util.h"
 #include "server/client.h"
 #include "server/engine.h"
 
@@ -22,8 +22,8 @@ namespace rill {
 namespace {
 
 constexpr std::string_view kDefaultSections[] = {
-    "server", "clients", "memory",  "persistence", "stats",   "replication",
-    "cpu",    "modules", "errorstats", "cluster",  "keyspace"};
+    "server", "clients", "memory",     "persistence", "stats",   "replication",
+    "cpu",    "modules", "errorstats", "cluster",     "keyspace"};
 constexpr std::string_view kAllExtra[] = {"commandstats", "latencystats"};
 
 std::string HumanBytes(uint64_t n) {
@@ -79,18 +79,20 @@ void Server(Engine& e, std::string* o) {
       "process_supervised:no\r\nrun_id:%s\r\ntcp_port:%d\r\nserver_time_usec:%d\r\n"
       "uptime_in_seconds:%d\r\nuptime_in_days:%d\r\nhz:%d\r\nconfigured_hz:%d\r\n"
       "lru_clock:%d\r\nexecutable:%s\r\nconfig_file:%s\r\nio_threads_active:0\r\n",
-      RILL_VERSION, u.sysname, u.release, u.machine, __GNUC__, __GNUC_MINOR__,
-      __GNUC_PATCHLEVEL__, getpid(), RunId(), e.config().Int("port"), NowUs(), uptime,
-      uptime / 86400, e.config().Int("hz"), e.config().Int("hz"), (now / 1000) & ((1 << 24) - 1),
-      ExecutablePath(), e.config().config_file());
+      RILL_VERSION, u.sysname, u.release, u.machine, __GNUC__, __GNUC_MINOR__, __GNUC_PATCHLEVEL__,
+      getpid(), RunId(), e.config().Int("port"), NowUs(), uptime, uptime / 86400,
+      e.config().Int("hz"), e.config().Int("hz"), (now / 1000) & ((1 << 24) - 1), ExecutablePath(),
+      e.config().config_file());
 }
 
 void Clients(Engine& e, std::string* o) {
-  absl::StrAppendFormat(o,
-                        "connected_clients:%d\r\ncluster_connections:0\r\nmaxclients:%d\r\n"
-                        "client_recent_max_input_buffer:0\r\nclient_recent_max_output_buffer:0\r\n"
-                        "blocked_clients:0\r\ntracking_clients:0\r\nclients_in_timeout_table:0\r\n",
-                        e.clients().size(), e.config().Int("maxclients"));
+  absl::StrAppendFormat(
+      o,
+      "connected_clients:%d\r\ncluster_connections:0\r\nmaxclients:%d\r\n"
+      "client_recent_max_input_buffer:0\r\nclient_recent_max_output_buffer:0\r\n"
+      "blocked_clients:%d\r\ntracking_clients:0\r\nclients_in_timeout_table:%d\r\n",
+      e.clients().size(), e.config().Int("maxclients"), e.blocking().blocked_count(),
+      e.blocking().timeout_count());
 }
 
 void Memory(Engine& e, std::string* o) {
@@ -177,13 +179,12 @@ void Cpu(Engine& e, std::string* o) {
   getrusage(RUSAGE_SELF, &self);
   getrusage(RUSAGE_CHILDREN, &children);
   auto secs = [](const timeval& tv) { return tv.tv_sec + tv.tv_usec / 1e6; };
-  absl::StrAppendFormat(
-      o,
-      "used_cpu_sys:%.6f\r\nused_cpu_user:%.6f\r\nused_cpu_sys_children:%.6f\r\n"
-      "used_cpu_user_children:%.6f\r\nused_cpu_sys_main_thread:%.6f\r\n"
-      "used_cpu_user_main_thread:%.6f\r\n",
-      secs(self.ru_stime), secs(self.ru_utime), secs(children.ru_stime),
-      secs(children.ru_utime), secs(self.ru_stime), secs(self.ru_utime));
+  absl::StrAppendFormat(o,
+                        "used_cpu_sys:%.6f\r\nused_cpu_user:%.6f\r\nused_cpu_sys_children:%.6f\r\n"
+                        "used_cpu_user_children:%.6f\r\nused_cpu_sys_main_thread:%.6f\r\n"
+                        "used_cpu_user_main_thread:%.6f\r\n",
+                        secs(self.ru_stime), secs(self.ru_utime), secs(children.ru_stime),
+                        secs(children.ru_utime), secs(self.ru_stime), secs(self.ru_utime));
 }
 
 void Keyspace(Engine& e, std::string* o) {
@@ -225,8 +226,7 @@ constexpr SectionDef kSections[] = {
     {"cpu", "CPU", &Cpu},
     {"modules", "Modules", nullptr},
     {"errorstats", "Errorstats", nullptr},
-    {"cluster", "Cluster",
-     [](Engine&, std::string* o) { o->append("cluster_enabled:0\r\n"); }},
+    {"cluster", "Cluster", [](Engine&, std::string* o) { o->append("cluster_enabled:0\r\n"); }},
     {"keyspace", "Keyspace", &Keyspace},
     {"commandstats", "Commandstats", &CommandStats},
     {"latencystats", "Latencystats", nullptr},

@@ -318,7 +318,12 @@ void CmdSwapDb(CommandContext& ctx) {
     ctx.reply.Error(errors::kDbIndexOutOfRange);
     return;
   }
-  if (first != second) ctx.engine.db(first).Swap(ctx.engine.db(second));
+  if (first != second) {
+    ctx.engine.db(first).Swap(ctx.engine.db(second));
+    // Clients blocked in either database may now find their list or stream.
+    ctx.engine.blocking().SignalAllWaitedKeys(first);
+    ctx.engine.blocking().SignalAllWaitedKeys(second);
+  }
   ++ctx.engine.stats().dirty;
   ctx.reply.Ok();
 }

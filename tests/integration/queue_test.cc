@@ -155,3 +155,27 @@ TEST_F(QueueTest, BlmoveChainsIntoAnotherWaiter) {
 
 }  // namespace
 }  // namespace rill::testing
+
+namespace rill::testing {
+namespace {
+
+// A list that appears at the key by RENAME (not a push) also wakes the waiter, as in Redis
+// where any creation of the key signals it; INFO counts blocked clients meanwhile.
+TEST_F(QueueTest, RenameOntoAWaitedKeyServesTheWaiter) {
+  auto waiter = Connect();
+  ASSERT_TRUE(waiter);
+  ASSERT_TRUE(waiter->Send({"BRPOP", "target", "0"}));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  auto client = Connect();
+  ASSERT_TRUE(client);
+  std::string info = client->Command({"INFO", "clients"});
+  EXPECT_NE(info.find("blocked_clients:1\r\n"), std::string::npos) << info;
+  EXPECT_EQ(client->Command({"RPUSH", "staging", "x", "y"}), ":2\r\n");
+  EXPECT_EQ(client->Command({"RENAME", "staging", "target"}), "+OK\r\n");
+  EXPECT_EQ(waiter->ReadReply(), "*2\r\n$6\r\ntarget\r\n$1\r\ny\r\n");
+  info = client->Command({"INFO", "clients"});
+  EXPECT_NE(info.find("blocked_clients:0\r\n"), std::string::npos) << info;
+}
+
+}  // namespace
+}  // namespace rill::testing
