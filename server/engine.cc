@@ -62,7 +62,9 @@ Engine::~Engine() = default;
 
 void Engine::KeyModified(int db, std::string_view key) {
   // A write may create a list or stream someone waits on (RPUSH, but also RENAME, COPY, MOVE
-  // onto the key): the waiter's serve function checks what is there. Free when nobody waits.
+  // onto the key), or delete or replace one (Redis's signalDeletedKeyAsReady: XREADGROUP
+  // waiters then fail with -UNBLOCKED): the waiter's serve function checks what is there.
+  // Free when nobody waits.
   blocking_.SignalKeyReady(db, key);
   // WATCH invalidation hooks in here once transactions exist.
 }
@@ -152,9 +154,12 @@ void Engine::ActiveExpireCycle(int64_t budget_us) {
     while (true) {
       size_t expired = db->ActiveExpire(NowMs(), kSample);
       if (expired <= kSample / 4 || db->volatile_size() == 0) break;
-      if (MonotonicUs() >= deadline) return;
+      if (MonotonicUs() >= deadline) break;
     }
   }
+  // Keys expired here may have waiters (XREADGROUP gets -UNBLOCKED): serve them now, not at
+  // the next command.
+  if (execute_depth_ == 0 && blocking_.has_ready_keys()) blocking_.ServeReadyKeys();
 }
 
 }  // namespace rill

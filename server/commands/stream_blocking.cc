@@ -2,7 +2,8 @@
 // serveClientsBlockedOnStreamKey does.
 //
 // A waiter keeps its request with every "$" already turned into the stream's last ID at the
-// time it blocked. When one of its keys is signalled (XADD, XGROUP DESTROY, the key deleted),
+// time it blocked. When one of its keys is signalled (XADD, XGROUP DESTROY, any other change
+// to the key, its deletion),
 // TryServeStreamWaiter decides: entries past the waiter's ID (for a group: past the group's
 // last delivered ID) are delivered, at most COUNT (1000 when no COUNT was given); a group that
 // no longer exists gets NOGROUP; a group reader whose key was deleted or replaced gets
@@ -10,6 +11,11 @@
 
 #include "server/commands/stream_blocking.h"
 
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "server/blocking.h"
 #include "server/client.h"
 #include "server/commands/stream_internal.h"
 #include "server/commands/stream_read_internal.h"
@@ -49,7 +55,11 @@ StreamWaitResult TryServeStreamWaiter(Engine& engine, Client& client, StreamRead
     }
     after = group->last_id;
   }
-  if (stream->last_id() <= after) return StreamWaitResult::kKeepWaiting;
+  // Keys are signalled by XADD but also by any other change (XDEL, XSETID ... call
+  // KeyModified): serve only when there is an entry to give. (Redis serves an empty batch in
+  // the one case this differs: entries added and removed again before the waiter is served.)
+  ds::StreamId top;
+  if (!stream->LastValidId(&top) || top <= after) return StreamWaitResult::kKeepWaiting;
 
   const size_t count = req.count != 0 ? req.count : kBlockedDefaultCount;
   if (reply.resp3()) {
@@ -77,8 +87,25 @@ StreamWaitResult TryServeStreamWaiter(Engine& engine, Client& client, StreamRead
 
 void ReplyStreamWaitTimeout(protocol::ReplyBuilder& reply) { reply.NullArray(); }
 
-// Until the shared blocking registry (server/blocking.h) is available, a read that would wait
-// answers as if its timeout had expired at once.
-void BlockRead(CommandContext& ctx, StreamReadRequest req) { ReplyStreamWaitTimeout(ctx.reply); }
+void BlockRead(CommandContext& ctx, StreamReadRequest req) {
+  // Inside MULTI/EXEC a blocking read acts as its non-blocking form: as if it timed out.
+  if (ctx.client.no_block) {
+    ReplyStreamWaitTimeout(ctx.reply);
+    return;
+  }
+  auto shared = std::make_shared<StreamReadRequest>(std::move(req));
+  Engine& engine = ctx.engine;
+  Client& client = ctx.client;
+  std::vector<std::string> keys = shared->keys;  // the registry waits once per distinct key
+  engine.blocking().Block(
+      client, client.db, std::move(keys), shared->deadline_ms,
+      [&engine, &client, shared](std::string_view key, protocol::ReplyBuilder& reply) {
+        return TryServeStreamWaiter(engine, client, *shared, key, NowMs(), reply) ==
+                       StreamWaitResult::kReplied
+                   ? WaitResult::kServed
+                   : WaitResult::kKeepWaiting;
+      },
+      [](protocol::ReplyBuilder& reply) { ReplyStreamWaitTimeout(reply); });
+}
 
 }  // namespace rill::stream_internal

@@ -125,7 +125,7 @@ void SignalModified(CommandContext& ctx, std::string_view key) {
 }
 
 void SignalKeyReady(CommandContext& ctx, std::string_view key) {
-  // Blocked XREAD/XREADGROUP clients are served through the blocking registry once it exists.
+  ctx.engine.blocking().SignalKeyReady(ctx.client.db, key);
 }
 
 bool ParseInt64OrReplyMsg(CommandContext& ctx, std::string_view arg, int64_t* out,

@@ -87,12 +87,16 @@ TEST_F(StreamBlockingTest, XReadKeepsWaitingWhenKeyDeletedOrReplaced) {
   EXPECT_EQ(Offer(req, "s"), "");
 }
 
-TEST_F(StreamBlockingTest, EmptyBatchWhenNewEntriesWereDeletedAgain) {
+TEST_F(StreamBlockingTest, ChangesWithoutNewEntriesKeepWaiting) {
   Run({"XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"});
   StreamReadRequest req = GroupRead("s");
+  StreamReadRequest read = Read({"s"}, {{0, 0}});
   Run({"XADD", "s", "1-1", "f", "v"});
   Run({"XDEL", "s", "1-1"});
-  EXPECT_EQ(Offer(req, "s"), "*1\r\n*2\r\n$1\r\ns\r\n*0\r\n");
+  EXPECT_EQ(Offer(req, "s"), "");
+  EXPECT_EQ(Offer(read, "s"), "");
+  Run({"XSETID", "s", "9-9"});
+  EXPECT_EQ(Offer(read, "s"), "");
 }
 
 TEST_F(StreamBlockingTest, GroupReadDeliversCountAndTracksPending) {
