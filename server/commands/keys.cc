@@ -344,6 +344,8 @@ void CmdFlushDb(CommandContext& ctx) {
   ds::Database& db = ctx.db();
   ctx.engine.stats().dirty += db.size();
   db.Clear();
+  // Waiters on flushed keys look again (XREADGROUP ones fail with -UNBLOCKED, as in Redis).
+  ctx.engine.blocking().SignalAllWaitedKeys(ctx.client.db);
   ctx.reply.Ok();
 }
 
@@ -353,6 +355,7 @@ void CmdFlushAll(CommandContext& ctx) {
     ds::Database& db = ctx.engine.db(i);
     ctx.engine.stats().dirty += db.size();
     db.Clear();
+    ctx.engine.blocking().SignalAllWaitedKeys(i);
   }
   // Redis 7.0 counts only the removed keys (it forces AOF/replica propagation separately, so an
   // empty FLUSHALL is still logged) and, when save points are configured, writes an RDB right

@@ -136,7 +136,7 @@ TEST_F(XReadBlockingTest, GroupReaderUnblockedWhenKeyReplacedRenamedOrExpired) {
   const std::vector<std::string> read = {"XREADGROUP", "GROUP",   "g", "c", "BLOCK",
                                          "0",          "STREAMS", "s", ">"};
   const std::vector<std::vector<std::string>> removals = {
-      {"SET", "s", "x"}, {"RENAME", "s", "t"}, {"PEXPIRE", "s", "1"}};
+      {"SET", "s", "x"}, {"RENAME", "s", "t"}, {"PEXPIRE", "s", "1"}, {"FLUSHDB"}, {"FLUSHALL"}};
   for (const auto &removal : removals) {
     ASSERT_EQ(writer_->Command({"DEL", "s", "t"})[0], ':');
     ASSERT_EQ(writer_->Command({"XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"}), "+OK\r\n");
