@@ -113,6 +113,37 @@ def bench_command_rps(server, argv, pipeline, requests):
     raise RuntimeError(f"no result for {argv} in: {out}")
 
 
+# (label, redis-benchmark -t tests, result row prefix): RPOP pops what its LPUSH pushed, and
+# redis-benchmark fills the list for LRANGE_100 itself.
+LIST_WORKLOADS = [("LPUSH", "lpush", "LPUSH"), ("RPOP", "lpush,rpop", "RPOP"),
+                  ("LRANGE_100", "lrange_100", "LRANGE_100")]
+
+
+def bench_tests_rps(server, tests, row_prefix, pipeline, requests):
+    cmd = pin(1) + ["redis-benchmark", "-p", str(server.port), "-t", tests, "-n", str(requests),
+                    "-c", str(CLIENTS), "-P", str(pipeline), "--csv", "-q"]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=True).stdout
+    for row in list(csv.reader(out.strip().splitlines()))[1:]:
+        if row and row[0].upper().startswith(row_prefix):
+            return float(row[1])
+    raise RuntimeError(f"no result for {row_prefix} in: {out}")
+
+
+def list_memory_per_element(server, elements, lists=1000):
+    """1,000,000 short elements ("e" + 9 digits) pushed one per RPUSH across 1,000 lists."""
+    server.cli("FLUSHALL")
+    time.sleep(0.5)
+    before = server.rss()
+    payload = "".join(f"*3\r\n$5\r\nRPUSH\r\n$9\r\nlist:{i % lists:04d}\r\n$10\r\ne{i:09d}\r\n"
+                      for i in range(elements)).encode()
+    subprocess.run(["redis-cli", "-p", str(server.port), "--pipe"], input=payload,
+                   capture_output=True, timeout=600, check=True)
+    length = int(server.cli("LLEN", "list:0000").strip())
+    if length != elements // lists:
+        raise RuntimeError(f"{server.name}: list:0000 has {length} elements")
+    return (server.rss() - before) / elements
+
+
 def resp(*args):
     return (f"*{len(args)}\r\n" + "".join(f"${len(a)}\r\n{a}\r\n" for a in args)).encode()
 
@@ -172,7 +203,7 @@ def main():
     ap.add_argument("--keys", type=int, default=1000000)
     ap.add_argument("--csv", default=None)
     ap.add_argument("--skip-memory", action="store_true")
-    ap.add_argument("--only", choices=["kv", "streams"], default=None)
+    ap.add_argument("--only", choices=["kv", "streams", "lists"], default=None)
     ap.add_argument("--micro-bench",
                     default=os.path.join(here, "..", "build", "bench", "rill_micro_bench"))
     a = ap.parse_args()
@@ -181,6 +212,19 @@ def main():
     rill = ServerProc("rill", a.rill, workdir)
     redis = ServerProc("redis", a.redis, workdir)
     rows = []
+
+    def on_fresh_servers(measure):
+        # Memory is measured on servers that ran nothing else: memory freed by earlier
+        # workloads stays resident in a malloc arena and would hide the real growth.
+        results = []
+        for name, binary in (("rill", a.rill), ("redis", a.redis)):
+            srv = ServerProc(name, binary, workdir)
+            try:
+                results.append(measure(srv))
+            finally:
+                srv.stop()
+        return results
+
     def side_by_side(name, unit, measure):
         results = {"rill": [], "redis": []}
         for _ in range(a.rounds):
@@ -191,19 +235,27 @@ def main():
         print(f"{name:<28} rill {r:>12.0f}  redis {d:>12.0f}  ratio {r / d:5.2f}", flush=True)
 
     try:
-        for pipeline in PIPELINES if a.only != "kv" else []:
+        for pipeline in PIPELINES if a.only in (None, "lists") else []:
+            for label, tests, prefix in LIST_WORKLOADS:
+                side_by_side(f"{label} P{pipeline} c{CLIENTS}", "req/s",
+                             lambda srv: bench_tests_rps(srv, tests, prefix, pipeline,
+                                                         a.requests))
+        if a.only in (None, "lists") and not a.skip_memory:
+            r, d = on_fresh_servers(lambda srv: list_memory_per_element(srv, a.keys))
+            rows.append((f"memory/list element {a.keys} elements", "bytes", r, d, r / d))
+            print(f"{rows[-1][0]:<28} rill {r:>12.1f}  redis {d:>12.1f}  ratio {r / d:5.2f}")
+        for pipeline in PIPELINES if a.only in (None, "streams") else []:
             for label, argv in STREAM_WORKLOADS:
                 side_by_side(f"{label} P{pipeline} c{CLIENTS}", "req/s",
                              lambda srv: bench_command_rps(srv, argv, pipeline, a.requests))
-        if a.only != "kv":
+        if a.only in (None, "streams"):
             side_by_side(f"XREADGROUP+XACK cycle c{CLIENTS}", "cycles/s",
                          lambda srv: bench_read_ack_cycle(srv, a.micro_bench, a.requests))
             if not a.skip_memory:
-                r = stream_memory_per_entry(rill, a.keys)
-                d = stream_memory_per_entry(redis, a.keys)
+                r, d = on_fresh_servers(lambda srv: stream_memory_per_entry(srv, a.keys))
                 rows.append((f"memory/entry {a.keys} entries", "bytes", r, d, r / d))
                 print(f"{rows[-1][0]:<28} rill {r:>12.1f}  redis {d:>12.1f}  ratio {r / d:5.2f}")
-        for pipeline in PIPELINES if a.only != "streams" else []:
+        for pipeline in PIPELINES if a.only in (None, "kv") else []:
             for label, test in WORKLOADS:
                 results = {"rill": [], "redis": []}
                 for _ in range(a.rounds):
@@ -213,12 +265,11 @@ def main():
                 rows.append((f"{label} P{pipeline} c{CLIENTS}", "req/s", r, d, r / d))
                 print(f"{rows[-1][0]:<22} rill {r:>12.0f}  redis {d:>12.0f}  ratio {r / d:5.2f}",
                       flush=True)
-        if not a.skip_memory and a.only != "streams":
+        if not a.skip_memory and a.only in (None, "kv"):
             value = "v" * 16
             payload = "".join(f"*3\r\n$3\r\nSET\r\n$16\r\nkey:{i:012d}\r\n$16\r\n{value}\r\n"
                               for i in range(a.keys)).encode()
-            r = memory_per_key(rill, a.keys, payload)
-            d = memory_per_key(redis, a.keys, payload)
+            r, d = on_fresh_servers(lambda srv: memory_per_key(srv, a.keys, payload))
             rows.append((f"memory/key {a.keys} keys", "bytes", r, d, r / d))
             print(f"{rows[-1][0]:<22} rill {r:>12.1f}  redis {d:>12.1f}  ratio {r / d:5.2f}")
     finally:
