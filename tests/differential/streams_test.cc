@@ -272,6 +272,8 @@ TEST_F(StreamsDiffTest, XReadWithoutBlocking) {
   ExpectSame({"XREAD", "BLOCK", "x", "STREAMS", "a", "3"});
   ExpectSame({"XREAD", "BLOCK", "1.5", "STREAMS", "a", "3"});
   ExpectSame({"XREAD", "BLOCK", "10", "STREAMS", "a", "0"});
+  ExpectSame({"XREAD", "BLOCK", "9223372036854775807", "STREAMS", "a", "0"});
+  ExpectSame({"XREAD", "BLOCK", "-0", "STREAMS", "a", "0"});
   ExpectSame({"SET", "str", "x"});
   ExpectSame({"XREAD", "STREAMS", "a", "str", "0", "0"});
   ExpectSame({"XDEL", "a", "5-1"});
