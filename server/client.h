@@ -6,6 +6,10 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/string_util.h"
 
 namespace rill {
 
@@ -48,6 +52,21 @@ struct Client {
   // Set while EXEC runs queued commands: blocking commands then act as their non-blocking
   // form (reply as on timeout instead of waiting), as in Redis.
   bool no_block = false;
+
+  // MULTI/EXEC (server/commands/transactions.cc).
+  bool in_multi = false;
+  bool multi_aborted = false;  // a command failed to queue: EXEC replies EXECABORT
+  std::vector<std::vector<std::string>> multi_queue;
+  // WATCH: keys by (db, key); `watch_dirty` is set when any of them is touched.
+  std::vector<std::pair<int, std::string>> watched;
+  bool watch_dirty = false;
+
+  // Pub/Sub subscriptions (server/pubsub.h).
+  StringSet channels;
+  StringSet patterns;
+  StringSet shard_channels;
+  size_t subscription_count() const { return channels.size() + patterns.size(); }
+  bool subscribed() const { return subscription_count() + shard_channels.size() > 0; }
 };
 
 }  // namespace rill

@@ -69,6 +69,8 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterListBasicCommands(table);
   RegisterListRangeCommands(table);
   RegisterListMoveCommands(table);
+  RegisterTransactionCommands(table);
+  RegisterPubSubCommands(table);
 }
 
 }  // namespace rill

@@ -108,7 +108,10 @@ void RegisterIntrospectionCommands(CommandTable& table);  // COMMAND ...
 void RegisterConfigCommands(CommandTable& table);
 void RegisterListBasicCommands(CommandTable& table);  // lists.cc
 void RegisterListRangeCommands(CommandTable& table);  // lists_range.cc
-void RegisterListMoveCommands(CommandTable& table);   // lists_move.cc (and blocking forms)
-void RegisterStreamCommands(CommandTable& table);     // stream_*.cc
+void RegisterListMoveCommands(CommandTable& table);
+void RegisterTransactionCommands(CommandTable& table);  // transactions.cc
+void RegisterPubSubCommands(
+    CommandTable& table);  // pubsub.cc   // lists_move.cc (and blocking forms)
+void RegisterStreamCommands(CommandTable& table);  // stream_*.cc
 
 }  // namespace rill

@@ -8,6 +8,8 @@
 #include <cstring>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "common/string_util.h"
 #include "protocol/errors.h"
 #include "server/client.h"
@@ -56,6 +58,10 @@ Engine::Engine(Config config) : config_(std::move(config)) {
     }
   });
   config_.OnChange("loglevel", [this] { LogSetLevel(config_.String("loglevel")); });
+  notify_flags_ = ParseNotifyFlags(config_.String("notify-keyspace-events"));
+  config_.OnChange("notify-keyspace-events", [this] {
+    notify_flags_ = ParseNotifyFlags(config_.String("notify-keyspace-events"));
+  });
 }
 
 Engine::~Engine() = default;
@@ -66,12 +72,41 @@ void Engine::KeyModified(int db, std::string_view key) {
   // waiters then fail with -UNBLOCKED): the waiter's serve function checks what is there.
   // Free when nobody waits.
   blocking_.SignalKeyReady(db, key);
-  // WATCH invalidation hooks in here once transactions exist.
+  watches_.Touch(db, key);
 }
 
 void Engine::NotifyKeyspaceEvent(char type_class, std::string_view event, std::string_view key,
                                  int db) {
-  // Keyspace notifications publish from here once pub/sub exists.
+  if (notify_flags_ == 0) return;
+  const uint32_t type_bit = NotifyFlagOf(type_class);
+  if ((notify_flags_ & type_bit) == 0) return;
+  if (notify_flags_ & NotifyFlagOf('K')) {
+    pubsub_.Publish(absl::StrCat("__keyspace@", db, "__:", ToAbsl(key)), event);
+  }
+  if (notify_flags_ & NotifyFlagOf('E')) {
+    pubsub_.Publish(absl::StrCat("__keyevent@", db, "__:", ToAbsl(event)), key);
+  }
+}
+
+uint32_t NotifyFlagOf(char c) {
+  // Bit per letter of notify-keyspace-events (Redis's NOTIFY_* classes).
+  static constexpr std::string_view kLetters = "KEg$lshzxetmdn";
+  size_t pos = kLetters.find(c);
+  return pos == std::string_view::npos ? 0 : (1u << pos);
+}
+
+uint32_t ParseNotifyFlags(std::string_view spec) {
+  uint32_t flags = 0;
+  for (char c : spec) {
+    if (c == 'A') {
+      for (char a : std::string_view("g$lshzxetd")) flags |= NotifyFlagOf(a);
+    } else {
+      flags |= NotifyFlagOf(c);
+    }
+  }
+  // Without K or E nothing is published, whatever classes are selected.
+  if ((flags & (NotifyFlagOf('K') | NotifyFlagOf('E'))) == 0) return 0;
+  return flags;
 }
 
 // Resolves the command (and subcommand) for `args`, or replies with Redis's error.
@@ -96,6 +131,23 @@ static Command* ResolveCommand(CommandTable& table, std::span<const std::string_
   return cmd;
 }
 
+namespace {
+
+// Commands that act at once inside MULTI instead of being queued.
+bool RunsInsideMulti(std::string_view name) {
+  return name == "exec" || name == "discard" || name == "multi" || name == "watch" ||
+         name == "quit" || name == "reset";
+}
+
+// What a RESP2 connection with subscriptions may still run.
+bool AllowedWhileSubscribed(std::string_view name) {
+  return name == "subscribe" || name == "ssubscribe" || name == "unsubscribe" ||
+         name == "sunsubscribe" || name == "psubscribe" || name == "punsubscribe" ||
+         name == "ping" || name == "quit" || name == "reset";
+}
+
+}  // namespace
+
 void Engine::Execute(Client& client, std::span<const std::string_view> args, std::string* out) {
   protocol::ReplyBuilder reply(out);
   reply.set_resp3(client.resp == 3);
@@ -106,26 +158,45 @@ void Engine::Execute(Client& client, std::span<const std::string_view> args, std
   Command* cmd = ResolveCommand(commands_, args, reply);
   if (cmd == nullptr) {
     ++stats_.total_error_replies;
+    if (client.in_multi) client.multi_aborted = true;
     return;
   }
   client.last_command = cmd->name;
   if ((cmd->arity > 0 && static_cast<int>(args.size()) != cmd->arity) ||
       static_cast<int>(args.size()) < -cmd->arity) {
-    ++cmd->rejected_calls;
-    ++stats_.total_error_replies;
-    reply.Error(errors::WrongArity(cmd->name));
+    RejectCommand(client, *cmd, errors::WrongArity(cmd->name), reply);
     return;
   }
   if (!client.authenticated && !(cmd->flags & kCmdNoAuth)) {
-    ++cmd->rejected_calls;
-    ++stats_.total_error_replies;
-    reply.Error(errors::kNoAuth);
+    RejectCommand(client, *cmd, errors::kNoAuth, reply);
     return;
   }
   if (cmd->handler == nullptr) {
     // A container whose subcommand was not given (arity already checked): Redis replies as
     // for an unknown subcommand.
     reply.Error(errors::UnknownCommand(args[0], args.data() + 1, args.size() - 1));
+    if (client.in_multi) client.multi_aborted = true;
+    return;
+  }
+  if (client.resp == 2 && client.subscribed() && !AllowedWhileSubscribed(cmd->name)) {
+    ++cmd->rejected_calls;
+    ++stats_.total_error_replies;
+    reply.Error(absl::StrFormat(
+        "ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET "
+        "are allowed in this context",
+        cmd->name));
+    return;
+  }
+  if (client.in_multi && !RunsInsideMulti(cmd->name)) {
+    if (cmd->flags & kCmdNoMulti) {
+      ++cmd->rejected_calls;
+      ++stats_.total_error_replies;
+      reply.Error("ERR Command not allowed inside a transaction");
+      client.multi_aborted = true;
+      return;
+    }
+    client.multi_queue.emplace_back(args.begin(), args.end());
+    reply.Simple("QUEUED");
     return;
   }
 
@@ -140,8 +211,45 @@ void Engine::Execute(Client& client, std::span<const std::string_view> args, std
     ++cmd->failed_calls;
     ++stats_.total_error_replies;
   }
-  // Waiters on keys this command fed are served after it completed, as Redis does.
+  // Waiters on keys this command (or the whole EXEC) fed are served after it completed.
   if (execute_depth_ == 0 && blocking_.has_ready_keys()) blocking_.ServeReadyKeys();
+}
+
+void Engine::RejectCommand(Client& client, Command& cmd, std::string_view error,
+                           protocol::ReplyBuilder& reply) {
+  ++cmd.rejected_calls;
+  ++stats_.total_error_replies;
+  if (cmd.name != "exec") {
+    // An open transaction can no longer run as queued.
+    if (client.in_multi) client.multi_aborted = true;
+    reply.Error(error);
+    return;
+  }
+  // A refused EXEC ends any transaction and says why, even outside MULTI (Redis's
+  // execCommandAbort).
+  std::string_view why = error.starts_with("ERR ") ? error.substr(4) : error;
+  client.in_multi = false;
+  client.multi_aborted = false;
+  client.multi_queue.clear();
+  watches_.UnwatchAll(client);
+  reply.Error(absl::StrCat("EXECABORT Transaction discarded because of: ", ToAbsl(why)));
+}
+
+void Engine::RemoveClient(uint64_t id) {
+  auto it = clients_.find(id);
+  if (it == clients_.end()) return;
+  Client& client = *it->second;
+  blocking_.Unblock(id, BlockingRegistry::UnblockMode::kDisconnect);
+  watches_.UnwatchAll(client);
+  pubsub_.RemoveClient(client);
+  clients_.erase(it);
+}
+
+void Engine::DatabaseWillChange(int db, int other) {
+  if (watches_.empty()) return;
+  const ds::Database* b = other >= 0 ? databases_[other].get() : nullptr;
+  watches_.TouchExisting(db, *databases_[db], b);
+  if (other >= 0) watches_.TouchExisting(other, *databases_[other], databases_[db].get());
 }
 
 void Engine::ActiveExpireCycle(int64_t budget_us) {

@@ -14,6 +14,8 @@
 #include "server/client.h"
 #include "server/command.h"
 #include "server/config/config.h"
+#include "server/pubsub.h"
+#include "server/watch.h"
 
 namespace rill {
 
@@ -48,13 +50,15 @@ class Engine {
   // Client registry (for CLIENT LIST / KILL / INFO clients).
   uint64_t NextClientId() { return ++last_client_id_; }
   void AddClient(Client* client) { clients_[client->id] = client; }
-  void RemoveClient(uint64_t id) {
-    blocking_.Unblock(id, BlockingRegistry::UnblockMode::kDisconnect);
-    clients_.erase(id);
-  }
+  void RemoveClient(uint64_t id);
 
   // Clients parked by blocking commands (server/blocking.h).
   BlockingRegistry& blocking() { return blocking_; }
+  PubSub& pubsub() { return pubsub_; }
+  WatchRegistry& watches() { return watches_; }
+  // Called before FLUSHDB/FLUSHALL empties `db`, or SWAPDB exchanges it with `other`: WATCH
+  // invalidation for keys that exist there.
+  void DatabaseWillChange(int db, int other = -1);
   const absl::flat_hash_map<uint64_t, Client*>& clients() const { return clients_; }
 
   // Runs one command for `client`: lookup, arity/auth checks, handler, statistics. The reply is
@@ -67,6 +71,11 @@ class Engine {
   // 'x' expired, 'e' evicted, 't' stream).
   void KeyModified(int db, std::string_view key);
   void NotifyKeyspaceEvent(char type_class, std::string_view event, std::string_view key, int db);
+
+  // Replies `error` for a command refused before running (arity, auth), with Redis's effect
+  // on an open transaction: it is flagged to abort, or ended when the refused command is EXEC.
+  void RejectCommand(Client& client, Command& cmd, std::string_view error,
+                     protocol::ReplyBuilder& reply);
 
   // Active expiry over all databases, bounded by `budget_us`. Called by a timer.
   void ActiveExpireCycle(int64_t budget_us);
@@ -82,12 +91,19 @@ class Engine {
   std::vector<std::unique_ptr<ds::Database>> databases_;
   absl::flat_hash_map<uint64_t, Client*> clients_;
   BlockingRegistry blocking_{*this};
+  PubSub pubsub_;
+  WatchRegistry watches_;
+  uint32_t notify_flags_ = 0;  // parsed notify-keyspace-events
   // Nesting of Execute (EXEC runs commands inside one): waiters are served when it is back
   // to zero, after the outermost command completed.
   int execute_depth_ = 0;
   uint64_t last_client_id_ = 0;
   bool shutdown_requested_ = false;
 };
+
+// notify-keyspace-events: the bit of one class letter, and a whole spec parsed ("KEA", "Ex"...).
+uint32_t NotifyFlagOf(char c);
+uint32_t ParseNotifyFlags(std::string_view spec);
 
 // Wall clock in milliseconds / microseconds since the epoch.
 int64_t NowMs();

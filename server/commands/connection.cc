@@ -20,6 +20,13 @@ void CmdPing(CommandContext& ctx) {
     ctx.reply.Error(errors::WrongArity("ping"));
     return;
   }
+  if (ctx.client.resp == 2 && ctx.client.subscribed()) {
+    // A subscribed RESP2 connection gets PING's answer in the shape of a message.
+    ctx.reply.ArrayHeader(2);
+    ctx.reply.Bulk("pong");
+    ctx.reply.Bulk(ctx.argc() == 2 ? ctx.args[1] : std::string_view());
+    return;
+  }
   if (ctx.argc() == 2) {
     ctx.reply.Bulk(ctx.args[1]);
   } else {
@@ -35,6 +42,11 @@ void CmdQuit(CommandContext& ctx) {
 }
 
 void CmdReset(CommandContext& ctx) {
+  ctx.client.in_multi = false;
+  ctx.client.multi_aborted = false;
+  ctx.client.multi_queue.clear();
+  ctx.engine.watches().UnwatchAll(ctx.client);
+  ctx.engine.pubsub().RemoveClient(ctx.client);
   ctx.client.db = 0;
   ctx.client.resp = 2;
   ctx.client.name.clear();

@@ -319,6 +319,7 @@ void CmdSwapDb(CommandContext& ctx) {
     return;
   }
   if (first != second) {
+    ctx.engine.DatabaseWillChange(first, second);
     ctx.engine.db(first).Swap(ctx.engine.db(second));
     // Clients blocked in either database may now find their list or stream.
     ctx.engine.blocking().SignalAllWaitedKeys(first);
@@ -342,6 +343,7 @@ bool ParseFlushMode(CommandContext& ctx) {
 void CmdFlushDb(CommandContext& ctx) {
   if (!ParseFlushMode(ctx)) return;
   ds::Database& db = ctx.db();
+  ctx.engine.DatabaseWillChange(ctx.client.db);
   ctx.engine.stats().dirty += db.size();
   db.Clear();
   // Waiters on flushed keys look again (XREADGROUP ones fail with -UNBLOCKED, as in Redis).
@@ -353,6 +355,7 @@ void CmdFlushAll(CommandContext& ctx) {
   if (!ParseFlushMode(ctx)) return;
   for (int i = 0; i < ctx.engine.num_databases(); ++i) {
     ds::Database& db = ctx.engine.db(i);
+    ctx.engine.DatabaseWillChange(i);
     ctx.engine.stats().dirty += db.size();
     db.Clear();
     ctx.engine.blocking().SignalAllWaitedKeys(i);

@@ -1,0 +1,95 @@
+// MULTI EXEC DISCARD WATCH UNWATCH. Queueing itself happens in Engine::Execute, which runs
+// these five at once while a transaction is open and queues everything else.
+#include <string_view>
+#include <vector>
+
+#include "server/command.h"
+#include "server/engine.h"
+
+namespace rill {
+namespace {
+
+void EndTransaction(CommandContext& ctx) {
+  ctx.client.in_multi = false;
+  ctx.client.multi_aborted = false;
+  ctx.client.multi_queue.clear();
+  ctx.engine.watches().UnwatchAll(ctx.client);
+}
+
+void CmdMulti(CommandContext& ctx) {
+  if (ctx.client.in_multi) {
+    ctx.reply.Error("ERR MULTI calls can not be nested");
+    return;
+  }
+  ctx.client.in_multi = true;
+  ctx.reply.Ok();
+}
+
+void CmdDiscard(CommandContext& ctx) {
+  if (!ctx.client.in_multi) {
+    ctx.reply.Error("ERR DISCARD without MULTI");
+    return;
+  }
+  EndTransaction(ctx);
+  ctx.reply.Ok();
+}
+
+void CmdExec(CommandContext& ctx) {
+  Client& client = ctx.client;
+  if (!client.in_multi) {
+    ctx.reply.Error("ERR EXEC without MULTI");
+    return;
+  }
+  if (client.multi_aborted) {
+    EndTransaction(ctx);
+    ctx.reply.Error("EXECABORT Transaction discarded because of previous errors.");
+    return;
+  }
+  if (client.watch_dirty) {
+    EndTransaction(ctx);
+    ctx.reply.NullArray();
+    return;
+  }
+  std::vector<std::vector<std::string>> queue = std::move(client.multi_queue);
+  EndTransaction(ctx);
+  ctx.reply.ArrayHeader(queue.size());
+  // Each queued command appends exactly one reply after the header. Blocking commands act as
+  // their non-blocking forms; waiters fed by these writes are served once EXEC is done (the
+  // engine serves at the outermost command).
+  client.no_block = true;
+  std::string* out = ctx.reply.buffer();
+  for (const auto& argv : queue) {
+    std::vector<std::string_view> args(argv.begin(), argv.end());
+    ctx.engine.Execute(client, args, out);
+  }
+  client.no_block = false;
+}
+
+void CmdWatch(CommandContext& ctx) {
+  if (ctx.client.in_multi) {
+    ctx.reply.Error("ERR WATCH inside MULTI is not allowed");
+    return;
+  }
+  for (size_t i = 1; i < ctx.argc(); ++i) {
+    // A key that is already expired counts as absent; watching it is still fine.
+    ctx.engine.watches().Watch(ctx.client, ctx.client.db, ctx.args[i]);
+  }
+  ctx.reply.Ok();
+}
+
+void CmdUnwatch(CommandContext& ctx) {
+  ctx.engine.watches().UnwatchAll(ctx.client);
+  ctx.reply.Ok();
+}
+
+}  // namespace
+
+void RegisterTransactionCommands(CommandTable& table) {
+  table.Add("multi", CmdMulti);
+  table.Add("exec", CmdExec);
+  table.Add("discard", CmdDiscard);
+  table.Add("watch", CmdWatch);
+  table.Add("unwatch", CmdUnwatch);
+}
+
+}  // namespace rill

@@ -1,0 +1,188 @@
+// MULTI/EXEC/WATCH and pub/sub compared between rill and redis, with extra connections where
+// another client must act (WATCH invalidation, publishing to a subscriber).
+#include <memory>
+#include <thread>
+
+#include "tests/support/differential.h"
+
+namespace rill::testing {
+namespace {
+
+class TxPubSubDiffTest : public DifferentialTest {
+ protected:
+  struct Pair {
+    std::unique_ptr<RespClient> rill = std::make_unique<RespClient>();
+    std::unique_ptr<RespClient> redis = std::make_unique<RespClient>();
+  };
+  Pair Connect2() {
+    Pair p;
+    EXPECT_TRUE(p.rill->Connect(rill_port()));
+    EXPECT_TRUE(p.redis->Connect(redis_port()));
+    return p;
+  }
+  void Same(Pair& p, const std::vector<std::string>& argv) {
+    std::string a = p.rill->Command(argv);
+    std::string b = p.redis->Command(argv);
+    ExpectSameReplies("(2nd connection) " + argv[0], a, b);
+  }
+  void SameRead(Pair& p, const std::string& what) {
+    std::string a = p.rill->ReadReply();
+    std::string b = p.redis->ReadReply();
+    ExpectSameReplies(what, a, b);
+  }
+};
+
+TEST_F(TxPubSubDiffTest, MultiExecBasicsAndErrors) {
+  ExpectSame({"EXEC"});
+  ExpectSame({"DISCARD"});
+  ExpectSame({"MULTI"});
+  ExpectSame({"MULTI"});
+  ExpectSame({"WATCH", "x"});
+  ExpectSame({"SET", "a", "1"});
+  ExpectSame({"INCR", "a"});
+  ExpectSame({"LPUSH", "a", "x"});
+  ExpectSame({"BLPOP", "nothing", "0"});
+  ExpectSame({"GET", "a"});
+  ExpectSame({"EXEC"});
+  ExpectSame({"MULTI"});
+  ExpectSame({"SET", "a", "2"});
+  ExpectSame({"NOSUCH"});
+  ExpectSame({"GET"});
+  ExpectSame({"EXEC"});
+  ExpectSame({"GET", "a"});
+  ExpectSame({"MULTI"});
+  ExpectSame({"SET", "a", "3"});
+  ExpectSame({"DISCARD"});
+  ExpectSame({"GET", "a"});
+  ExpectSame({"MULTI"});
+  ExpectSame({"EXEC"});
+  ExpectSame({"MULTI", "extra"});
+  ExpectSame({"EXEC", "extra"});
+}
+
+TEST_F(TxPubSubDiffTest, WatchInvalidation) {
+  Pair other = Connect2();
+  ExpectSame({"SET", "k", "1"});
+  ExpectSame({"WATCH", "k"});
+  Same(other, {"SET", "k", "2"});
+  ExpectSame({"MULTI"});
+  ExpectSame({"SET", "k", "3"});
+  ExpectSame({"EXEC"});
+  ExpectSame({"GET", "k"});
+  // Untouched watch: EXEC runs.
+  ExpectSame({"WATCH", "k", "untouched"});
+  ExpectSame({"MULTI"});
+  ExpectSame({"INCR", "k"});
+  ExpectSame({"EXEC"});
+  // Touches by deletion, expiry set, rename, list push and FLUSHDB all invalidate.
+  for (const std::vector<std::string>& touch : std::vector<std::vector<std::string>>{
+           {"DEL", "k"}, {"EXPIRE", "k", "100"}, {"RENAME", "k", "k2"}, {"FLUSHDB"}}) {
+    ExpectSame({"SET", "k", "1"});
+    ExpectSame({"WATCH", "k"});
+    Same(other, touch);
+    ExpectSame({"MULTI"});
+    ExpectSame({"GET", "k"});
+    ExpectSame({"EXEC"});
+  }
+  // FLUSHDB of a database without the watched key leaves the transaction alone.
+  ExpectSame({"WATCH", "absent"});
+  Same(other, {"FLUSHDB"});
+  ExpectSame({"MULTI"});
+  ExpectSame({"PING"});
+  ExpectSame({"EXEC"});
+  // UNWATCH forgets.
+  ExpectSame({"SET", "k", "1"});
+  ExpectSame({"WATCH", "k"});
+  ExpectSame({"UNWATCH"});
+  Same(other, {"SET", "k", "9"});
+  ExpectSame({"MULTI"});
+  ExpectSame({"GET", "k"});
+  ExpectSame({"EXEC"});
+}
+
+TEST_F(TxPubSubDiffTest, ExecWakesBlockedClientAfterwards) {
+  Pair waiter = Connect2();
+  waiter.rill->Send({"BLPOP", "q", "0"});
+  waiter.redis->Send({"BLPOP", "q", "0"});
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ExpectSame({"MULTI"});
+  ExpectSame({"RPUSH", "q", "a"});
+  ExpectSame({"LPOP", "q"});
+  ExpectSame({"RPUSH", "q", "b"});
+  ExpectSame({"EXEC"});
+  SameRead(waiter, "BLPOP served after EXEC");
+}
+
+TEST_F(TxPubSubDiffTest, SubscribeModeRules) {
+  ExpectSame({"SUBSCRIBE", "c1", "c2"});
+  ExpectSame({"GET", "a"});
+  ExpectSame({"PING"});
+  ExpectSame({"PING", "hi"});
+  ExpectSame({"PSUBSCRIBE", "p*"});
+  ExpectSame({"UNSUBSCRIBE", "c1"});
+  ExpectSame({"UNSUBSCRIBE"});
+  ExpectSame({"UNSUBSCRIBE"});
+  ExpectSame({"PUNSUBSCRIBE"});
+  ExpectSame({"PUNSUBSCRIBE"});
+  ExpectSame({"SSUBSCRIBE", "s1"});
+  ExpectSame({"SUNSUBSCRIBE"});
+  ExpectSame({"SUNSUBSCRIBE"});
+  ExpectSame({"SUBSCRIBE", "c"});
+  ExpectSame({"RESET"});
+  ExpectSame({"GET", "a"});
+  ExpectSame({"PUBSUB", "NUMPAT"});
+  ExpectSame({"PUBSUB", "BOGUS"});
+  ExpectSame({"PUBSUB", "HELP"});
+  ExpectSame({"SUBSCRIBE"});
+}
+
+TEST_F(TxPubSubDiffTest, PublishReachesChannelAndPatternSubscribers) {
+  Pair sub = Connect2();
+  Same(sub, {"SUBSCRIBE", "news"});
+  Same(sub, {"PSUBSCRIBE", "n*"});
+  ExpectSame({"PUBSUB", "CHANNELS"});
+  ExpectSame({"PUBSUB", "CHANNELS", "ne*"});
+  ExpectSame({"PUBSUB", "NUMSUB", "news", "other"});
+  ExpectSame({"PUBSUB", "NUMPAT"});
+  ExpectSame({"PUBLISH", "news", "hello"});
+  SameRead(sub, "message");
+  SameRead(sub, "pmessage");
+  ExpectSame({"PUBLISH", "nothing-here", "x"});
+  ExpectSame({"PUBLISH", "nx", "only pattern"});
+  SameRead(sub, "pmessage only");
+  // RESP3 subscriber: push frames, and ordinary commands still allowed.
+  Pair sub3 = Connect2();
+  sub3.rill->Hello3();
+  sub3.redis->Hello3();
+  Same(sub3, {"SUBSCRIBE", "news"});
+  Same(sub3, {"SET", "k", "v"});
+  ExpectSame({"PUBLISH", "news", "again"});
+  SameRead(sub3, "RESP3 message");
+  SameRead(sub, "message 2");
+  SameRead(sub, "pmessage 2");
+  ExpectSame({"SPUBLISH", "news", "x"});
+}
+
+TEST_F(TxPubSubDiffTest, KeyspaceNotifications) {
+  Pair sub = Connect2();
+  ExpectSame({"CONFIG", "SET", "notify-keyspace-events", "KEA"});
+  Same(sub, {"PSUBSCRIBE", "__key*__:*"});
+  ExpectSame({"SET", "k", "v"});
+  SameRead(sub, "keyspace set");
+  SameRead(sub, "keyevent set");
+  ExpectSame({"RPUSH", "l", "a", "b"});
+  SameRead(sub, "keyspace rpush");
+  SameRead(sub, "keyevent rpush");
+  ExpectSame({"DEL", "k"});
+  SameRead(sub, "keyspace del");
+  SameRead(sub, "keyevent del");
+  ExpectSame({"CONFIG", "SET", "notify-keyspace-events", "El"});
+  ExpectSame({"CONFIG", "GET", "notify-keyspace-events"});
+  ExpectSame({"SET", "k", "v"});  // string class not selected: nothing
+  ExpectSame({"LPOP", "l"});
+  SameRead(sub, "keyevent lpop only");
+  ExpectSame({"CONFIG", "SET", "notify-keyspace-events", ""});
+}
+
+}  // namespace
+}  // namespace rill::testing
