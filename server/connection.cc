@@ -76,7 +76,36 @@ void Connection::Start() {
 void Connection::Send(std::string_view bytes) {
   if (closed_ || closing_) return;
   out_.append(bytes);
+  if (OverOutputLimit()) return;
   ScheduleFlush();
+}
+
+bool Connection::OverOutputLimit() {
+  const OutputBufferLimit& limit = engine_.output_limit(client_);
+  if (limit.hard == 0 && limit.soft == 0) return false;
+  const uint64_t pending = out_.size() + sending_.size();
+  bool over = limit.hard != 0 && pending > limit.hard;
+  if (!over && limit.soft != 0 && pending > limit.soft) {
+    const int64_t now = NowMs();
+    if (soft_limit_since_ms_ == 0) {
+      soft_limit_since_ms_ = now;
+    } else if (now - soft_limit_since_ms_ > limit.soft_seconds * 1000) {
+      over = true;
+    }
+  } else if (!over) {
+    soft_limit_since_ms_ = 0;
+  }
+  if (!over) return false;
+  // As Redis: the client is dropped with what it had not read yet, and the server's memory
+  // goes back. Closed from the loop, not here: a publisher may be iterating subscribers.
+  Log(LogLevel::kWarning,
+      "Client id=%u addr=%s scheduled to be closed ASAP for overcoming of output buffer limits.",
+      client_.id, client_.addr);
+  closing_ = true;
+  out_.clear();
+  out_.shrink_to_fit();
+  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->Close(); });
+  return true;
 }
 
 void Connection::ScheduleFlush() {
@@ -138,11 +167,9 @@ void Connection::ReadSome() {
   if (closed_ || reading_ || closing_) return;
   EnsureReadSpace();
   reading_ = true;
-  socket_.async_read_some(
-      asio::buffer(rbuf_.data() + rend_, rbuf_.size() - rend_),
-      [self = shared_from_this()](const boost::system::error_code& ec, size_t n) {
-        self->OnRead(ec, n);
-      });
+  socket_.async_read_some(asio::buffer(rbuf_.data() + rend_, rbuf_.size() - rend_),
+                          [self = shared_from_this()](const boost::system::error_code& ec,
+                                                      size_t n) { self->OnRead(ec, n); });
 }
 
 void Connection::OnRead(const boost::system::error_code& ec, size_t n) {

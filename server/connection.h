@@ -3,10 +3,9 @@
 // with one syscall (DESIGN.md, execution model). Pipelining is the fast path.
 #pragma once
 
+#include <boost/asio.hpp>
 #include <memory>
 #include <string>
-
-#include <boost/asio.hpp>
 
 #include "protocol/request_parser.h"
 #include "server/client.h"
@@ -42,6 +41,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Resume();
   // Flushes at the end of the current event-loop turn (once, however many sends).
   void ScheduleFlush();
+  // Applies client-output-buffer-limit; true when the client was scheduled to close.
+  bool OverOutputLimit();
 
   Server& server_;
   Engine& engine_;
@@ -49,7 +50,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Client client_;
   protocol::RequestParser parser_;
 
-  std::string rbuf_;    // bytes read; [rstart_, rend_) not yet parsed
+  std::string rbuf_;  // bytes read; [rstart_, rend_) not yet parsed
   size_t rstart_ = 0;
   size_t rend_ = 0;
   std::string out_;      // replies being accumulated
@@ -59,6 +60,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool closing_ = false;  // close once output is flushed
   bool closed_ = false;
   bool flush_scheduled_ = false;
+  int64_t soft_limit_since_ms_ = 0;  // when pending output first passed the soft limit
 };
 
 }  // namespace rill

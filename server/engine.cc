@@ -8,8 +8,10 @@
 #include <cstring>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "common/string_util.h"
 #include "protocol/errors.h"
 #include "server/client.h"
@@ -58,8 +60,12 @@ Engine::Engine(Config config) : config_(std::move(config)) {
     }
   });
   config_.OnChange("loglevel", [this] { LogSetLevel(config_.String("loglevel")); });
+  ParseOutputLimits();
+  config_.OnChange("client-output-buffer-limit", [this] { ParseOutputLimits(); });
   notify_flags_ = ParseNotifyFlags(config_.String("notify-keyspace-events"));
   config_.OnChange("notify-keyspace-events", [this] {
+    ParseOutputLimits();
+    config_.OnChange("client-output-buffer-limit", [this] { ParseOutputLimits(); });
     notify_flags_ = ParseNotifyFlags(config_.String("notify-keyspace-events"));
   });
 }
@@ -207,6 +213,11 @@ void Engine::Execute(Client& client, std::span<const std::string_view> args, std
   --execute_depth_;
   cmd->usec += static_cast<uint64_t>(MonotonicUs() - start);
   ++cmd->calls;
+  // Monitors see a command once it ran (so EXEC's commands come before EXEC, as in Redis);
+  // admin commands are too sensitive to show.
+  if (!monitors_.empty() && !(cmd->flags & (kCmdSkipMonitor | kCmdAdmin))) {
+    FeedMonitors(client, args);
+  }
   if (out->size() > out_before && (*out)[out_before] == '-') {
     ++cmd->failed_calls;
     ++stats_.total_error_replies;
@@ -235,10 +246,74 @@ void Engine::RejectCommand(Client& client, Command& cmd, std::string_view error,
   reply.Error(absl::StrCat("EXECABORT Transaction discarded because of: ", ToAbsl(why)));
 }
 
+void Engine::ParseOutputLimits() {
+  // The config layer keeps the normalized form: "normal H S T slave H S T pubsub H S T".
+  std::vector<std::string> words =
+      absl::StrSplit(config_.String("client-output-buffer-limit"), ' ', absl::SkipEmpty());
+  for (size_t i = 0; i + 3 < words.size(); i += 4) {
+    OutputBufferLimit limit;
+    if (!absl::SimpleAtoi(words[i + 1], &limit.hard) ||
+        !absl::SimpleAtoi(words[i + 2], &limit.soft) ||
+        !absl::SimpleAtoi(words[i + 3], &limit.soft_seconds)) {
+      continue;
+    }
+    if (words[i] == "normal") output_limits_[0] = limit;
+    if (words[i] == "pubsub") output_limits_[1] = limit;
+  }
+}
+
+void Engine::FeedMonitors(const Client& client, std::span<const std::string_view> args) {
+  // "+<unix time with microseconds> [<db> <addr>] "arg" "arg"...", arguments quoted and
+  // escaped as Redis's sdscatrepr does.
+  int64_t us = NowUs();
+  std::string line =
+      absl::StrFormat("+%d.%06d [%d %s]", us / 1000000, us % 1000000, client.db, client.addr);
+  for (std::string_view arg : args) {
+    line += " \"";
+    for (unsigned char c : arg) {
+      switch (c) {
+        case '\\':
+          line += "\\\\";
+          break;
+        case '"':
+          line += "\\\"";
+          break;
+        case '\n':
+          line += "\\n";
+          break;
+        case '\r':
+          line += "\\r";
+          break;
+        case '\t':
+          line += "\\t";
+          break;
+        case '\a':
+          line += "\\a";
+          break;
+        case '\b':
+          line += "\\b";
+          break;
+        default:
+          if (c >= 32 && c < 127) {
+            line += static_cast<char>(c);
+          } else {
+            line += absl::StrFormat("\\x%02x", c);
+          }
+      }
+    }
+    line += "\"";
+  }
+  line += "\r\n";
+  for (Client* m : monitors_) {
+    if (m->send) m->send(line);
+  }
+}
+
 void Engine::RemoveClient(uint64_t id) {
   auto it = clients_.find(id);
   if (it == clients_.end()) return;
   Client& client = *it->second;
+  monitors_.erase(std::remove(monitors_.begin(), monitors_.end(), &client), monitors_.end());
   blocking_.Unblock(id, BlockingRegistry::UnblockMode::kDisconnect);
   watches_.UnwatchAll(client);
   pubsub_.RemoveClient(client);

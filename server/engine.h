@@ -3,6 +3,7 @@
 // through globals), so that one engine per core stays a later step, not a rewrite.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -35,6 +36,14 @@ struct Stats {
   uint64_t dirty = 0;          // changes since last save
 };
 
+// One class of client-output-buffer-limit: bytes of pending output beyond `hard`, or beyond
+// `soft` for `soft_seconds` in a row, close the client (0 = no limit).
+struct OutputBufferLimit {
+  uint64_t hard = 0;
+  uint64_t soft = 0;
+  int64_t soft_seconds = 0;
+};
+
 class Engine {
  public:
   explicit Engine(Config config);
@@ -55,6 +64,16 @@ class Engine {
   // Clients parked by blocking commands (server/blocking.h).
   BlockingRegistry& blocking() { return blocking_; }
   PubSub& pubsub() { return pubsub_; }
+  // client-output-buffer-limit for a client (its pub/sub or normal class).
+  const OutputBufferLimit& output_limit(const Client& client) const {
+    return client.subscribed() ? output_limits_[1] : output_limits_[0];
+  }
+  // MONITOR: clients that see every command.
+  void AddMonitor(Client& client) {
+    if (std::find(monitors_.begin(), monitors_.end(), &client) == monitors_.end()) {
+      monitors_.push_back(&client);
+    }
+  }
   WatchRegistry& watches() { return watches_; }
   // Called before FLUSHDB/FLUSHALL empties `db`, or SWAPDB exchanges it with `other`: WATCH
   // invalidation for keys that exist there.
@@ -93,7 +112,11 @@ class Engine {
   BlockingRegistry blocking_{*this};
   PubSub pubsub_;
   WatchRegistry watches_;
-  uint32_t notify_flags_ = 0;  // parsed notify-keyspace-events
+  uint32_t notify_flags_ = 0;           // parsed notify-keyspace-events
+  OutputBufferLimit output_limits_[2];  // normal, pubsub
+  std::vector<Client*> monitors_;
+  void ParseOutputLimits();
+  void FeedMonitors(const Client& client, std::span<const std::string_view> args);
   // Nesting of Execute (EXEC runs commands inside one): waiters are served when it is back
   // to zero, after the outermost command completed.
   int execute_depth_ = 0;

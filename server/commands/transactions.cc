@@ -82,9 +82,21 @@ void CmdUnwatch(CommandContext& ctx) {
   ctx.reply.Ok();
 }
 
+// MONITOR: from now on the client receives every command the server runs.
+void CmdMonitor(CommandContext& ctx) {
+  if (ctx.client.no_block) {
+    // Inside EXEC the client expects one reply per command; a stream of them cannot fit.
+    ctx.reply.Error("ERR MONITOR isn't allowed for DENY BLOCKING client");
+    return;
+  }
+  ctx.engine.AddMonitor(ctx.client);
+  ctx.reply.Ok();
+}
+
 }  // namespace
 
 void RegisterTransactionCommands(CommandTable& table) {
+  table.Add("monitor", CmdMonitor);
   table.Add("multi", CmdMulti);
   table.Add("exec", CmdExec);
   table.Add("discard", CmdDiscard);

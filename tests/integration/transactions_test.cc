@@ -101,3 +101,67 @@ TEST_F(TransactionsTest, FanOutDeliversEveryMessageInOrder) {
 
 }  // namespace
 }  // namespace rill::testing
+
+namespace rill::testing {
+namespace {
+
+// A subscriber that never reads is cut off at client-output-buffer-limit's pubsub hard limit,
+// while another subscriber keeps receiving; the publisher is never blocked.
+TEST_F(TransactionsTest, SlowSubscriberIsDisconnectedAtTheLimit) {
+  auto admin = Connect();
+  ASSERT_TRUE(admin);
+  ASSERT_EQ(admin->Command({"CONFIG", "SET", "client-output-buffer-limit",
+                            "pubsub 1048576 524288 60"}),
+            "+OK\r\n");
+  auto slow = Connect();
+  auto fast = Connect();
+  ASSERT_TRUE(slow && fast);
+  ASSERT_EQ(slow->Command({"SUBSCRIBE", "firehose"}).substr(0, 4), "*3\r\n");
+  ASSERT_EQ(fast->Command({"SUBSCRIBE", "firehose"}).substr(0, 4), "*3\r\n");
+  // `slow` stops reading. 64 MB published in 4 KB messages must overflow its socket buffers
+  // and then the 1 MB hard limit.
+  const std::string payload(4096, 'x');
+  auto publisher = Connect();
+  ASSERT_TRUE(publisher);
+  std::atomic<bool> fast_ok{true};
+  std::thread reader([&] {
+    for (int i = 0; i < 16384; ++i) {
+      std::string r = fast->ReadReply();
+      if (r.size() < payload.size()) {
+        fast_ok = false;
+        return;
+      }
+    }
+  });
+  int64_t last = -1;
+  for (int i = 0; i < 16384; ++i) {
+    std::string r = publisher->Command({"PUBLISH", "firehose", payload});
+    last = std::stoll(r.substr(1));
+  }
+  reader.join();
+  EXPECT_TRUE(fast_ok);
+  // By the end only `fast` was still subscribed.
+  EXPECT_EQ(last, 1);
+  EXPECT_EQ(admin->Command({"PUBSUB", "NUMSUB", "firehose"}),
+            "*2\r\n$8\r\nfirehose\r\n:1\r\n");
+}
+
+// MONITOR shows each command after it ran, EXEC's queued commands before EXEC itself.
+TEST_F(TransactionsTest, MonitorStreamsCommandsAsRedisFormatsThem) {
+  auto monitor = Connect();
+  auto client = Connect();
+  ASSERT_TRUE(monitor && client);
+  ASSERT_EQ(monitor->Command({"MONITOR"}), "+OK\r\n");
+  ASSERT_EQ(client->Command({"SET", "k", "a \"b\"\n"}), "+OK\r\n");
+  ASSERT_EQ(client->Command({"MULTI"}), "+OK\r\n");
+  ASSERT_EQ(client->Command({"INCR", "n"}), "+QUEUED\r\n");
+  ASSERT_EQ(client->Command({"EXEC"}), "*1\r\n:1\r\n");
+  auto tail = [](const std::string& line) { return line.substr(line.find(']') + 2); };
+  EXPECT_EQ(tail(monitor->ReadReply()), "\"SET\" \"k\" \"a \\\"b\\\"\\n\"\r\n");
+  EXPECT_EQ(tail(monitor->ReadReply()), "\"MULTI\"\r\n");
+  EXPECT_EQ(tail(monitor->ReadReply()), "\"INCR\" \"n\"\r\n");
+  EXPECT_EQ(tail(monitor->ReadReply()), "\"EXEC\"\r\n");
+}
+
+}  // namespace
+}  // namespace rill::testing
