@@ -184,5 +184,20 @@ TEST_F(XReadBlockingTest, SeveralKeysServedFromTheOneThatGetsData) {
             "*1\r\n*6\r\n$4\r\nname\r\n$2\r\nc1");
 }
 
+TEST_F(XReadBlockingTest, ServedAfterExecWithEverythingItAdded) {
+  auto waiter = Blocked({"XREAD", "BLOCK", "0", "STREAMS", "s", "$"});
+  ASSERT_EQ(writer_->Command({"MULTI"}), "+OK\r\n");
+  ASSERT_EQ(writer_->Command({"XADD", "s", "1-1", "f", "v"}), "+QUEUED\r\n");
+  ASSERT_EQ(writer_->Command({"XADD", "s", "2-1", "f", "w"}), "+QUEUED\r\n");
+  EXPECT_EQ(waiter->ReadReply(milliseconds(50)), "");  // nothing before EXEC
+  ASSERT_EQ(writer_->Command({"EXEC"}), "*2\r\n$3\r\n1-1\r\n$3\r\n2-1\r\n");
+  EXPECT_EQ(waiter->ReadReply(),
+            OneStream("s", Entry("1-1", "f", "v") + Entry("2-1", "f", "w"), 2));
+  // Inside MULTI a blocking read does not wait: it answers as a timeout.
+  ASSERT_EQ(writer_->Command({"MULTI"}), "+OK\r\n");
+  ASSERT_EQ(writer_->Command({"XREAD", "BLOCK", "0", "STREAMS", "s", "$"}), "+QUEUED\r\n");
+  EXPECT_EQ(writer_->Command({"EXEC"}), "*1\r\n*-1\r\n");
+}
+
 }  // namespace
 }  // namespace rill::testing
