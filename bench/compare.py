@@ -144,6 +144,38 @@ def list_memory_per_element(server, elements, lists=1000):
     return (server.rss() - before) / elements
 
 
+def publish_rps(server, pipeline, requests, subscribers=10):
+    """PUBLISH to a channel with `subscribers` redis-cli subscribers reading it."""
+    subs = [subprocess.Popen(pin(1) + ["redis-cli", "-p", str(server.port), "subscribe", "bench"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            for _ in range(subscribers)]
+    try:
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            if server.cli("PUBSUB", "NUMSUB", "bench").split()[-1] == str(subscribers):
+                break
+            time.sleep(0.05)
+        return bench_command_rps(server, ["PUBLISH", "bench", "hello"], pipeline, requests)
+    finally:
+        for proc in subs:
+            proc.terminate()
+            proc.wait()
+
+
+def multi_incr_exec_rps(server, micro_bench):
+    """MULTI + INCR + EXEC per round trip over 50 connections (BM_ServerMultiIncrExec)."""
+    env = dict(os.environ, RILL_BENCH_PORT=str(server.port))
+    out = subprocess.run(pin(1) + [micro_bench, "--benchmark_filter=BM_ServerMultiIncrExec",
+                                   "--benchmark_format=csv"], env=env, capture_output=True,
+                         text=True, timeout=600, check=True).stdout
+    lines = out.strip().splitlines()
+    header = next(csv.reader([l for l in lines if l.startswith("name,")]))
+    for row in csv.reader(lines):
+        if row and row[0].startswith("BM_ServerMultiIncrExec"):
+            return float(row[header.index("items_per_second")])
+    raise RuntimeError(f"no MULTI/INCR/EXEC result in: {out}")
+
+
 def resp(*args):
     return (f"*{len(args)}\r\n" + "".join(f"${len(a)}\r\n{a}\r\n" for a in args)).encode()
 
@@ -203,7 +235,7 @@ def main():
     ap.add_argument("--keys", type=int, default=1000000)
     ap.add_argument("--csv", default=None)
     ap.add_argument("--skip-memory", action="store_true")
-    ap.add_argument("--only", choices=["kv", "streams", "lists"], default=None)
+    ap.add_argument("--only", choices=["kv", "streams", "lists", "pubsub"], default=None)
     ap.add_argument("--micro-bench",
                     default=os.path.join(here, "..", "build", "bench", "rill_micro_bench"))
     a = ap.parse_args()
@@ -235,6 +267,12 @@ def main():
         print(f"{name:<28} rill {r:>12.0f}  redis {d:>12.0f}  ratio {r / d:5.2f}", flush=True)
 
     try:
+        for pipeline in PIPELINES if a.only in (None, "pubsub") else []:
+            side_by_side(f"PUBLISH (10 subscribers) P{pipeline} c{CLIENTS}", "req/s",
+                         lambda srv: publish_rps(srv, pipeline, a.requests))
+        if a.only in (None, "pubsub"):
+            side_by_side(f"MULTI/INCR/EXEC c{CLIENTS}", "tx/s",
+                         lambda srv: multi_incr_exec_rps(srv, a.micro_bench))
         for pipeline in PIPELINES if a.only in (None, "lists") else []:
             for label, tests, prefix in LIST_WORKLOADS:
                 side_by_side(f"{label} P{pipeline} c{CLIENTS}", "req/s",
