@@ -4,16 +4,33 @@
 
 namespace rill {
 
+namespace {
+
+// Redis's client flag letters for the states Rill has; "N" when none applies.
+std::string FlagsOf(const Client& client) {
+  std::string flags;
+  if (client.blocked) flags += 'b';
+  if (client.subscribed()) flags += 'P';
+  if (client.in_multi) flags += 'x';
+  if (client.watch_dirty) flags += 'd';
+  if (client.close_after_reply) flags += 'c';
+  return flags.empty() ? "N" : flags;
+}
+
+}  // namespace
+
 void AppendClientInfoLine(const Client& client, int64_t now_ms, std::string* out) {
-  // Fields Rill does not track yet (pub/sub, MULTI) report the value an idle normal client has.
   absl::StrAppendFormat(
       out,
-      "id=%u addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=N db=%d sub=0 psub=0 ssub=0 "
-      "multi=-1 qbuf=%u qbuf-free=%u argv-mem=0 multi-mem=0 rbs=%u rbp=0 obl=0 oll=0 omem=%u "
+      "id=%u addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=%d sub=%d psub=%d "
+      "ssub=%d multi=%d qbuf=%u qbuf-free=%u argv-mem=0 multi-mem=0 rbs=%u rbp=0 obl=0 oll=0 omem=%u "
       "tot-mem=%u events=r cmd=%s user=%s redir=-1 resp=%d\n",
       client.id, client.addr, client.laddr, client.fd, client.name,
       (now_ms - client.created_ms) / 1000, (now_ms - client.last_interaction_ms) / 1000,
-      client.db, client.query_buffer_size, client.query_buffer_free,
+      FlagsOf(client), client.db, client.channels.size(), client.patterns.size(),
+      client.shard_channels.size(),
+      client.in_multi ? static_cast<int64_t>(client.multi_queue.size()) : int64_t{-1},
+      client.query_buffer_size, client.query_buffer_free,
       client.query_buffer_size + client.query_buffer_free, client.output_buffer_size,
       client.query_buffer_size + client.query_buffer_free + client.output_buffer_size,
       client.last_command, client.user, client.resp);
