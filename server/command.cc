@@ -10,6 +10,17 @@ namespace rill {
 
 ds::Database& CommandContext::db() { return engine.db(client.db); }
 
+ds::Entry* CommandContext::LookupKeyRead(std::string_view key, bool notify_miss) {
+  ds::Entry* entry = db().Find(key, now_ms);
+  if (entry != nullptr) {
+    ++engine.stats().keyspace_hits;
+  } else {
+    ++engine.stats().keyspace_misses;
+    if (notify_miss) engine.NotifyKeyspaceEvent('m', "keymiss", key, client.db);
+  }
+  return entry;
+}
+
 void CommandTable::Add(std::string_view name, CommandHandler handler) {
   const CommandMeta* meta = FindCommandMeta(name);
   if (meta == nullptr) {

@@ -19,7 +19,8 @@ namespace rill {
 
 namespace ds {
 class Database;
-}
+class Entry;
+}  // namespace ds
 class Engine;
 struct Client;
 
@@ -52,6 +53,9 @@ struct CommandContext {
 
   ds::Database& db();
   size_t argc() const { return args.size(); }
+  // Redis's lookupKeyRead: the live entry or nullptr, counting keyspace hits and misses and
+  // (unless `notify_miss` is false, as for OBJECT) publishing the "keymiss" event.
+  ds::Entry* LookupKeyRead(std::string_view key, bool notify_miss = true);
 };
 
 using CommandHandler = void (*)(CommandContext& ctx);

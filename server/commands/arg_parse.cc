@@ -32,8 +32,8 @@ bool ParseDouble(std::string_view s, double* out) {
   char* end = nullptr;
   errno = 0;
   double v = std::strtod(buf.c_str(), &end);
-  if (end != buf.c_str() + buf.size() || (errno == ERANGE && (v == HUGE_VAL || v == -HUGE_VAL ||
-                                                              std::fpclassify(v) == FP_ZERO)) ||
+  if (end != buf.c_str() + buf.size() ||
+      (errno == ERANGE && (v == HUGE_VAL || v == -HUGE_VAL || std::fpclassify(v) == FP_ZERO)) ||
       std::isnan(v))
     return false;
   *out = v;

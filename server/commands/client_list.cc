@@ -23,7 +23,8 @@ void AppendClientInfoLine(const Client& client, int64_t now_ms, std::string* out
   absl::StrAppendFormat(
       out,
       "id=%u addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=%d sub=%d psub=%d "
-      "ssub=%d multi=%d qbuf=%u qbuf-free=%u argv-mem=0 multi-mem=0 rbs=%u rbp=0 obl=0 oll=0 omem=%u "
+      "ssub=%d multi=%d qbuf=%u qbuf-free=%u argv-mem=0 multi-mem=0 rbs=%u rbp=0 obl=0 oll=0 "
+      "omem=%u "
       "tot-mem=%u events=r cmd=%s user=%s redir=-1 resp=%d\n",
       client.id, client.addr, client.laddr, client.fd, client.name,
       (now_ms - client.created_ms) / 1000, (now_ms - client.last_interaction_ms) / 1000,

@@ -24,14 +24,7 @@ namespace rill {
 namespace keys_internal {
 
 ds::Entry* LookupRead(CommandContext& ctx, std::string_view key, bool notify_miss) {
-  ds::Entry* entry = ctx.db().Find(key, ctx.now_ms);
-  if (entry != nullptr) {
-    ++ctx.engine.stats().keyspace_hits;
-  } else {
-    if (notify_miss) ctx.engine.NotifyKeyspaceEvent('m', "keymiss", key, ctx.client.db);
-    ++ctx.engine.stats().keyspace_misses;
-  }
-  return entry;
+  return ctx.LookupKeyRead(key, notify_miss);
 }
 
 bool ParseIntOrReply(CommandContext& ctx, std::string_view arg, int* out, std::string_view error) {

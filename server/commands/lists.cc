@@ -26,14 +26,7 @@ ds::List* CheckList(CommandContext& ctx, ds::Entry* entry, bool* wrong_type) {
 }  // namespace
 
 ds::List* LookupRead(CommandContext& ctx, std::string_view key, bool* wrong_type) {
-  ds::Entry* entry = ctx.db().Find(key, ctx.now_ms);
-  if (entry == nullptr) {
-    ++ctx.engine.stats().keyspace_misses;
-    ctx.engine.NotifyKeyspaceEvent('m', "keymiss", key, ctx.client.db);
-  } else {
-    ++ctx.engine.stats().keyspace_hits;
-  }
-  return CheckList(ctx, entry, wrong_type);
+  return CheckList(ctx, ctx.LookupKeyRead(key), wrong_type);
 }
 
 ds::List* LookupWrite(CommandContext& ctx, std::string_view key, bool* wrong_type) {

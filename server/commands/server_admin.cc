@@ -4,8 +4,8 @@
 #include <chrono>
 #include <thread>
 
-#include "common/string_util.h"
 #include "absl/strings/str_cat.h"
+#include "common/string_util.h"
 #include "protocol/errors.h"
 #include "server/client.h"
 #include "server/command.h"
@@ -92,7 +92,8 @@ void CmdDebug(CommandContext& ctx) {
     for (std::string_view line : kLines) ctx.reply.Simple(line);
     return;
   }
-  ctx.reply.Error(absl::StrCat("ERR unknown subcommand '", ToAbsl(ctx.args[1]), "'. Try DEBUG HELP."));
+  ctx.reply.Error(
+      absl::StrCat("ERR unknown subcommand '", ToAbsl(ctx.args[1]), "'. Try DEBUG HELP."));
 }
 
 void CmdMemoryUsage(CommandContext& ctx) {

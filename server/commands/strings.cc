@@ -21,16 +21,7 @@
 namespace rill {
 namespace strings_internal {
 
-ds::Entry* LookupRead(CommandContext& ctx, std::string_view key) {
-  ds::Entry* entry = ctx.db().Find(key, ctx.now_ms);
-  if (entry == nullptr) {
-    ++ctx.engine.stats().keyspace_misses;
-    ctx.engine.NotifyKeyspaceEvent('m', "keymiss", key, ctx.client.db);
-  } else {
-    ++ctx.engine.stats().keyspace_hits;
-  }
-  return entry;
-}
+ds::Entry* LookupRead(CommandContext& ctx, std::string_view key) { return ctx.LookupKeyRead(key); }
 
 bool CheckStringOrReply(CommandContext& ctx, const ds::Entry& entry) {
   if (entry.type() == ds::ValueType::kString) return true;

@@ -9,26 +9,6 @@ namespace {
 
 class ListsDiffTest : public DifferentialTest {
  protected:
-  // A second connection to each server.
-  struct Pair {
-    std::unique_ptr<RespClient> rill = std::make_unique<RespClient>();
-    std::unique_ptr<RespClient> redis = std::make_unique<RespClient>();
-  };
-  Pair Connect2() {
-    Pair p;
-    EXPECT_TRUE(p.rill->Connect(rill_port()));
-    EXPECT_TRUE(p.redis->Connect(redis_port()));
-    return p;
-  }
-  void SendBoth(Pair& p, const std::vector<std::string>& argv) {
-    p.rill->Send(argv);
-    p.redis->Send(argv);
-  }
-  void ExpectSameRead(Pair& p, const std::string& what) {
-    std::string a = p.rill->ReadReply();
-    std::string b = p.redis->ReadReply();
-    ExpectSameReplies(what, a, b);
-  }
   // Lets both servers park a command just sent, before another client acts.
   static void Settle() { std::this_thread::sleep_for(std::chrono::milliseconds(50)); }
 };
@@ -220,35 +200,35 @@ TEST_F(ListsDiffTest, BlockingFormsWithDataOrErrors) {
 }
 
 TEST_F(ListsDiffTest, BlockedClientServedByPush) {
-  Pair waiter = Connect2();
-  SendBoth(waiter, {"BLPOP", "q1", "q2", "0"});
+  ClientPair waiter = ConnectPair();
+  SendPair(waiter, {"BLPOP", "q1", "q2", "0"});
   Settle();
   ExpectSame({"RPUSH", "q2", "job1", "job2"});
   ExpectSameRead(waiter, "BLPOP q1 q2 0 served by RPUSH q2");
   ExpectSame({"LRANGE", "q2", "0", "-1"});
   // BLMOVE waits, a push feeds it, and the moved element lands in the destination.
-  SendBoth(waiter, {"BLMOVE", "jobs", "processing", "RIGHT", "LEFT", "0"});
+  SendPair(waiter, {"BLMOVE", "jobs", "processing", "RIGHT", "LEFT", "0"});
   Settle();
   ExpectSame({"LPUSH", "jobs", "j"});
   ExpectSameRead(waiter, "BLMOVE served");
   ExpectSame({"LRANGE", "processing", "0", "-1"});
   ExpectSame({"EXISTS", "jobs"});
   // BLMPOP with COUNT takes what is there.
-  SendBoth(waiter, {"BLMPOP", "0", "1", "m", "RIGHT", "COUNT", "5"});
+  SendPair(waiter, {"BLMPOP", "0", "1", "m", "RIGHT", "COUNT", "5"});
   Settle();
   ExpectSame({"RPUSH", "m", "1", "2", "3"});
   ExpectSameRead(waiter, "BLMPOP served");
 }
 
 TEST_F(ListsDiffTest, WaitersServedInArrivalOrder) {
-  Pair first = Connect2();
-  Pair second = Connect2();
-  Pair third = Connect2();
-  SendBoth(first, {"BRPOP", "q", "0"});
+  ClientPair first = ConnectPair();
+  ClientPair second = ConnectPair();
+  ClientPair third = ConnectPair();
+  SendPair(first, {"BRPOP", "q", "0"});
   Settle();
-  SendBoth(second, {"BRPOP", "q", "0"});
+  SendPair(second, {"BRPOP", "q", "0"});
   Settle();
-  SendBoth(third, {"BRPOP", "q", "0"});
+  SendPair(third, {"BRPOP", "q", "0"});
   Settle();
   ExpectSame({"LPUSH", "q", "a", "b", "c"});
   ExpectSameRead(first, "first waiter");
@@ -258,29 +238,29 @@ TEST_F(ListsDiffTest, WaitersServedInArrivalOrder) {
 }
 
 TEST_F(ListsDiffTest, TimeoutAndUnblock) {
-  Pair waiter = Connect2();
-  SendBoth(waiter, {"BLPOP", "none", "0.05"});
+  ClientPair waiter = ConnectPair();
+  SendPair(waiter, {"BLPOP", "none", "0.05"});
   ExpectSameRead(waiter, "BLPOP timeout");
-  SendBoth(waiter, {"BLMOVE", "none", "d", "LEFT", "LEFT", "0.05"});
+  SendPair(waiter, {"BLMOVE", "none", "d", "LEFT", "LEFT", "0.05"});
   ExpectSameRead(waiter, "BLMOVE timeout");
   // CLIENT UNBLOCK by id: the ids differ between servers, so each side asks its own.
   std::string rill_id = waiter.rill->Command({"CLIENT", "ID"});
   std::string redis_id = waiter.redis->Command({"CLIENT", "ID"});
   auto id_of = [](const std::string& reply) { return reply.substr(1, reply.size() - 3); };
-  SendBoth(waiter, {"BLPOP", "none", "0"});
+  SendPair(waiter, {"BLPOP", "none", "0"});
   Settle();
   ExpectSameReplies("CLIENT UNBLOCK id",
                     rill_client().Command({"CLIENT", "UNBLOCK", id_of(rill_id)}),
                     redis_client().Command({"CLIENT", "UNBLOCK", id_of(redis_id)}));
   ExpectSameRead(waiter, "BLPOP after CLIENT UNBLOCK");
-  SendBoth(waiter, {"BLPOP", "none", "0"});
+  SendPair(waiter, {"BLPOP", "none", "0"});
   Settle();
   ExpectSameReplies("CLIENT UNBLOCK id ERROR",
                     rill_client().Command({"CLIENT", "UNBLOCK", id_of(rill_id), "ERROR"}),
                     redis_client().Command({"CLIENT", "UNBLOCK", id_of(redis_id), "ERROR"}));
   ExpectSameRead(waiter, "BLPOP after CLIENT UNBLOCK ERROR");
   // The connection goes on normally afterwards, pipelined commands included.
-  SendBoth(waiter, {"PING"});
+  SendPair(waiter, {"PING"});
   ExpectSameRead(waiter, "PING after unblock");
 }
 

@@ -8,29 +8,7 @@
 namespace rill::testing {
 namespace {
 
-class TxPubSubDiffTest : public DifferentialTest {
- protected:
-  struct Pair {
-    std::unique_ptr<RespClient> rill = std::make_unique<RespClient>();
-    std::unique_ptr<RespClient> redis = std::make_unique<RespClient>();
-  };
-  Pair Connect2() {
-    Pair p;
-    EXPECT_TRUE(p.rill->Connect(rill_port()));
-    EXPECT_TRUE(p.redis->Connect(redis_port()));
-    return p;
-  }
-  void Same(Pair& p, const std::vector<std::string>& argv) {
-    std::string a = p.rill->Command(argv);
-    std::string b = p.redis->Command(argv);
-    ExpectSameReplies("(2nd connection) " + argv[0], a, b);
-  }
-  void SameRead(Pair& p, const std::string& what) {
-    std::string a = p.rill->ReadReply();
-    std::string b = p.redis->ReadReply();
-    ExpectSameReplies(what, a, b);
-  }
-};
+class TxPubSubDiffTest : public DifferentialTest {};
 
 TEST_F(TxPubSubDiffTest, MultiExecBasicsAndErrors) {
   ExpectSame({"EXEC"});
@@ -61,10 +39,10 @@ TEST_F(TxPubSubDiffTest, MultiExecBasicsAndErrors) {
 }
 
 TEST_F(TxPubSubDiffTest, WatchInvalidation) {
-  Pair other = Connect2();
+  ClientPair other = ConnectPair();
   ExpectSame({"SET", "k", "1"});
   ExpectSame({"WATCH", "k"});
-  Same(other, {"SET", "k", "2"});
+  ExpectSamePair(other, {"SET", "k", "2"});
   ExpectSame({"MULTI"});
   ExpectSame({"SET", "k", "3"});
   ExpectSame({"EXEC"});
@@ -79,14 +57,14 @@ TEST_F(TxPubSubDiffTest, WatchInvalidation) {
            {"DEL", "k"}, {"EXPIRE", "k", "100"}, {"RENAME", "k", "k2"}, {"FLUSHDB"}}) {
     ExpectSame({"SET", "k", "1"});
     ExpectSame({"WATCH", "k"});
-    Same(other, touch);
+    ExpectSamePair(other, touch);
     ExpectSame({"MULTI"});
     ExpectSame({"GET", "k"});
     ExpectSame({"EXEC"});
   }
   // FLUSHDB of a database without the watched key leaves the transaction alone.
   ExpectSame({"WATCH", "absent"});
-  Same(other, {"FLUSHDB"});
+  ExpectSamePair(other, {"FLUSHDB"});
   ExpectSame({"MULTI"});
   ExpectSame({"PING"});
   ExpectSame({"EXEC"});
@@ -94,14 +72,14 @@ TEST_F(TxPubSubDiffTest, WatchInvalidation) {
   ExpectSame({"SET", "k", "1"});
   ExpectSame({"WATCH", "k"});
   ExpectSame({"UNWATCH"});
-  Same(other, {"SET", "k", "9"});
+  ExpectSamePair(other, {"SET", "k", "9"});
   ExpectSame({"MULTI"});
   ExpectSame({"GET", "k"});
   ExpectSame({"EXEC"});
 }
 
 TEST_F(TxPubSubDiffTest, ExecWakesBlockedClientAfterwards) {
-  Pair waiter = Connect2();
+  ClientPair waiter = ConnectPair();
   waiter.rill->Send({"BLPOP", "q", "0"});
   waiter.redis->Send({"BLPOP", "q", "0"});
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -110,7 +88,7 @@ TEST_F(TxPubSubDiffTest, ExecWakesBlockedClientAfterwards) {
   ExpectSame({"LPOP", "q"});
   ExpectSame({"RPUSH", "q", "b"});
   ExpectSame({"EXEC"});
-  SameRead(waiter, "BLPOP served after EXEC");
+  ExpectSameRead(waiter, "BLPOP served after EXEC");
 }
 
 TEST_F(TxPubSubDiffTest, SubscribeModeRules) {
@@ -137,59 +115,59 @@ TEST_F(TxPubSubDiffTest, SubscribeModeRules) {
 }
 
 TEST_F(TxPubSubDiffTest, PublishReachesChannelAndPatternSubscribers) {
-  Pair sub = Connect2();
-  Same(sub, {"SUBSCRIBE", "news"});
-  Same(sub, {"PSUBSCRIBE", "n*"});
+  ClientPair sub = ConnectPair();
+  ExpectSamePair(sub, {"SUBSCRIBE", "news"});
+  ExpectSamePair(sub, {"PSUBSCRIBE", "n*"});
   ExpectSame({"PUBSUB", "CHANNELS"});
   ExpectSame({"PUBSUB", "CHANNELS", "ne*"});
   ExpectSame({"PUBSUB", "NUMSUB", "news", "other"});
   ExpectSame({"PUBSUB", "NUMPAT"});
   ExpectSame({"PUBLISH", "news", "hello"});
-  SameRead(sub, "message");
-  SameRead(sub, "pmessage");
+  ExpectSameRead(sub, "message");
+  ExpectSameRead(sub, "pmessage");
   ExpectSame({"PUBLISH", "nothing-here", "x"});
   ExpectSame({"PUBLISH", "nx", "only pattern"});
-  SameRead(sub, "pmessage only");
+  ExpectSameRead(sub, "pmessage only");
   // RESP3 subscriber: push frames, and ordinary commands still allowed.
-  Pair sub3 = Connect2();
+  ClientPair sub3 = ConnectPair();
   sub3.rill->Hello3();
   sub3.redis->Hello3();
-  Same(sub3, {"SUBSCRIBE", "news"});
-  Same(sub3, {"SET", "k", "v"});
+  ExpectSamePair(sub3, {"SUBSCRIBE", "news"});
+  ExpectSamePair(sub3, {"SET", "k", "v"});
   ExpectSame({"PUBLISH", "news", "again"});
-  SameRead(sub3, "RESP3 message");
-  SameRead(sub, "message 2");
-  SameRead(sub, "pmessage 2");
+  ExpectSameRead(sub3, "RESP3 message");
+  ExpectSameRead(sub, "message 2");
+  ExpectSameRead(sub, "pmessage 2");
   ExpectSame({"SPUBLISH", "news", "x"});
 }
 
 TEST_F(TxPubSubDiffTest, KeyspaceNotifications) {
-  Pair sub = Connect2();
+  ClientPair sub = ConnectPair();
   ExpectSame({"CONFIG", "SET", "notify-keyspace-events", "KEA"});
-  Same(sub, {"PSUBSCRIBE", "__key*__:*"});
+  ExpectSamePair(sub, {"PSUBSCRIBE", "__key*__:*"});
   ExpectSame({"SET", "k", "v"});
-  SameRead(sub, "keyspace set");
-  SameRead(sub, "keyevent set");
+  ExpectSameRead(sub, "keyspace set");
+  ExpectSameRead(sub, "keyevent set");
   ExpectSame({"RPUSH", "l", "a", "b"});
-  SameRead(sub, "keyspace rpush");
-  SameRead(sub, "keyevent rpush");
+  ExpectSameRead(sub, "keyspace rpush");
+  ExpectSameRead(sub, "keyevent rpush");
   ExpectSame({"DEL", "k"});
-  SameRead(sub, "keyspace del");
-  SameRead(sub, "keyevent del");
+  ExpectSameRead(sub, "keyspace del");
+  ExpectSameRead(sub, "keyevent del");
   ExpectSame({"CONFIG", "SET", "notify-keyspace-events", "El"});
   ExpectSame({"CONFIG", "GET", "notify-keyspace-events"});
   ExpectSame({"SET", "k", "v"});  // string class not selected: nothing
   ExpectSame({"LPOP", "l"});
-  SameRead(sub, "keyevent lpop only");
+  ExpectSameRead(sub, "keyevent lpop only");
   ExpectSame({"CONFIG", "SET", "notify-keyspace-events", ""});
 }
 
 // Every write command's keyspace events, in order, as Redis names them. The subscriber reads
 // until a PING marker so that "no event" is compared too.
 TEST_F(TxPubSubDiffTest, KeyspaceEventsOfEveryWriteCommand) {
-  Pair sub = Connect2();
+  ClientPair sub = ConnectPair();
   ExpectSame({"CONFIG", "SET", "notify-keyspace-events", "KEA"});
-  Same(sub, {"PSUBSCRIBE", "__keyevent@*"});
+  ExpectSamePair(sub, {"PSUBSCRIBE", "__keyevent@*"});
   const std::vector<std::vector<std::string>> commands = {
       {"SET", "s", "1"},
       {"SET", "s", "2", "EX", "100"},

@@ -179,6 +179,31 @@ void DifferentialTest::ExpectEqualReplies(const std::string& what, std::string r
       << "\n  redis: " << EscapeBytes(redis_reply);
 }
 
+DifferentialTest::ClientPair DifferentialTest::ConnectPair() {
+  ClientPair p;
+  EXPECT_TRUE(p.rill->Connect(rill_port())) << p.rill->last_error();
+  EXPECT_TRUE(p.redis->Connect(redis_port())) << p.redis->last_error();
+  return p;
+}
+
+void DifferentialTest::SendPair(ClientPair& p, const std::vector<std::string>& argv) {
+  p.rill->Send(argv);
+  p.redis->Send(argv);
+}
+
+void DifferentialTest::ExpectSamePair(ClientPair& p, const std::vector<std::string>& argv) {
+  std::string a = p.rill->Command(argv);
+  std::string b = p.redis->Command(argv);
+  ExpectEqualReplies("(second client) " + EscapeBytes(absl::StrJoin(argv, " ")), a, b,
+                     Compare::kExact);
+}
+
+void DifferentialTest::ExpectSameRead(ClientPair& p, const std::string& what) {
+  std::string a = p.rill->ReadReply();
+  std::string b = p.redis->ReadReply();
+  ExpectEqualReplies(what, a, b, Compare::kExact);
+}
+
 std::string DifferentialTest::ExpectSame(const std::vector<std::string>& argv, Compare compare) {
   std::string rill_reply = rill_->Command(argv);
   std::string redis_reply = redis_->Command(argv);

@@ -65,6 +65,19 @@ class DifferentialTest : public ::testing::Test {
   // Extra connections, for cases that need several clients (blocking, pub/sub).
   int rill_port() const { return rill_server_->port(); }
   int redis_port() const { return redis_server_->port(); }
+
+  // One more client on each server, driven in lockstep.
+  struct ClientPair {
+    std::unique_ptr<RespClient> rill = std::make_unique<RespClient>();
+    std::unique_ptr<RespClient> redis = std::make_unique<RespClient>();
+  };
+  ClientPair ConnectPair();
+  // Sends to both without reading (a command that blocks, or a pipeline).
+  void SendPair(ClientPair& p, const std::vector<std::string>& argv);
+  // Sends to both and compares the replies.
+  void ExpectSamePair(ClientPair& p, const std::vector<std::string>& argv);
+  // Reads one reply from each and compares them.
+  void ExpectSameRead(ClientPair& p, const std::string& what);
   // Compares two replies already read from each side, with the same rules as ExpectSame.
   void ExpectSameReplies(const std::string& what, const std::string& rill_reply,
                          const std::string& redis_reply, Compare compare = Compare::kExact) {
