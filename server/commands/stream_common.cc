@@ -24,14 +24,7 @@ static ds::Stream* CheckStream(CommandContext& ctx, ds::Entry* entry, bool* wron
 }
 
 ds::Stream* LookupRead(CommandContext& ctx, std::string_view key, bool* wrong_type) {
-  ds::Entry* entry = ctx.db().Find(key, ctx.now_ms);
-  if (entry == nullptr) {
-    ++ctx.engine.stats().keyspace_misses;
-    ctx.engine.NotifyKeyspaceEvent('m', "keymiss", key, ctx.client.db);
-  } else {
-    ++ctx.engine.stats().keyspace_hits;
-  }
-  return CheckStream(ctx, entry, wrong_type);
+  return CheckStream(ctx, ctx.LookupKeyRead(key), wrong_type);
 }
 
 ds::Stream* LookupWrite(CommandContext& ctx, std::string_view key, bool* wrong_type) {
