@@ -201,7 +201,11 @@ void Engine::Execute(Client& client, std::span<const std::string_view> args, std
       client.multi_aborted = true;
       return;
     }
-    client.multi_queue.emplace_back(args.begin(), args.end());
+    // A transaction already doomed (a watched key changed, a command failed to queue) keeps
+    // no commands, as Redis: EXEC will discard them anyway.
+    if (!client.watch_dirty && !client.multi_aborted) {
+      client.multi_queue.emplace_back(args.begin(), args.end());
+    }
     reply.Simple("QUEUED");
     return;
   }

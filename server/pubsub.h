@@ -32,6 +32,8 @@ class PubSub {
   std::vector<std::string> ChannelNames(std::string_view pattern, bool shard) const;
   size_t SubscriberCount(std::string_view channel, bool shard) const;
   size_t pattern_count() const { return patterns_.size(); }
+  size_t channel_count() const { return channels_.size(); }
+  size_t shard_channel_count() const { return shard_channels_.size(); }
 
  private:
   StringMap<std::vector<Client*>>& MapOf(Kind kind);

@@ -6,12 +6,12 @@ namespace rill {
 
 namespace {
 
-// Redis's client flag letters for the states Rill has; "N" when none applies.
+// Redis's client flag letters (in 7.0's order) for the states Rill has; "N" when none applies.
 std::string FlagsOf(const Client& client) {
   std::string flags;
-  if (client.blocked) flags += 'b';
   if (client.subscribed()) flags += 'P';
   if (client.in_multi) flags += 'x';
+  if (client.blocked) flags += 'b';
   if (client.watch_dirty) flags += 'd';
   if (client.close_after_reply) flags += 'c';
   return flags.empty() ? "N" : flags;

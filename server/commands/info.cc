@@ -86,13 +86,20 @@ void Server(Engine& e, std::string* o) {
 }
 
 void Clients(Engine& e, std::string* o) {
+  // Redis reports the largest buffers seen over the last seconds; the current largest ones are
+  // what a slow subscriber or a big pipeline shows here.
+  size_t max_input = 0, max_output = 0;
+  for (const auto& [id, c] : e.clients()) {
+    max_input = std::max(max_input, c->query_buffer_size);
+    max_output = std::max(max_output, c->output_buffer_size);
+  }
   absl::StrAppendFormat(
       o,
       "connected_clients:%d\r\ncluster_connections:0\r\nmaxclients:%d\r\n"
-      "client_recent_max_input_buffer:0\r\nclient_recent_max_output_buffer:0\r\n"
+      "client_recent_max_input_buffer:%d\r\nclient_recent_max_output_buffer:%d\r\n"
       "blocked_clients:%d\r\ntracking_clients:0\r\nclients_in_timeout_table:%d\r\n",
-      e.clients().size(), e.config().Int("maxclients"), e.blocking().blocked_count(),
-      e.blocking().timeout_count());
+      e.clients().size(), e.config().Int("maxclients"), max_input, max_output,
+      e.blocking().blocked_count(), e.blocking().timeout_count());
 }
 
 void Memory(Engine& e, std::string* o) {
@@ -152,8 +159,8 @@ void StatsSection(Engine& e, std::string* o) {
       "expired_keys:%d\r\nexpired_stale_perc:0.00\r\nexpired_time_cap_reached_count:0\r\n"
       "expire_cycle_cpu_milliseconds:0\r\nevicted_keys:%d\r\nevicted_clients:0\r\n"
       "total_eviction_exceeded_time:0\r\ncurrent_eviction_exceeded_time:0\r\n"
-      "keyspace_hits:%d\r\nkeyspace_misses:%d\r\npubsub_channels:0\r\npubsub_patterns:0\r\n"
-      "pubsubshard_channels:0\r\nlatest_fork_usec:0\r\ntotal_forks:0\r\n"
+      "keyspace_hits:%d\r\nkeyspace_misses:%d\r\npubsub_channels:%d\r\npubsub_patterns:%d\r\n"
+      "pubsubshard_channels:%d\r\nlatest_fork_usec:0\r\ntotal_forks:0\r\n"
       "migrate_cached_sockets:0\r\nslave_expires_tracked_keys:0\r\nactive_defrag_hits:0\r\n"
       "active_defrag_misses:0\r\nactive_defrag_key_hits:0\r\nactive_defrag_key_misses:0\r\n"
       "total_active_defrag_time:0\r\ncurrent_active_defrag_time:0\r\ntracking_total_keys:0\r\n"
@@ -161,7 +168,8 @@ void StatsSection(Engine& e, std::string* o) {
       "total_error_replies:%d\r\ndump_payload_sanitizations:0\r\n",
       s.total_connections_received, s.total_commands_processed, s.total_net_input_bytes,
       s.total_net_output_bytes, s.rejected_connections, s.expired_keys, s.evicted_keys,
-      s.keyspace_hits, s.keyspace_misses, s.total_error_replies);
+      s.keyspace_hits, s.keyspace_misses, e.pubsub().channel_count(), e.pubsub().pattern_count(),
+      e.pubsub().shard_channel_count(), s.total_error_replies);
 }
 
 void Replication(Engine& e, std::string* o) {

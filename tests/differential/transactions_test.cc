@@ -231,5 +231,57 @@ TEST_F(TxPubSubDiffTest, KeyspaceEventsOfEveryWriteCommand) {
   ExpectSame({"CONFIG", "SET", "notify-keyspace-events", ""});
 }
 
+// Every event name string and key commands publish, in order, compared as one stream: the
+// subscriber reads until a sentinel message, so missing and extra events both show.
+TEST_F(TxPubSubDiffTest, KeyEventNamesOfStringAndKeyCommands) {
+  ClientPair sub = ConnectPair();
+  ExpectSame({"CONFIG", "SET", "notify-keyspace-events", "KEA"});
+  ExpectSamePair(sub, {"PSUBSCRIBE", "__keyevent@*"});
+  const std::vector<std::vector<std::string>> commands = {
+      {"SET", "k", "v", "EX", "100"},
+      {"GETEX", "k", "PERSIST"},
+      {"GETEX", "k", "EX", "50"},
+      {"INCRBY", "n", "5"},
+      {"DECR", "n"},
+      {"INCRBYFLOAT", "f", "1.5"},
+      {"APPEND", "k", "x"},
+      {"SETRANGE", "k", "1", "yy"},
+      {"GETDEL", "k"},
+      {"MSET", "a", "1", "b", "2"},
+      {"SETNX", "a", "2"},
+      {"MSETNX", "a", "1", "z", "1"},
+      {"GETSET", "a", "3"},
+      {"SETEX", "s", "100", "v"},
+      {"PSETEX", "t", "100000", "v"},
+      {"COPY", "a", "c"},
+      {"RENAME", "c", "d"},
+      {"RENAMENX", "d", "e"},
+      {"EXPIRE", "e", "100"},
+      {"PEXPIREAT", "e", "99999999999999"},
+      {"PERSIST", "e"},
+      {"MOVE", "e", "1"},
+      {"DEL", "a", "b", "nope"},
+      {"UNLINK", "s"},
+      {"EXPIRE", "n", "0"},
+      {"SET", "t", "v", "KEEPTTL"},
+      {"SET", "t", "w", "GET"},
+      {"SELECT", "1"},
+      {"DEL", "e"},
+      {"SELECT", "0"},
+      {"PUBLISH", "__keyevent@0__:sentinel", "end"}};
+  for (const auto& argv : commands) ExpectSame(argv);
+  auto read_until_sentinel = [](RespClient& c) {
+    std::string all;
+    for (int i = 0; i < 200; ++i) {
+      std::string frame = c.ReadReply();
+      all += frame;
+      if (frame.empty() || frame.find("sentinel") != std::string::npos) break;
+    }
+    return all;
+  };
+  ExpectSameReplies("key events", read_until_sentinel(*sub.rill), read_until_sentinel(*sub.redis));
+  ExpectSame({"CONFIG", "SET", "notify-keyspace-events", ""});
+}
+
 }  // namespace
 }  // namespace rill::testing
