@@ -14,12 +14,8 @@ XREADGROUP + XACK cycle driven by build/bench/rill_micro_bench (BM_ServerReadAck
 connections, each reading one entry and acknowledging it), and resident bytes per entry for
 1,000,000 `XADD s * f v` entries in one stream.
 
-Pub/Sub and transactions: PUBLISH through redis-benchmark while 10 subscribers (one drain
-thread reading and discarding their sockets) receive every message, and MULTI/INCR/EXEC
-transactions pipelined on one connection through `redis-cli --pipe` (transactions/s).
-
 Usage: bench/compare.py [--rill build/rill-server] [--requests 200000] [--rounds 3]
-                        [--csv out.csv] [--skip-memory] [--only kv|streams|lists|pubsub]
+                        [--csv out.csv] [--skip-memory] [--only kv|streams]
 """
 import argparse
 import csv
@@ -30,7 +26,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 WORKLOADS = [("SET", "set"), ("GET", "get"), ("INCR", "incr"), ("MSET", "mset")]
@@ -204,68 +199,6 @@ def bench_read_ack_cycle(server, micro_bench, cycles):
     raise RuntimeError(f"no cycle result in: {out}")
 
 
-class Subscribers:
-    """`count` RESP2 connections subscribed to `channel`, drained by one thread that discards
-    what arrives, so PUBLISH measures the server's fan-out, not a slow reader."""
-
-    def __init__(self, server, channel, count):
-        self.socks = []
-        for _ in range(count):
-            s = socket.create_connection(("127.0.0.1", server.port))
-            s.sendall(resp("SUBSCRIBE", channel))
-            if not s.recv(4096).startswith(b"*3\r\n"):
-                raise RuntimeError(f"{server.name}: SUBSCRIBE failed")
-            s.setblocking(False)
-            self.socks.append(s)
-        self.received = 0
-        self.stop = False
-        self.thread = threading.Thread(target=self.drain, daemon=True)
-        self.thread.start()
-
-    def drain(self):
-        import selectors
-        sel = selectors.DefaultSelector()
-        for s in self.socks:
-            sel.register(s, selectors.EVENT_READ)
-        while not self.stop:
-            for key, _ in sel.select(0.1):
-                try:
-                    self.received += len(key.fileobj.recv(1 << 20))
-                except BlockingIOError:
-                    pass
-
-    def close(self):
-        self.stop = True
-        self.thread.join()
-        for s in self.socks:
-            s.close()
-
-
-def bench_publish_rps(server, subscribers, pipeline, requests):
-    subs = Subscribers(server, "bench:ch", subscribers)
-    try:
-        rps = bench_command_rps(server, ["PUBLISH", "bench:ch", "x" * 16], pipeline, requests)
-        if subs.received == 0:
-            raise RuntimeError(f"{server.name}: subscribers received nothing")
-        return rps
-    finally:
-        subs.close()
-
-
-def bench_multi_incr_exec(server, transactions):
-    """MULTI/INCR/EXEC transactions pipelined on one connection: transactions per second."""
-    server.cli("DEL", "bench:counter")
-    payload = (resp("MULTI") + resp("INCR", "bench:counter") + resp("EXEC")) * transactions
-    start = time.perf_counter()
-    subprocess.run(pin(1) + ["redis-cli", "-p", str(server.port), "--pipe"], input=payload,
-                   capture_output=True, timeout=600, check=True)
-    elapsed = time.perf_counter() - start
-    value = int(server.cli("GET", "bench:counter").strip())
-    if value != transactions:
-        raise RuntimeError(f"{server.name}: counter is {value}, expected {transactions}")
-    return transactions / elapsed
-
-
 def stream_memory_per_entry(server, entries):
     server.cli("FLUSHALL")
     time.sleep(0.5)
@@ -349,12 +282,6 @@ def main():
             r, d = on_fresh_servers(lambda srv: list_memory_per_element(srv, a.keys))
             rows.append((f"memory/list element {a.keys} elements", "bytes", r, d, r / d))
             print(f"{rows[-1][0]:<28} rill {r:>12.1f}  redis {d:>12.1f}  ratio {r / d:5.2f}")
-        for pipeline in PIPELINES if a.only in (None, "pubsub") else []:
-            side_by_side(f"PUBLISH to 10 subs P{pipeline} c{CLIENTS}", "req/s",
-                         lambda srv: bench_publish_rps(srv, 10, pipeline, a.requests))
-        if a.only in (None, "pubsub"):
-            side_by_side("MULTI/INCR/EXEC pipelined c1", "tx/s",
-                         lambda srv: bench_multi_incr_exec(srv, a.requests))
         for pipeline in PIPELINES if a.only in (None, "streams") else []:
             for label, argv in STREAM_WORKLOADS:
                 side_by_side(f"{label} P{pipeline} c{CLIENTS}", "req/s",
