@@ -22,6 +22,7 @@ struct Client {
   int db = 0;
   int resp = 2;
   bool authenticated = false;
+  bool no_evict = false;  // CLIENT NO-EVICT (the 'e' flag; client eviction is not implemented)
   std::string user = "default";
   int64_t created_ms = 0;
   int64_t last_interaction_ms = 0;

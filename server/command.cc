@@ -82,6 +82,8 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterListMoveCommands(table);
   RegisterTransactionCommands(table);
   RegisterPubSubCommands(table);
+  RegisterSlowlogCommands(table);
+  RegisterLatencyCommands(table);
 }
 
 }  // namespace rill

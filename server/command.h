@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -58,6 +59,7 @@ struct CommandContext {
   ds::Entry* LookupKeyRead(std::string_view key, bool notify_miss = true);
 };
 
+class LatencyHistogram;
 using CommandHandler = void (*)(CommandContext& ctx);
 
 struct Command {
@@ -73,6 +75,8 @@ struct Command {
   uint64_t usec = 0;
   uint64_t rejected_calls = 0;
   uint64_t failed_calls = 0;
+  // For INFO latencystats; allocated when the command first runs (latency-tracking yes).
+  std::shared_ptr<LatencyHistogram> latency_histogram;
 };
 
 class CommandTable {
@@ -117,5 +121,7 @@ void RegisterTransactionCommands(CommandTable& table);  // transactions.cc
 void RegisterPubSubCommands(
     CommandTable& table);  // pubsub.cc   // lists_move.cc (and blocking forms)
 void RegisterStreamCommands(CommandTable& table);  // stream_*.cc
+void RegisterSlowlogCommands(CommandTable& table);
+void RegisterLatencyCommands(CommandTable& table);
 
 }  // namespace rill

@@ -15,6 +15,7 @@
 #include "common/string_util.h"
 #include "protocol/errors.h"
 #include "server/client.h"
+#include "server/latency_histogram.h"
 #include "server/log.h"
 
 namespace rill {
@@ -62,6 +63,11 @@ Engine::Engine(Config config) : config_(std::move(config)) {
   config_.OnChange("loglevel", [this] { LogSetLevel(config_.String("loglevel")); });
   ParseOutputLimits();
   config_.OnChange("client-output-buffer-limit", [this] { ParseOutputLimits(); });
+  ReadMonitorSettings();
+  for (std::string_view name : {"slowlog-log-slower-than", "slowlog-max-len",
+                                "latency-monitor-threshold", "latency-tracking"}) {
+    config_.OnChange(name, [this] { ReadMonitorSettings(); });
+  }
   notify_flags_ = ParseNotifyFlags(config_.String("notify-keyspace-events"));
   config_.OnChange("notify-keyspace-events", [this] {
     ParseOutputLimits();
@@ -163,7 +169,7 @@ void Engine::Execute(Client& client, std::span<const std::string_view> args, std
   size_t out_before = out->size();
   Command* cmd = ResolveCommand(commands_, args, reply);
   if (cmd == nullptr) {
-    ++stats_.total_error_replies;
+    CountErrorReply(std::string_view(*out).substr(out_before));
     if (client.in_multi) client.multi_aborted = true;
     return;
   }
@@ -186,7 +192,7 @@ void Engine::Execute(Client& client, std::span<const std::string_view> args, std
   }
   if (client.resp == 2 && client.subscribed() && !AllowedWhileSubscribed(cmd->name)) {
     ++cmd->rejected_calls;
-    ++stats_.total_error_replies;
+    CountErrorReply("ERR ");
     reply.Error(absl::StrFormat(
         "ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET "
         "are allowed in this context",
@@ -196,7 +202,7 @@ void Engine::Execute(Client& client, std::span<const std::string_view> args, std
   if (client.in_multi && !RunsInsideMulti(cmd->name)) {
     if (cmd->flags & kCmdNoMulti) {
       ++cmd->rejected_calls;
-      ++stats_.total_error_replies;
+      CountErrorReply("ERR ");
       reply.Error("ERR Command not allowed inside a transaction");
       client.multi_aborted = true;
       return;
@@ -215,7 +221,13 @@ void Engine::Execute(Client& client, std::span<const std::string_view> args, std
   ++execute_depth_;
   cmd->handler(ctx);
   --execute_depth_;
-  cmd->usec += static_cast<uint64_t>(MonotonicUs() - start);
+  int64_t duration_us = MonotonicUs() - start;
+  cmd->usec += static_cast<uint64_t>(duration_us);
+  RecordCommandLatency(client, *cmd, args, duration_us);
+  if (latency_tracking_ && !client.blocked) {
+    if (!cmd->latency_histogram) cmd->latency_histogram = std::make_shared<LatencyHistogram>();
+    cmd->latency_histogram->Record(duration_us * 1000);
+  }
   ++cmd->calls;
   // Monitors see a command once it ran (so EXEC's commands come before EXEC, as in Redis);
   // admin commands are too sensitive to show.
@@ -224,16 +236,58 @@ void Engine::Execute(Client& client, std::span<const std::string_view> args, std
   }
   if (out->size() > out_before && (*out)[out_before] == '-') {
     ++cmd->failed_calls;
-    ++stats_.total_error_replies;
+    CountErrorReply(std::string_view(*out).substr(out_before));
   }
   // Waiters on keys this command (or the whole EXEC) fed are served after it completed.
   if (execute_depth_ == 0 && blocking_.has_ready_keys()) blocking_.ServeReadyKeys();
 }
 
+void Engine::ReadMonitorSettings() {
+  slowlog_slower_than_ = config_.Int("slowlog-log-slower-than");
+  slowlog_max_len_ = config_.Int("slowlog-max-len");
+  latency_threshold_ms_ = config_.Int("latency-monitor-threshold");
+  latency_tracking_ = config_.Int("latency-tracking") != 0;
+  slowlog_.Trim(slowlog_max_len_);
+}
+
+void Engine::RecordCommandLatency(const Client& client, const Command& cmd,
+                                  std::span<const std::string_view> args, int64_t duration_us) {
+  // A command that parked its client is measured by Redis when it is served, not here.
+  if (client.blocked) return;
+  const bool slow = slowlog_slower_than_ >= 0 && duration_us >= slowlog_slower_than_ &&
+                    !(cmd.flags & kCmdSkipSlowlog);
+  const bool late = latency_threshold_ms_ > 0 && duration_us / 1000 >= latency_threshold_ms_;
+  if (!slow && !late) return;  // the common case: no clock read
+  int64_t now_s = NowMs() / 1000;
+  if (late) {
+    latency_.AddSample((cmd.flags & kCmdFast) ? "fast-command" : "command", duration_us / 1000,
+                       now_s);
+  }
+  if (slow) {
+    slowlog_.MaybePush(args, duration_us, slowlog_slower_than_, slowlog_max_len_, client.addr,
+                       client.name, now_s);
+  }
+}
+
+void Engine::CountErrorReply(std::string_view reply) {
+  ++stats_.total_error_replies;
+  // Redis's afterErrorReply: the code is the first word (searched within 32 bytes), "ERR" when
+  // there is none. The table is bounded so that odd error texts cannot grow it without end.
+  if (!reply.empty() && reply[0] == '-') reply.remove_prefix(1);
+  size_t space = reply.substr(0, 31).find(' ');
+  std::string_view code = space == std::string_view::npos ? "ERR" : reply.substr(0, space);
+  auto it = stats_.error_counts.find(code);
+  if (it != stats_.error_counts.end()) {
+    ++it->second;
+  } else if (stats_.error_counts.size() < kMaxErrorCodes) {
+    stats_.error_counts.emplace(std::string(code), 1);
+  }
+}
+
 void Engine::RejectCommand(Client& client, Command& cmd, std::string_view error,
                            protocol::ReplyBuilder& reply) {
   ++cmd.rejected_calls;
-  ++stats_.total_error_replies;
+  CountErrorReply(cmd.name != "exec" ? error : "EXECABORT ");
   if (cmd.name != "exec") {
     // An open transaction can no longer run as queued.
     if (client.in_multi) client.multi_aborted = true;
@@ -335,7 +389,9 @@ void Engine::ActiveExpireCycle(int64_t budget_us) {
   // Redis's slow cycle: per database, sample 20 volatile keys; repeat while more than a quarter
   // of a sample was expired, within the time budget.
   constexpr size_t kSample = 20;
-  int64_t deadline = MonotonicUs() + budget_us;
+  if (!active_expire_enabled_) return;
+  int64_t cycle_start = MonotonicUs();
+  int64_t deadline = cycle_start + budget_us;
   for (auto& db : databases_) {
     if (db->volatile_size() == 0) continue;
     while (true) {
@@ -344,6 +400,8 @@ void Engine::ActiveExpireCycle(int64_t budget_us) {
       if (MonotonicUs() >= deadline) break;
     }
   }
+  latency_.AddSampleIfNeeded("expire-cycle", (MonotonicUs() - cycle_start) / 1000,
+                             latency_threshold_ms_, NowMs() / 1000);
   // Keys expired here may have waiters (XREADGROUP gets -UNBLOCKED): serve them now, not at
   // the next command.
   if (execute_depth_ == 0 && blocking_.has_ready_keys()) blocking_.ServeReadyKeys();

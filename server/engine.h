@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -15,7 +16,9 @@
 #include "server/client.h"
 #include "server/command.h"
 #include "server/config/config.h"
+#include "server/latency.h"
 #include "server/pubsub.h"
+#include "server/slowlog.h"
 #include "server/watch.h"
 
 namespace rill {
@@ -34,6 +37,8 @@ struct Stats {
   uint64_t total_error_replies = 0;
   int64_t last_save_time = 0;  // unix seconds
   uint64_t dirty = 0;          // changes since last save
+  // Error replies by code ("ERR", "WRONGTYPE" ...), for INFO errorstats.
+  std::map<std::string, uint64_t, std::less<>> error_counts;
 };
 
 // One class of client-output-buffer-limit: bytes of pending output beyond `hard`, or beyond
@@ -75,6 +80,8 @@ class Engine {
     }
   }
   WatchRegistry& watches() { return watches_; }
+  Slowlog& slowlog() { return slowlog_; }
+  LatencyMonitor& latency() { return latency_; }
   // Called before FLUSHDB/FLUSHALL empties `db`, or SWAPDB exchanges it with `other`: WATCH
   // invalidation for keys that exist there.
   void DatabaseWillChange(int db, int other = -1);
@@ -93,11 +100,17 @@ class Engine {
 
   // Replies `error` for a command refused before running (arity, auth), with Redis's effect
   // on an open transaction: it is flagged to abort, or ended when the refused command is EXEC.
+  // Counts one error reply (total_error_replies and its code for INFO errorstats); `reply` is
+  // the error text with or without the leading '-'.
+  void CountErrorReply(std::string_view reply);
+  static constexpr size_t kMaxErrorCodes = 128;
   void RejectCommand(Client& client, Command& cmd, std::string_view error,
                      protocol::ReplyBuilder& reply);
 
   // Active expiry over all databases, bounded by `budget_us`. Called by a timer.
   void ActiveExpireCycle(int64_t budget_us);
+  // DEBUG SET-ACTIVE-EXPIRE: tests turn the active cycle off to watch lazy expiry alone.
+  void set_active_expire_enabled(bool on) { active_expire_enabled_ = on; }
 
   // Shutdown request from SHUTDOWN; the server loop checks it after each batch.
   bool shutdown_requested() const { return shutdown_requested_; }
@@ -112,6 +125,19 @@ class Engine {
   BlockingRegistry blocking_{*this};
   PubSub pubsub_;
   WatchRegistry watches_;
+  Slowlog slowlog_;
+  LatencyMonitor latency_;
+  // slowlog-log-slower-than, slowlog-max-len, latency-monitor-threshold, cached off the
+  // per-command path.
+  int64_t slowlog_slower_than_ = 0;
+  int64_t slowlog_max_len_ = 0;
+  int64_t latency_threshold_ms_ = 0;
+  bool latency_tracking_ = true;
+  bool active_expire_enabled_ = true;
+  void ReadMonitorSettings();
+  // Slowlog and latency monitor samples of one command that ran for `duration_us`.
+  void RecordCommandLatency(const Client& client, const Command& cmd,
+                            std::span<const std::string_view> args, int64_t duration_us);
   uint32_t notify_flags_ = 0;           // parsed notify-keyspace-events
   OutputBufferLimit output_limits_[2];  // normal, pubsub
   std::vector<Client*> monitors_;

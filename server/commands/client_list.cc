@@ -14,6 +14,7 @@ std::string FlagsOf(const Client& client) {
   if (client.blocked) flags += 'b';
   if (client.watch_dirty) flags += 'd';
   if (client.close_after_reply) flags += 'c';
+  if (client.no_evict) flags += 'e';
   return flags.empty() ? "N" : flags;
 }
 
@@ -24,8 +25,7 @@ void AppendClientInfoLine(const Client& client, int64_t now_ms, std::string* out
       out,
       "id=%u addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=%d sub=%d psub=%d "
       "ssub=%d multi=%d qbuf=%u qbuf-free=%u argv-mem=0 multi-mem=0 rbs=%u rbp=0 obl=0 oll=0 "
-      "omem=%u "
-      "tot-mem=%u events=r cmd=%s user=%s redir=-1 resp=%d\n",
+      "omem=%u tot-mem=%u events=r cmd=%s user=%s redir=-1 resp=%d\n",
       client.id, client.addr, client.laddr, client.fd, client.name,
       (now_ms - client.created_ms) / 1000, (now_ms - client.last_interaction_ms) / 1000,
       FlagsOf(client), client.db, client.channels.size(), client.patterns.size(),

@@ -232,6 +232,18 @@ void CmdClientInfo(CommandContext& ctx) {
 }
 
 // CLIENT UNBLOCK id [TIMEOUT|ERROR]: ends another client's blocking wait.
+void CmdClientNoEvict(CommandContext& ctx) {
+  if (EqualsIgnoreCase(ctx.args[2], "on")) {
+    ctx.client.no_evict = true;
+  } else if (EqualsIgnoreCase(ctx.args[2], "off")) {
+    ctx.client.no_evict = false;
+  } else {
+    ctx.reply.Error(errors::kSyntax);
+    return;
+  }
+  ctx.reply.Ok();
+}
+
 void CmdClientUnblock(CommandContext& ctx) {
   int64_t id;
   if (!ParseInt64OrReply(ctx.args[2], &id, ctx.reply)) return;
@@ -370,6 +382,7 @@ void RegisterConnectionCommands(CommandTable& table) {
   table.Add("client|info", &CmdClientInfo);
   table.Add("client|kill", &CmdClientKill);
   table.Add("client|unblock", &CmdClientUnblock);
+  table.Add("client|no-evict", &CmdClientNoEvict);
   table.Add("client|help", &CmdClientHelp);
 }
 

@@ -13,10 +13,13 @@
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "common/string_util.h"
 #include "server/client.h"
 #include "server/engine.h"
+#include "server/latency_histogram.h"
 
 namespace rill {
 namespace {
@@ -218,6 +221,44 @@ void CommandStats(Engine& e, std::string* o) {
   });
 }
 
+// A percentile as Redis prints it in field names: "%f" without trailing zeros ("99.9", "50").
+std::string PercentileName(double p) {
+  std::string s = absl::StrFormat("%f", p);
+  if (s.find('.') != std::string::npos) {
+    while (s.back() == '0') s.pop_back();
+    if (s.back() == '.') s.pop_back();
+  }
+  return s;
+}
+
+void LatencyStats(Engine& e, std::string* o) {
+  std::vector<double> percentiles;
+  const std::string spec = e.config().String("latency-tracking-info-percentiles");
+  for (absl::string_view word : absl::StrSplit(spec, ' ', absl::SkipEmpty())) {
+    double p;
+    if (absl::SimpleAtod(word, &p)) percentiles.push_back(p);
+  }
+  auto emit = [&](const Command& c) {
+    if (!c.latency_histogram || c.latency_histogram->total_count() == 0) return;
+    absl::StrAppendFormat(o, "latency_percentiles_usec_%s:", c.name);
+    for (size_t i = 0; i < percentiles.size(); ++i) {
+      absl::StrAppendFormat(o, "%sp%s=%.3f", i ? "," : "", PercentileName(percentiles[i]),
+                            c.latency_histogram->ValueAtPercentile(percentiles[i]) / 1000.0);
+    }
+    o->append("\r\n");
+  };
+  e.commands().ForEach([&](const Command& c) {
+    emit(c);
+    for (const auto& [name, sub] : c.subcommands) emit(sub);
+  });
+}
+
+void ErrorStats(Engine& e, std::string* o) {
+  for (const auto& [code, count] : e.stats().error_counts) {
+    absl::StrAppendFormat(o, "errorstat_%s:count=%d\r\n", code, count);
+  }
+}
+
 struct SectionDef {
   std::string_view name;
   std::string_view title;
@@ -233,11 +274,11 @@ constexpr SectionDef kSections[] = {
     {"replication", "Replication", &Replication},
     {"cpu", "CPU", &Cpu},
     {"modules", "Modules", nullptr},
-    {"errorstats", "Errorstats", nullptr},
+    {"commandstats", "Commandstats", &CommandStats},
+    {"errorstats", "Errorstats", &ErrorStats},
+    {"latencystats", "Latencystats", &LatencyStats},
     {"cluster", "Cluster", [](Engine&, std::string* o) { o->append("cluster_enabled:0\r\n"); }},
     {"keyspace", "Keyspace", &Keyspace},
-    {"commandstats", "Commandstats", &CommandStats},
-    {"latencystats", "Latencystats", nullptr},
 };
 
 }  // namespace

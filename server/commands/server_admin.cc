@@ -80,11 +80,23 @@ void CmdDebug(CommandContext& ctx) {
     ctx.reply.Ok();
     return;
   }
+  if (sub == "set-active-expire" && ctx.argc() == 3) {
+    // Redis reads the flag with atoi: anything not a number is 0.
+    int64_t on = 0;
+    if (!ParseInt64(ctx.args[2], &on)) on = 0;
+    ctx.engine.set_active_expire_enabled(on != 0);
+    ctx.reply.Ok();
+    return;
+  }
   if (sub == "help") {
     static constexpr std::string_view kLines[] = {
         "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
         "SLEEP <seconds>",
         "    Block the server for <seconds> (a float).",
+        "SET-ACTIVE-EXPIRE <0|1>",
+        "    Setting it to 0 disables expiring keys in background when they are not",
+        "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
+        "    default.",
         "HELP",
         "    Show this text.",
     };

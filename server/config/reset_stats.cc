@@ -10,6 +10,7 @@ void ResetCommandStats(Command& cmd) {
   cmd.usec = 0;
   cmd.rejected_calls = 0;
   cmd.failed_calls = 0;
+  cmd.latency_histogram.reset();
   for (auto& [name, sub] : cmd.subcommands) ResetCommandStats(sub);
 }
 
@@ -27,6 +28,7 @@ void ResetStats(Engine& engine) {
   s.total_net_input_bytes = 0;
   s.total_net_output_bytes = 0;
   s.total_error_replies = 0;
+  s.error_counts.clear();
   engine.commands().ForEachMutable([](Command& cmd) { ResetCommandStats(cmd); });
 }
 

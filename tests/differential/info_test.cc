@@ -1,0 +1,114 @@
+// INFO: which sections come, in which order, with which headers and separators, for every way
+// of selecting them; errorstats and commandstats lines as redis-server writes them.
+#include <regex>
+
+#include "tests/support/differential.h"
+
+namespace rill::testing {
+namespace {
+
+class InfoDiffTest : public DifferentialTest {
+ protected:
+  // The reply's layout: section headers and blank lines kept, each field line reduced to its
+  // name (values differ between servers).
+  static std::string Layout(const std::string& reply) {
+    std::string out;
+    size_t start = reply.find("\r\n");
+    if (start == std::string::npos) return reply;
+    for (size_t pos = start + 2; pos < reply.size();) {
+      size_t end = reply.find("\r\n", pos);
+      if (end == std::string::npos) break;
+      std::string line = reply.substr(pos, end - pos);
+      pos = end + 2;
+      if (line.empty() || line[0] == '#') {
+        out += line + "\n";
+      } else if (line.find(':') != std::string::npos) {
+        out += "field\n";  // field names are compared per section elsewhere
+      }
+    }
+    // Runs of field lines collapse to one marker: sections differ in field count.
+    std::string collapsed;
+    for (size_t pos = 0; pos < out.size();) {
+      size_t end = out.find('\n', pos);
+      std::string line = out.substr(pos, end - pos + 1);
+      pos = end + 1;
+      if (line == "field\n" && collapsed.ends_with("field\n")) continue;
+      collapsed += line;
+    }
+    return collapsed;
+  }
+  void ExpectSameLayout(const std::vector<std::string>& argv) {
+    std::string what;
+    for (const auto& a : argv) what += a + " ";
+    EXPECT_EQ(Layout(Rill(argv)), Layout(Redis(argv))) << what;
+  }
+};
+
+TEST_F(InfoDiffTest, SectionSelection) {
+  SendBoth({"SET", "k", "v"});
+  ExpectSameLayout({"INFO"});
+  ExpectSameLayout({"INFO", "default"});
+  ExpectSameLayout({"INFO", "all"});
+  ExpectSameLayout({"INFO", "everything"});
+  ExpectSameLayout({"INFO", "server", "keyspace"});
+  ExpectSameLayout({"INFO", "keyspace", "server"});
+  ExpectSameLayout({"INFO", "commandstats", "CPU", "errorstats", "latencystats"});
+  ExpectSameLayout({"INFO", "default", "commandstats"});
+  ExpectSameLayout({"INFO", "server", "server"});
+  ExpectSame({"INFO", "nosuch"});
+}
+
+TEST_F(InfoDiffTest, ErrorstatsCountsByCode) {
+  ExpectSame({"CONFIG", "RESETSTAT"});
+  ExpectSame({"INFO", "errorstats"});
+  ExpectSame({"SET", "s", "v"});
+  ExpectSame({"LPUSH", "s", "x"});
+  ExpectSame({"NOSUCHCOMMAND"});
+  ExpectSame({"SET", "a", "b", "c"});
+  ExpectSame({"INCR", "s"});
+  ExpectSame({"GET"});
+  ExpectSame({"MULTI"});
+  ExpectSame({"NOSUCHCOMMAND"});
+  ExpectSame({"EXEC"});
+  ExpectSame({"INFO", "errorstats"});
+  ExpectSame({"CONFIG", "RESETSTAT"});
+  ExpectSame({"INFO", "errorstats"});
+}
+
+TEST_F(InfoDiffTest, CommandstatsCountsCalls) {
+  ExpectSame({"CONFIG", "RESETSTAT"});
+  ExpectSame({"SET", "a", "1"});
+  ExpectSame({"SET", "a", "1", "BAD"});
+  ExpectSame({"GET", "a", "b"});
+  // The reply lists commands in hash order on redis; compare the lines of one command each.
+  for (std::string cmd : {"set", "get", "config|resetstat"}) {
+    auto line = [&](const std::string& reply) {
+      size_t at = reply.find("cmdstat_" + cmd + ":");
+      if (at == std::string::npos) return std::string("(none)");
+      std::string l = reply.substr(at, reply.find("\r\n", at) - at);
+      // usec and usec_per_call are timings.
+      size_t u = l.find(",usec=");
+      size_t r = l.find(",rejected_calls=");
+      return l.substr(0, u) + l.substr(r);
+    };
+    EXPECT_EQ(line(Rill({"INFO", "commandstats"})), line(Redis({"INFO", "commandstats"}))) << cmd;
+  }
+}
+
+TEST_F(InfoDiffTest, LatencystatsFormat) {
+  ExpectSame({"CONFIG", "RESETSTAT"});
+  ExpectSame({"SET", "a", "1"});
+  ExpectSame({"CONFIG", "SET", "latency-tracking-info-percentiles", "50 99.99 100"});
+  const std::regex kLine(
+      "latency_percentiles_usec_set:p50=\\d+\\.\\d{3},p99\\.99=\\d+\\.\\d{3},"
+      "p100=\\d+\\.\\d{3}\r\n");
+  for (const std::string& reply :
+       {Rill({"INFO", "latencystats"}), Redis({"INFO", "latencystats"})}) {
+    EXPECT_TRUE(std::regex_search(reply, kLine)) << reply;
+    EXPECT_EQ(reply.find("latency_percentiles_usec_get:"), std::string::npos) << reply;
+  }
+  SendBoth({"CONFIG", "SET", "latency-tracking-info-percentiles", "50 99 99.9"});
+}
+
+}  // namespace
+}  // namespace rill::testing

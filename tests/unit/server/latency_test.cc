@@ -1,0 +1,40 @@
+// Latency histogram: percentiles come out as the bucket bounds Redis's HDR histogram reports.
+#include <gtest/gtest.h>
+
+#include "server/latency_histogram.h"
+
+namespace rill {
+namespace {
+
+TEST(LatencyHistogramTest, BucketBoundsAsHdr) {
+  LatencyHistogram h;
+  EXPECT_EQ(h.ValueAtPercentile(50), 0);
+  h.Record(4000);  // 4 us
+  EXPECT_EQ(h.ValueAtPercentile(50), 4015);
+  EXPECT_EQ(h.ValueAtPercentile(99.9), 4015);
+  LatencyHistogram zero;
+  zero.Record(0);  // clamped to 1 ns
+  EXPECT_EQ(zero.ValueAtPercentile(50), 1);
+  LatencyHistogram small;
+  small.Record(200);  // below 256: exact
+  EXPECT_EQ(small.ValueAtPercentile(50), 200);
+  LatencyHistogram big;
+  big.Record(10223000);  // Redis prints 10223.615 us for a 10.223 ms DEBUG SLEEP
+  EXPECT_EQ(big.ValueAtPercentile(99), 10223615);
+  big.Record(int64_t{5} * 1000000000);  // clamped to 1 s
+  EXPECT_GE(big.ValueAtPercentile(100), 1000000000);
+}
+
+TEST(LatencyHistogramTest, PercentilesSplitCounts) {
+  LatencyHistogram h;
+  for (int i = 0; i < 98; ++i) h.Record(3000);
+  h.Record(8000);
+  h.Record(12000);
+  EXPECT_EQ(h.ValueAtPercentile(50), 3007);
+  EXPECT_EQ(h.ValueAtPercentile(99), 8031);
+  EXPECT_EQ(h.ValueAtPercentile(99.9), 12031);
+  EXPECT_EQ(h.total_count(), 100);
+}
+
+}  // namespace
+}  // namespace rill
