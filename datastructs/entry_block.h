@@ -18,6 +18,7 @@
 #include <string_view>
 
 #include "datastructs/value.h"
+#include "datastructs/varint.h"
 
 namespace rill::ds::block {
 
@@ -40,34 +41,9 @@ struct Value {
   ObjectValue* object = nullptr;
 };
 
-inline size_t VarintSize(uint64_t v) {
-  size_t n = 1;
-  while (v >= 0x80) {
-    v >>= 7;
-    ++n;
-  }
-  return n;
-}
-
-inline uint8_t* PutVarint(uint8_t* p, uint64_t v) {
-  while (v >= 0x80) {
-    *p++ = static_cast<uint8_t>(v | 0x80);
-    v >>= 7;
-  }
-  *p++ = static_cast<uint8_t>(v);
-  return p;
-}
-
-inline const uint8_t* GetVarint(const uint8_t* p, uint64_t* v) {
-  uint64_t result = 0;
-  int shift = 0;
-  while (*p & 0x80) {
-    result |= static_cast<uint64_t>(*p++ & 0x7f) << shift;
-    shift += 7;
-  }
-  *v = result | (static_cast<uint64_t>(*p++) << shift);
-  return p;
-}
+using ::rill::ds::GetVarint;
+using ::rill::ds::PutVarint;
+using ::rill::ds::VarintSize;
 
 // Zigzag keeps small negative integers (-1, -2 ...) as short as small positive ones.
 inline uint64_t ZigZag(int64_t v) {

@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "datastructs/varint.h"
+
 namespace rill::ds {
 namespace {
 
@@ -13,37 +15,6 @@ namespace {
 constexpr size_t kSafetyLimitBytes = 8192;
 // The largest node limit (-5): 64 KB. Kept below 2^16 only by habit; offsets are size_t.
 constexpr size_t kMaxNodeBytes = 65536;
-
-size_t VarintSize(uint64_t v) {
-  size_t n = 1;
-  while (v >= 0x80) {
-    v >>= 7;
-    ++n;
-  }
-  return n;
-}
-
-char* PutVarint(char* p, uint64_t v) {
-  while (v >= 0x80) {
-    *p++ = static_cast<char>(v | 0x80);
-    v >>= 7;
-  }
-  *p++ = static_cast<char>(v);
-  return p;
-}
-
-const char* GetVarint(const char* p, uint64_t* v) {
-  uint64_t result = 0;
-  int shift = 0;
-  while (true) {
-    uint8_t b = static_cast<uint8_t>(*p++);
-    result |= static_cast<uint64_t>(b & 0x7f) << shift;
-    if ((b & 0x80) == 0) break;
-    shift += 7;
-  }
-  *v = result;
-  return p;
-}
 
 // Backlen: the size of "len varint + bytes", written so that it reads from its last byte
 // leftwards; every byte but the leftmost carries 0x80.

@@ -9,11 +9,8 @@
 
 namespace rill::ds {
 
-using block::PutVarint;
-using block::VarintSize;
 using block::ZigZag;
 using stream_block_internal::GetString;
-using stream_block_internal::GetVarint;
 
 namespace {
 

@@ -25,20 +25,11 @@
 #include <vector>
 
 #include "datastructs/stream_id.h"
+#include "datastructs/varint.h"
 
 namespace rill::ds {
 
 namespace stream_block_internal {
-inline const uint8_t* GetVarint(const uint8_t* p, uint64_t* v) {
-  uint64_t result = 0;
-  int shift = 0;
-  while (*p & 0x80) {
-    result |= static_cast<uint64_t>(*p++ & 0x7f) << shift;
-    shift += 7;
-  }
-  *v = result | (static_cast<uint64_t>(*p++) << shift);
-  return p;
-}
 inline const uint8_t* GetString(const uint8_t* p, std::string_view* s) {
   uint64_t len;
   p = GetVarint(p, &len);
@@ -93,7 +84,7 @@ class StreamBlock {
   template <typename F>
   void ForEachMasterField(F&& f) const {
     uint64_t n;
-    const uint8_t* p = stream_block_internal::GetVarint(data_, &n);
+    const uint8_t* p = GetVarint(data_, &n);
     std::string_view field;
     for (uint64_t i = 0; i < n; ++i) {
       p = stream_block_internal::GetString(p, &field);
