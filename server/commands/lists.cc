@@ -45,11 +45,6 @@ void SignalWrite(CommandContext& ctx, std::string_view key, std::string_view eve
   ++ctx.engine.stats().dirty;
 }
 
-void SignalPush(CommandContext& ctx, std::string_view key, std::string_view event) {
-  SignalWrite(ctx, key, event);
-  ctx.engine.blocking().SignalKeyReady(ctx.client.db, key);
-}
-
 void DeleteIfEmpty(CommandContext& ctx, std::string_view key, const ds::List& list) {
   if (!list.empty()) return;
   ctx.db().Delete(key);
@@ -115,9 +110,8 @@ void MoveAndReply(CommandContext& ctx, std::string_view source, ds::List& src,
   } else {
     dst->PushBack(value);
   }
-  ctx.engine.KeyModified(ctx.client.db, dest);
+  ctx.engine.KeyModified(ctx.client.db, dest);  // also wakes clients waiting on dest
   ctx.engine.NotifyKeyspaceEvent('l', to_left ? "lpush" : "rpush", dest, ctx.client.db);
-  ctx.engine.blocking().SignalKeyReady(ctx.client.db, dest);
   ctx.reply.Bulk(value);
   ctx.engine.NotifyKeyspaceEvent('l', from_left ? "lpop" : "rpop", source_key, ctx.client.db);
   bool wrong_type;
@@ -154,8 +148,8 @@ void Push(CommandContext& ctx, bool left, bool only_existing) {
     }
   }
   ctx.reply.Integer(static_cast<int64_t>(list->size()));
-  SignalPush(ctx, key, left ? "lpush" : "rpush");
-  ctx.engine.stats().dirty += ctx.argc() - 3;  // one per element, SignalPush counted one
+  SignalWrite(ctx, key, left ? "lpush" : "rpush");
+  ctx.engine.stats().dirty += ctx.argc() - 3;  // one per element, SignalWrite counted one
 }
 
 void CmdLPush(CommandContext& ctx) { Push(ctx, true, false); }
@@ -273,7 +267,7 @@ void CmdLInsert(CommandContext& ctx) {
   }
   list->Insert(static_cast<size_t>(found) + (before ? 0 : 1), ctx.args[4]);
   ctx.reply.Integer(static_cast<int64_t>(list->size()));
-  SignalPush(ctx, ctx.args[1], "linsert");
+  SignalWrite(ctx, ctx.args[1], "linsert");
 }
 
 }  // namespace

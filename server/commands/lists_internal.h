@@ -20,10 +20,9 @@ ds::List* LookupWrite(CommandContext& ctx, std::string_view key, bool* wrong_typ
 // Creates an empty list at `key` (which must be absent) with list-max-listpack-size nodes.
 ds::List* CreateList(CommandContext& ctx, std::string_view key);
 
-// After a write: KeyModified, the keyspace event (class 'l'), one dirty change.
+// After a write: KeyModified (which also wakes clients blocked on the key), the keyspace event
+// (class 'l'), one dirty change.
 void SignalWrite(CommandContext& ctx, std::string_view key, std::string_view event);
-// After elements were added: also wakes clients blocked on the key.
-void SignalPush(CommandContext& ctx, std::string_view key, std::string_view event);
 // After elements were removed: deletes the key (with its "del" event) when the list is empty.
 void DeleteIfEmpty(CommandContext& ctx, std::string_view key, const ds::List& list);
 

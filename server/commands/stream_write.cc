@@ -158,8 +158,7 @@ void CmdXAdd(CommandContext& ctx) {
   if (args.trim.strategy != ds::TrimStrategy::kNone && stream->Trim(args.trim) != 0) {
     Notify(ctx, "xtrim", key);
   }
-  SignalModified(ctx, key);
-  SignalKeyReady(ctx, key);
+  SignalModified(ctx, key);  // KeyModified also wakes XREAD/XREADGROUP waiters
 }
 
 void CmdXTrim(CommandContext& ctx) {
