@@ -70,8 +70,6 @@ Engine::Engine(Config config) : config_(std::move(config)) {
   }
   notify_flags_ = ParseNotifyFlags(config_.String("notify-keyspace-events"));
   config_.OnChange("notify-keyspace-events", [this] {
-    ParseOutputLimits();
-    config_.OnChange("client-output-buffer-limit", [this] { ParseOutputLimits(); });
     notify_flags_ = ParseNotifyFlags(config_.String("notify-keyspace-events"));
   });
 }
@@ -191,20 +189,17 @@ void Engine::Execute(Client& client, std::span<const std::string_view> args, std
     return;
   }
   if (client.resp == 2 && client.subscribed() && !AllowedWhileSubscribed(cmd->name)) {
-    ++cmd->rejected_calls;
-    CountErrorReply("ERR ");
-    reply.Error(absl::StrFormat(
-        "ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET "
-        "are allowed in this context",
-        cmd->name));
+    RejectCommand(client, *cmd,
+                  absl::StrFormat("ERR Can't execute '%s': only (P|S)SUBSCRIBE / "
+                                  "(P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this "
+                                  "context",
+                                  cmd->name),
+                  reply);
     return;
   }
   if (client.in_multi && !RunsInsideMulti(cmd->name)) {
     if (cmd->flags & kCmdNoMulti) {
-      ++cmd->rejected_calls;
-      CountErrorReply("ERR ");
-      reply.Error("ERR Command not allowed inside a transaction");
-      client.multi_aborted = true;
+      RejectCommand(client, *cmd, "ERR Command not allowed inside a transaction", reply);
       return;
     }
     // A transaction already doomed (a watched key changed, a command failed to queue) keeps

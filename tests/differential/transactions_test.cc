@@ -106,6 +106,7 @@ TEST_F(TxPubSubDiffTest, SubscribeModeRules) {
   ExpectSame({"SUNSUBSCRIBE"});
   ExpectSame({"SUNSUBSCRIBE"});
   ExpectSame({"SUBSCRIBE", "c"});
+  ExpectSame({"EXEC"});  // refused EXEC: EXECABORT quoting the subscribed-mode error
   ExpectSame({"RESET"});
   ExpectSame({"GET", "a"});
   ExpectSame({"PUBSUB", "NUMPAT"});
