@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,9 @@ bool TestingAgainstRedis();
 // Finds a loopback TCP port that is free right now (binds port 0 and reads what the kernel
 // picked). Another process may still take it before the server does; Start() retries.
 int FindFreePort();
+
+// Resident set size of process `pid` in bytes (VmRSS of /proc/<pid>/status), or -1.
+int64_t ResidentBytes(pid_t pid);
 
 class ServerProcess {
  public:
