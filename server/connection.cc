@@ -153,7 +153,11 @@ void Connection::EnsureReadSpace() {
     rend_ -= rstart_;
     rstart_ = 0;
   }
-  size_t wanted = std::max(kMinReadSpace, parser_.bytes_wanted());
+  // A bulk header announces how much is coming, but the buffer grows at most twofold per read:
+  // room is paid for (resize zero-fills it) only as the bytes actually arrive, so a client that
+  // sends "$536870912" and stops costs a few kilobytes, not half a gigabyte.
+  size_t wanted =
+      std::max(kMinReadSpace, std::min(parser_.bytes_wanted(), std::max(rbuf_.size(), rend_)));
   if (rbuf_.size() - rend_ < wanted) {
     rbuf_.resize(std::max(rbuf_.size() * 2, rend_ + wanted));
   } else if (rend_ == 0 && rbuf_.size() > 4 * kInitialReadBuffer) {

@@ -355,15 +355,20 @@ bool Config::Set(std::span<const std::pair<std::string_view, std::string_view>> 
                  std::string* error, const SetOptions& options) {
   std::vector<size_t> indices;
   std::string unknown, failed_name, reason;
+  // A flag, not unknown.empty(): the unknown name may be "" itself.
+  bool has_unknown = false;
   // The first problem found wins; an unknown name has its own error form.
   for (const auto& [name, value] : pairs) {
     size_t index;
     const cp::Param* p = impl_->Find(name, &index);
     if (p == nullptr) {
-      if (unknown.empty() && reason.empty()) unknown = std::string(name);
+      if (!has_unknown && reason.empty()) {
+        has_unknown = true;
+        unknown = std::string(name);
+      }
       continue;
     }
-    if (!unknown.empty() || !reason.empty()) continue;
+    if (has_unknown || !reason.empty()) continue;
     if (p->flags & cp::kImmutable) {
       failed_name = std::string(name);
       reason = "can't set immutable config";
@@ -385,7 +390,7 @@ bool Config::Set(std::span<const std::pair<std::string_view, std::string_view>> 
     }
     indices.push_back(index);
   }
-  if (!unknown.empty()) {
+  if (has_unknown) {
     *error = "ERR Unknown option or number of arguments for CONFIG SET - '" + unknown + "'";
     return false;
   }
