@@ -14,6 +14,10 @@ XREADGROUP + XACK cycle driven by build/bench/rill_micro_bench (BM_ServerReadAck
 connections, each reading one entry and acknowledging it), and resident bytes per entry for
 1,000,000 `XADD s * f v` entries in one stream.
 
+Pub/sub and transactions: PUBLISH to 10 subscribers (BM_ServerPublishFanout, whose subscribers
+only count bytes so that the client core does not bound the row) and MULTI/INCR/EXEC
+(BM_ServerMultiIncrExec), both socket-level drivers in rill_micro_bench.
+
 Usage: bench/compare.py [--rill build/rill-server] [--requests 200000] [--rounds 3]
                         [--csv out.csv] [--skip-memory] [--only kv|streams]
 """
@@ -144,36 +148,30 @@ def list_memory_per_element(server, elements, lists=1000):
     return (server.rss() - before) / elements
 
 
-def publish_rps(server, pipeline, requests, subscribers=10):
-    """PUBLISH to a channel with `subscribers` redis-cli subscribers reading it."""
-    subs = [subprocess.Popen(pin(1) + ["redis-cli", "-p", str(server.port), "subscribe", "bench"],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            for _ in range(subscribers)]
-    try:
-        deadline = time.time() + 10
-        while time.time() < deadline:
-            if server.cli("PUBSUB", "NUMSUB", "bench").split()[-1] == str(subscribers):
-                break
-            time.sleep(0.05)
-        return bench_command_rps(server, ["PUBLISH", "bench", "hello"], pipeline, requests)
-    finally:
-        for proc in subs:
-            proc.terminate()
-            proc.wait()
-
-
-def multi_incr_exec_rps(server, micro_bench):
-    """MULTI + INCR + EXEC per round trip over 50 connections (BM_ServerMultiIncrExec)."""
+def micro_bench_rate(server, micro_bench, name):
+    """items/s of one socket-level driver in rill_micro_bench (`name` is its full benchmark
+    name, e.g. BM_ServerPublishFanout/16) run against `server`."""
     env = dict(os.environ, RILL_BENCH_PORT=str(server.port))
-    out = subprocess.run(pin(1) + [micro_bench, "--benchmark_filter=BM_ServerMultiIncrExec",
+    out = subprocess.run(pin(1) + [micro_bench, f"--benchmark_filter=^{name}(/|$)",
                                    "--benchmark_format=csv"], env=env, capture_output=True,
                          text=True, timeout=600, check=True).stdout
     lines = out.strip().splitlines()
     header = next(csv.reader([l for l in lines if l.startswith("name,")]))
     for row in csv.reader(lines):
-        if row and row[0].startswith("BM_ServerMultiIncrExec"):
+        if row and row[0].startswith(name) and row[header.index("items_per_second")]:
             return float(row[header.index("items_per_second")])
-    raise RuntimeError(f"no MULTI/INCR/EXEC result in: {out}")
+    raise RuntimeError(f"no {name} result in: {out}")
+
+
+def publish_rps(server, micro_bench, pipeline):
+    """PUBLISH from 50 connections to 10 subscribers (BM_ServerPublishFanout): the subscribers
+    only count bytes, so the row measures the server's fan-out, not redis-cli's printing."""
+    return micro_bench_rate(server, micro_bench, f"BM_ServerPublishFanout/{pipeline}")
+
+
+def multi_incr_exec_rps(server, micro_bench):
+    """MULTI + INCR + EXEC per round trip over 50 connections (BM_ServerMultiIncrExec)."""
+    return micro_bench_rate(server, micro_bench, "BM_ServerMultiIncrExec")
 
 
 def resp(*args):
@@ -188,15 +186,7 @@ def bench_read_ack_cycle(server, micro_bench, cycles):
     subprocess.run(["redis-cli", "-p", str(server.port), "--pipe"], input=payload,
                    capture_output=True, timeout=600, check=True)
     server.cli("XGROUP", "CREATE", "cyc", "g", "0")
-    env = dict(os.environ, RILL_BENCH_PORT=str(server.port))
-    out = subprocess.run(pin(1) + [micro_bench, "--benchmark_filter=BM_ServerReadAckCycle",
-                                   "--benchmark_format=csv"], env=env, capture_output=True,
-                         text=True, timeout=600, check=True).stdout
-    for row in csv.reader(out.strip().splitlines()):
-        if row and row[0].startswith("BM_ServerReadAckCycle"):
-            header = next(csv.reader([l for l in out.splitlines() if l.startswith("name,")]))
-            return float(row[header.index("items_per_second")])
-    raise RuntimeError(f"no cycle result in: {out}")
+    return micro_bench_rate(server, micro_bench, "BM_ServerReadAckCycle")
 
 
 def stream_memory_per_entry(server, entries):
@@ -269,7 +259,7 @@ def main():
     try:
         for pipeline in PIPELINES if a.only in (None, "pubsub") else []:
             side_by_side(f"PUBLISH (10 subscribers) P{pipeline} c{CLIENTS}", "req/s",
-                         lambda srv: publish_rps(srv, pipeline, a.requests))
+                         lambda srv: publish_rps(srv, a.micro_bench, pipeline))
         if a.only in (None, "pubsub"):
             side_by_side(f"MULTI/INCR/EXEC c{CLIENTS}", "tx/s",
                          lambda srv: multi_incr_exec_rps(srv, a.micro_bench))
