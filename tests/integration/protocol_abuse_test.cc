@@ -165,7 +165,9 @@ TEST_F(ProtocolAbuseTest, ServerStaysUpAndDataIntact) {
   EXPECT_EQ(control->Command({"GET", sentinel_key}), "$6\r\nintact\r\n") << "seed " << base_seed;
   // Connections that promised huge requests are gone; what they sent is not kept.
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  EXPECT_LT(ResidentBytes(server().pid()) - rss_before, 256ll * 1024 * 1024);
+  if (ResidentMemoryIsMeaningful()) {
+    EXPECT_LT(ResidentBytes(server().pid()) - rss_before, 256ll * 1024 * 1024);
+  }
 }
 
 }  // namespace

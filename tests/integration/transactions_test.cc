@@ -155,8 +155,10 @@ TEST_F(TransactionsTest, SlowSubscriberIsDisconnectedAtTheLimit) {
   sampler.join();
   reader.join();
   EXPECT_TRUE(fast_ok);
-  EXPECT_LT(rss_peak - rss_before, 16 * 1024 * 1024)
-      << "peak " << rss_peak << " before " << rss_before;
+  if (ResidentMemoryIsMeaningful()) {
+    EXPECT_LT(rss_peak - rss_before, 16 * 1024 * 1024)
+        << "peak " << rss_peak << " before " << rss_before;
+  }
   // By the end only `fast` was still subscribed.
   EXPECT_EQ(last, 1);
   EXPECT_EQ(admin->Command({"PUBSUB", "NUMSUB", "firehose"}), "*2\r\n$8\r\nfirehose\r\n:1\r\n");

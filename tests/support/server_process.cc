@@ -57,6 +57,11 @@ std::string RillServerBinary() {
 #endif
 }
 
+bool ResidentMemoryIsMeaningful() {
+  const char* env = std::getenv("RILL_TEST_SANITIZED");
+  return env == nullptr || std::string(env) != "1";
+}
+
 int64_t ResidentBytes(pid_t pid) {
   std::ifstream status("/proc/" + std::to_string(pid) + "/status");
   std::string line;

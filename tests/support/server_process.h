@@ -26,6 +26,11 @@ bool TestingAgainstRedis();
 // picked). Another process may still take it before the server does; Start() retries.
 int FindFreePort();
 
+// False when the server under test is a sanitizer build (scripts/test-sanitized.sh sets
+// RILL_TEST_SANITIZED=1): ASan's quarantine and redzones keep freed memory resident, so tests
+// skip their resident-memory bounds there and keep every other assertion.
+bool ResidentMemoryIsMeaningful();
+
 // Resident set size of process `pid` in bytes (VmRSS of /proc/<pid>/status), or -1.
 int64_t ResidentBytes(pid_t pid);
 
