@@ -55,6 +55,8 @@ std::string UnknownCommand(std::string_view name, const std::string_view* args, 
 std::string WrongArity(std::string_view name);
 // "ERR unknown subcommand 'foo'. Try CONFIG HELP."
 std::string UnknownSubcommand(std::string_view subcommand, std::string_view command);
+// "ERR unknown subcommand or wrong number of arguments for 'foo'. Try XINFO HELP."
+std::string SubcommandSyntax(std::string_view subcommand, std::string_view command);
 // "ERR invalid expire time in 'set' command"
 std::string InvalidExpire(std::string_view command);
 

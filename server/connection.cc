@@ -42,7 +42,9 @@ Connection::Connection(Server& server, tcp::socket socket)
   if (!ec) client_.laddr = EndpointString(local);
   client_.created_ms = NowMs();
   client_.last_interaction_ms = client_.created_ms;
-  client_.authenticated = engine_.config().String("requirepass").empty();
+  // Every connection starts as the default user, authenticated when that needs no password.
+  engine_.SetClientUser(client_, engine_.acl().default_user(),
+                        engine_.acl().NewClientAuthenticated());
   socket_.set_option(tcp::no_delay(true), ec);
   socket_.non_blocking(true, ec);
   if (engine_.config().Int("tcp-keepalive") > 0) {
@@ -53,7 +55,7 @@ Connection::Connection(Server& server, tcp::socket socket)
   parser_.set_limits(limits);
   // Before AUTH the parser refuses big multibulk/bulk headers, as Redis does for
   // unauthenticated clients, so a stranger cannot make the server allocate.
-  parser_.set_auth_required(!client_.authenticated);
+  parser_.set_auth_required(!client_.authenticated && engine_.acl().AuthRequired());
   rbuf_.resize(kInitialReadBuffer);
 }
 
@@ -218,7 +220,7 @@ bool Connection::ProcessInput() {
     size_t consumed = parser_.consumed();
     if (!args.empty()) {
       engine_.Execute(client_, args, &out_);
-      parser_.set_auth_required(!client_.authenticated);
+      parser_.set_auth_required(!client_.authenticated && engine_.acl().AuthRequired());
     }
     rstart_ += consumed;
     if (client_.close_after_reply || engine_.shutdown_requested()) return false;
