@@ -1,5 +1,9 @@
 #include "server/connection.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <cstring>
 
@@ -29,6 +33,20 @@ std::string EndpointString(const tcp::endpoint& ep) {
   return addr.to_string() + ":" + std::to_string(ep.port());
 }
 
+// tcp-keepalive as Redis's anetKeepAlive: probes after `interval` idle seconds, then every
+// interval/3 seconds, the peer declared dead after 3 unanswered probes.
+void SetKeepAlive(int fd, int64_t interval) {
+  if (interval <= 0) return;
+  int yes = 1;
+  int idle = static_cast<int>(interval);
+  int probe_interval = std::max(1, idle / 3);
+  int probes = 3;
+  setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &yes, sizeof(yes));
+  setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+  setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &probe_interval, sizeof(probe_interval));
+  setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &probes, sizeof(probes));
+}
+
 }  // namespace
 
 Connection::Connection(Server& server, tcp::socket socket)
@@ -47,9 +65,7 @@ Connection::Connection(Server& server, tcp::socket socket)
                         engine_.acl().NewClientAuthenticated());
   socket_.set_option(tcp::no_delay(true), ec);
   socket_.non_blocking(true, ec);
-  if (engine_.config().Int("tcp-keepalive") > 0) {
-    socket_.set_option(asio::socket_base::keep_alive(true), ec);
-  }
+  SetKeepAlive(client_.fd, engine_.config().Int("tcp-keepalive"));
   protocol::ParserLimits limits;
   limits.max_bulk_len = engine_.config().Int("proto-max-bulk-len");
   parser_.set_limits(limits);

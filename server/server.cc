@@ -12,6 +12,26 @@ namespace rill {
 namespace asio = boost::asio;
 using asio::ip::tcp;
 
+namespace {
+
+// Redis 7.0's refusal, byte for byte (its typo included).
+constexpr std::string_view kProtectedModeError =
+    "-DENIED Redis is running in protected mode because protected mode is enabled and no "
+    "password is set for the default user. In this mode connections are only accepted from the "
+    "loopback interface. If you want to connect from external computers to Redis you may adopt "
+    "one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG "
+    "SET protected-mode no' from the loopback interface by connecting to Redis from the same "
+    "host the server is running, however MAKE SURE Redis is not publicly accessible from "
+    "internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively "
+    "you can just disable the protected mode by editing the Redis configuration file, and "
+    "setting the protected mode option to 'no', and then restarting the server. 3) If you "
+    "started the server manually just for testing, restart it with the '--protected-mode no' "
+    "option. 4) Setup a an authentication password for the default user. NOTE: You only need to "
+    "do one of the above things in order for the server to start accepting connections from the "
+    "outside.\r\n";
+
+}  // namespace
+
 Server::Server(Engine& engine)
     : engine_(engine), io_(1), signals_(io_, SIGTERM, SIGINT), cron_timer_(io_), block_timer_(io_) {
   engine_.blocking().set_arm_timer([this](int64_t deadline_ms) { ArmBlockTimer(deadline_ms); });
@@ -84,15 +104,14 @@ void Server::StartAccept(tcp::acceptor& acceptor) {
   acceptor.async_accept([this, &acceptor](const boost::system::error_code& ec, tcp::socket sock) {
     if (stopping_) return;
     if (!ec) {
-      ++engine_.stats().total_connections_received;
       auto max_clients = static_cast<size_t>(engine_.config().Int("maxclients"));
       if (connections_ >= max_clients) {
-        ++engine_.stats().rejected_connections;
-        boost::system::error_code ignored;
-        asio::write(sock, asio::buffer(std::string_view("-ERR max number of clients reached\r\n")),
-                    ignored);
-        sock.close(ignored);
+        Refuse(sock, "-ERR max number of clients reached\r\n");
+      } else if (ProtectedModeRefuses(sock)) {
+        Refuse(sock, kProtectedModeError);
       } else {
+        // As Redis, only accepted connections count as received.
+        ++engine_.stats().total_connections_received;
         ++connections_;
         std::make_shared<Connection>(*this, std::move(sock))->Start();
       }
@@ -101,6 +120,28 @@ void Server::StartAccept(tcp::acceptor& acceptor) {
     }
     StartAccept(acceptor);
   });
+}
+
+void Server::Refuse(tcp::socket& sock, std::string_view error) {
+  ++engine_.stats().rejected_connections;
+  boost::system::error_code ignored;
+  asio::write(sock, asio::buffer(error), ignored);
+  sock.close(ignored);
+}
+
+bool Server::ProtectedModeRefuses(const tcp::socket& sock) const {
+  // Without a password for the default user only loopback peers may connect, whatever the
+  // bind address (Redis 7.0).
+  if (!engine_.config().Bool("protected-mode") || !engine_.acl().default_user().nopass()) {
+    return false;
+  }
+  boost::system::error_code ec;
+  asio::ip::address peer = sock.remote_endpoint(ec).address();
+  if (ec) return false;
+  if (peer.is_v6() && peer.to_v6().is_v4_mapped()) {
+    peer = asio::ip::make_address_v4(asio::ip::v4_mapped, peer.to_v6());
+  }
+  return !peer.is_loopback();
 }
 
 void Server::OnConnectionClosed(Connection* conn) {

@@ -5,6 +5,7 @@
 #include <boost/asio.hpp>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace rill {
@@ -33,6 +34,10 @@ class Server {
 
  private:
   void StartAccept(boost::asio::ip::tcp::acceptor& acceptor);
+  // Writes `error` to a connection that is not accepted and closes it (rejected_connections).
+  void Refuse(boost::asio::ip::tcp::socket& sock, std::string_view error);
+  // protected-mode: the default user has no password and the peer is not on loopback.
+  bool ProtectedModeRefuses(const boost::asio::ip::tcp::socket& sock) const;
   void ScheduleCron();
   void Cron();
   void ArmBlockTimer(int64_t deadline_ms);

@@ -12,10 +12,12 @@
 #include <iostream>
 #include <iterator>
 #include <sstream>
+#include <utility>
 
 #include "absl/container/flat_hash_map.h"
 #include "common/string_util.h"
 #include "datastructs/glob.h"
+#include "server/acl/acl.h"
 #include "server/config/config_params.h"
 #include "server/config/config_syntax.h"
 #include "server/config/config_values.h"
@@ -88,6 +90,7 @@ struct Config::Impl {
   // std::string: commands read parameters on hot paths (proto-max-bulk-len on every APPEND).
   StringMap<size_t> by_name;
   absl::flat_hash_map<std::string, std::vector<std::function<void()>>> callbacks;
+  absl::flat_hash_map<std::string, std::function<bool(std::string*)>> appliers;
   std::string config_file;
   std::vector<std::vector<std::string>> users;
   std::vector<std::pair<std::string, std::string>> renames;
@@ -221,6 +224,14 @@ struct Config::Impl {
       return true;
     }
     if (name == "user" && argc >= 2) {
+      // Rules are checked now (bad syntax stops the start-up at this line, as in Redis);
+      // unknown commands only when the users are created.
+      bool duplicate = false;
+      for (const auto& u : users) duplicate |= u[1] == argv[1];
+      if (auto e = acl::ValidateUserDirective(argv, duplicate)) {
+        *err = "Error in user declaration " + *e;
+        return false;
+      }
       users.push_back(argv);
       return true;
     }
@@ -416,8 +427,18 @@ bool Config::Set(std::span<const std::pair<std::string_view, std::string_view>> 
     if (next[index].text != impl_->values[index].text)
       changed.emplace_back(impl_->params[index].name);
   }
-  impl_->values = std::move(next);
+  std::vector<cv::Value> previous = std::exchange(impl_->values, std::move(next));
   impl_->ClampHz();
+  for (const std::string& name : changed) {
+    auto it = impl_->appliers.find(name);
+    if (it == impl_->appliers.end()) continue;
+    std::string why;
+    if (!it->second(&why)) {
+      impl_->values = std::move(previous);
+      *error = "ERR CONFIG SET failed (possibly related to argument '" + name + "') - " + why;
+      return false;
+    }
+  }
   // Like Redis's apply functions, callbacks run only for values that really changed.
   for (const std::string& name : changed) {
     auto it = impl_->callbacks.find(name);
@@ -455,6 +476,11 @@ std::string Config::String(std::string_view name) const {
 void Config::OnChange(std::string_view name, std::function<void()> callback) {
   size_t index = impl_->Index(name);
   impl_->callbacks[std::string(impl_->params[index].name)].push_back(std::move(callback));
+}
+
+void Config::OnApply(std::string_view name, std::function<bool(std::string* error)> apply) {
+  size_t index = impl_->Index(name);
+  impl_->appliers[std::string(impl_->params[index].name)] = std::move(apply);
 }
 
 std::vector<std::string> Config::NoEffectParameters() const {

@@ -58,6 +58,9 @@ class Config {
 
   // Called after a successful CONFIG SET of `name`.
   void OnChange(std::string_view name, std::function<void()> callback);
+  // Called when CONFIG SET changes `name`, before OnChange callbacks: returning false (with the
+  // reason in *error) undoes the whole CONFIG SET, as a failing Redis apply function does.
+  void OnApply(std::string_view name, std::function<bool(std::string* error)> apply);
 
   // Names of parameters given in the file/command line that Rill does not act on yet.
   std::vector<std::string> NoEffectParameters() const;
