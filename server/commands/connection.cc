@@ -107,39 +107,31 @@ void CmdHello(CommandContext& ctx) {
     }
     i = 2;
   }
-  std::string_view setname, user, pass;
-  bool has_setname = false, has_auth = false;
+  // Options take effect one by one, as in Redis 7.0: an AUTH or SETNAME before a bad option
+  // stays applied.
   for (; i < ctx.argc(); ++i) {
     size_t left = ctx.argc() - i - 1;
     if (EqualsIgnoreCase(ctx.args[i], "AUTH") && left >= 2) {
-      has_auth = true;
-      user = ctx.args[i + 1];
-      pass = ctx.args[i + 2];
+      if (!AuthenticateClient(ctx, ctx.args[i + 1], ctx.args[i + 2])) return;
       i += 2;
     } else if (EqualsIgnoreCase(ctx.args[i], "SETNAME") && left >= 1) {
-      setname = ctx.args[i + 1];
-      has_setname = true;
+      if (!ValidClientName(ctx.args[i + 1])) {
+        ctx.reply.Error("ERR Client names cannot contain spaces, newlines or special characters.");
+        return;
+      }
+      ctx.client.name = std::string(ctx.args[i + 1]);
       ++i;
     } else {
       ctx.reply.Error(absl::StrCat("ERR Syntax error in HELLO option '", ToAbsl(ctx.args[i]), "'"));
       return;
     }
   }
-  // Options are all read before authenticating: a syntax error leaves the client as it was.
-  if (has_auth && !AuthenticateClient(ctx, user, pass)) return;
   if (!ctx.client.authenticated) {
     ctx.reply.Error(
-        "NOAUTH HELLO must be called with the client already authenticated, otherwise "
-        "the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the "
-        "client and select the RESP protocol version at the same time");
+        "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO "
+        "AUTH <user> <pass> option can be used to authenticate the client and select the RESP "
+        "protocol version at the same time");
     return;
-  }
-  if (has_setname) {
-    if (!ValidClientName(setname)) {
-      ctx.reply.Error("ERR Client names cannot contain spaces, newlines or special characters.");
-      return;
-    }
-    ctx.client.name = std::string(setname);
   }
   ctx.client.resp = static_cast<int>(version);
   ctx.reply.set_resp3(version == 3);
