@@ -27,6 +27,7 @@ struct Client {
   int resp = 2;
   bool authenticated = false;
   bool no_evict = false;  // CLIENT NO-EVICT (the 'e' flag; client eviction is not implemented)
+  bool monitor = false;   // MONITOR was sent
   // The ACL user the client runs as, and its name (CLIENT LIST's user=, CLIENT KILL USER). Both
   // change together (Engine::SetClientUser). nullptr runs unrestricted, as Redis's internal
   // clients without a user do.
@@ -52,6 +53,9 @@ struct Client {
   // of a blocking command served by another client's write, a pub/sub message. The connection
   // flushes them once per event-loop turn, so many sends in one command cost one write.
   std::function<void(std::string_view bytes)> send;
+  // Gives back the connection's empty I/O buffers (called for clients idle a while); returns
+  // the bytes freed.
+  std::function<size_t()> release_idle_buffers;
 
   // Set by a blocking command that has to wait (BLPOP, XREAD BLOCK ...): the connection runs
   // none of the commands pipelined behind it until the waiter clears `blocked` and calls

@@ -72,7 +72,7 @@ Connection::Connection(Server& server, tcp::socket socket)
   // Before AUTH the parser refuses big multibulk/bulk headers, as Redis does for
   // unauthenticated clients, so a stranger cannot make the server allocate.
   parser_.set_auth_required(!client_.authenticated && engine_.acl().AuthRequired());
-  rbuf_.resize(kInitialReadBuffer);
+  // The read buffer is allocated when data first arrives (see ReadSome).
 }
 
 Connection::~Connection() = default;
@@ -86,6 +86,10 @@ void Connection::Start() {
   };
   client_.resume = [weak = weak_from_this()] {
     if (auto self = weak.lock()) self->Resume();
+  };
+  client_.release_idle_buffers = [weak = weak_from_this()]() -> size_t {
+    auto self = weak.lock();
+    return self ? self->ReleaseIdleBuffers() : 0;
   };
   engine_.AddClient(&client_);
   ReadSome();
@@ -173,7 +177,7 @@ void Connection::EnsureReadSpace() {
   }
   size_t wanted = std::max(kMinReadSpace, parser_.bytes_wanted());
   if (rbuf_.size() - rend_ < wanted) {
-    rbuf_.resize(std::max(rbuf_.size() * 2, rend_ + wanted));
+    rbuf_.resize(std::max({rbuf_.size() * 2, rend_ + wanted, kInitialReadBuffer}));
   } else if (rend_ == 0 && rbuf_.size() > 4 * kInitialReadBuffer) {
     // A big request is done: give the memory back.
     rbuf_.resize(kInitialReadBuffer);
@@ -181,13 +185,56 @@ void Connection::EnsureReadSpace() {
   }
 }
 
+size_t Connection::ReleaseIdleBuffers() {
+  // Only buffers holding nothing: a half-read command or unsent output stays.
+  size_t released = 0;
+  if (rstart_ == rend_ && !rbuf_.empty()) {
+    released += rbuf_.capacity();
+    std::string().swap(rbuf_);
+    rstart_ = rend_ = 0;
+  }
+  if (out_.empty()) {
+    released += out_.capacity();
+    std::string().swap(out_);
+  }
+  if (!writing_ && sending_.empty()) {
+    released += sending_.capacity();
+    std::string().swap(sending_);
+  }
+  return released;
+}
+
 void Connection::ReadSome() {
   if (closed_ || reading_ || closing_) return;
-  EnsureReadSpace();
   reading_ = true;
+  if (rstart_ == rend_) {
+    // Nothing half-read: wait for data without lending a buffer, so that the buffer of an idle
+    // connection can be given back (ReleaseIdleBuffers) and a fresh one allocates none.
+    socket_.async_wait(
+        tcp::socket::wait_read,
+        [self = shared_from_this()](const boost::system::error_code& ec) { self->OnReadable(ec); });
+    return;
+  }
+  EnsureReadSpace();
   socket_.async_read_some(asio::buffer(rbuf_.data() + rend_, rbuf_.size() - rend_),
                           [self = shared_from_this()](const boost::system::error_code& ec,
                                                       size_t n) { self->OnRead(ec, n); });
+}
+
+void Connection::OnReadable(const boost::system::error_code& ec) {
+  if (ec || closed_) {
+    OnRead(ec, 0);
+    return;
+  }
+  EnsureReadSpace();
+  boost::system::error_code read_ec;
+  size_t n = socket_.read_some(asio::buffer(rbuf_.data() + rend_, rbuf_.size() - rend_), read_ec);
+  if (read_ec == asio::error::would_block || read_ec == asio::error::try_again) {
+    reading_ = false;  // a spurious wake-up: wait again
+    ReadSome();
+    return;
+  }
+  OnRead(read_ec, n);
 }
 
 void Connection::OnRead(const boost::system::error_code& ec, size_t n) {

@@ -77,6 +77,7 @@ class Engine {
   }
   // MONITOR: clients that see every command.
   void AddMonitor(Client& client) {
+    client.monitor = true;
     if (std::find(monitors_.begin(), monitors_.end(), &client) == monitors_.end()) {
       monitors_.push_back(&client);
     }

@@ -4,7 +4,6 @@
 
 #include <cerrno>
 #include <cstring>
-
 #include <string>
 #include <utility>
 
@@ -56,8 +55,9 @@ int64_t AdjustOpenFilesLimit(int64_t maxclients) {
     return -1;
   }
   const int64_t reduced = static_cast<int64_t>(best) - kReservedFds;
-  Log(LogLevel::kWarning, "You requested maxclients of %d requiring at least %u max file descriptors.",
-      maxclients, wanted);
+  Log(LogLevel::kWarning,
+      "You requested maxclients of %d requiring at least %u max file descriptors.", maxclients,
+      wanted);
   Log(LogLevel::kWarning, "Server can't set maximum open files to %u because of OS error: %s.",
       wanted, std::strerror(error));
   Log(LogLevel::kWarning,
@@ -84,9 +84,10 @@ void WatchMaxClients(Config& config) {
     const int64_t wanted = config.Int("maxclients");
     const int64_t allowed = AdjustOpenFilesLimit(wanted);
     if (allowed == wanted) return true;
-    *error = "The operating system is not able to handle the specified number of clients, try "
-             "with " +
-             std::to_string(allowed);
+    *error =
+        "The operating system is not able to handle the specified number of clients, try "
+        "with " +
+        std::to_string(allowed);
     return false;
   });
 }

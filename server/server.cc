@@ -1,5 +1,7 @@
 #include "server/server.h"
 
+#include <malloc.h>
+
 #include <csignal>
 
 #include "absl/strings/str_split.h"
@@ -13,6 +15,8 @@ namespace asio = boost::asio;
 using asio::ip::tcp;
 
 namespace {
+
+constexpr size_t kTrimThreshold = 1 << 20;
 
 // Redis 7.0's refusal, byte for byte (its typo included).
 constexpr std::string_view kProtectedModeError =
@@ -165,20 +169,31 @@ void Server::Cron() {
   // Backstop for the block timer (e.g. a clock step): deadlines are also checked here.
   engine_.blocking().ExpireTimeouts(NowMs());
 
-  int64_t timeout = engine_.config().Int("timeout");
-  if (timeout > 0) {
-    int64_t now = NowMs();
-    std::vector<Client*> idle;
-    for (const auto& [id, client] : engine_.clients()) {
-      // Blocked clients wait on purpose: Redis never closes them for idleness.
-      if (!client->blocked && now - client->last_interaction_ms > timeout * 1000) {
-        idle.push_back(client);
-      }
+  const int64_t now = NowMs();
+  const int64_t timeout = engine_.config().Int("timeout");
+  // Once a second, clients idle for more than 2 seconds give their empty buffers back (Redis
+  // frees idle clients' query buffers too): 10,000 idle connections then cost little memory.
+  const bool trim = now - last_buffer_trim_ms_ >= 1000;
+  if (trim) last_buffer_trim_ms_ = now;
+  if (timeout <= 0 && !trim) return;
+  std::vector<Client*> idle;
+  size_t released = 0;
+  for (const auto& [id, client] : engine_.clients()) {
+    const int64_t idle_ms = now - client->last_interaction_ms;
+    if (trim && idle_ms > 2000 && client->release_idle_buffers) {
+      released += client->release_idle_buffers();
     }
-    for (Client* client : idle) {
-      Log(LogLevel::kVerbose, "Closing idle client");
-      if (client->kill) client->kill();
+    // As Redis, in whole seconds; blocked clients, subscribers and monitors wait on purpose.
+    if (timeout > 0 && !client->blocked && !client->subscribed() && !client->monitor &&
+        now / 1000 - client->last_interaction_ms / 1000 > timeout) {
+      idle.push_back(client);
     }
+  }
+  // glibc keeps freed small blocks in the process; hand a large batch back to the OS.
+  if (released >= kTrimThreshold) malloc_trim(0);
+  for (Client* client : idle) {
+    Log(LogLevel::kVerbose, "Closing idle client");
+    if (client->kill) client->kill();
   }
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <boost/asio.hpp>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -51,6 +52,7 @@ class Server {
   int64_t block_timer_deadline_ms_ = 0;  // 0 = not armed
   std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
   size_t connections_ = 0;
+  int64_t last_buffer_trim_ms_ = 0;
   int port_ = 0;
   bool stopping_ = false;
 };

@@ -146,12 +146,14 @@ TEST_F(AclEnforcementDiffTest, MultiQueueingAndRulesChangedBeforeExec) {
   ExpectSame({"ACL", "SETUSER", "m", "-set", "resetkeys", "~other", "resetchannels"});
   std::string rill = p.rill->Command({"EXEC"});
   std::string redis = p.redis->Command({"EXEC"});
-  ExpectSameReplies("EXEC after rules changed", MaskAclLog(RewriteBulks(rill, [](auto, auto b) {
-                      return b.find("id=") == 0 ? MaskClientInfo(b) : std::string(b);
-                    })),
-                    MaskAclLog(RewriteBulks(redis, [](auto, auto b) {
-                      return b.find("id=") == 0 ? MaskClientInfo(b) : std::string(b);
-                    })));
+  ExpectSameReplies(
+      "EXEC after rules changed",
+      MaskAclLog(RewriteBulks(
+          rill,
+          [](auto, auto b) { return b.find("id=") == 0 ? MaskClientInfo(b) : std::string(b); })),
+      MaskAclLog(RewriteBulks(redis, [](auto, auto b) {
+        return b.find("id=") == 0 ? MaskClientInfo(b) : std::string(b);
+      })));
   ExpectSameLog({"ACL", "LOG"});
   ExpectSame({"GET", "k"});
 }
@@ -212,7 +214,8 @@ TEST_F(AclEnforcementDiffTest, AuthAndHelloWithUsers) {
   // CLIENT INFO/LIST carry the user name.
   std::string rill = p.rill->Command({"CLIENT", "INFO"});
   std::string redis = p.redis->Command({"CLIENT", "INFO"});
-  ExpectSameReplies("CLIENT INFO", RewriteBulks(rill, [](auto, auto b) { return MaskClientInfo(b); }),
+  ExpectSameReplies("CLIENT INFO",
+                    RewriteBulks(rill, [](auto, auto b) { return MaskClientInfo(b); }),
                     RewriteBulks(redis, [](auto, auto b) { return MaskClientInfo(b); }));
   ExpectSameCalls(p, {{"RESET"}, {"ACL", "WHOAMI"}});
 }

@@ -42,10 +42,11 @@ TEST_F(AclRulesDiffTest, CommandAndCategoryRules) {
   SetAndDescribe("u10", {"+@all", "-@all", "+acl", "-acl|setuser"});
   SetAndDescribe("u11", {"+@geo", "+@sortedset", "+@bitmap", "+@hash", "+@set", "+@list"});
   SetAndDescribe("u12", {"+@admin", "-@dangerous", "+@blocking", "+@transaction", "+@scripting"});
-  for (const char* category : {"keyspace", "read", "write", "set", "sortedset", "list", "hash",
-                               "string", "bitmap", "hyperloglog", "geo", "stream", "pubsub",
-                               "admin", "fast", "slow", "blocking", "dangerous", "connection",
-                               "transaction", "scripting"}) {
+  for (const char* category :
+       {"keyspace",   "read",        "write",    "set",         "sortedset", "list",
+        "hash",       "string",      "bitmap",   "hyperloglog", "geo",       "stream",
+        "pubsub",     "admin",       "fast",     "slow",        "blocking",  "dangerous",
+        "connection", "transaction", "scripting"}) {
     SetAndDescribe("minus", {"+@all", std::string("-@") + category});
     SetAndDescribe("plus", {"-@all", std::string("+@") + category});
   }
@@ -171,10 +172,11 @@ TEST_F(AclRulesDiffTest, SubcommandArityAndSyntax) {
 
 TEST_F(AclRulesDiffTest, CategoriesAndGenPass) {
   ExpectSame({"ACL", "CAT"});
-  for (const char* category : {"keyspace", "read", "write", "set", "sortedset", "list", "hash",
-                               "string", "bitmap", "hyperloglog", "geo", "stream", "pubsub",
-                               "admin", "fast", "slow", "blocking", "dangerous", "connection",
-                               "transaction", "scripting", "DANGEROUS"}) {
+  for (const char* category :
+       {"keyspace",   "read",        "write",     "set",         "sortedset", "list",
+        "hash",       "string",      "bitmap",    "hyperloglog", "geo",       "stream",
+        "pubsub",     "admin",       "fast",      "slow",        "blocking",  "dangerous",
+        "connection", "transaction", "scripting", "DANGEROUS"}) {
     // Redis lists a category's commands in hash order.
     ExpectSame({"ACL", "CAT", category}, Compare::kSortedArray);
   }
@@ -216,9 +218,9 @@ TEST_F(AclRulesDiffTest, UsersDelUserAndWhoami) {
 }
 
 TEST_F(AclRulesDiffTest, DryRun) {
-  ExpectSame({"ACL", "SETUSER", "dry", "on", "~foo*", "&chan*", "%R~ro*", "-@all", "+get",
-              "+set", "+publish", "+subscribe", "+psubscribe", "+config|get", "+copy",
-              "+select|0", "+lmpop"});
+  ExpectSame({"ACL", "SETUSER", "dry", "on", "~foo*", "&chan*", "%R~ro*", "-@all", "+get", "+set",
+              "+publish", "+subscribe", "+psubscribe", "+config|get", "+copy", "+select|0",
+              "+lmpop"});
   for (const Argv& call : std::vector<Argv>{{"GET", "bar"},
                                             {"GET", "foo1"},
                                             {"GET", "ro1"},

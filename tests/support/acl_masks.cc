@@ -120,9 +120,8 @@ std::string SortCommandRules(std::string_view description) {
   size_t pos = 0;
   while (pos < description.size()) {
     size_t open = description.find('(', pos);
-    std::string_view part = description.substr(pos, open == std::string_view::npos
-                                                        ? std::string_view::npos
-                                                        : open - pos);
+    std::string_view part = description.substr(
+        pos, open == std::string_view::npos ? std::string_view::npos : open - pos);
     std::vector<std::string> tokens = SplitSpaces(part);
     SortSelectorTokens(&tokens);
     if (!out.empty() && !tokens.empty()) out += ' ';
@@ -149,10 +148,9 @@ std::string MaskRuleOrder(const std::string& reply) {
 }
 
 std::string MaskClientInfo(std::string_view line) {
-  static const char* kVarying[] = {"id",        "addr",     "laddr",     "fd",  "age",
-                                   "idle",      "qbuf",     "qbuf-free", "argv-mem",
-                                   "multi-mem", "rbs",      "rbp",       "obl", "oll",
-                                   "omem",      "tot-mem"};
+  static const char* kVarying[] = {"id",   "addr",      "laddr",    "fd",        "age", "idle",
+                                   "qbuf", "qbuf-free", "argv-mem", "multi-mem", "rbs", "rbp",
+                                   "obl",  "oll",       "omem",     "tot-mem"};
   std::string out;
   for (const std::string& field : SplitSpaces(line)) {
     std::string name = field.substr(0, field.find('='));
