@@ -149,11 +149,19 @@ std::optional<std::vector<std::unique_ptr<User>>> Acl::LoadFile(const std::strin
                             line_number);
       merged.clear();
     }
-    for (const std::string& rule : merged) {
-      RuleError e = user->Apply(Trim(rule, "\t\r\n"), all_channels_default_);
-      if (e != RuleError::kNone) {
+    // Unknown commands are each named (nothing secret in them); of the other errors only the
+    // first of a line is reported, since it may be why later rules fail.
+    bool reported = false;
+    for (const std::string& merged_rule : merged) {
+      std::string rule = Trim(merged_rule, "\t\r\n");
+      RuleError e = user->Apply(rule, all_channels_default_);
+      if (e == RuleError::kUnknownCommand) {
+        absl::StrAppendFormat(&errors, "%s:%d: Error in applying operation '%s': %s. ", path,
+                              line_number, rule, std::string(RuleErrorText(e)));
+      } else if (e != RuleError::kNone && !reported) {
         absl::StrAppendFormat(&errors, "%s:%d: %s. ", path, line_number,
                               std::string(RuleErrorText(e)));
+        reported = true;
       }
     }
     loaded.emplace(argv[1], std::move(user));
@@ -204,7 +212,7 @@ bool Acl::SaveFile(const std::string& path) const {
   if (!ok) Log(LogLevel::kWarning, "Writing ACL file for ACL SAVE: %s", std::strerror(errno));
   // fsync so that a crash right after ACL SAVE cannot leave an empty file in place.
   if (ok && fsync(fd) != 0) {
-    Log(LogLevel::kWarning, "Writing ACL file for ACL SAVE: %s", std::strerror(errno));
+    Log(LogLevel::kWarning, "Syncing ACL file for ACL SAVE: %s", std::strerror(errno));
     ok = false;
   }
   close(fd);
