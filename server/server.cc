@@ -111,7 +111,7 @@ void Server::StartAccept(tcp::acceptor& acceptor) {
       auto max_clients = static_cast<size_t>(engine_.config().Int("maxclients"));
       if (connections_ >= max_clients) {
         Refuse(sock, "-ERR max number of clients reached\r\n");
-      } else if (ProtectedModeRefuses(sock)) {
+      } else if (RefusedByProtectedMode(sock)) {
         Refuse(sock, kProtectedModeError);
       } else {
         // As Redis, only accepted connections count as received.
@@ -133,19 +133,22 @@ void Server::Refuse(tcp::socket& sock, std::string_view error) {
   sock.close(ignored);
 }
 
-bool Server::ProtectedModeRefuses(const tcp::socket& sock) const {
-  // Without a password for the default user only loopback peers may connect, whatever the
-  // bind address (Redis 7.0).
-  if (!engine_.config().Bool("protected-mode") || !engine_.acl().default_user().nopass()) {
-    return false;
+bool ProtectedModeRefuses(bool protected_mode, bool default_user_nopass,
+                          const asio::ip::address& peer) {
+  if (!protected_mode || !default_user_nopass) return false;
+  asio::ip::address ip = peer;
+  if (ip.is_v6() && ip.to_v6().is_v4_mapped()) {
+    ip = asio::ip::make_address_v4(asio::ip::v4_mapped, ip.to_v6());
   }
+  return !ip.is_loopback();
+}
+
+bool Server::RefusedByProtectedMode(const tcp::socket& sock) const {
   boost::system::error_code ec;
-  asio::ip::address peer = sock.remote_endpoint(ec).address();
+  tcp::endpoint peer = sock.remote_endpoint(ec);
   if (ec) return false;
-  if (peer.is_v6() && peer.to_v6().is_v4_mapped()) {
-    peer = asio::ip::make_address_v4(asio::ip::v4_mapped, peer.to_v6());
-  }
-  return !peer.is_loopback();
+  return ProtectedModeRefuses(engine_.config().Bool("protected-mode"),
+                              engine_.acl().default_user().nopass(), peer.address());
 }
 
 void Server::OnConnectionClosed(Connection* conn) {

@@ -14,6 +14,11 @@ namespace rill {
 class Engine;
 class Connection;
 
+// protected-mode's decision: refuse a peer that is not on loopback while the default user needs
+// no password (Redis 7.0 applies it whatever the bind address).
+bool ProtectedModeRefuses(bool protected_mode, bool default_user_nopass,
+                          const boost::asio::ip::address& peer);
+
 class Server {
  public:
   explicit Server(Engine& engine);
@@ -37,8 +42,7 @@ class Server {
   void StartAccept(boost::asio::ip::tcp::acceptor& acceptor);
   // Writes `error` to a connection that is not accepted and closes it (rejected_connections).
   void Refuse(boost::asio::ip::tcp::socket& sock, std::string_view error);
-  // protected-mode: the default user has no password and the peer is not on loopback.
-  bool ProtectedModeRefuses(const boost::asio::ip::tcp::socket& sock) const;
+  bool RefusedByProtectedMode(const boost::asio::ip::tcp::socket& sock) const;
   void ScheduleCron();
   void Cron();
   void ArmBlockTimer(int64_t deadline_ms);

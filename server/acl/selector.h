@@ -65,6 +65,8 @@ class Selector {
   // Channel (or, with is_pattern, PSUBSCRIBE pattern) against this selector's channel rules.
   bool AllowsChannel(std::string_view channel, bool is_pattern) const;
 
+  // The command bit alone (first-argument exceptions aside).
+  bool AllowsCommand(int id) const { return (flags_ & kAllCommands) || allowed_.test(id); }
   bool root() const { return flags_ & kRoot; }
   bool all_keys() const { return flags_ & kAllKeys; }
   bool all_channels() const { return flags_ & kAllChannels; }

@@ -89,7 +89,8 @@ struct ServerPair {
 
   static std::string Mask(std::string reply, const ScratchDir& dir) {
     const std::string path = (dir / "").string();
-    for (size_t at; (at = reply.find(path)) != std::string::npos;) reply.replace(at, path.size(), "<dir>/");
+    for (size_t at; (at = reply.find(path)) != std::string::npos;)
+      reply.replace(at, path.size(), "<dir>/");
     return MaskRuleOrder(reply);
   }
 };

@@ -242,10 +242,10 @@ TEST(ConnectionLimits, TenThousandIdleConnectionsWhileOthersAreServed) {
   high.rlim_cur = mine.rlim_max;
   ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &high), 0);
   ASSERT_TRUE(started) << error;
-  EXPECT_NE(server.ReadLog().find("Increased maximum number of open files to " +
-                                  std::to_string(kIdle + 50 + 32) +
-                                  " (it was originally set to 4096)."),
-            std::string::npos)
+  EXPECT_NE(
+      server.ReadLog().find("Increased maximum number of open files to " +
+                            std::to_string(kIdle + 50 + 32) + " (it was originally set to 4096)."),
+      std::string::npos)
       << server.ReadLog();
 
   std::vector<int> idle;
