@@ -61,6 +61,15 @@ void Engine::ConfigureAcl() {
   if (!requirepass.empty()) acl_.SetDefaultPassword(requirepass);
   config_.OnChange("requirepass",
                    [this] { acl_.SetDefaultPassword(config_.String("requirepass")); });
+  // CONFIG REWRITE keeps the users in the config file, unless they live in an aclfile.
+  config_.OnRewrite("user", [this] {
+    std::vector<std::string> lines;
+    if (!config_.String("aclfile").empty()) return lines;
+    for (const auto& [name, user] : acl_.users()) {
+      lines.push_back(absl::StrCat("user ", name, " ", user->Describe()));
+    }
+    return lines;
+  });
 }
 
 void Engine::SetClientUser(Client& client, const acl::User& user, bool authenticated) {

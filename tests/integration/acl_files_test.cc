@@ -208,6 +208,50 @@ TEST(AclFiles, SaveAndLoadRoundTrip) {
             NormalizedAclFile(ReadText(servers.redis_dir / "users.acl")));
 }
 
+TEST(AclFiles, ConfigRewriteWritesTheUsers) {
+  ScratchDir rill_dir, redis_dir;
+  const std::string config =
+      "user alice on >pw ~k +get\n"
+      "appendonly no\n"
+      "user bob on\n";
+  WriteText(rill_dir / "redis.conf", config);
+  WriteText(redis_dir / "redis.conf", config);
+  ServerProcess rill(RillServerBinary()), redis(RedisServerBinary());
+  rill.set_config_file((rill_dir / "redis.conf").string());
+  redis.set_config_file((redis_dir / "redis.conf").string());
+  std::string error;
+  ASSERT_TRUE(rill.Start(&error)) << error;
+  ASSERT_TRUE(redis.Start(&error)) << error;
+  for (ServerProcess* server : {&rill, &redis}) {
+    RespClient client;
+    ASSERT_TRUE(client.Connect(server->port()));
+    EXPECT_EQ(client.Command({"ACL", "SETUSER", "carl", "on", "+@all", "-@dangerous"}), "+OK\r\n");
+    EXPECT_EQ(client.Command({"ACL", "DELUSER", "bob"}), ":1\r\n");
+    EXPECT_EQ(client.Command({"CONFIG", "REWRITE"}), "+OK\r\n");
+  }
+  // The user lines, in place of the old ones and then appended, as Redis writes them.
+  auto user_lines = [](const std::string& text) {
+    std::stringstream in(text);
+    std::string line, out;
+    while (std::getline(in, line)) {
+      if (line.starts_with("user ")) out += SortCommandRules(line) + "\n";
+    }
+    return out;
+  };
+  const std::string rewritten = ReadText(rill_dir / "redis.conf");
+  EXPECT_EQ(user_lines(rewritten), user_lines(ReadText(redis_dir / "redis.conf")));
+  EXPECT_TRUE(rewritten.starts_with("user alice on #")) << rewritten;
+  EXPECT_NE(rewritten.find("\nuser carl on resetchannels +@all -@"), std::string::npos) << rewritten;
+  // And the server starts again from the rewritten file with the same users.
+  ServerProcess again(RillServerBinary());
+  again.set_config_file((rill_dir / "redis.conf").string());
+  ASSERT_TRUE(again.Start(&error)) << error;
+  RespClient client;
+  ASSERT_TRUE(client.Connect(again.port()));
+  EXPECT_EQ(client.Command({"ACL", "USERS"}),
+            "*3\r\n$5\r\nalice\r\n$4\r\ncarl\r\n$7\r\ndefault\r\n");
+}
+
 // Starts both servers expecting each to refuse to start, and checks that both logs hold `line`.
 void ExpectBothRefuse(const std::vector<std::pair<std::string, std::string>>& files,
                       const std::vector<std::string>& args, const std::string& line) {
