@@ -241,7 +241,8 @@ TEST(AclFiles, ConfigRewriteWritesTheUsers) {
   const std::string rewritten = ReadText(rill_dir / "redis.conf");
   EXPECT_EQ(user_lines(rewritten), user_lines(ReadText(redis_dir / "redis.conf")));
   EXPECT_TRUE(rewritten.starts_with("user alice on #")) << rewritten;
-  EXPECT_NE(rewritten.find("\nuser carl on resetchannels +@all -@"), std::string::npos) << rewritten;
+  EXPECT_NE(rewritten.find("\nuser carl on resetchannels +@all -@"), std::string::npos)
+      << rewritten;
   // And the server starts again from the rewritten file with the same users.
   ServerProcess again(RillServerBinary());
   again.set_config_file((rill_dir / "redis.conf").string());

@@ -8,10 +8,13 @@
 #include <poll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <regex>
 #include <thread>
@@ -150,6 +153,58 @@ TEST(ConnectionLimits, MaxClientsReached) {
     ASSERT_TRUE(d.Connect(server.port()));
     EXPECT_EQ(d.Command({"PING"}), "+PONG\r\n");
   }
+}
+
+// A launcher for `binary` under a descriptor limit of `limit` (soft and hard), named like the
+// binary so that the harness still knows which server it is.
+std::string LimitedLauncher(const std::string& dir, const std::string& binary, int limit) {
+  std::string name = binary.substr(binary.rfind('/') + 1);
+  std::string path = dir + "/" + name;
+  FILE* f = std::fopen(path.c_str(), "w");
+  if (f == nullptr) return "";
+  std::fprintf(f, "#!/bin/sh\nexec prlimit --nofile=%d:%d %s \"$@\"\n", limit, limit,
+               binary.c_str());
+  std::fclose(f);
+  chmod(path.c_str(), 0755);
+  return path;
+}
+
+TEST(ConnectionLimits, MaxClientsLoweredToTheDescriptorLimit) {
+  char pattern[] = "/tmp/rill-limit-XXXXXX";
+  ASSERT_NE(mkdtemp(pattern), nullptr);
+  for (const std::string& binary : {RillServerBinary(), RedisServerBinary()}) {
+    SCOPED_TRACE(binary);
+    std::string dir = std::string(pattern) + "/" + (binary == RillServerBinary() ? "r" : "o");
+    mkdir(dir.c_str(), 0755);
+    ServerProcess server(LimitedLauncher(dir, binary, 1000), {"--maxclients", "5000"});
+    std::string error;
+    ASSERT_TRUE(server.Start(&error)) << error;
+    const std::string log = server.ReadLog();
+    if (log.find("Increased maximum number of open files") != std::string::npos) {
+      GTEST_SKIP() << "this machine lets the server raise its hard descriptor limit "
+                      "(CAP_SYS_RESOURCE): the limit cannot be made too low to test";
+    }
+    for (const char* line :
+         {"You requested maxclients of 5000 requiring at least 5032 max file descriptors.",
+          "Server can't set maximum open files to 5032 because of OS error: Operation not "
+          "permitted.",
+          "Current maximum open files is 1000. maxclients has been reduced to 968 to compensate "
+          "for low ulimit. If you need higher maxclients increase 'ulimit -n'."}) {
+      EXPECT_NE(log.find(line), std::string::npos) << line << "\nlog:\n" << log;
+    }
+    RespClient client;
+    ASSERT_TRUE(client.Connect(server.port()));
+    EXPECT_EQ(client.Command({"CONFIG", "GET", "maxclients"}),
+              "*2\r\n$10\r\nmaxclients\r\n$3\r\n968\r\n");
+    EXPECT_EQ(client.Command({"CONFIG", "SET", "maxclients", "4000"}),
+              "-ERR CONFIG SET failed (possibly related to argument 'maxclients') - The operating "
+              "system is not able to handle the specified number of clients, try with 968\r\n");
+    EXPECT_EQ(client.Command({"CONFIG", "GET", "maxclients"}),
+              "*2\r\n$10\r\nmaxclients\r\n$3\r\n968\r\n");
+    EXPECT_EQ(client.Command({"CONFIG", "SET", "maxclients", "900"}), "+OK\r\n");
+  }
+  std::error_code ignored;
+  std::filesystem::remove_all(pattern, ignored);
 }
 
 TEST(ConnectionLimits, IdleClientsAreClosedAfterTimeout) {
