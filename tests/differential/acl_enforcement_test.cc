@@ -158,6 +158,17 @@ TEST_F(AclEnforcementDiffTest, MultiQueueingAndRulesChangedBeforeExec) {
   ExpectSame({"GET", "k"});
 }
 
+TEST_F(AclEnforcementDiffTest, TransactionCommandsThemselvesDenied) {
+  ExpectSame({"ACL", "SETUSER", "nx", "on", ">pw", "+@all", "~*", "&*", "-exec", "-discard"});
+  ClientPair p = LoginPair("nx", "pw");
+  ExpectSameCalls(
+      p, {{"MULTI"}, {"SET", "k", "1"}, {"EXEC"}, {"EXEC"}, {"MULTI"}, {"DISCARD"}, {"PING"}});
+  ExpectSame({"ACL", "SETUSER", "nm", "on", ">pw", "+@all", "~*", "&*", "-multi"});
+  ClientPair q = LoginPair("nm", "pw");
+  ExpectSameCalls(q, {{"MULTI"}, {"EXEC"}, {"GET", "k"}});
+  ExpectSameLog({"ACL", "LOG"});
+}
+
 TEST_F(AclEnforcementDiffTest, LogGroupingCountsAndLength) {
   ExpectSame({"ACL", "SETUSER", "lg", "on", ">pw", "-@all", "+get", "+set", "~a*"});
   ClientPair p = LoginPair("lg", "pw");
