@@ -63,8 +63,8 @@ TEST_F(TransactionsTest, FanOutDeliversEveryMessageInOrder) {
   for (int i = 0; i < kChannelSubs + kPatternSubs; ++i) {
     auto c = Connect();
     ASSERT_TRUE(c);
-    std::string reply =
-        i < kChannelSubs ? c->Command({"SUBSCRIBE", "events"}) : c->Command({"PSUBSCRIBE", "ev*"});
+    std::string reply = i < kChannelSubs ? c->Command({"SUBSCRIBE", "events"})
+                                         : c->Command({"PSUBSCRIBE", "ev*"});
     ASSERT_EQ(reply.substr(0, 4), "*3\r\n");
     subs.push_back(std::move(c));
   }
@@ -75,8 +75,9 @@ TEST_F(TransactionsTest, FanOutDeliversEveryMessageInOrder) {
       const bool pattern = i >= kChannelSubs;
       for (int m = 0; m < kMessages; ++m) {
         std::string payload = std::to_string(m);
-        std::string expected = pattern ? "*4\r\n$8\r\npmessage\r\n$3\r\nev*\r\n$6\r\nevents\r\n"
-                                       : "*3\r\n$7\r\nmessage\r\n$6\r\nevents\r\n";
+        std::string expected =
+            pattern ? "*4\r\n$8\r\npmessage\r\n$3\r\nev*\r\n$6\r\nevents\r\n"
+                    : "*3\r\n$7\r\nmessage\r\n$6\r\nevents\r\n";
         expected += "$" + std::to_string(payload.size()) + "\r\n" + payload + "\r\n";
         if (subs[i]->ReadReply() != expected) {
           failed = true;
@@ -109,9 +110,9 @@ namespace {
 TEST_F(TransactionsTest, SlowSubscriberIsDisconnectedAtTheLimit) {
   auto admin = Connect();
   ASSERT_TRUE(admin);
-  ASSERT_EQ(
-      admin->Command({"CONFIG", "SET", "client-output-buffer-limit", "pubsub 1048576 524288 60"}),
-      "+OK\r\n");
+  ASSERT_EQ(admin->Command({"CONFIG", "SET", "client-output-buffer-limit",
+                            "pubsub 1048576 524288 60"}),
+            "+OK\r\n");
   auto slow = Connect();
   auto fast = Connect();
   ASSERT_TRUE(slow && fast);
@@ -141,7 +142,8 @@ TEST_F(TransactionsTest, SlowSubscriberIsDisconnectedAtTheLimit) {
   EXPECT_TRUE(fast_ok);
   // By the end only `fast` was still subscribed.
   EXPECT_EQ(last, 1);
-  EXPECT_EQ(admin->Command({"PUBSUB", "NUMSUB", "firehose"}), "*2\r\n$8\r\nfirehose\r\n:1\r\n");
+  EXPECT_EQ(admin->Command({"PUBSUB", "NUMSUB", "firehose"}),
+            "*2\r\n$8\r\nfirehose\r\n:1\r\n");
 }
 
 // MONITOR shows each command after it ran, EXEC's queued commands before EXEC itself.
