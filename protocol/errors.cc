@@ -68,6 +68,15 @@ std::string UnknownSubcommand(std::string_view subcommand, std::string_view comm
       {"ERR unknown subcommand '", CString(subcommand, kShownArgMax), "'. Try ", upper, " HELP."});
 }
 
+std::string SubcommandSyntax(std::string_view subcommand, std::string_view command) {
+  std::string upper(command);
+  for (char& c : upper) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  }
+  return Concat({"ERR unknown subcommand or wrong number of arguments for '",
+                 CString(subcommand, kShownArgMax), "'. Try ", upper, " HELP."});
+}
+
 std::string InvalidExpire(std::string_view command) {
   return Concat({"ERR invalid expire time in '", command, "' command"});
 }

@@ -13,6 +13,10 @@
 
 namespace rill {
 
+namespace acl {
+class User;
+}  // namespace acl
+
 struct Client {
   uint64_t id = 0;
   std::string name;
@@ -23,6 +27,11 @@ struct Client {
   int resp = 2;
   bool authenticated = false;
   bool no_evict = false;  // CLIENT NO-EVICT (the 'e' flag; client eviction is not implemented)
+  bool monitor = false;   // MONITOR was sent
+  // The ACL user the client runs as, and its name (CLIENT LIST's user=, CLIENT KILL USER). Both
+  // change together (Engine::SetClientUser). nullptr runs unrestricted, as Redis's internal
+  // clients without a user do.
+  const acl::User* acl_user = nullptr;
   std::string user = "default";
   int64_t created_ms = 0;
   int64_t last_interaction_ms = 0;
@@ -44,6 +53,9 @@ struct Client {
   // of a blocking command served by another client's write, a pub/sub message. The connection
   // flushes them once per event-loop turn, so many sends in one command cost one write.
   std::function<void(std::string_view bytes)> send;
+  // Gives back the connection's empty I/O buffers (called for clients idle a while); returns
+  // the bytes freed.
+  std::function<size_t()> release_idle_buffers;
 
   // Set by a blocking command that has to wait (BLPOP, XREAD BLOCK ...): the connection runs
   // none of the commands pipelined behind it until the waiter clears `blocked` and calls
@@ -54,8 +66,12 @@ struct Client {
   // form (reply as on timeout instead of waiting), as in Redis.
   bool no_block = false;
 
-  // MULTI/EXEC (server/commands/transactions.cc).
+  // MULTI/EXEC (server/commands/transactions.cc). `in_exec` is set while EXEC runs the queued
+  // commands (CLIENT LIST then still shows the transaction, and ACL refusals say that the rules
+  // changed since queueing), `exec_count` being their number.
   bool in_multi = false;
+  bool in_exec = false;
+  size_t exec_count = 0;
   bool multi_aborted = false;  // a command failed to queue: EXEC replies EXECABORT
   std::vector<std::vector<std::string>> multi_queue;
   // WATCH: keys by (db, key); `watch_dirty` is set when any of them is touched.

@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "absl/strings/ascii.h"
+#include "server/acl/command_index.h"
 #include "server/engine.h"
 
 namespace rill {
@@ -21,6 +22,15 @@ ds::Entry* CommandContext::LookupKeyRead(std::string_view key, bool notify_miss)
   return entry;
 }
 
+namespace {
+
+int AclIdOf(std::string_view name) {
+  const acl::CommandEntry* entry = acl::CommandIndex::Get().Find(name);
+  return entry == nullptr ? -1 : entry->id;
+}
+
+}  // namespace
+
 void CommandTable::Add(std::string_view name, CommandHandler handler) {
   const CommandMeta* meta = FindCommandMeta(name);
   if (meta == nullptr) {
@@ -34,6 +44,7 @@ void CommandTable::Add(std::string_view name, CommandHandler handler) {
   cmd.handler = handler;
   cmd.flags = CommandFlagsFromMeta(*meta);
   cmd.arity = meta->arity;
+  cmd.acl_id = AclIdOf(name);
 
   size_t bar = name.find('|');
   if (bar == std::string_view::npos) {
@@ -52,6 +63,7 @@ void CommandTable::Add(std::string_view name, CommandHandler handler) {
     if (parent.meta != nullptr) {
       parent.flags = CommandFlagsFromMeta(*parent.meta);
       parent.arity = parent.meta->arity;
+      parent.acl_id = AclIdOf(parent_name);
     }
   }
   parent.subcommands[std::string(name.substr(bar + 1))] = std::move(cmd);
@@ -84,6 +96,7 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterPubSubCommands(table);
   RegisterSlowlogCommands(table);
   RegisterLatencyCommands(table);
+  RegisterAclCommands(table);
 }
 
 }  // namespace rill

@@ -68,6 +68,7 @@ struct Command {
   CommandHandler handler = nullptr;
   uint32_t flags = 0;
   int arity = 0;
+  int acl_id = -1;  // id in acl::CommandIndex (ACL permission bit)
   // Subcommands, by lower-case subcommand name ("get" for CONFIG GET).
   StringMap<Command> subcommands;
   // Per-command statistics for INFO commandstats.
@@ -123,5 +124,6 @@ void RegisterPubSubCommands(
 void RegisterStreamCommands(CommandTable& table);  // stream_*.cc
 void RegisterSlowlogCommands(CommandTable& table);
 void RegisterLatencyCommands(CommandTable& table);
+void RegisterAclCommands(CommandTable& table);  // acl.cc
 
 }  // namespace rill

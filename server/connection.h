@@ -28,7 +28,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
  private:
   void ReadSome();
+  void OnReadable(const boost::system::error_code& ec);
   void OnRead(const boost::system::error_code& ec, size_t n);
+  // Frees the read and write buffers when they hold nothing (the cron calls this for idle
+  // clients, as Redis frees idle clients' query buffers). Returns the bytes freed.
+  size_t ReleaseIdleBuffers();
   // Parses and executes every complete command in the read buffer. Returns false when the
   // connection must close after flushing (protocol error, QUIT, kill).
   bool ProcessInput();

@@ -72,6 +72,7 @@ Engine::Engine(Config config) : config_(std::move(config)) {
   config_.OnChange("notify-keyspace-events", [this] {
     notify_flags_ = ParseNotifyFlags(config_.String("notify-keyspace-events"));
   });
+  ConfigureAcl();
 }
 
 Engine::~Engine() = default;
@@ -171,13 +172,14 @@ void Engine::Execute(Client& client, std::span<const std::string_view> args, std
     if (client.in_multi) client.multi_aborted = true;
     return;
   }
-  client.last_command = cmd->name;
+  // Inside EXEC the client's last command stays EXEC, as Redis shows it.
+  if (!client.in_exec) client.last_command = cmd->name;
   if ((cmd->arity > 0 && static_cast<int>(args.size()) != cmd->arity) ||
       static_cast<int>(args.size()) < -cmd->arity) {
     RejectCommand(client, *cmd, errors::WrongArity(cmd->name), reply);
     return;
   }
-  if (!client.authenticated && !(cmd->flags & kCmdNoAuth)) {
+  if (!client.authenticated && !(cmd->flags & kCmdNoAuth) && acl_.AuthRequired()) {
     RejectCommand(client, *cmd, errors::kNoAuth, reply);
     return;
   }
@@ -186,6 +188,16 @@ void Engine::Execute(Client& client, std::span<const std::string_view> args, std
     // for an unknown subcommand.
     reply.Error(errors::UnknownCommand(args[0], args.data() + 1, args.size() - 1));
     if (client.in_multi) client.multi_aborted = true;
+    return;
+  }
+  const bool queues = client.in_multi && !RunsInsideMulti(cmd->name);
+  if (queues && (cmd->flags & kCmdNoMulti)) {
+    RejectCommand(client, *cmd, "ERR Command not allowed inside a transaction", reply);
+    return;
+  }
+  // Users allowed everything pay only this test.
+  if (client.acl_user != nullptr && !client.acl_user->unrestricted() &&
+      !AclAllows(client, *cmd, args, reply)) {
     return;
   }
   if (client.resp == 2 && client.subscribed() && !AllowedWhileSubscribed(cmd->name)) {
@@ -197,11 +209,7 @@ void Engine::Execute(Client& client, std::span<const std::string_view> args, std
                   reply);
     return;
   }
-  if (client.in_multi && !RunsInsideMulti(cmd->name)) {
-    if (cmd->flags & kCmdNoMulti) {
-      RejectCommand(client, *cmd, "ERR Command not allowed inside a transaction", reply);
-      return;
-    }
+  if (queues) {
     // A transaction already doomed (a watched key changed, a command failed to queue) keeps
     // no commands, as Redis: EXEC will discard them anyway.
     if (!client.watch_dirty && !client.multi_aborted) {

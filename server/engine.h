@@ -12,6 +12,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "datastructs/keyspace.h"
+#include "server/acl/acl.h"
 #include "server/blocking.h"
 #include "server/client.h"
 #include "server/command.h"
@@ -55,6 +56,7 @@ class Engine {
   ~Engine();
 
   Config& config() { return config_; }
+  acl::Acl& acl() { return acl_; }
   CommandTable& commands() { return commands_; }
   Stats& stats() { return stats_; }
 
@@ -75,6 +77,7 @@ class Engine {
   }
   // MONITOR: clients that see every command.
   void AddMonitor(Client& client) {
+    client.monitor = true;
     if (std::find(monitors_.begin(), monitors_.end(), &client) == monitors_.end()) {
       monitors_.push_back(&client);
     }
@@ -87,8 +90,22 @@ class Engine {
   void DatabaseWillChange(int db, int other = -1);
   const absl::flat_hash_map<uint64_t, Client*>& clients() const { return clients_; }
 
-  // Runs one command for `client`: lookup, arity/auth checks, handler, statistics. The reply is
-  // appended to `out` in the client's protocol.
+  // ACL: the user a client runs as (name and rules change together).
+  void SetClientUser(Client& client, const acl::User& user, bool authenticated);
+  // Appends to ACL LOG, with the client's CLIENT INFO line and the context it ran in.
+  void AddAclLogEntry(const Client& client, acl::Denial reason, std::string_view object,
+                      std::string_view username);
+  // Disconnects the clients authenticated as `user` (deleted or replaced), as Redis's
+  // ACLFreeUserAndKillClients: they fall back to the default user, unauthenticated, and close;
+  // `current` (the client running the command) closes after its reply.
+  void DisconnectUserClients(const acl::User* user, Client* current);
+  // Before `user` takes the rules of `updated`: closes its subscribed clients that hold a
+  // channel or pattern the new rules no longer allow (Redis's ACLKillPubsubClientsIfNeeded).
+  void DisconnectRevokedSubscribers(const acl::User& user, const acl::User& updated,
+                                    Client* current);
+
+  // Runs one command for `client`: lookup, arity/auth/ACL checks, handler, statistics. The reply
+  // is appended to `out` in the client's protocol.
   void Execute(Client& client, std::span<const std::string_view> args, std::string* out);
 
   // Hooks every write calls after changing a key, so that WATCH, keyspace notifications and
@@ -106,6 +123,10 @@ class Engine {
   static constexpr size_t kMaxErrorCodes = 128;
   void RejectCommand(Client& client, Command& cmd, std::string_view error,
                      protocol::ReplyBuilder& reply);
+  // The ACL check of Execute for a restricted user: false (after replying NOPERM and logging)
+  // when the call is not allowed.
+  bool AclAllows(Client& client, Command& cmd, std::span<const std::string_view> args,
+                 protocol::ReplyBuilder& reply);
 
   // Active expiry over all databases, bounded by `budget_us`. Called by a timer.
   void ActiveExpireCycle(int64_t budget_us);
@@ -118,6 +139,7 @@ class Engine {
 
  private:
   Config config_;
+  acl::Acl acl_;
   CommandTable commands_;
   Stats stats_;
   std::vector<std::unique_ptr<ds::Database>> databases_;
@@ -142,6 +164,8 @@ class Engine {
   OutputBufferLimit output_limits_[2];  // normal, pubsub
   std::vector<Client*> monitors_;
   void ParseOutputLimits();
+  // Default-user password from requirepass, acl-pubsub-default (server/engine_acl.cc).
+  void ConfigureAcl();
   void FeedMonitors(const Client& client, std::span<const std::string_view> args);
   // Nesting of Execute (EXEC runs commands inside one): waiters are served when it is back
   // to zero, after the outermost command completed.

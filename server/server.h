@@ -3,14 +3,21 @@
 #pragma once
 
 #include <boost/asio.hpp>
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace rill {
 
 class Engine;
 class Connection;
+
+// protected-mode's decision: refuse a peer that is not on loopback while the default user needs
+// no password (Redis 7.0 applies it whatever the bind address).
+bool ProtectedModeRefuses(bool protected_mode, bool default_user_nopass,
+                          const boost::asio::ip::address& peer);
 
 class Server {
  public:
@@ -33,6 +40,9 @@ class Server {
 
  private:
   void StartAccept(boost::asio::ip::tcp::acceptor& acceptor);
+  // Writes `error` to a connection that is not accepted and closes it (rejected_connections).
+  void Refuse(boost::asio::ip::tcp::socket& sock, std::string_view error);
+  bool RefusedByProtectedMode(const boost::asio::ip::tcp::socket& sock) const;
   void ScheduleCron();
   void Cron();
   void ArmBlockTimer(int64_t deadline_ms);
@@ -46,6 +56,7 @@ class Server {
   int64_t block_timer_deadline_ms_ = 0;  // 0 = not armed
   std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
   size_t connections_ = 0;
+  int64_t last_buffer_trim_ms_ = 0;
   int port_ = 0;
   bool stopping_ = false;
 };

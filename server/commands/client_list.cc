@@ -10,7 +10,7 @@ namespace {
 std::string FlagsOf(const Client& client) {
   std::string flags;
   if (client.subscribed()) flags += 'P';
-  if (client.in_multi) flags += 'x';
+  if (client.in_multi || client.in_exec) flags += 'x';
   if (client.blocked) flags += 'b';
   if (client.watch_dirty) flags += 'd';
   if (client.close_after_reply) flags += 'c';
@@ -30,7 +30,9 @@ void AppendClientInfoLine(const Client& client, int64_t now_ms, std::string* out
       (now_ms - client.created_ms) / 1000, (now_ms - client.last_interaction_ms) / 1000,
       FlagsOf(client), client.db, client.channels.size(), client.patterns.size(),
       client.shard_channels.size(),
-      client.in_multi ? static_cast<int64_t>(client.multi_queue.size()) : int64_t{-1},
+      client.in_multi  ? static_cast<int64_t>(client.multi_queue.size())
+      : client.in_exec ? static_cast<int64_t>(client.exec_count)
+                       : int64_t{-1},
       client.query_buffer_size, client.query_buffer_free,
       client.query_buffer_size + client.query_buffer_free, client.output_buffer_size,
       client.query_buffer_size + client.query_buffer_free + client.output_buffer_size,

@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/string_util.h"
 #include "protocol/errors.h"
+#include "server/acl/acl.h"
 #include "server/client.h"
 #include "server/command.h"
 #include "server/commands/arg_parse.h"
@@ -50,23 +51,22 @@ void CmdReset(CommandContext& ctx) {
   ctx.client.db = 0;
   ctx.client.resp = 2;
   ctx.client.name.clear();
-  ctx.client.authenticated = ctx.engine.config().String("requirepass").empty();
-  ctx.client.user = "default";
+  ctx.engine.SetClientUser(ctx.client, ctx.engine.acl().default_user(),
+                           ctx.engine.acl().NewClientAuthenticated());
   ctx.reply.set_resp3(false);
   ctx.reply.Simple("RESET");
 }
 
-// Checks a password for the default user (ACL users come later). Replies on failure.
-bool CheckAuth(CommandContext& ctx, std::string_view user, std::string_view pass) {
-  std::string required = ctx.engine.config().String("requirepass");
-  if (user == "default" && required.empty()) {
-    // With no password set, the default user is "nopass": any password works.
-    return true;
-  }
-  if (user != "default" || pass != required) {
+// Logs in as `user` if the password matches and the user is on; a failure is recorded in
+// ACL LOG (object: the command as sent, AUTH or HELLO) and answered with WRONGPASS.
+bool AuthenticateClient(CommandContext& ctx, std::string_view user, std::string_view pass) {
+  const acl::User* found = ctx.engine.acl().Authenticate(user, pass);
+  if (found == nullptr) {
+    ctx.engine.AddAclLogEntry(ctx.client, acl::Denial::kAuth, ctx.args[0], user);
     ctx.reply.Error(errors::kWrongPass);
     return false;
   }
+  ctx.engine.SetClientUser(ctx.client, *found, true);
   return true;
 }
 
@@ -75,8 +75,7 @@ void CmdAuth(CommandContext& ctx) {
     ctx.reply.Error(errors::kSyntax);
     return;
   }
-  std::string required = ctx.engine.config().String("requirepass");
-  if (ctx.argc() == 2 && required.empty()) {
+  if (ctx.argc() == 2 && ctx.engine.acl().default_user().nopass()) {
     ctx.reply.Error(
         "ERR AUTH <password> called without any password configured for the default user. Are "
         "you sure your configuration is correct?");
@@ -84,10 +83,7 @@ void CmdAuth(CommandContext& ctx) {
   }
   std::string_view user = ctx.argc() == 3 ? ctx.args[1] : "default";
   std::string_view pass = ctx.args[ctx.argc() - 1];
-  if (!CheckAuth(ctx, user, pass)) return;
-  ctx.client.authenticated = true;
-  ctx.client.user = std::string(user);
-  ctx.reply.Ok();
+  if (AuthenticateClient(ctx, user, pass)) ctx.reply.Ok();
 }
 
 bool ValidClientName(std::string_view name) {
@@ -111,18 +107,19 @@ void CmdHello(CommandContext& ctx) {
     }
     i = 2;
   }
-  std::string_view setname;
-  bool has_setname = false;
+  // Options take effect one by one, as in Redis 7.0: an AUTH or SETNAME before a bad option
+  // stays applied.
   for (; i < ctx.argc(); ++i) {
     size_t left = ctx.argc() - i - 1;
     if (EqualsIgnoreCase(ctx.args[i], "AUTH") && left >= 2) {
-      if (!CheckAuth(ctx, ctx.args[i + 1], ctx.args[i + 2])) return;
-      ctx.client.authenticated = true;
-      ctx.client.user = std::string(ctx.args[i + 1]);
+      if (!AuthenticateClient(ctx, ctx.args[i + 1], ctx.args[i + 2])) return;
       i += 2;
     } else if (EqualsIgnoreCase(ctx.args[i], "SETNAME") && left >= 1) {
-      setname = ctx.args[i + 1];
-      has_setname = true;
+      if (!ValidClientName(ctx.args[i + 1])) {
+        ctx.reply.Error("ERR Client names cannot contain spaces, newlines or special characters.");
+        return;
+      }
+      ctx.client.name = std::string(ctx.args[i + 1]);
       ++i;
     } else {
       ctx.reply.Error(absl::StrCat("ERR Syntax error in HELLO option '", ToAbsl(ctx.args[i]), "'"));
@@ -131,17 +128,10 @@ void CmdHello(CommandContext& ctx) {
   }
   if (!ctx.client.authenticated) {
     ctx.reply.Error(
-        "NOAUTH HELLO must be called with the client already authenticated, otherwise "
-        "the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the "
-        "client and select the RESP protocol version at the same time");
+        "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO "
+        "AUTH <user> <pass> option can be used to authenticate the client and select the RESP "
+        "protocol version at the same time");
     return;
-  }
-  if (has_setname) {
-    if (!ValidClientName(setname)) {
-      ctx.reply.Error("ERR Client names cannot contain spaces, newlines or special characters.");
-      return;
-    }
-    ctx.client.name = std::string(setname);
   }
   ctx.client.resp = static_cast<int>(version);
   ctx.reply.set_resp3(version == 3);

@@ -49,6 +49,10 @@ class Config {
   // parameters replaced in place, non-default values appended, other lines kept). On failure
   // *error is the Redis error reply text.
   bool Rewrite(std::string* error) const;
+  // Lines other parts of the server own in the file (e.g. "user ..." for ACL): at CONFIG
+  // REWRITE the file's lines of `directive` are replaced, in order, by what `lines` returns;
+  // extra lines are appended, missing ones dropped.
+  void OnRewrite(std::string_view directive, std::function<std::vector<std::string>()> lines);
 
   // Typed reads by canonical parameter name (aborts on a name that is not an int/bool/string
   // parameter: a programming error).
@@ -58,6 +62,9 @@ class Config {
 
   // Called after a successful CONFIG SET of `name`.
   void OnChange(std::string_view name, std::function<void()> callback);
+  // Called when CONFIG SET changes `name`, before OnChange callbacks: returning false (with the
+  // reason in *error) undoes the whole CONFIG SET, as a failing Redis apply function does.
+  void OnApply(std::string_view name, std::function<bool(std::string* error)> apply);
 
   // Names of parameters given in the file/command line that Rill does not act on yet.
   std::vector<std::string> NoEffectParameters() const;

@@ -128,9 +128,10 @@ bool ServerProcess::Start(std::string* error) {
 
 bool ServerProcess::LaunchOnce(int port, std::string* error) {
   port_ = port;
-  std::vector<std::string> args = {
-      binary_,  "--port", std::to_string(port), "--bind", "127.0.0.1", "--dir", dir_,
-      "--save", "",       "--appendonly",       "no"};
+  std::vector<std::string> args = {binary_};
+  if (!config_file_.empty()) args.push_back(config_file_);
+  args.insert(args.end(), {"--port", std::to_string(port), "--bind", "127.0.0.1", "--dir", dir_,
+                           "--save", "", "--appendonly", "no"});
   if (IsRedisBinary(binary_)) {
     // Keep the oracle quiet and deterministic: no background saves, no protected-mode surprises.
     args.insert(args.end(), {"--protected-mode", "no"});

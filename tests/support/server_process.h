@@ -43,6 +43,9 @@ class ServerProcess {
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;
 
+  // A config file passed as the first argument (what CONFIG REWRITE rewrites). Set before Start.
+  void set_config_file(std::string path) { config_file_ = std::move(path); }
+
   // Launches the server and waits (bounded) until it answers PING. On failure returns false and
   // fills `error` with the reason and the server's log.
   bool Start(std::string* error);
@@ -67,6 +70,7 @@ class ServerProcess {
 
   std::string binary_;
   std::vector<std::string> extra_args_;
+  std::string config_file_;
   std::string dir_;
   pid_t pid_ = -1;
   int port_ = 0;
