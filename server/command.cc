@@ -84,6 +84,7 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterPubSubCommands(table);
   RegisterSlowlogCommands(table);
   RegisterLatencyCommands(table);
+  RegisterSnapshotCommands(table);
 }
 
 }  // namespace rill

@@ -123,5 +123,6 @@ void RegisterPubSubCommands(
 void RegisterStreamCommands(CommandTable& table);  // stream_*.cc
 void RegisterSlowlogCommands(CommandTable& table);
 void RegisterLatencyCommands(CommandTable& table);
+void RegisterSnapshotCommands(CommandTable& table);  // snapshot.cc: SAVE BGSAVE LASTSAVE
 
 }  // namespace rill
