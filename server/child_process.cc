@@ -4,13 +4,13 @@
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 
+#include "server/engine.h"
 #include "server/log.h"
 
 namespace rill {
@@ -25,18 +25,6 @@ struct Report {
   uint64_t cow_bytes;
   uint64_t final;
 };
-
-int64_t WallMs() {
-  timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
-}
-
-int64_t MonotonicUs() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
-}
 
 }  // namespace
 
@@ -71,7 +59,7 @@ void ChildReporter::Send(uint64_t keys, bool final) {
 }
 
 void ChildReporter::Progress(uint64_t keys) {
-  const int64_t now = WallMs();
+  const int64_t now = NowMs();
   if (now - last_sent_ms_ < 1000) return;
   last_sent_ms_ = now;
   Send(keys, false);
@@ -126,7 +114,7 @@ bool ChildProcessManager::Start(ChildType type, uint64_t keys_total, Work work, 
   pid_ = pid;
   report_fd_ = fds[0];
   done_ = std::move(done);
-  start_ms_ = WallMs();
+  start_ms_ = NowMs();
   keys_total_ = keys_total;
   keys_processed_ = 0;
   cow_size_ = cow_peak_ = final_cow_ = 0;
@@ -142,7 +130,7 @@ void ChildProcessManager::DrainReports() {
     cow_size_ = r.cow_bytes;
     if (r.cow_bytes > cow_peak_) cow_peak_ = r.cow_bytes;
     if (r.final) final_cow_ = r.cow_bytes;
-    cow_report_ms_ = WallMs();
+    cow_report_ms_ = NowMs();
   }
 }
 
@@ -178,7 +166,7 @@ void ChildProcessManager::Finish(int status, bool killed_by_us, bool run_done) {
   result.type = type_;
   result.pid = pid_;
   result.killed_by_us = killed_by_us;
-  result.duration_ms = WallMs() - start_ms_;
+  result.duration_ms = NowMs() - start_ms_;
   result.cow_bytes = final_cow_ != 0 ? final_cow_ : cow_size_;
   if (status != -1 && WIFEXITED(status)) {
     result.exit_code = WEXITSTATUS(status);

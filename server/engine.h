@@ -182,5 +182,7 @@ uint32_t ParseNotifyFlags(std::string_view spec);
 // Wall clock in milliseconds / microseconds since the epoch.
 int64_t NowMs();
 int64_t NowUs();
+// Monotonic clock in microseconds (durations).
+int64_t MonotonicUs();
 
 }  // namespace rill
