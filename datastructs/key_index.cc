@@ -63,6 +63,27 @@ KeyIndex::Block* KeyIndex::Erase(std::string_view key, uint64_t hash) {
 
 bool KeyIndex::CanSplit(const Segment& s) const { return s.depth < kMaxDepth; }
 
+void KeyIndex::Reserve(size_t keys) {
+  // Segments filled to 7/8 of their split point leave room for an uneven hash spread.
+  constexpr size_t kPlannedKeys = kSegmentMaxKeys * 7 / 8;
+  constexpr int kMaxReserveDepth = 20;
+  if (size_ != 0) return;
+  int depth = 0;
+  while (depth < kMaxReserveDepth && (size_t{1} << depth) * kPlannedKeys < keys) ++depth;
+  if (depth <= global_depth_) return;
+  const size_t count = size_t{1} << depth;
+  segments_.clear();
+  directory_.assign(count, nullptr);
+  for (size_t i = 0; i < count; ++i) {
+    auto segment = std::make_unique<Segment>();
+    segment->depth = depth;
+    segment->blocks.reserve(keys / count + keys / count / 4 + 8);
+    directory_[i] = segment.get();
+    segments_.push_back(std::move(segment));
+  }
+  global_depth_ = depth;
+}
+
 void KeyIndex::Split(Segment* segment, uint64_t hash_in_segment) {
   const int depth = segment->depth;
   if (depth == global_depth_) {

@@ -48,12 +48,33 @@ class KeyIndex {
   template <typename Visit>
   uint64_t Scan(uint64_t cursor, size_t count, Visit&& visit) const;
 
+  // Visits every block. Blocks sit all over the heap, so touching each is a cache miss: the
+  // next few are prefetched while the current one is visited (a save or FLUSHALL of a big
+  // database spends most of its time waiting for memory otherwise).
   template <typename Visit>
   void ForEach(Visit&& visit) const {
+    constexpr size_t kAhead = 8;
+    Block* ring[kAhead];
+    size_t queued = 0, head = 0;
     for (const auto& segment : segments_) {
-      for (Block* b : segment->blocks) visit(b);
+      for (Block* b : segment->blocks) {
+        __builtin_prefetch(b);
+        if (queued < kAhead) {
+          ring[queued++] = b;
+          continue;
+        }
+        Block* next = ring[head];
+        ring[head] = b;
+        head = (head + 1) % kAhead;
+        visit(next);
+      }
     }
+    for (size_t i = 0; i < queued; ++i) visit(ring[(head + i) % kAhead]);
   }
+
+  // Sizes an empty index for about `keys` keys up front (a load that knows its key count), so
+  // that filling it never splits a segment. No effect on a non-empty index.
+  void Reserve(size_t keys);
 
   Block* Random(absl::BitGen& gen) const;
 

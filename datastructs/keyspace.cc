@@ -346,6 +346,8 @@ size_t Database::ActiveExpire(int64_t now_ms, size_t max_samples) {
 
 void Database::Clear() { impl_->FreeAll(); }
 
+void Database::Reserve(size_t keys) { impl_->index.Reserve(keys); }
+
 void Database::Swap(Database& other) {
   // Hooks stay with their Database object (they know which db number they report for).
   impl_.swap(other.impl_);

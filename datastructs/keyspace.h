@@ -101,6 +101,8 @@ class Database {
 
   size_t size() const;
   size_t volatile_size() const;  // keys with an expiry
+  // Prepares an empty database for about `keys` keys (an RDB load reads the count first).
+  void Reserve(size_t keys);
 
   // Visits entries of one or more segments starting at `cursor`, until at least `count`
   // entries were visited or the scan wrapped. Returns the next cursor (0 when done). Expired

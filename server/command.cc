@@ -97,6 +97,7 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterSlowlogCommands(table);
   RegisterLatencyCommands(table);
   RegisterAclCommands(table);
+  RegisterSnapshotCommands(table);
 }
 
 }  // namespace rill

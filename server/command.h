@@ -125,5 +125,6 @@ void RegisterStreamCommands(CommandTable& table);  // stream_*.cc
 void RegisterSlowlogCommands(CommandTable& table);
 void RegisterLatencyCommands(CommandTable& table);
 void RegisterAclCommands(CommandTable& table);  // acl.cc
+void RegisterSnapshotCommands(CommandTable& table);  // snapshot.cc: SAVE BGSAVE LASTSAVE
 
 }  // namespace rill

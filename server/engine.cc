@@ -32,7 +32,7 @@ int64_t NowUs() {
   return static_cast<int64_t>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
 }
 
-static int64_t MonotonicUs() {
+int64_t MonotonicUs() {
   timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return static_cast<int64_t>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
@@ -159,6 +159,49 @@ bool AllowedWhileSubscribed(std::string_view name) {
 
 }  // namespace
 
+bool Engine::WritesData(const Command& cmd, const Client& client) {
+  if ((cmd.flags & kCmdWrite) || cmd.name == "ping") return true;
+  if (cmd.name != "exec") return false;
+  // EXEC counts as a write when a queued command is one (Redis's mstate.cmd_flags).
+  for (const auto& queued : client.multi_queue) {
+    const Command* c = queued.empty() ? nullptr : commands_.Find(queued[0]);
+    if (c != nullptr && (c->flags & kCmdWrite)) return true;
+  }
+  return false;
+}
+
+void Engine::ReplaceDatabases(std::vector<std::unique_ptr<ds::Database>>& fresh) {
+  for (int i = 0; i < num_databases() && i < static_cast<int>(fresh.size()); ++i) {
+    DatabaseWillChange(i);
+    databases_[i]->Swap(*fresh[i]);
+    if (!watches_.empty()) watches_.TouchExisting(i, *databases_[i], nullptr);
+  }
+}
+
+bool Engine::PrepareForShutdown(int flags) {
+  Log(LogLevel::kWarning, "User requested shutdown...");
+  if (!rdb_.PrepareShutdown((flags & kShutdownNoSave) != 0, (flags & kShutdownSave) != 0)) {
+    if (flags & kShutdownForce) {
+      Log(LogLevel::kWarning, "Error trying to save the DB. Exit anyway.");
+    } else {
+      Log(LogLevel::kWarning, "Error trying to save the DB, can't exit.");
+      Log(LogLevel::kWarning,
+          "Errors trying to shut down the server. Check the logs for more information.");
+      return false;
+    }
+  }
+  // A child of another kind (an AOF rewrite) does not outlive the server either.
+  children_.Kill(/*run_done=*/false);
+  const std::string pidfile = config_.String("pidfile");
+  if (config_.Bool("daemonize") || !pidfile.empty()) {
+    Log(LogLevel::kNotice, "Removing the pid file.");
+    unlink((pidfile.empty() ? "/var/run/redis_" + std::to_string(config_.Int("port")) + ".pid"
+                            : pidfile)
+               .c_str());
+  }
+  return true;
+}
+
 void Engine::Execute(Client& client, std::span<const std::string_view> args, std::string* out) {
   protocol::ReplyBuilder reply(out);
   reply.set_resp3(client.resp == 3);
@@ -198,6 +241,12 @@ void Engine::Execute(Client& client, std::span<const std::string_view> args, std
   // Users allowed everything pay only this test.
   if (client.acl_user != nullptr && !client.acl_user->unrestricted() &&
       !AclAllows(client, *cmd, args, reply)) {
+    return;
+  }
+  if (std::string_view denied = rdb_.WriteDeniedError();
+      !denied.empty() && WritesData(*cmd, client)) {
+    // Redis refuses writes (and PING) while it cannot persist: -MISCONF.
+    RejectCommand(client, *cmd, denied, reply);
     return;
   }
   if (client.resp == 2 && client.subscribed() && !AllowedWhileSubscribed(cmd->name)) {

@@ -14,11 +14,13 @@
 #include "datastructs/keyspace.h"
 #include "server/acl/acl.h"
 #include "server/blocking.h"
+#include "server/child_process.h"
 #include "server/client.h"
 #include "server/command.h"
 #include "server/config/config.h"
 #include "server/latency.h"
 #include "server/pubsub.h"
+#include "server/rdb_persistence.h"
 #include "server/slowlog.h"
 #include "server/watch.h"
 
@@ -62,6 +64,15 @@ class Engine {
 
   int num_databases() const { return static_cast<int>(databases_.size()); }
   ds::Database& db(int index) { return *databases_[index]; }
+  const ds::Database& db(int index) const { return *databases_[index]; }
+  // Swaps in whole databases (a load at start, DEBUG RELOAD): fresh[i] becomes database i and
+  // gets the old contents. WATCHed keys of both are touched.
+  void ReplaceDatabases(std::vector<std::unique_ptr<ds::Database>>& fresh);
+
+  // Background children (BGSAVE, BGREWRITEAOF) and RDB snapshots.
+  ChildProcessManager& children() { return children_; }
+  const ChildProcessManager& children() const { return children_; }
+  RdbPersistence& rdb() { return rdb_; }
 
   // Client registry (for CLIENT LIST / KILL / INFO clients).
   uint64_t NextClientId() { return ++last_client_id_; }
@@ -136,6 +147,14 @@ class Engine {
   // Shutdown request from SHUTDOWN; the server loop checks it after each batch.
   bool shutdown_requested() const { return shutdown_requested_; }
   void RequestShutdown() { shutdown_requested_ = true; }
+  // Redis's prepareForShutdown with SHUTDOWN's flags (kShutdown*, also the values of
+  // shutdown-on-sigterm): stops a background child, makes the final save, removes the pid
+  // file. False (logged) when the save failed without FORCE: the server keeps running.
+  static constexpr int kShutdownSave = 1;
+  static constexpr int kShutdownNoSave = 2;
+  static constexpr int kShutdownNow = 4;
+  static constexpr int kShutdownForce = 8;
+  bool PrepareForShutdown(int flags);
 
  private:
   Config config_;
@@ -143,6 +162,8 @@ class Engine {
   CommandTable commands_;
   Stats stats_;
   std::vector<std::unique_ptr<ds::Database>> databases_;
+  ChildProcessManager children_;
+  RdbPersistence rdb_{*this};
   absl::flat_hash_map<uint64_t, Client*> clients_;
   BlockingRegistry blocking_{*this};
   PubSub pubsub_;
@@ -157,6 +178,8 @@ class Engine {
   bool latency_tracking_ = true;
   bool active_expire_enabled_ = true;
   void ReadMonitorSettings();
+  // Whether a command counts as a write for -MISCONF (write commands, PING, EXEC of writes).
+  bool WritesData(const Command& cmd, const Client& client);
   // Slowlog and latency monitor samples of one command that ran for `duration_us`.
   void RecordCommandLatency(const Client& client, const Command& cmd,
                             std::span<const std::string_view> args, int64_t duration_us);
@@ -181,5 +204,7 @@ uint32_t ParseNotifyFlags(std::string_view spec);
 // Wall clock in milliseconds / microseconds since the epoch.
 int64_t NowMs();
 int64_t NowUs();
+// Monotonic clock in microseconds (durations).
+int64_t MonotonicUs();
 
 }  // namespace rill

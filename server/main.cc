@@ -127,9 +127,15 @@ int main(int argc, char** argv) {
     }
     return 1;
   }
+  // A bad snapshot stops the start: serving an empty or partial dataset and then overwriting
+  // the file at the next save would lose the data for good. The file is left as it is.
+  if (!engine.rdb().LoadAtStartup(&error)) {
+    rill::Log(rill::LogLevel::kWarning, "Fatal error loading the DB (%s): %s. Exiting.",
+              engine.config().String("dbfilename"), error);
+    return 1;
+  }
   rill::Log(rill::LogLevel::kNotice, "Ready to accept connections tcp");
   server.Run();
-  rill::Log(rill::LogLevel::kWarning, "User requested shutdown...");
   rill::Log(rill::LogLevel::kWarning, "Rill is now ready to exit, bye bye...");
   return 0;
 }

@@ -4,18 +4,6 @@
 
 namespace rill::testing {
 
-std::vector<std::string> BulkArray(const std::string& reply) {
-  std::string header;
-  std::vector<std::string> elements, out;
-  if (!SplitAggregate(reply, &header, &elements)) return out;
-  for (const std::string& e : elements) {
-    size_t start = e.find("\r\n");
-    if (e.empty() || e[0] != '$' || start == std::string::npos) continue;
-    out.push_back(e.substr(start + 2, e.size() - start - 4));
-  }
-  return out;
-}
-
 void AclDiffTest::SetUp() {
   DifferentialTest::SetUp();
   if (HasFatalFailure()) return;

@@ -26,7 +26,4 @@ class AclDiffTest : public DifferentialTest {
   ClientPair LoginPair(const std::string& user, const std::string& password);
 };
 
-// The elements of a RESP array of bulk strings ("*2\r\n$1\r\na\r\n..."); empty on anything else.
-std::vector<std::string> BulkArray(const std::string& reply);
-
 }  // namespace rill::testing
