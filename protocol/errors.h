@@ -29,6 +29,7 @@ inline constexpr std::string_view kWrongPass =
 inline constexpr std::string_view kSameObject = "ERR source and destination objects are the same";
 inline constexpr std::string_view kTimeoutNotFloat = "ERR timeout is not a float or out of range";
 inline constexpr std::string_view kTimeoutNegative = "ERR timeout is negative";
+inline constexpr std::string_view kOom = "OOM command not allowed when used memory > 'maxmemory'.";
 
 // Request framing errors (the parser replies with these, then the connection closes).
 inline constexpr std::string_view kProtoInvalidMultibulkLength =
@@ -55,6 +56,8 @@ std::string UnknownCommand(std::string_view name, const std::string_view* args, 
 std::string WrongArity(std::string_view name);
 // "ERR unknown subcommand 'foo'. Try CONFIG HELP."
 std::string UnknownSubcommand(std::string_view subcommand, std::string_view command);
+// "ERR unknown subcommand or wrong number of arguments for 'get'. Try SLOWLOG HELP."
+std::string SubcommandSyntax(std::string_view subcommand, std::string_view command);
 // "ERR invalid expire time in 'set' command"
 std::string InvalidExpire(std::string_view command);
 

@@ -10,8 +10,8 @@ namespace rill {
 
 ds::Database& CommandContext::db() { return engine.db(client.db); }
 
-ds::Entry* CommandContext::LookupKeyRead(std::string_view key, bool notify_miss) {
-  ds::Entry* entry = db().Find(key, now_ms);
+ds::Entry* CommandContext::LookupKeyRead(std::string_view key, bool notify_miss, bool touch) {
+  ds::Entry* entry = db().Find(key, now_ms, touch);
   if (entry != nullptr) {
     ++engine.stats().keyspace_hits;
   } else {
@@ -34,6 +34,10 @@ void CommandTable::Add(std::string_view name, CommandHandler handler) {
   cmd.handler = handler;
   cmd.flags = CommandFlagsFromMeta(*meta);
   cmd.arity = meta->arity;
+  for (std::string_view may_replicate :
+       {"publish", "spublish", "eval", "evalsha", "fcall", "pfcount"}) {
+    if (name == may_replicate) cmd.flags |= kCmdMayReplicate;
+  }
 
   size_t bar = name.find('|');
   if (bar == std::string_view::npos) {
@@ -73,6 +77,8 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterStringCommands(table);
   RegisterKeyCommands(table);
   RegisterConnectionCommands(table);
+  RegisterClientAdminCommands(table);
+  RegisterMemoryCommands(table);
   RegisterServerCommands(table);
   RegisterIntrospectionCommands(table);
   RegisterConfigCommands(table);

@@ -55,6 +55,7 @@ Connection::Connection(Server& server, tcp::socket socket)
   // unauthenticated clients, so a stranger cannot make the server allocate.
   parser_.set_auth_required(!client_.authenticated);
   rbuf_.resize(kInitialReadBuffer);
+  NoteBufferMemory();
 }
 
 Connection::~Connection() = default;
@@ -74,7 +75,7 @@ void Connection::Start() {
 }
 
 void Connection::Send(std::string_view bytes) {
-  if (closed_ || closing_) return;
+  if (closed_ || closing_ || client_.reply_mode == Client::ReplyMode::kOff) return;
   out_.append(bytes);
   if (OverOutputLimit()) return;
   ScheduleFlush();
@@ -217,7 +218,21 @@ bool Connection::ProcessInput() {
     const auto& args = parser_.args();
     size_t consumed = parser_.consumed();
     if (!args.empty()) {
+      if (client_.reply_mode == Client::ReplyMode::kSkipNext) {
+        client_.reply_mode = Client::ReplyMode::kSkip;
+      }
+      const size_t out_before = out_.size();
       engine_.Execute(client_, args, &out_);
+      // CLIENT PAUSE held the command back: it stays in the buffer to be parsed again.
+      if (client_.postponed) break;
+      // CLIENT REPLY OFF / SKIP: the command ran, its reply is dropped.
+      if (client_.reply_mode == Client::ReplyMode::kOff ||
+          client_.reply_mode == Client::ReplyMode::kSkip) {
+        out_.resize(out_before);
+        if (client_.reply_mode == Client::ReplyMode::kSkip) {
+          client_.reply_mode = Client::ReplyMode::kOn;
+        }
+      }
       parser_.set_auth_required(!client_.authenticated);
     }
     rstart_ += consumed;
@@ -225,7 +240,13 @@ bool Connection::ProcessInput() {
   }
   client_.query_buffer_size = rend_ - rstart_;
   client_.query_buffer_free = rbuf_.size() - rend_;
+  NoteBufferMemory();
   return true;
+}
+
+void Connection::NoteBufferMemory() {
+  client_.buffer_memory =
+      sizeof(Connection) + rbuf_.capacity() + out_.capacity() + sending_.capacity();
 }
 
 void Connection::Flush() {
@@ -263,6 +284,7 @@ void Connection::Flush() {
 void Connection::OnWritten(const boost::system::error_code& ec, size_t n) {
   writing_ = false;
   client_.output_buffer_size = 0;
+  NoteBufferMemory();
   if (closed_) return;
   if (ec) {
     Close();

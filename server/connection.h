@@ -43,6 +43,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void ScheduleFlush();
   // Applies client-output-buffer-limit; true when the client was scheduled to close.
   bool OverOutputLimit();
+  // Refreshes client_.buffer_memory.
+  void NoteBufferMemory();
 
   Server& server_;
   Engine& engine_;

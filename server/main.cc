@@ -114,6 +114,7 @@ int main(int argc, char** argv) {
     rill::Log(rill::LogLevel::kWarning, "%s", error);
     return 1;
   }
+  engine.RecordStartupMemory();
   rill::Log(rill::LogLevel::kNotice, "Server initialized");
   rill::Log(rill::LogLevel::kNotice, "Ready to accept connections tcp");
   server.Run();

@@ -15,6 +15,18 @@ using asio::ip::tcp;
 Server::Server(Engine& engine)
     : engine_(engine), io_(1), signals_(io_, SIGTERM, SIGINT), cron_timer_(io_), block_timer_(io_) {
   engine_.blocking().set_arm_timer([this](int64_t deadline_ms) { ArmBlockTimer(deadline_ms); });
+  engine_.set_run_after([this](int64_t delay_ms, std::function<void()> fn) {
+    if (delay_ms <= 0) {
+      asio::post(io_, [this, fn = std::move(fn)] {
+        if (!stopping_) fn();
+      });
+      return;
+    }
+    auto timer = std::make_shared<asio::steady_timer>(io_, std::chrono::milliseconds(delay_ms));
+    timer->async_wait([this, timer, fn = std::move(fn)](const boost::system::error_code& ec) {
+      if (!ec && !stopping_) fn();
+    });
+  });
 }
 
 void Server::ArmBlockTimer(int64_t deadline_ms) {
@@ -123,6 +135,7 @@ void Server::Cron() {
   engine_.ActiveExpireCycle(1000000 / hz / 4);
   // Backstop for the block timer (e.g. a clock step): deadlines are also checked here.
   engine_.blocking().ExpireTimeouts(NowMs());
+  engine_.CheckPauseTimeout(NowMs());
 
   int64_t timeout = engine_.config().Int("timeout");
   if (timeout > 0) {

@@ -30,6 +30,8 @@ void ResetStats(Engine& engine) {
   s.total_error_replies = 0;
   s.error_counts.clear();
   engine.commands().ForEachMutable([](Command& cmd) { ResetCommandStats(cmd); });
+  engine.ResetMemoryPeak();
+  engine.evictor().ResetStats();
 }
 
 }  // namespace rill

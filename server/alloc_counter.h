@@ -1,0 +1,32 @@
+// Memory accounting: the bytes the process holds in heap allocations right now.
+//
+// Rill counts every allocation the way Redis's zmalloc does, so that `used_memory` (INFO memory)
+// and the maxmemory check follow real usage: malloc, free, realloc, calloc and the aligned
+// variants are replaced by thin wrappers around glibc's own allocator (__libc_malloc ...) that
+// add or subtract each chunk's size as glibc records it in the chunk header (the requested
+// bytes rounded up to glibc's 16-byte steps, plus its 8-byte header; the pages of an mmapped
+// chunk). That is what the allocation really occupies, read from a word glibc has just written
+// next to the pointer, so the count costs one load and one add per call.
+//
+// Why not the alternatives (measured in bench/keyspace_bench.cc, BM_Alloc*): malloc_usable_size
+// per call is a libc call (twice the cost of the header read) and misses the header bytes;
+// mallinfo2() walks the arenas (about 2 µs per call, too slow to run before every command);
+// operator new/delete overrides miss the keyspace's own malloc'd blocks; jemalloc would change
+// every allocation's size class and the bytes per key measured against Redis.
+//
+// Each thread adds to its own counter slot (no atomic read-modify-write on the hot path); a read
+// sums the slots. Under sanitizers (RILL_SANITIZE) the replacement is compiled out and the
+// sanitizer allocator's own statistics are read instead.
+#pragma once
+
+#include <cstddef>
+
+namespace rill {
+
+// Bytes of heap allocations currently live in the process (every thread).
+size_t AllocatedBytes();
+
+// "libc" (with counting wrappers) or the sanitizer's allocator: INFO's mem_allocator.
+const char* AllocatorName();
+
+}  // namespace rill
