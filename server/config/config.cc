@@ -2,8 +2,8 @@
 
 #include <fcntl.h>
 #include <glob.h>
-#include <sys/stat.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
