@@ -52,6 +52,9 @@ struct Client {
   // of a blocking command served by another client's write, a pub/sub message. The connection
   // flushes them once per event-loop turn, so many sends in one command cost one write.
   std::function<void(std::string_view bytes)> send;
+  // The same for push messages (pub/sub): unlike replies, CLIENT REPLY OFF does not drop them,
+  // as in Redis 7.0.
+  std::function<void(std::string_view bytes)> push;
 
   // Set by a blocking command that has to wait (BLPOP, XREAD BLOCK ...): the connection runs
   // none of the commands pipelined behind it until the waiter clears `blocked` and calls

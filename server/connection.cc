@@ -65,7 +65,10 @@ void Connection::Start() {
     if (auto self = weak.lock()) self->Close();
   };
   client_.send = [weak = weak_from_this()](std::string_view bytes) {
-    if (auto self = weak.lock()) self->Send(bytes);
+    if (auto self = weak.lock()) self->Send(bytes, /*push=*/false);
+  };
+  client_.push = [weak = weak_from_this()](std::string_view bytes) {
+    if (auto self = weak.lock()) self->Send(bytes, /*push=*/true);
   };
   client_.resume = [weak = weak_from_this()] {
     if (auto self = weak.lock()) self->Resume();
@@ -74,8 +77,9 @@ void Connection::Start() {
   ReadSome();
 }
 
-void Connection::Send(std::string_view bytes) {
-  if (closed_ || closing_ || client_.reply_mode == Client::ReplyMode::kOff) return;
+void Connection::Send(std::string_view bytes, bool push) {
+  if (closed_ || closing_) return;
+  if (!push && client_.reply_mode == Client::ReplyMode::kOff) return;
   out_.append(bytes);
   if (OverOutputLimit()) return;
   ScheduleFlush();
