@@ -185,6 +185,7 @@ void Connection::OnRead(const boost::system::error_code& ec, size_t n) {
     return;
   }
   rend_ += n;
+  ++engine_.stats().total_reads_processed;
   client_.net_input_bytes += n;
   engine_.stats().total_net_input_bytes += n;
   client_.last_interaction_ms = NowMs();
@@ -263,6 +264,7 @@ void Connection::Flush() {
   // saves a round through the reactor.
   boost::system::error_code ec;
   size_t written = socket_.write_some(asio::buffer(out_), ec);
+  ++engine_.stats().total_writes_processed;
   if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
     Close();
     return;

@@ -240,6 +240,7 @@ void Engine::Execute(Client& client, std::span<const std::string_view> args, std
                   reply);
     return;
   }
+  if (execute_depth_ == 0 && pause_type_ != PauseType::kNone) CheckPauseTimeout(now_ms);
   if (execute_depth_ == 0 && pause_type_ != PauseType::kNone && ShouldPostpone(client, *cmd)) {
     // The connection keeps the command and runs it again when the pause ends; it was not
     // processed now.

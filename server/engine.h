@@ -37,6 +37,8 @@ struct Stats {
   uint64_t total_net_input_bytes = 0;
   uint64_t total_net_output_bytes = 0;
   uint64_t total_error_replies = 0;
+  uint64_t total_reads_processed = 0;   // socket reads that delivered bytes or EOF
+  uint64_t total_writes_processed = 0;  // socket writes of replies
   int64_t last_save_time = 0;  // unix seconds
   uint64_t dirty = 0;          // changes since last save
   // Error replies by code ("ERR", "WRONGTYPE" ...), for INFO errorstats.

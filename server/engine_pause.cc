@@ -15,16 +15,16 @@ void Engine::PauseClients(PauseType type, int64_t end_ms) {
 }
 
 void Engine::ArmPauseTimer() {
-  RunAfter(std::max<int64_t>(0, pause_end_ms_ - NowMs()), [this] { CheckPauseTimeout(NowMs()); });
+  RunAfter(std::max<int64_t>(0, pause_end_ms_ - NowMs()), [this] {
+    CheckPauseTimeout(NowMs());
+    // Extended after this timer was armed: wait for the new end.
+    if (pause_type_ != PauseType::kNone) ArmPauseTimer();
+  });
 }
 
 void Engine::CheckPauseTimeout(int64_t now_ms) {
   if (pause_type_ == PauseType::kNone) return;
-  if (now_ms >= pause_end_ms_) {
-    UnpauseClients();
-  } else {
-    ArmPauseTimer();  // the pause was extended after this timer was armed
-  }
+  if (now_ms >= pause_end_ms_) UnpauseClients();
 }
 
 void Engine::UnpauseClients() {

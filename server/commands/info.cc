@@ -162,12 +162,16 @@ void StatsSection(Engine& e, std::string* o) {
       "active_defrag_misses:0\r\nactive_defrag_key_hits:0\r\nactive_defrag_key_misses:0\r\n"
       "total_active_defrag_time:0\r\ncurrent_active_defrag_time:0\r\ntracking_total_keys:0\r\n"
       "tracking_total_items:0\r\ntracking_total_prefixes:0\r\nunexpected_error_replies:0\r\n"
-      "total_error_replies:%d\r\ndump_payload_sanitizations:0\r\n",
+      "total_error_replies:%d\r\ndump_payload_sanitizations:0\r\n"
+      "total_reads_processed:%d\r\ntotal_writes_processed:%d\r\n"
+      "io_threaded_reads_processed:0\r\nio_threaded_writes_processed:0\r\n"
+      "reply_buffer_shrinks:0\r\nreply_buffer_expands:0\r\n",
       s.total_connections_received, s.total_commands_processed, s.total_net_input_bytes,
       s.total_net_output_bytes, s.rejected_connections, s.expired_keys, s.evicted_keys,
       e.evictor().total_exceeded_us() / 1000, e.evictor().current_exceeded_us() / 1000,
       s.keyspace_hits, s.keyspace_misses, e.pubsub().channel_count(), e.pubsub().pattern_count(),
-      e.pubsub().shard_channel_count(), s.total_error_replies);
+      e.pubsub().shard_channel_count(), s.total_error_replies, s.total_reads_processed,
+      s.total_writes_processed);
 }
 
 void Replication(Engine& e, std::string* o) {
