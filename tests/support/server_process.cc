@@ -117,6 +117,7 @@ bool ServerProcess::LaunchOnce(int port, std::string* error) {
   std::vector<std::string> args = {
       binary_,  "--port", std::to_string(port), "--bind", "127.0.0.1", "--dir", dir_,
       "--save", "",       "--appendonly",       "no"};
+  if (!config_file_.empty()) args.insert(args.begin() + 1, config_file_);
   if (IsRedisBinary(binary_)) {
     // Keep the oracle quiet and deterministic: no background saves, no protected-mode surprises.
     args.insert(args.end(), {"--protected-mode", "no"});
