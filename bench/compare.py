@@ -14,8 +14,15 @@ XREADGROUP + XACK cycle driven by build/bench/rill_micro_bench (BM_ServerReadAck
 connections, each reading one entry and acknowledging it), and resident bytes per entry for
 1,000,000 `XADD s * f v` entries in one stream.
 
+Baseline: with --baseline PATH (e.g. a rill-server built from main) and/or --maxmemory SIZE
+(a second Rill started with that maxmemory and allkeys-lru, far above what the load needs, so
+that the accounting and the LRU updates run but nothing is evicted), the kv rows also run on
+those servers in the same alternating rounds, and a second table compares them with the
+baseline, bytes per key included.
+
 Usage: bench/compare.py [--rill build/rill-server] [--requests 200000] [--rounds 3]
                         [--csv out.csv] [--skip-memory] [--only kv|streams]
+                        [--baseline main/build/rill-server] [--maxmemory 4gb]
 """
 import argparse
 import csv
@@ -50,12 +57,13 @@ def pin(core):
 
 
 class ServerProc:
-    def __init__(self, name, binary, workdir):
+    def __init__(self, name, binary, workdir, extra=()):
         self.name, self.binary = name, binary
         self.port = free_port()
         self.dir = tempfile.mkdtemp(prefix=f"bench-{name}-", dir=workdir)
         args = pin(0) + [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-                         "--appendonly", "no", "--dir", self.dir, "--loglevel", "warning"]
+                         "--appendonly", "no", "--dir", self.dir, "--loglevel", "warning",
+                         *extra]
         self.log = open(os.path.join(self.dir, "server.log"), "w")
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + 10
@@ -238,11 +246,22 @@ def main():
     ap.add_argument("--only", choices=["kv", "streams", "lists", "pubsub"], default=None)
     ap.add_argument("--micro-bench",
                     default=os.path.join(here, "..", "build", "bench", "rill_micro_bench"))
+    ap.add_argument("--baseline", default=None, help="another rill-server to compare with")
+    ap.add_argument("--maxmemory", default=None, help="also run Rill with this maxmemory")
     a = ap.parse_args()
 
     workdir = tempfile.mkdtemp(prefix="rill-bench-")
     rill = ServerProc("rill", a.rill, workdir)
     redis = ServerProc("redis", a.redis, workdir)
+    # Extra kv servers: name -> (binary, extra args).
+    extras = {}
+    if a.baseline:
+        extras["main"] = (a.baseline, ())
+    if a.maxmemory:
+        extras["rill-maxmemory"] = (a.rill, ("--maxmemory", a.maxmemory,
+                                             "--maxmemory-policy", "allkeys-lru"))
+    extra_servers = [ServerProc(n, b, workdir, x) for n, (b, x) in extras.items()]
+    extra_rows = []  # (workload, unit, {server: value})
     rows = []
 
     def on_fresh_servers(measure):
@@ -295,12 +314,15 @@ def main():
                 print(f"{rows[-1][0]:<28} rill {r:>12.1f}  redis {d:>12.1f}  ratio {r / d:5.2f}")
         for pipeline in PIPELINES if a.only in (None, "kv") else []:
             for label, test in WORKLOADS:
-                results = {"rill": [], "redis": []}
+                results = {srv.name: [] for srv in [rill, redis] + extra_servers}
                 for _ in range(a.rounds):
-                    for srv in (rill, redis):
+                    for srv in [rill, redis] + extra_servers:
                         results[srv.name].append(bench_rps(srv, test, pipeline, a.requests))
-                r, d = statistics.median(results["rill"]), statistics.median(results["redis"])
+                medians = {name: statistics.median(v) for name, v in results.items()}
+                r, d = medians["rill"], medians["redis"]
                 rows.append((f"{label} P{pipeline} c{CLIENTS}", "req/s", r, d, r / d))
+                if extra_servers:
+                    extra_rows.append((f"{label} P{pipeline} c{CLIENTS}", "req/s", medians))
                 print(f"{rows[-1][0]:<22} rill {r:>12.0f}  redis {d:>12.0f}  ratio {r / d:5.2f}",
                       flush=True)
         if not a.skip_memory and a.only in (None, "kv"):
@@ -310,10 +332,35 @@ def main():
             r, d = on_fresh_servers(lambda srv: memory_per_key(srv, a.keys, payload))
             rows.append((f"memory/key {a.keys} keys", "bytes", r, d, r / d))
             print(f"{rows[-1][0]:<22} rill {r:>12.1f}  redis {d:>12.1f}  ratio {r / d:5.2f}")
+            if extra_servers:
+                medians = {"rill": r, "redis": d}
+                for name, (binary, extra) in extras.items():
+                    srv = ServerProc(name, binary, workdir, extra)
+                    try:
+                        medians[name] = memory_per_key(srv, a.keys, payload)
+                    finally:
+                        srv.stop()
+                extra_rows.append((f"memory/key {a.keys} keys", "bytes", medians))
     finally:
         rill.stop()
         redis.stop()
+        for srv in extra_servers:
+            srv.stop()
         shutil.rmtree(workdir, ignore_errors=True)
+
+    if extra_rows:
+        names = list(extras)
+        base = "main" if "main" in extras else "rill"
+        print()
+        print(f"Against {base} in the same run (kv rows):")
+        print("| workload | unit | " + " | ".join(["Rill", "Redis"] + names) + " | " +
+              " | ".join(f"{n}/{base}" for n in ["rill"] + names if n != base) + " |")
+        print("|---|---|" + "---:|" * (2 + 2 * len(names)))
+        for workload, unit, m in extra_rows:
+            cells = [m["rill"], m["redis"]] + [m[n] for n in names]
+            ratios = [m[n] / m[base] for n in ["rill"] + names if n != base]
+            print(f"| {workload} | {unit} | " + " | ".join(f"{c:.0f}" for c in cells) + " | " +
+                  " | ".join(f"{x:.2f}" for x in ratios) + " |")
 
     print()
     print("| workload | unit | Rill | Redis | Rill/Redis |")
