@@ -145,9 +145,10 @@ void CmdClientPause(CommandContext& ctx) {
   }
   // Redis adds the timeout to "now" without an overflow check: a huge one wraps into the past
   // and the pause ends at once. Same here, without the undefined behaviour.
-  const int64_t end = timeout > 0 ? static_cast<int64_t>(static_cast<uint64_t>(ctx.now_ms) +
-                                                         static_cast<uint64_t>(timeout))
-                                  : 0;
+  const int64_t end =
+      timeout > 0
+          ? static_cast<int64_t>(static_cast<uint64_t>(ctx.now_ms) + static_cast<uint64_t>(timeout))
+          : 0;
   ctx.engine.PauseClients(type, end);
   ctx.reply.Ok();
 }

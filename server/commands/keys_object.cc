@@ -10,6 +10,7 @@
 #include "datastructs/keyspace.h"
 #include "server/client.h"
 #include "server/command.h"
+#include "server/commands/arg_parse.h"
 #include "server/commands/keys_internal.h"
 #include "server/engine.h"
 
@@ -115,8 +116,7 @@ void CmdObjectHelp(CommandContext& ctx) {
       "HELP",
       "    Prints this help.",
   };
-  ctx.reply.ArrayHeader(std::size(kLines));
-  for (std::string_view line : kLines) ctx.reply.Simple(line);
+  ReplyHelpLines(ctx.reply, kLines);
 }
 
 }  // namespace

@@ -109,8 +109,7 @@ void CmdDebug(CommandContext& ctx) {
         "HELP",
         "    Show this text.",
     };
-    ctx.reply.ArrayHeader(std::size(kLines));
-    for (std::string_view line : kLines) ctx.reply.Simple(line);
+    ReplyHelpLines(ctx.reply, kLines);
     return;
   }
   ctx.reply.Error(

@@ -45,6 +45,10 @@ class EvictionTest : public ::testing::Test {
 
   void Sleep(std::chrono::milliseconds d) { std::this_thread::sleep_for(d); }
   int64_t Evicted() { return InfoInt(client_, "stats", "evicted_keys"); }
+  // The share of prefix:from .. prefix:(to-1) still present.
+  double Survival(const std::string& prefix, int from, int to) {
+    return CountExistingRange(client_, prefix, from, to) / static_cast<double>(to - from);
+  }
 
   std::unique_ptr<ServerProcess> server_;
   RespClient client_;
@@ -89,8 +93,8 @@ TEST_F(EvictionTest, AllKeysLruKeepsRecentlyUsedKeys) {
   CapAtCurrentUse();
   ASSERT_EQ(SetKeys(client_, "new", 0, kKeys / 2, kValueBytes), 0);
   EXPECT_GT(Evicted(), kKeys / 4);
-  const double hot = CountExisting(client_, "k", kKeys / 2) / (kKeys / 2.0);
-  const double cold = CountExistingRange(client_, "k", kKeys / 2, kKeys) / (kKeys / 2.0);
+  const double hot = Survival("k", 0, kKeys / 2);
+  const double cold = Survival("k", kKeys / 2, kKeys);
   EXPECT_GT(hot, 0.8) << "cold " << cold;
   EXPECT_LT(cold, 0.3) << "hot " << hot;
   EXPECT_LE(InfoInt(client_, "memory", "used_memory"), InfoInt(client_, "memory", "maxmemory"));
@@ -105,8 +109,8 @@ TEST_F(EvictionTest, AllKeysLfuKeepsFrequentlyUsedKeys) {
   CapAtCurrentUse();
   ASSERT_EQ(SetKeys(client_, "new", 0, kKeys / 2, kValueBytes), 0);
   EXPECT_GT(Evicted(), kKeys / 4);
-  const double frequent = CountExisting(client_, "k", kKeys / 2) / (kKeys / 2.0);
-  const double rare = CountExistingRange(client_, "k", kKeys / 2, kKeys) / (kKeys / 2.0);
+  const double frequent = Survival("k", 0, kKeys / 2);
+  const double rare = Survival("k", kKeys / 2, kKeys);
   EXPECT_GT(frequent, 0.9) << "rare " << rare;
   EXPECT_GT(frequent, rare + 0.3);
 }
@@ -153,6 +157,14 @@ class VolatileEvictionTest : public EvictionTest {
         std::string::npos)
         << keyspace;
   }
+  // Caps memory and writes a quarter more keys with a TTL: some volatile keys must go, and
+  // none of the persistent ones.
+  void OverflowWithVolatileKeys() {
+    CapAtCurrentUse();
+    ASSERT_EQ(SetKeys(client_, "new", 0, kKeys / 4, kValueBytes, {"EX", "100000"}), 0);
+    EXPECT_GT(Evicted(), kKeys / 8);
+    EXPECT_EQ(CountExisting(client_, "perm", kKeys / 2), kKeys / 2);
+  }
   int extra_persistent_ = 0;
 };
 
@@ -161,12 +173,9 @@ TEST_F(VolatileEvictionTest, VolatileLruEvictsOnlyKeysWithTtlLeastRecentFirst) {
   LoadPersistentAndVolatile();
   Sleep(std::chrono::milliseconds(2200));
   Access(client_, "vol", 0, kKeys / 4);  // vol:0..499 recent
-  CapAtCurrentUse();
-  ASSERT_EQ(SetKeys(client_, "new", 0, kKeys / 4, kValueBytes, {"EX", "100000"}), 0);
-  EXPECT_GT(Evicted(), kKeys / 8);
-  EXPECT_EQ(CountExisting(client_, "perm", kKeys / 2), kKeys / 2);
-  const double hot = CountExisting(client_, "vol", kKeys / 4) / (kKeys / 4.0);
-  const double cold = CountExistingRange(client_, "vol", kKeys / 4, kKeys / 2) / (kKeys / 4.0);
+  OverflowWithVolatileKeys();
+  const double hot = Survival("vol", 0, kKeys / 4);
+  const double cold = Survival("vol", kKeys / 4, kKeys / 2);
   EXPECT_GT(hot, 0.8) << "cold " << cold;
   EXPECT_LT(cold, 0.3) << "hot " << hot;
   ExpectPersistentKeysOutliveEverything();
@@ -176,12 +185,9 @@ TEST_F(VolatileEvictionTest, VolatileLfuEvictsOnlyKeysWithTtlLeastFrequentFirst)
   Start("volatile-lfu");
   LoadPersistentAndVolatile();
   Access(client_, "vol", 0, kKeys / 4, /*times=*/50);
-  CapAtCurrentUse();
-  ASSERT_EQ(SetKeys(client_, "new", 0, kKeys / 4, kValueBytes, {"EX", "100000"}), 0);
-  EXPECT_GT(Evicted(), kKeys / 8);
-  EXPECT_EQ(CountExisting(client_, "perm", kKeys / 2), kKeys / 2);
-  const double frequent = CountExisting(client_, "vol", kKeys / 4) / (kKeys / 4.0);
-  const double rare = CountExistingRange(client_, "vol", kKeys / 4, kKeys / 2) / (kKeys / 4.0);
+  OverflowWithVolatileKeys();
+  const double frequent = Survival("vol", 0, kKeys / 4);
+  const double rare = Survival("vol", kKeys / 4, kKeys / 2);
   EXPECT_GT(frequent, 0.9) << "rare " << rare;
   EXPECT_GT(frequent, rare + 0.3);
   ExpectPersistentKeysOutliveEverything();
@@ -216,9 +222,8 @@ TEST_F(VolatileEvictionTest, VolatileTtlEvictsTheNearestExpiryFirst) {
   EXPECT_GT(Evicted(), kKeys / 8);
   EXPECT_EQ(CountExisting(client_, "perm", kKeys / 2), kKeys / 2);
   const int third = kKeys / 6;
-  const double nearest = CountExistingRange(client_, "vol", 0, third) / double(third);
-  const double farthest =
-      CountExistingRange(client_, "vol", kKeys / 2 - third, kKeys / 2) / double(third);
+  const double nearest = Survival("vol", 0, third);
+  const double farthest = Survival("vol", kKeys / 2 - third, kKeys / 2);
   EXPECT_GT(farthest, 0.9) << "nearest " << nearest;
   EXPECT_LT(nearest, 0.5) << "farthest " << farthest;
   ExpectPersistentKeysOutliveEverything();
