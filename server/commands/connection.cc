@@ -260,13 +260,23 @@ void CmdClientHelp(CommandContext& ctx) {
       "    LADDR <ip:port>, USER <name>, TYPE <type>, SKIPME (YES|NO).",
       "LIST [TYPE <type>] [ID <id> [<id> ...]]",
       "    Describe the open connections, one line each.",
+      "NO-EVICT (ON|OFF)",
+      "    Mark this connection as exempt from client eviction.",
+      "PAUSE <timeout-ms> [WRITE|ALL]",
+      "    Hold the commands of every client (ALL, the default) or only those that may",
+      "    change data (WRITE) for <timeout-ms> milliseconds.",
+      "REPLY (ON|OFF|SKIP)",
+      "    Turn replies to this connection off, back on, or drop only the next one.",
       "SETNAME <name>",
       "    Name this connection (no spaces or special characters).",
+      "UNBLOCK <id> [TIMEOUT|ERROR]",
+      "    End the blocking wait of another client, as a timeout or with an error.",
+      "UNPAUSE",
+      "    End a CLIENT PAUSE now.",
       "HELP",
       "    Show this text.",
   };
-  ctx.reply.ArrayHeader(std::size(kLines));
-  for (std::string_view line : kLines) ctx.reply.Simple(line);
+  ReplyHelpLines(ctx.reply, kLines);
 }
 
 }  // namespace
