@@ -14,7 +14,8 @@
 
 #if defined(__SANITIZE_ADDRESS__) || defined(RILL_NO_MALLOC_COUNTING)
 #define RILL_COUNT_ALLOCATIONS 0
-#include <sanitizer/allocator_interface.h>
+// From the sanitizer runtime (its header ships with clang, not with gcc).
+extern "C" size_t __sanitizer_get_current_allocated_bytes();
 #else
 #define RILL_COUNT_ALLOCATIONS 1
 #endif
