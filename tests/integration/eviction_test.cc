@@ -4,6 +4,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <memory>
 #include <set>
 #include <string>
@@ -291,7 +292,12 @@ TEST_F(EvictionTest, MemoryStaysUnderTheCapWhileThreeTimesTheCapIsWritten) {
     max_rss = std::max(max_rss, ResidentBytesOf(server_->pid()));
   }
   EXPECT_LE(max_used, kCap + 64 * 1024);
-  EXPECT_LE(max_rss, static_cast<uint64_t>(kCap * 1.10)) << "max RSS " << max_rss;
+  // Sanitizer builds (scripts/test-sanitized.sh sets RILL_TEST_SANITIZED=1) keep shadow memory
+  // and quarantined blocks resident: the RSS bound is the plain build's.
+  if (std::getenv("RILL_TEST_SANITIZED") == nullptr) {
+    EXPECT_LE(max_rss, static_cast<uint64_t>(kCap * 1.10)) << "max RSS " << max_rss;
+  }
+  RecordProperty("max_rss_over_cap", std::to_string(static_cast<double>(max_rss) / kCap));
   EXPECT_GT(Evicted(), total_keys / 2);
   EXPECT_EQ(client_.Command({"PING"}), "+PONG\r\n");
   EXPECT_TRUE(server_->running());
