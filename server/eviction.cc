@@ -131,6 +131,9 @@ Evictor::Result Evictor::Perform() {
         engine_.RunAfter(0, [this] {
           continuation_scheduled_ = false;
           Perform();
+          // Outside any command: waiters on evicted keys (XREADGROUP gets -UNBLOCKED) are
+          // served now rather than at the next command.
+          if (engine_.blocking().has_ready_keys()) engine_.blocking().ServeReadyKeys();
         });
       }
       break;
