@@ -53,7 +53,7 @@ class Evictor {
   // ran out, eviction goes on from the event loop.
   Result Perform();
 
-  // Memory counted against maxmemory now, and how much of it is over (0 when under).
+  // Memory counted against maxmemory now (allocated minus mem_not_counted_for_evict).
   size_t CountedMemory() const;
 
   // Microseconds spent over the limit (INFO stats total/current_eviction_exceeded_time).
