@@ -13,7 +13,7 @@
 #include "persistence/rdb_file.h"
 #include "persistence/rdb_loader.h"
 #include "server/child_process.h"
-#include "server/commands/info.h"
+#include "server/alloc_counter.h"
 #include "server/engine.h"
 #include "server/log.h"
 

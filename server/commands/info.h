@@ -14,7 +14,4 @@ class Engine;
 // section names, case-insensitive).
 std::string BuildInfo(Engine& engine, std::span<const std::string_view> sections);
 
-// Bytes the allocator has handed out (used_memory; also the RDB used-mem aux field).
-size_t AllocatedBytes();
-
 }  // namespace rill
