@@ -211,7 +211,7 @@ Entry* Database::Find(std::string_view key, int64_t now_ms) {
   const uint64_t hash = KeyIndex::Hash(key);
   Block* b = impl_->index.Find(key, hash);
   if (b == nullptr) return nullptr;
-  if (block::HasExpire(b) && now_ms > block::ExpireMs(b)) {
+  if (block::HasExpire(b) && now_ms > block::ExpireMs(b) && !expiry_paused_) {
     if (expired_hook_) expired_hook_(key);
     impl_->DeleteKey(key, hash);
     return nullptr;
@@ -332,6 +332,7 @@ const Entry* Database::RandomEntry() const { return AsEntry(impl_->index.Random(
 
 size_t Database::ActiveExpire(int64_t now_ms, size_t max_samples) {
   size_t deleted = 0;
+  if (expiry_paused_) return 0;
   auto& vol = impl_->volatile_blocks;
   for (size_t i = 0; i < max_samples && !vol.empty(); ++i) {
     Block* b = vol[absl::Uniform<size_t>(impl_->gen, 0, vol.size())];

@@ -21,6 +21,22 @@ ds::Entry* CommandContext::LookupKeyRead(std::string_view key, bool notify_miss)
   return entry;
 }
 
+void CommandContext::RewriteCommand(std::initializer_list<std::string_view> args) {
+  rewritten_.assign(args.begin(), args.end());
+}
+
+void CommandContext::RewriteCommand(std::vector<std::string> args) { rewritten_ = std::move(args); }
+
+void CommandContext::RewriteArgument(size_t index, std::string_view value) {
+  if (rewritten_.empty()) rewritten_.assign(args.begin(), args.end());
+  if (index < rewritten_.size()) {
+    rewritten_[index] = std::string(value);
+  } else {
+    rewritten_.resize(index + 1);
+    rewritten_[index] = std::string(value);
+  }
+}
+
 void CommandTable::Add(std::string_view name, CommandHandler handler) {
   const CommandMeta* meta = FindCommandMeta(name);
   if (meta == nullptr) {

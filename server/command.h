@@ -46,6 +46,10 @@ enum CommandFlag : uint32_t {
 };
 
 struct CommandContext {
+  CommandContext(Engine& engine, Client& client, std::span<const std::string_view> args,
+                 protocol::ReplyBuilder& reply, int64_t now_ms)
+      : engine(engine), client(client), args(args), reply(reply), now_ms(now_ms) {}
+
   Engine& engine;
   Client& client;
   std::span<const std::string_view> args;  // args[0] is the command name as sent
@@ -57,6 +61,28 @@ struct CommandContext {
   // Redis's lookupKeyRead: the live entry or nullptr, counting keyspace hits and misses and
   // (unless `notify_miss` is false, as for OBJECT) publishing the "keymiss" event.
   ds::Entry* LookupKeyRead(std::string_view key, bool notify_miss = true);
+
+  // ---- Propagation to the AOF (server/propagation.h) ----
+  // A command that changed the dataset (the dirty counter grew) is propagated with its
+  // arguments as sent, after its handler returned. A handler whose effect would differ on
+  // replay says what to propagate instead (Redis's rewriteClientCommandVector): the whole
+  // command, or one argument of it. Propagated only if the command still changed the dataset.
+  void RewriteCommand(std::initializer_list<std::string_view> args);
+  void RewriteCommand(std::vector<std::string> args);
+  void RewriteArgument(size_t index, std::string_view value);
+  // The handler propagated its effect itself (Engine::Propagate): nothing more for it.
+  void PreventPropagation() { propagation_ = Propagation::kPrevent; }
+  // Propagate even if nothing changed (FLUSHALL on an empty server still reaches the AOF).
+  void ForcePropagation() { propagation_ = Propagation::kForce; }
+
+  enum class Propagation : uint8_t { kIfDirty, kPrevent, kForce };
+  Propagation propagation() const { return propagation_; }
+  // The rewritten form; empty when the command goes as sent.
+  const std::vector<std::string>& rewritten() const { return rewritten_; }
+
+ private:
+  Propagation propagation_ = Propagation::kIfDirty;
+  std::vector<std::string> rewritten_;
 };
 
 class LatencyHistogram;

@@ -49,9 +49,11 @@ Engine::Engine(Config config) : config_(std::move(config)) {
       ++stats_.expired_keys;
       NotifyKeyspaceEvent('x', "expired", key, i);
       KeyModified(i, key);
+      PropagateServerDeletion(i, key, ServerDeletion::kExpired);
     });
   }
   RegisterAllCommands(commands_);
+  exec_command_ = commands_.Find("exec");
   // Run-time CONFIG SET of parameters the process acts on directly. The config layer has
   // already validated the new value (dir must be an accessible directory).
   config_.OnChange("dir", [this] {
@@ -158,7 +160,53 @@ bool AllowedWhileSubscribed(std::string_view name) {
 
 }  // namespace
 
+void Engine::PropagateServerDeletion(int db, std::string_view key, ServerDeletion why) {
+  if (!propagation_.active()) return;
+  const bool lazy = config_.Bool(why == ServerDeletion::kExpired ? "lazyfree-lazy-expire"
+                                                                 : "lazyfree-lazy-eviction");
+  propagation_.Add(db, {lazy ? "UNLINK" : "DEL", key});
+}
+
+void Engine::PropagateCommand(CommandContext& ctx, const Command* cmd, uint64_t dirty_before) {
+  if (!propagation_.active()) return;
+  const CommandContext::Propagation mode = ctx.propagation();
+  if (mode == CommandContext::Propagation::kPrevent || cmd == exec_command_) return;
+  if (mode != CommandContext::Propagation::kForce && stats_.dirty <= dirty_before) return;
+  if (!ctx.rewritten().empty()) {
+    propagation_.Add(ctx.client.db, ctx.rewritten());
+  } else {
+    propagation_.Add(ctx.client.db, ctx.args);
+  }
+}
+
+void Engine::set_loading(bool loading) {
+  loading_ = loading;
+  for (auto& db : databases_) db->set_expiry_paused(loading);
+}
+
+void Engine::ExecuteLoaded(Client& client, std::span<const std::string_view> args,
+                           std::string* out) {
+  protocol::ReplyBuilder reply(out);
+  Command* cmd = ResolveCommand(commands_, args, reply);
+  if (cmd == nullptr || cmd->handler == nullptr) return;
+  if ((cmd->arity > 0 && static_cast<int>(args.size()) != cmd->arity) ||
+      static_cast<int>(args.size()) < -cmd->arity) {
+    reply.Error(errors::WrongArity(cmd->name));
+    return;
+  }
+  if (client.in_multi && !RunsInsideMulti(cmd->name)) {
+    client.multi_queue.emplace_back(args.begin(), args.end());
+    return;
+  }
+  CommandContext ctx{*this, client, args, reply, NowMs()};
+  cmd->handler(ctx);
+}
+
 void Engine::Execute(Client& client, std::span<const std::string_view> args, std::string* out) {
+  if (loading_) {
+    ExecuteLoaded(client, args, out);
+    return;
+  }
   protocol::ReplyBuilder reply(out);
   reply.set_resp3(client.resp == 3);
   ++stats_.total_commands_processed;
@@ -213,9 +261,13 @@ void Engine::Execute(Client& client, std::span<const std::string_view> args, std
 
   CommandContext ctx{*this, client, args, reply, NowMs()};
   int64_t start = MonotonicUs();
+  const uint64_t dirty_before = stats_.dirty;
+  propagation_.BeginUnit();
   ++execute_depth_;
   cmd->handler(ctx);
   --execute_depth_;
+  PropagateCommand(ctx, cmd, dirty_before);
+  propagation_.EndUnit();
   int64_t duration_us = MonotonicUs() - start;
   cmd->usec += static_cast<uint64_t>(duration_us);
   RecordCommandLatency(client, *cmd, args, duration_us);

@@ -1,0 +1,53 @@
+#include "server/propagation.h"
+
+#include <algorithm>
+
+#include "persistence/aof_command.h"
+
+namespace rill {
+
+namespace {
+constexpr std::string_view kMulti = "*1\r\n$5\r\nMULTI\r\n";
+constexpr std::string_view kExec = "*1\r\n$4\r\nEXEC\r\n";
+// A unit's buffer is kept for reuse unless one huge command blew it up.
+constexpr size_t kKeepCapacity = 64 * 1024;
+}  // namespace
+
+void Propagator::AddSink(Sink* sink) {
+  if (std::find(sinks_.begin(), sinks_.end(), sink) == sinks_.end()) sinks_.push_back(sink);
+}
+
+void Propagator::RemoveSink(Sink* sink) {
+  sinks_.erase(std::remove(sinks_.begin(), sinks_.end(), sink), sinks_.end());
+}
+
+void Propagator::Add(int db, std::span<const std::string_view> args) {
+  if (sinks_.empty()) return;
+  size_t begin = pending_.size();
+  persistence::AppendAofCommand(&pending_, args);
+  ops_.push_back(Op{db, begin, pending_.size()});
+  if (depth_ == 0) Flush();
+}
+
+void Propagator::Add(int db, const std::vector<std::string>& args) {
+  if (sinks_.empty()) return;
+  std::vector<std::string_view> views(args.begin(), args.end());
+  Add(db, views);
+}
+
+void Propagator::Flush() {
+  // Redis takes MULTI's database from the first command and EXEC's from the last, so that
+  // neither needs a SELECT of its own.
+  const bool wrap = ops_.size() > 1;
+  std::string_view pending(pending_);
+  for (Sink* sink : sinks_) {
+    if (wrap) sink->Feed(ops_.front().db, kMulti);
+    for (const Op& op : ops_) sink->Feed(op.db, pending.substr(op.begin, op.end - op.begin));
+    if (wrap) sink->Feed(ops_.back().db, kExec);
+  }
+  ops_.clear();
+  pending_.clear();
+  if (pending_.capacity() > kKeepCapacity) pending_.shrink_to_fit();
+}
+
+}  // namespace rill
