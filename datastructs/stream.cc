@@ -1,5 +1,6 @@
 #include "datastructs/stream.h"
 
+#include <algorithm>
 #include <array>
 
 namespace rill::ds {
@@ -142,6 +143,28 @@ bool Stream::LoadEntry(StreamId id, std::span<const std::string_view> fv,
   size_t payload = 0;
   for (std::string_view s : fv) payload += s.size();
   AppendEntry(id, fv, payload, limits);
+  return true;
+}
+
+bool Stream::AppendLoadedBlock(std::unique_ptr<StreamBlock> block) {
+  if (block->live() == 0) return false;
+  if (!blocks_.empty() && block->master_id() <= blocks_.rbegin()->second->last_id()) return false;
+  block->ShrinkToFit();
+  const bool was_empty = length_ == 0;
+  length_ += block->live();
+  last_id_ = std::max(last_id_, block->last_id());
+  const StreamBlock& added = *block;
+  blocks_.emplace(block->master_id(), std::move(block));
+  if (was_empty) {
+    // The first live entry of the new block (its first entries may be tombstones).
+    uint8_t flags;
+    StreamEntryView view;
+    for (uint32_t off = added.first_offset(); off < added.end_offset();) {
+      off = added.Decode(off, &flags, &view);
+      if (!(flags & StreamBlock::kDeleted)) break;
+    }
+    first_id_ = view.id;
+  }
   return true;
 }
 

@@ -12,7 +12,9 @@
 //             (ID → delivery_time, delivery_count, consumer), consumers() (name, seen_time,
 //             pending IDs).
 //   Building: Add() each entry with its explicit ID in increasing order (LoadEntry is the
-//             shortcut), then set_last_id / set_entries_added / set_max_deleted_id; for each
+//             shortcut), or, to keep a saved node layout with its tombstones, build each
+//             StreamBlock (constructor, Append, MarkDeleted) and AppendLoadedBlock() it; then
+//             set_last_id / set_entries_added / set_max_deleted_id; for each
 //             group CreateGroup(name, last_id, entries_read); for each consumer
 //             group->CreateConsumer(name, seen_time); for each pending entry
 //             group->AddPending(id, consumer, delivery_time).delivery_count = n.
@@ -81,6 +83,11 @@ class Stream final : public ObjectValue {
   // Appends with an explicit ID; false if `id` is not greater than last_id().
   bool LoadEntry(StreamId id, std::span<const std::string_view> fields_values,
                  const StreamLimits& limits);
+  // Appends a whole block as the new last one, exactly as built (an RDB node keeps its
+  // entries and tombstones, which approximate trimming depends on). Length, first ID and
+  // last ID follow its entries. False (and the block dropped) if it holds no live entry or its
+  // first ID is not greater than every ID already in the stream.
+  bool AppendLoadedBlock(std::unique_ptr<StreamBlock> block);
 
   // XTRIM / XADD trimming; returns the number of entries removed.
   int64_t Trim(const TrimSpec& spec);

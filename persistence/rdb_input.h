@@ -1,0 +1,65 @@
+// Bounds-checked reading of RDB primitives (internal to the loader). Every read checks the
+// bytes left first; the first failure is kept with its offset and every later read fails.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "datastructs/stream_id.h"
+
+namespace rill::persistence {
+
+// A string as stored: an integer encoding or bytes (a view into the input or a scratch).
+struct RdbString {
+  bool is_int = false;
+  int64_t int_value = 0;
+  std::string_view bytes;  // when !is_int
+
+  // The string's bytes; an integer is formatted into `scratch`.
+  std::string_view View(char (&scratch)[24]) const;
+};
+
+class RdbInput {
+ public:
+  explicit RdbInput(std::string_view input) : in_(input) {}
+
+  size_t pos() const { return pos_; }
+  size_t remaining() const { return in_.size() - pos_; }
+  std::string_view consumed() const { return in_.substr(0, pos_); }
+  bool failed() const { return !error_.empty(); }
+  const std::string& error() const { return error_; }
+
+  // Records `what` (once) with the offset where the failing item began; returns false.
+  bool Fail(std::string_view what, size_t offset);
+  bool Fail(std::string_view what) { return Fail(what, pos_); }
+  bool Truncated() { return Fail("unexpected end of file (the file is truncated)"); }
+
+  bool ReadByte(uint8_t* b);
+  bool ReadBytes(size_t n, std::string_view* out);
+  uint64_t ReadLittleEndian(const char* p, int bytes) const;
+  // A length, or (*encoded) the special string encoding in its place.
+  bool ReadLengthOrEncoding(uint64_t* value, bool* encoded);
+  // A length; a special (string) encoding in its place is an error.
+  bool ReadLength(uint64_t* len);
+  // A length that counts items of at least `min_item_bytes` bytes each still to be read: more
+  // than the input can hold is an error, so callers may reserve that many.
+  bool ReadCount(uint64_t* count, size_t min_item_bytes);
+  // A string in any of its encodings; LZF output goes to `scratch` (valid until its next use).
+  bool ReadString(RdbString* s, std::string* scratch);
+  bool ReadMillis(int64_t* ms);
+  bool ReadSeconds(int64_t* ms);        // 4-byte EXPIRETIME, returned in milliseconds
+  bool ReadStreamId(ds::StreamId* id);  // 16 bytes, big endian
+
+ private:
+  std::string_view in_;
+  size_t pos_ = 0;
+  std::string error_;
+};
+
+// A key or other user bytes as they may appear in an error message: printable, at most 64
+// characters.
+std::string QuoteForError(std::string_view s);
+
+}  // namespace rill::persistence

@@ -1,0 +1,254 @@
+#include "persistence/rdb_loader.h"
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "datastructs/keyspace.h"
+#include "persistence/crc64.h"
+#include "persistence/rdb_format.h"
+#include "persistence/rdb_input.h"
+#include "persistence/rdb_load_types.h"
+
+namespace rill::persistence {
+namespace {
+
+// What a value type byte Rill cannot load is, for the error message.
+const char* UnsupportedTypeName(uint8_t type) {
+  switch (type) {
+    case rdb::kTypeSet:
+    case rdb::kTypeSetIntset:
+    case rdb::kTypeSetListpack:
+      return "a set";
+    case rdb::kTypeZset:
+    case rdb::kTypeZset2:
+    case rdb::kTypeZsetZiplist:
+    case rdb::kTypeZsetListpack:
+      return "a sorted set";
+    case rdb::kTypeHash:
+    case rdb::kTypeHashZipmap:
+    case rdb::kTypeHashZiplist:
+    case rdb::kTypeHashListpack:
+      return "a hash";
+    case rdb::kTypeModule:
+    case rdb::kTypeModule2:
+      return "a module value";
+    default:
+      return nullptr;
+  }
+}
+
+bool IsListType(uint8_t t) {
+  return t == rdb::kTypeList || t == rdb::kTypeListZiplist || t == rdb::kTypeListQuicklist ||
+         t == rdb::kTypeListQuicklist2;
+}
+
+bool IsStreamType(uint8_t t) {
+  return t == rdb::kTypeStreamListpacks || t == rdb::kTypeStreamListpacks2 ||
+         t == rdb::kTypeStreamListpacks3;
+}
+
+class Loader {
+ public:
+  Loader(std::string_view input, std::span<ds::Database* const> dbs, const RdbLoadOptions& options,
+         RdbLoadInfo* info)
+      : in_(input), input_(input), dbs_(dbs), options_(options), info_(info) {}
+
+  bool Run(std::string* error) {
+    const bool ok = Header() && Body() && Trailer();
+    if (!ok) *error = in_.error();
+    return ok;
+  }
+
+ private:
+  bool Header() {
+    std::string_view head;
+    if (input_.size() < rdb::kHeaderSize || input_.substr(0, 5) != rdb::kMagic) {
+      return in_.Fail("wrong signature (not an RDB file)", 0);
+    }
+    in_.ReadBytes(rdb::kHeaderSize, &head);
+    int version = 0;
+    for (char c : head.substr(5)) {
+      if (c < '0' || c > '9') return in_.Fail("wrong signature (not an RDB file)", 0);
+      version = version * 10 + (c - '0');
+    }
+    if (version < 1 || version > rdb::kMaxLoadVersion) {
+      return in_.Fail(absl::StrCat("can't handle RDB format version ", version), 5);
+    }
+    info_->version = version;
+    return true;
+  }
+
+  bool Body() {
+    int db = 0;
+    int64_t expire_ms = ds::kNoExpire;
+    while (true) {
+      const size_t record = in_.pos();
+      uint8_t type;
+      if (!in_.ReadByte(&type)) return false;
+      switch (type) {
+        case rdb::kOpExpireTime:
+          if (!in_.ReadSeconds(&expire_ms)) return false;
+          continue;
+        case rdb::kOpExpireTimeMs:
+          if (!in_.ReadMillis(&expire_ms)) return false;
+          continue;
+        case rdb::kOpFreq: {
+          uint8_t ignored;
+          if (!in_.ReadByte(&ignored)) return false;
+          continue;
+        }
+        case rdb::kOpIdle: {
+          uint64_t ignored;
+          if (!in_.ReadLength(&ignored)) return false;
+          continue;
+        }
+        case rdb::kOpEof:
+          return true;
+        case rdb::kOpSelectDb: {
+          uint64_t index;
+          if (!in_.ReadLength(&index)) return false;
+          if (index >= dbs_.size()) {
+            return in_.Fail(absl::StrCat("the file selects database ", index, ", but only ",
+                                         dbs_.size(), " are configured (databases)"),
+                            record);
+          }
+          db = static_cast<int>(index);
+          continue;
+        }
+        case rdb::kOpResizeDb: {
+          uint64_t ignored;
+          if (!in_.ReadLength(&ignored) || !in_.ReadLength(&ignored)) return false;
+          continue;
+        }
+        case rdb::kOpAux:
+          if (!Aux()) return false;
+          continue;
+        case rdb::kOpModuleAux:
+          return in_.Fail("the file holds module data, which Rill cannot load", record);
+        case rdb::kOpFunction:
+        case rdb::kOpFunction2:
+          return in_.Fail("the file holds FUNCTION libraries, which Rill does not support", record);
+        default:
+          if (!KeyValue(type, db, expire_ms, record)) return false;
+          expire_ms = ds::kNoExpire;
+      }
+    }
+  }
+
+  bool Aux() {
+    RdbString key, value;
+    if (!in_.ReadString(&key, &scratch_key_) || !in_.ReadString(&value, &scratch_value_)) {
+      return false;
+    }
+    char kb[24], vb[24];
+    std::string k(key.View(kb)), v(value.View(vb));
+    if (k == "aof-base") info_->aof_base = v == "1";
+    info_->aux.emplace_back(std::move(k), std::move(v));
+    return true;
+  }
+
+  bool KeyValue(uint8_t type, int db, int64_t expire_ms, size_t record) {
+    if (const char* what = UnsupportedTypeName(type)) {
+      RdbString key;
+      char kb[24];
+      std::string name = in_.ReadString(&key, &scratch_key_) ? QuoteForError(key.View(kb)) : "";
+      return in_.Fail(absl::StrCat("key ", name, " is ", what, " (RDB type ", type,
+                                   "), a type Rill does not have yet"),
+                      record);
+    }
+    if (type != rdb::kTypeString && !IsListType(type) && !IsStreamType(type)) {
+      return in_.Fail(absl::StrCat("unknown RDB value type ", type), record);
+    }
+    RdbString key;
+    if (!in_.ReadString(&key, &scratch_key_)) return false;
+    char kb[24];
+    const std::string_view key_bytes = key.View(kb);
+    ds::Database& target = *dbs_[db];
+    const bool expired =
+        options_.skip_expired && expire_ms != ds::kNoExpire && expire_ms < options_.now_ms;
+    const ds::TtlMode ttl = expire_ms == ds::kNoExpire ? ds::TtlMode::kClear : ds::TtlMode::kSet;
+    const size_t before = target.size();
+
+    if (type == rdb::kTypeString) {
+      RdbString value;
+      if (!in_.ReadString(&value, &scratch_value_)) return false;
+      if (expired) return CountExpired();
+      if (value.is_int) {
+        target.SetInt(key_bytes, value.int_value, ttl, expire_ms);
+      } else {
+        target.SetString(key_bytes, value.bytes, ttl, expire_ms);
+      }
+    } else {
+      // The container decoders use only scratch_value_, so key_bytes stays valid.
+      std::unique_ptr<ds::ObjectValue> object;
+      if (IsListType(type)) {
+        std::unique_ptr<ds::List> list = LoadList(in_, type, options_, &scratch_value_);
+        if (list == nullptr) return false;
+        if (list->empty()) {
+          ++info_->empty_keys_skipped;
+          return true;
+        }
+        object = std::move(list);
+      } else {
+        object = LoadStream(in_, type, &scratch_value_);
+        if (object == nullptr) return false;
+      }
+      if (expired) return CountExpired();
+      target.SetObject(key_bytes, std::move(object), ttl, expire_ms);
+    }
+    return Added(target, before, key_bytes, record);
+  }
+
+  bool CountExpired() {
+    ++info_->keys_expired;
+    return true;
+  }
+
+  // A key was set: the database must have grown, or the file named the key twice.
+  bool Added(const ds::Database& db, size_t before, std::string_view key, size_t record) {
+    if (db.size() == before && !options_.allow_duplicates) {
+      return in_.Fail(absl::StrCat("duplicate key ", QuoteForError(key)), record);
+    }
+    ++info_->keys_loaded;
+    return true;
+  }
+
+  bool Trailer() {
+    const size_t body_end = in_.pos();
+    if (info_->version >= 5) {
+      std::string_view raw;
+      if (!in_.ReadBytes(rdb::kChecksumSize, &raw)) return false;
+      const uint64_t stored = in_.ReadLittleEndian(raw.data(), 8);
+      if (stored != 0 && options_.verify_checksum) {
+        const uint64_t actual = Crc64(0, input_.substr(0, body_end));
+        if (actual != stored) {
+          return in_.Fail(
+              absl::StrFormat("wrong RDB checksum (stored %016x, computed %016x)", stored, actual),
+              body_end);
+        }
+        info_->checksum_verified = true;
+      }
+    }
+    info_->bytes_consumed = in_.pos();
+    return true;
+  }
+
+  RdbInput in_;
+  std::string_view input_;
+  std::span<ds::Database* const> dbs_;
+  const RdbLoadOptions& options_;
+  RdbLoadInfo* info_;
+  std::string scratch_key_;
+  std::string scratch_value_;
+};
+
+}  // namespace
+
+bool LoadRdb(std::string_view input, std::span<ds::Database* const> dbs,
+             const RdbLoadOptions& options, RdbLoadInfo* info, std::string* error) {
+  *info = RdbLoadInfo{};
+  Loader loader(input, dbs, options, info);
+  return loader.Run(error);
+}
+
+}  // namespace rill::persistence

@@ -1,0 +1,70 @@
+// Rebuilds databases from an RDB file (rdb_format.h): every encoding Redis 7.0 (and 7.2) can
+// write for the types Rill has. Strings in all encodings; lists as LIST (linked), ZIPLIST,
+// QUICKLIST of ziplists and QUICKLIST_2 of listpacks or plain nodes; streams as
+// STREAM_LISTPACKS 1, 2 and 3 with their groups, PELs and consumers; expiries in seconds or
+// milliseconds; aux fields. Sets, hashes, sorted sets, modules and functions are refused with
+// an error naming them.
+//
+// The input is hostile until proven otherwise (a damaged disk, a file from elsewhere, a
+// fuzzer): every length is checked against the bytes left before it is used, counts cannot
+// make the loader reserve more than the input could describe, LZF expansion is bounded, and
+// any inconsistency ends the load with a message naming the problem and its byte offset.
+//
+//   std::vector<std::unique_ptr<ds::Database>> fresh = ...;   // empty databases
+//   RdbLoadInfo info;
+//   std::string error;
+//   if (!LoadRdb(file_bytes, RawPointers(fresh), options, &info, &error)) { refuse(error); }
+//
+// REQUIRES: on failure the target databases hold part of the file; load into fresh databases
+// and swap them in only when LoadRdb returned true ("nothing half-loaded").
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "datastructs/list.h"
+#include "datastructs/stream.h"
+
+namespace rill::ds {
+class Database;
+}
+
+namespace rill::persistence {
+
+struct RdbLoadOptions {
+  ds::ListLimits list_limits;      // list-max-listpack-size of the rebuilt lists
+  ds::StreamLimits stream_limits;  // only for entries that do not come as whole nodes
+  // Keys whose expiry is before now_ms are dropped (counted in keys_expired), as a Redis
+  // master does; set skip_expired = false to keep them (an AOF preamble).
+  int64_t now_ms = 0;
+  bool skip_expired = true;
+  // rdbchecksum: verify the CRC64 trailer (a stored 0 means "saved without checksum").
+  bool verify_checksum = true;
+  // DEBUG RELOAD MERGE: a key already present is replaced instead of failing the load.
+  bool allow_duplicates = false;
+};
+
+struct RdbLoadInfo {
+  int version = 0;
+  uint64_t keys_loaded = 0;
+  uint64_t keys_expired = 0;
+  uint64_t empty_keys_skipped = 0;  // lists with no element, which Redis skips too
+  // Bytes of the RDB, signature to checksum included: an AOF with an RDB preamble continues
+  // with commands from here.
+  size_t bytes_consumed = 0;
+  bool checksum_verified = false;  // false when the file stored 0 or verification was off
+  bool aof_base = false;           // the aof-base aux field was 1
+  std::vector<std::pair<std::string, std::string>> aux;  // aux fields in file order
+};
+
+// Loads one RDB from the start of `input` into `dbs` (database index = position; a SELECTDB
+// beyond the span is an error). Returns false with `*error` set on any problem.
+bool LoadRdb(std::string_view input, std::span<ds::Database* const> dbs,
+             const RdbLoadOptions& options, RdbLoadInfo* info, std::string* error);
+
+}  // namespace rill::persistence
