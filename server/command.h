@@ -149,5 +149,6 @@ void RegisterPubSubCommands(
 void RegisterStreamCommands(CommandTable& table);  // stream_*.cc
 void RegisterSlowlogCommands(CommandTable& table);
 void RegisterLatencyCommands(CommandTable& table);
+void RegisterAofCommands(CommandTable& table);  // aof_commands.cc
 
 }  // namespace rill

@@ -54,6 +54,15 @@ Engine::Engine(Config config) : config_(std::move(config)) {
   }
   RegisterAllCommands(commands_);
   exec_command_ = commands_.Find("exec");
+  aof_ = std::make_unique<AppendOnlyFile>(*this);
+  config_.OnApply("appendonly", [this]() -> std::string {
+    if (!config_.Bool("appendonly")) {
+      aof_->StopAtRuntime();
+      return {};
+    }
+    if (aof_->StartAtRuntime()) return {};
+    return "Unable to turn on AOF. Check server logs.";
+  });
   // Run-time CONFIG SET of parameters the process acts on directly. The config layer has
   // already validated the new value (dir must be an accessible directory).
   config_.OnChange("dir", [this] {
@@ -234,6 +243,14 @@ void Engine::Execute(Client& client, std::span<const std::string_view> args, std
     // for an unknown subcommand.
     reply.Error(errors::UnknownCommand(args[0], args.data() + 1, args.size() - 1));
     if (client.in_multi) client.multi_aborted = true;
+    return;
+  }
+  if (aof_->enabled() && aof_->write_error() && ((cmd->flags & kCmdWrite) || cmd->name == "ping")) {
+    // The AOF could not be written: no write may be acknowledged until it can.
+    RejectCommand(client, *cmd,
+                  absl::StrCat("MISCONF Errors writing to the AOF file: ",
+                               std::strerror(aof_->last_write_errno())),
+                  reply);
     return;
   }
   if (client.resp == 2 && client.subscribed() && !AllowedWhileSubscribed(cmd->name)) {

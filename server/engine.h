@@ -12,6 +12,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "datastructs/keyspace.h"
+#include "server/aof.h"
 #include "server/blocking.h"
 #include "server/client.h"
 #include "server/command.h"
@@ -134,6 +135,17 @@ class Engine {
   // `cmd` is null for a blocked client served later (its serve function ran in `ctx`).
   void PropagateCommand(CommandContext& ctx, const Command* cmd, uint64_t dirty_before);
 
+  // The append-only file (server/aof.h).
+  AppendOnlyFile& aof() { return *aof_; }
+  const AppendOnlyFile& aof() const { return *aof_; }
+  // Writes what the AOF buffer holds: called before any reply leaves (Connection::Flush).
+  void WritePendingAof() {
+    if (aof_->has_unwritten()) aof_->WriteBuffer(false);
+  }
+  // Inside EXEC (a command run by another command).
+  bool in_exec() const { return execute_depth_ > 1; }
+  int64_t latency_threshold_ms() const { return latency_threshold_ms_; }
+
   // While loading an AOF: commands run for the loader's client without statistics, replies go
   // nowhere, nothing is propagated and no key expires (Redis's server.loading).
   bool loading() const { return loading_; }
@@ -167,6 +179,7 @@ class Engine {
   bool latency_tracking_ = true;
   bool active_expire_enabled_ = true;
   Propagator propagation_;
+  std::unique_ptr<AppendOnlyFile> aof_;
   const Command* exec_command_ = nullptr;  // never propagated itself
   bool loading_ = false;
   // Engine::Execute while loading: the handler alone (MULTI queueing included).

@@ -52,6 +52,27 @@ void WritePidFile(const std::string& path) {
   std::fclose(fp);
 }
 
+// The AOF part of Redis's start-up: the manifest is read whatever appendonly says (a broken
+// one stops the server), the files are replayed when appendonly is yes, then the AOF is opened
+// for appending. False when the server must not start (the reason is logged).
+bool LoadAppendOnlyFile(rill::Engine& engine) {
+  rill::AppendOnlyFile& aof = engine.aof();
+  if (!aof.LoadManifestFromDisk()) return false;
+  if (aof.enabled()) {
+    const int64_t start_us = rill::NowUs();
+    const rill::AppendOnlyFile::LoadStatus status = aof.LoadFiles();
+    if (status == rill::AppendOnlyFile::LoadStatus::kFailed ||
+        status == rill::AppendOnlyFile::LoadStatus::kOpenError) {
+      return false;
+    }
+    if (status != rill::AppendOnlyFile::LoadStatus::kNotExist) {
+      rill::Log(rill::LogLevel::kNotice, "DB loaded from append only file: %.3f seconds",
+                static_cast<double>(rill::NowUs() - start_us) / 1e6);
+    }
+  }
+  return aof.OpenOnStartup();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -115,8 +136,10 @@ int main(int argc, char** argv) {
     return 1;
   }
   rill::Log(rill::LogLevel::kNotice, "Server initialized");
+  if (!LoadAppendOnlyFile(engine)) return 1;
   rill::Log(rill::LogLevel::kNotice, "Ready to accept connections tcp");
   server.Run();
+  engine.aof().Shutdown();
   rill::Log(rill::LogLevel::kWarning, "User requested shutdown...");
   rill::Log(rill::LogLevel::kWarning, "Rill is now ready to exit, bye bye...");
   return 0;

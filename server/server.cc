@@ -123,6 +123,8 @@ void Server::Cron() {
   engine_.ActiveExpireCycle(1000000 / hz / 4);
   // Backstop for the block timer (e.g. a clock step): deadlines are also checked here.
   engine_.blocking().ExpireTimeouts(NowMs());
+  // Postponed AOF writes, the everysec fsync, scheduled and automatic rewrites.
+  engine_.aof().Cron();
 
   int64_t timeout = engine_.config().Int("timeout");
   if (timeout > 0) {

@@ -140,13 +140,13 @@ void Persistence(Engine& e, std::string* o) {
       "current_save_keys_total:0\r\nrdb_changes_since_last_save:%d\r\n"
       "rdb_bgsave_in_progress:0\r\nrdb_last_save_time:%d\r\nrdb_last_bgsave_status:ok\r\n"
       "rdb_last_bgsave_time_sec:-1\r\nrdb_current_bgsave_time_sec:-1\r\nrdb_saves:0\r\n"
-      "rdb_last_cow_size:0\r\nrdb_last_load_keys_expired:0\r\nrdb_last_load_keys_loaded:0\r\n"
-      "aof_enabled:0\r\naof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\n"
-      "aof_last_rewrite_time_sec:-1\r\naof_current_rewrite_time_sec:-1\r\n"
-      "aof_last_bgrewrite_status:ok\r\naof_rewrites:0\r\naof_rewrites_consecutive_failures:0\r\n"
-      "aof_last_write_status:ok\r\naof_last_cow_size:0\r\nmodule_fork_in_progress:0\r\n"
-      "module_fork_last_cow_size:0\r\n",
+      "rdb_last_cow_size:0\r\nrdb_last_load_keys_expired:0\r\nrdb_last_load_keys_loaded:0\r\n",
       e.stats().dirty, e.stats().last_save_time);
+  // The aof_* fields come from the AOF itself (server/aof.cc), in Redis's order around the
+  // module fork fields.
+  o->append(e.aof().InfoFields());
+  o->append("module_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n");
+  o->append(e.aof().InfoTailFields());
 }
 
 void StatsSection(Engine& e, std::string* o) {

@@ -9,6 +9,7 @@
 #include "protocol/errors.h"
 #include "server/client.h"
 #include "server/command.h"
+#include "server/commands/aof_commands.h"
 #include "server/commands/arg_parse.h"
 #include "server/commands/info.h"
 #include "server/engine.h"
@@ -88,11 +89,17 @@ void CmdDebug(CommandContext& ctx) {
     ctx.reply.Ok();
     return;
   }
+  if (sub == "loadaof" && ctx.argc() == 2) {
+    DebugLoadAof(ctx);
+    return;
+  }
   if (sub == "help") {
     static constexpr std::string_view kLines[] = {
         "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
         "SLEEP <seconds>",
         "    Block the server for <seconds> (a float).",
+        "LOADAOF",
+        "    Write the AOF buffer to disk, empty the dataset and load the AOF files again.",
         "SET-ACTIVE-EXPIRE <0|1>",
         "    Setting it to 0 disables expiring keys in background when they are not",
         "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",

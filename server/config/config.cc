@@ -88,6 +88,7 @@ struct Config::Impl {
   // std::string: commands read parameters on hot paths (proto-max-bulk-len on every APPEND).
   StringMap<size_t> by_name;
   absl::flat_hash_map<std::string, std::vector<std::function<void()>>> callbacks;
+  absl::flat_hash_map<std::string, std::function<std::string()>> appliers;
   std::string config_file;
   std::vector<std::vector<std::string>> users;
   std::vector<std::pair<std::string, std::string>> renames;
@@ -416,9 +417,20 @@ bool Config::Set(std::span<const std::pair<std::string_view, std::string_view>> 
     if (next[index].text != impl_->values[index].text)
       changed.emplace_back(impl_->params[index].name);
   }
+  std::vector<cv::Value> previous = std::move(impl_->values);
   impl_->values = std::move(next);
   impl_->ClampHz();
-  // Like Redis's apply functions, callbacks run only for values that really changed.
+  // Like Redis's apply functions, callbacks run only for values that really changed. An
+  // applier that fails undoes the whole CONFIG SET.
+  for (const std::string& name : changed) {
+    auto it = impl_->appliers.find(name);
+    if (it == impl_->appliers.end()) continue;
+    if (std::string why = it->second(); !why.empty()) {
+      impl_->values = std::move(previous);
+      *error = "ERR CONFIG SET failed (possibly related to argument '" + name + "') - " + why;
+      return false;
+    }
+  }
   for (const std::string& name : changed) {
     auto it = impl_->callbacks.find(name);
     if (it == impl_->callbacks.end()) continue;
@@ -455,6 +467,11 @@ std::string Config::String(std::string_view name) const {
 void Config::OnChange(std::string_view name, std::function<void()> callback) {
   size_t index = impl_->Index(name);
   impl_->callbacks[std::string(impl_->params[index].name)].push_back(std::move(callback));
+}
+
+void Config::OnApply(std::string_view name, std::function<std::string()> apply) {
+  size_t index = impl_->Index(name);
+  impl_->appliers[std::string(impl_->params[index].name)] = std::move(apply);
 }
 
 std::vector<std::string> Config::NoEffectParameters() const {

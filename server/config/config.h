@@ -58,6 +58,10 @@ class Config {
 
   // Called after a successful CONFIG SET of `name`.
   void OnChange(std::string_view name, std::function<void()> callback);
+  // Like OnChange, but the change can fail (Redis's apply functions: turning AOF on needs a
+  // rewrite to start): a non-empty return is the reason, and the CONFIG SET then restores
+  // every old value and fails with it. One per parameter.
+  void OnApply(std::string_view name, std::function<std::string()> apply);
 
   // Names of parameters given in the file/command line that Rill does not act on yet.
   std::vector<std::string> NoEffectParameters() const;
