@@ -214,14 +214,26 @@ void AppendOnlyFile::Cron() {
   RewriteCron();
 }
 
-void AppendOnlyFile::Shutdown() {
-  KillRewriteChild();
-  if (fd_ == -1) return;
+bool AppendOnlyFile::PrepareShutdown(bool force) {
+  if (state_ == State::kOff) return true;
+  if (rewrite_in_progress()) {
+    if (state_ == State::kWaitRewrite) {
+      if (!force) {
+        Log(LogLevel::kWarning, "Writing initial AOF, can't exit.");
+        return false;
+      }
+      Log(LogLevel::kWarning, "Writing initial AOF. Exit anyway.");
+    }
+    Log(LogLevel::kWarning, "There is a child rewriting the AOF. Killing it!");
+    KillRewriteChild();
+  }
+  Log(LogLevel::kNotice, "Calling fsync() on the AOF file.");
   WriteBuffer(true);
-  if (fdatasync(fd_) == -1) {
-    Log(LogLevel::kWarning, "Fail to fsync the AOF file: %s", std::strerror(errno));
+  if (fd_ != -1 && fdatasync(fd_) == -1) {
+    Log(LogLevel::kWarning, "Fail to fsync the AOF file: %s.", std::strerror(errno));
   }
   bio_.Drain();
+  return true;
 }
 
 // ---- run-time switches ----

@@ -78,8 +78,10 @@ class AppendOnlyFile final : public Propagator::Sink {
   // Once per cron tick: postponed writes, retries after write errors, the everysec fsync,
   // scheduled and automatic rewrites.
   void Cron();
-  // Clean shutdown: everything written and fsynced; a running rewrite is killed.
-  void Shutdown();
+  // Shutdown (Redis's prepareForShutdown, AOF part): a running rewrite is killed, the buffer
+  // written and fsynced. False when a rewrite still has to produce the first BASE and `force`
+  // is not given: stopping then would lose the dataset.
+  bool PrepareShutdown(bool force);
 
   // ---- run-time switches ----
   // CONFIG SET appendonly yes / no. Start returns false (logged) when the rewrite that

@@ -1,5 +1,7 @@
 // AOF rewrites (server/aof.h): the BASE file writer, the background rewrite in a forked child
 // (server/child_process.h) and its completion, scheduling and the automatic growth trigger.
+#include "persistence/aof_rewrite.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -10,7 +12,6 @@
 #include <ctime>
 #include <vector>
 
-#include "persistence/aof_rewrite.h"
 #include "persistence/rdb_file.h"
 #include "persistence/rdb_writer.h"
 #include "server/aof.h"
@@ -29,9 +30,7 @@ constexpr int64_t kRewriteLimitMaxMinutes = 60;
 
 int64_t NowSeconds() { return static_cast<int64_t>(std::time(nullptr)); }
 
-std::string TempRewriteName(pid_t pid) {
-  return "temp-rewriteaof-" + std::to_string(pid) + ".aof";
-}
+std::string TempRewriteName(pid_t pid) { return "temp-rewriteaof-" + std::to_string(pid) + ".aof"; }
 std::string TempBackgroundRewriteName(pid_t pid) {
   return "temp-rewriteaof-bg-" + std::to_string(pid) + ".aof";
 }
@@ -44,8 +43,7 @@ bool AppendOnlyFile::WriteBaseFile(const std::string& path, ChildReporter* repor
   const std::string tmp = TempRewriteName(getpid());
   int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd == -1) {
-    Log(LogLevel::kWarning,
-        "Opening the temp file for AOF rewrite in rewriteAppendOnlyFile(): %s",
+    Log(LogLevel::kWarning, "Opening the temp file for AOF rewrite in rewriteAppendOnlyFile(): %s",
         std::strerror(errno));
     return false;
   }
@@ -172,8 +170,7 @@ bool AppendOnlyFile::StartRewrite() {
         const std::string tmp = TempBackgroundRewriteName(getpid());
         if (!WriteBaseFile(tmp, &report)) return 1;
         Log(LogLevel::kNotice, "Successfully created the temporary AOF base file %s", tmp);
-        Log(LogLevel::kNotice,
-            "Fork CoW for AOF rewrite: current %d MB, peak %d MB, average %d MB",
+        Log(LogLevel::kNotice, "Fork CoW for AOF rewrite: current %d MB, peak %d MB, average %d MB",
             report.cow_last() >> 20, report.cow_peak() >> 20, report.cow_average() >> 20);
         return 0;
       },
@@ -214,9 +211,8 @@ void AppendOnlyFile::RewriteDone(const ChildResult& result) {
       const std::string incr = next.NewIncr(filename);
       incr_path = PathOf(incr);
       if (rename(PathOf(temp_incr).c_str(), incr_path.c_str()) == -1) {
-        Log(LogLevel::kWarning,
-            "Error trying to rename the temporary AOF incr file %s into %s: %s", temp_incr, incr,
-            std::strerror(errno));
+        Log(LogLevel::kWarning, "Error trying to rename the temporary AOF incr file %s into %s: %s",
+            temp_incr, incr, std::strerror(errno));
         bio_.Unlink(base_path);
         incr_path.clear();
         ok = false;
@@ -308,7 +304,8 @@ bool AppendOnlyFile::RewriteLimited() {
     return false;
   }
   limit_delay_minutes_ = limit_delay_minutes_ == 0 ? 1 : limit_delay_minutes_ * 2;
-  if (limit_delay_minutes_ > kRewriteLimitMaxMinutes) limit_delay_minutes_ = kRewriteLimitMaxMinutes;
+  if (limit_delay_minutes_ > kRewriteLimitMaxMinutes)
+    limit_delay_minutes_ = kRewriteLimitMaxMinutes;
   limit_next_rewrite_s_ = now + limit_delay_minutes_ * 60;
   Log(LogLevel::kWarning,
       "Background AOF rewrite has repeatedly failed and triggered the limit, will retry in %d "
@@ -332,7 +329,8 @@ void AppendOnlyFile::RewriteCron() {
   if (!ChildActive() && rewrite_scheduled_ && !RewriteLimited()) StartRewrite();
   if (state_ != State::kOn || ChildActive()) return;
   const int64_t percentage = engine_.config().Int("auto-aof-rewrite-percentage");
-  const uint64_t min_size = static_cast<uint64_t>(engine_.config().Int("auto-aof-rewrite-min-size"));
+  const uint64_t min_size =
+      static_cast<uint64_t>(engine_.config().Int("auto-aof-rewrite-min-size"));
   if (percentage == 0 || current_size_ <= min_size) return;
   const uint64_t base = rewrite_base_size_ != 0 ? rewrite_base_size_ : 1;
   const int64_t growth = static_cast<int64_t>(current_size_ * 100 / base) - 100;

@@ -100,6 +100,7 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterPubSubCommands(table);
   RegisterSlowlogCommands(table);
   RegisterLatencyCommands(table);
+  RegisterSnapshotCommands(table);
   RegisterAofCommands(table);
 }
 

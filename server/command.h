@@ -149,6 +149,7 @@ void RegisterPubSubCommands(
 void RegisterStreamCommands(CommandTable& table);  // stream_*.cc
 void RegisterSlowlogCommands(CommandTable& table);
 void RegisterLatencyCommands(CommandTable& table);
-void RegisterAofCommands(CommandTable& table);  // aof_commands.cc
+void RegisterSnapshotCommands(CommandTable& table);  // snapshot.cc: SAVE BGSAVE LASTSAVE
+void RegisterAofCommands(CommandTable& table);       // aof_commands.cc
 
 }  // namespace rill

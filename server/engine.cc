@@ -211,6 +211,56 @@ void Engine::ExecuteLoaded(Client& client, std::span<const std::string_view> arg
   cmd->handler(ctx);
 }
 
+bool Engine::WritesData(const Command& cmd, const Client& client) {
+  if ((cmd.flags & kCmdWrite) || cmd.name == "ping") return true;
+  if (cmd.name != "exec") return false;
+  // EXEC counts as a write when a queued command is one (Redis's mstate.cmd_flags).
+  for (const auto& queued : client.multi_queue) {
+    const Command* c = queued.empty() ? nullptr : commands_.Find(queued[0]);
+    if (c != nullptr && (c->flags & kCmdWrite)) return true;
+  }
+  return false;
+}
+
+void Engine::ReplaceDatabases(std::vector<std::unique_ptr<ds::Database>>& fresh) {
+  for (int i = 0; i < num_databases() && i < static_cast<int>(fresh.size()); ++i) {
+    DatabaseWillChange(i);
+    databases_[i]->Swap(*fresh[i]);
+    if (!watches_.empty()) watches_.TouchExisting(i, *databases_[i], nullptr);
+  }
+}
+
+bool Engine::PrepareForShutdown(int flags) {
+  Log(LogLevel::kWarning, "User requested shutdown...");
+  // The AOF first, as Redis: its buffer written and fsynced, a rewrite stopped (refused
+  // without FORCE while that rewrite is the one turning the AOF on).
+  if (!aof_->PrepareShutdown((flags & kShutdownForce) != 0)) {
+    Log(LogLevel::kWarning,
+        "Errors trying to shut down the server. Check the logs for more information.");
+    return false;
+  }
+  if (!rdb_.PrepareShutdown((flags & kShutdownNoSave) != 0, (flags & kShutdownSave) != 0)) {
+    if (flags & kShutdownForce) {
+      Log(LogLevel::kWarning, "Error trying to save the DB. Exit anyway.");
+    } else {
+      Log(LogLevel::kWarning, "Error trying to save the DB, can't exit.");
+      Log(LogLevel::kWarning,
+          "Errors trying to shut down the server. Check the logs for more information.");
+      return false;
+    }
+  }
+  // A child of another kind (an AOF rewrite) does not outlive the server either.
+  children_.Kill(/*run_done=*/false);
+  const std::string pidfile = config_.String("pidfile");
+  if (config_.Bool("daemonize") || !pidfile.empty()) {
+    Log(LogLevel::kNotice, "Removing the pid file.");
+    unlink((pidfile.empty() ? "/var/run/redis_" + std::to_string(config_.Int("port")) + ".pid"
+                            : pidfile)
+               .c_str());
+  }
+  return true;
+}
+
 void Engine::Execute(Client& client, std::span<const std::string_view> args, std::string* out) {
   if (loading_) {
     ExecuteLoaded(client, args, out);
@@ -245,12 +295,17 @@ void Engine::Execute(Client& client, std::span<const std::string_view> args, std
     if (client.in_multi) client.multi_aborted = true;
     return;
   }
-  if (aof_->enabled() && aof_->write_error() && ((cmd->flags & kCmdWrite) || cmd->name == "ping")) {
+  std::string aof_denied;
+  std::string_view denied = rdb_.WriteDeniedError();
+  if (denied.empty() && aof_->write_error()) {
     // The AOF could not be written: no write may be acknowledged until it can.
-    RejectCommand(client, *cmd,
-                  absl::StrCat("MISCONF Errors writing to the AOF file: ",
-                               std::strerror(aof_->last_write_errno())),
-                  reply);
+    aof_denied = absl::StrCat("MISCONF Errors writing to the AOF file: ",
+                              std::strerror(aof_->last_write_errno()));
+    denied = aof_denied;
+  }
+  if (!denied.empty() && WritesData(*cmd, client)) {
+    // Redis refuses writes (and PING) while it cannot persist: -MISCONF.
+    RejectCommand(client, *cmd, denied, reply);
     return;
   }
   if (client.resp == 2 && client.subscribed() && !AllowedWhileSubscribed(cmd->name)) {

@@ -14,12 +14,14 @@
 #include "datastructs/keyspace.h"
 #include "server/aof.h"
 #include "server/blocking.h"
+#include "server/child_process.h"
 #include "server/client.h"
 #include "server/command.h"
 #include "server/config/config.h"
 #include "server/latency.h"
 #include "server/propagation.h"
 #include "server/pubsub.h"
+#include "server/rdb_persistence.h"
 #include "server/slowlog.h"
 #include "server/watch.h"
 
@@ -62,6 +64,15 @@ class Engine {
 
   int num_databases() const { return static_cast<int>(databases_.size()); }
   ds::Database& db(int index) { return *databases_[index]; }
+  const ds::Database& db(int index) const { return *databases_[index]; }
+  // Swaps in whole databases (a load at start, DEBUG RELOAD): fresh[i] becomes database i and
+  // gets the old contents. WATCHed keys of both are touched.
+  void ReplaceDatabases(std::vector<std::unique_ptr<ds::Database>>& fresh);
+
+  // Background children (BGSAVE, BGREWRITEAOF) and RDB snapshots.
+  ChildProcessManager& children() { return children_; }
+  const ChildProcessManager& children() const { return children_; }
+  RdbPersistence& rdb() { return rdb_; }
 
   // Client registry (for CLIENT LIST / KILL / INFO clients).
   uint64_t NextClientId() { return ++last_client_id_; }
@@ -142,8 +153,6 @@ class Engine {
   void WritePendingAof() {
     if (aof_->has_unwritten()) aof_->WriteBuffer(false);
   }
-  // Inside EXEC (a command run by another command).
-  bool in_exec() const { return execute_depth_ > 1; }
   int64_t latency_threshold_ms() const { return latency_threshold_ms_; }
 
   // While loading an AOF: commands run for the loader's client without statistics, replies go
@@ -159,12 +168,24 @@ class Engine {
   // Shutdown request from SHUTDOWN; the server loop checks it after each batch.
   bool shutdown_requested() const { return shutdown_requested_; }
   void RequestShutdown() { shutdown_requested_ = true; }
+  // Redis's prepareForShutdown with SHUTDOWN's flags (kShutdown*, also the values of
+  // shutdown-on-sigterm): stops a background child, makes the final save, removes the pid
+  // file. False (logged) when the save failed without FORCE: the server keeps running.
+  static constexpr int kShutdownSave = 1;
+  static constexpr int kShutdownNoSave = 2;
+  static constexpr int kShutdownNow = 4;
+  static constexpr int kShutdownForce = 8;
+  bool PrepareForShutdown(int flags);
+  // True while EXEC runs its queued commands.
+  bool in_exec() const { return execute_depth_ > 1; }
 
  private:
   Config config_;
   CommandTable commands_;
   Stats stats_;
   std::vector<std::unique_ptr<ds::Database>> databases_;
+  ChildProcessManager children_;
+  RdbPersistence rdb_{*this};
   absl::flat_hash_map<uint64_t, Client*> clients_;
   BlockingRegistry blocking_{*this};
   PubSub pubsub_;
@@ -185,6 +206,8 @@ class Engine {
   // Engine::Execute while loading: the handler alone (MULTI queueing included).
   void ExecuteLoaded(Client& client, std::span<const std::string_view> args, std::string* out);
   void ReadMonitorSettings();
+  // Whether a command counts as a write for -MISCONF (write commands, PING, EXEC of writes).
+  bool WritesData(const Command& cmd, const Client& client);
   // Slowlog and latency monitor samples of one command that ran for `duration_us`.
   void RecordCommandLatency(const Client& client, const Command& cmd,
                             std::span<const std::string_view> args, int64_t duration_us);

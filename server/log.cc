@@ -11,6 +11,7 @@ namespace {
 
 LogLevel g_level = LogLevel::kNotice;
 std::string g_logfile;
+char g_role = 'M';
 
 LogLevel ParseLevel(std::string_view s) {
   if (s == "debug") return LogLevel::kDebug;
@@ -28,6 +29,8 @@ void LogInit(std::string_view level, std::string_view logfile) {
 
 void LogSetLevel(std::string_view level) { g_level = ParseLevel(level); }
 
+void LogSetRole(char role) { g_role = role; }
+
 void LogRaw(LogLevel level, std::string_view message) {
   if (level < g_level) return;
   // The log is process-wide by nature (like stderr); it holds no data the engine owns.
@@ -41,7 +44,7 @@ void LogRaw(LogLevel level, std::string_view message) {
   snprintf(date + n, sizeof(date) - n, "%03d", static_cast<int>(tv.tv_usec / 1000));
   FILE* fp = g_logfile.empty() ? stdout : fopen(g_logfile.c_str(), "a");
   if (fp == nullptr) return;
-  fprintf(fp, "%d:M %s %c %.*s\n", static_cast<int>(getpid()), date,
+  fprintf(fp, "%d:%c %s %c %.*s\n", static_cast<int>(getpid()), g_role, date,
           kMarks[static_cast<int>(level)], static_cast<int>(message.size()), message.data());
   fflush(fp);
   if (fp != stdout) fclose(fp);

@@ -13,6 +13,8 @@ enum class LogLevel { kDebug = 0, kVerbose = 1, kNotice = 2, kWarning = 3 };
 
 void LogInit(std::string_view level, std::string_view logfile);
 void LogSetLevel(std::string_view level);
+// The role letter after the pid: 'M' (the server) by default, 'C' in a forked child.
+void LogSetRole(char role);
 void LogRaw(LogLevel level, std::string_view message);
 
 template <typename... Args>

@@ -1,5 +1,7 @@
 #include "server/server.h"
 
+#include <unistd.h>
+
 #include <csignal>
 
 #include "absl/strings/str_split.h"
@@ -13,8 +15,52 @@ namespace asio = boost::asio;
 using asio::ip::tcp;
 
 Server::Server(Engine& engine)
-    : engine_(engine), io_(1), signals_(io_, SIGTERM, SIGINT), cron_timer_(io_), block_timer_(io_) {
+    : engine_(engine),
+      io_(1),
+      signals_(io_, SIGTERM, SIGINT),
+      child_signals_(io_),
+      cron_timer_(io_),
+      block_timer_(io_) {
   engine_.blocking().set_arm_timer([this](int64_t deadline_ms) { ArmBlockTimer(deadline_ms); });
+  child_signals_.add(SIGCHLD);
+  // Asio installs its handler without SA_RESTART; a child's exit must not make a blocking call
+  // of the loop thread (a SAVE's write, a log line) fail with EINTR.
+  struct sigaction action;
+  if (sigaction(SIGCHLD, nullptr, &action) == 0) {
+    action.sa_flags |= SA_RESTART;
+    sigaction(SIGCHLD, &action, nullptr);
+  }
+  // A forked child gives up the listening sockets at once (plain close(): an Asio call would
+  // change the epoll set it shares with the parent).
+  engine_.children().set_in_child_hook([this] {
+    for (auto& acceptor : acceptors_) ::close(acceptor->native_handle());
+  });
+}
+
+void Server::WaitForChildren() {
+  child_signals_.async_wait([this](const boost::system::error_code& ec, int) {
+    if (ec) return;
+    engine_.children().Reap();
+    if (!stopping_) WaitForChildren();
+  });
+}
+
+void Server::WaitForTermination() {
+  signals_.async_wait([this](const boost::system::error_code& ec, int signo) {
+    if (ec) return;
+    Log(LogLevel::kWarning, "Received %s scheduling shutdown...",
+        signo == SIGINT ? "SIGINT" : "SIGTERM");
+    // shutdown-on-sigterm / shutdown-on-sigint: SHUTDOWN's flags (default: save if save
+    // points are set). If the final save fails the server keeps running, as Redis does.
+    const int flags = static_cast<int>(
+        engine_.config().Int(signo == SIGINT ? "shutdown-on-sigint" : "shutdown-on-sigterm"));
+    if (engine_.PrepareForShutdown(flags)) {
+      engine_.RequestShutdown();
+      Stop();
+      return;
+    }
+    WaitForTermination();
+  });
 }
 
 void Server::ArmBlockTimer(int64_t deadline_ms) {
@@ -123,6 +169,9 @@ void Server::Cron() {
   engine_.ActiveExpireCycle(1000000 / hz / 4);
   // Backstop for the block timer (e.g. a clock step): deadlines are also checked here.
   engine_.blocking().ExpireTimeouts(NowMs());
+  // Backstop for SIGCHLD, then save points and scheduled BGSAVEs.
+  engine_.children().Reap();
+  engine_.rdb().Cron(NowMs());
   // Postponed AOF writes, the everysec fsync, scheduled and automatic rewrites.
   engine_.aof().Cron();
 
@@ -144,13 +193,8 @@ void Server::Cron() {
 }
 
 void Server::Run() {
-  signals_.async_wait([this](const boost::system::error_code& ec, int signo) {
-    if (ec) return;
-    Log(LogLevel::kWarning, "Received %s scheduling shutdown...",
-        signo == SIGINT ? "SIGINT" : "SIGTERM");
-    engine_.RequestShutdown();
-    Stop();
-  });
+  WaitForTermination();
+  WaitForChildren();
   for (auto& acceptor : acceptors_) StartAccept(*acceptor);
   ScheduleCron();
   io_.run();
@@ -163,6 +207,8 @@ void Server::Stop() {
   for (auto& acceptor : acceptors_) acceptor->close(ec);
   cron_timer_.cancel();
   block_timer_.cancel();
+  boost::system::error_code ignored;
+  child_signals_.cancel(ignored);
   io_.stop();
 }
 

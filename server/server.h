@@ -36,10 +36,14 @@ class Server {
   void ScheduleCron();
   void Cron();
   void ArmBlockTimer(int64_t deadline_ms);
+  void WaitForTermination();
+  void WaitForChildren();
 
   Engine& engine_;
   boost::asio::io_context io_;
   boost::asio::signal_set signals_;
+  // SIGCHLD: a background child (BGSAVE, BGREWRITEAOF) exited.
+  boost::asio::signal_set child_signals_;
   boost::asio::steady_timer cron_timer_;
   // Fires at the earliest deadline of a blocked client (BLPOP ... timeout).
   boost::asio::steady_timer block_timer_;

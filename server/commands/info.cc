@@ -46,11 +46,6 @@ size_t ResidentBytes() {
   return static_cast<size_t>(resident) * static_cast<size_t>(sysconf(_SC_PAGESIZE));
 }
 
-size_t AllocatedBytes() {
-  struct mallinfo2 mi = mallinfo2();
-  return mi.uordblks + mi.hblkhd;
-}
-
 const std::string& RunId() {
   // 40 hex chars, random per process, as Redis's run_id.
   static const std::string id = [] {
@@ -133,15 +128,7 @@ void Memory(Engine& e, std::string* o) {
 }
 
 void Persistence(Engine& e, std::string* o) {
-  absl::StrAppendFormat(
-      o,
-      "loading:0\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\ncurrent_cow_size:0\r\n"
-      "current_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\ncurrent_save_keys_processed:0\r\n"
-      "current_save_keys_total:0\r\nrdb_changes_since_last_save:%d\r\n"
-      "rdb_bgsave_in_progress:0\r\nrdb_last_save_time:%d\r\nrdb_last_bgsave_status:ok\r\n"
-      "rdb_last_bgsave_time_sec:-1\r\nrdb_current_bgsave_time_sec:-1\r\nrdb_saves:0\r\n"
-      "rdb_last_cow_size:0\r\nrdb_last_load_keys_expired:0\r\nrdb_last_load_keys_loaded:0\r\n",
-      e.stats().dirty, e.stats().last_save_time);
+  e.rdb().AppendInfo(o);
   // The aof_* fields come from the AOF itself (server/aof.cc), in Redis's order around the
   // module fork fields.
   o->append(e.aof().InfoFields());
@@ -163,7 +150,7 @@ void StatsSection(Engine& e, std::string* o) {
       "expire_cycle_cpu_milliseconds:0\r\nevicted_keys:%d\r\nevicted_clients:0\r\n"
       "total_eviction_exceeded_time:0\r\ncurrent_eviction_exceeded_time:0\r\n"
       "keyspace_hits:%d\r\nkeyspace_misses:%d\r\npubsub_channels:%d\r\npubsub_patterns:%d\r\n"
-      "pubsubshard_channels:%d\r\nlatest_fork_usec:0\r\ntotal_forks:0\r\n"
+      "pubsubshard_channels:%d\r\nlatest_fork_usec:%d\r\ntotal_forks:%d\r\n"
       "migrate_cached_sockets:0\r\nslave_expires_tracked_keys:0\r\nactive_defrag_hits:0\r\n"
       "active_defrag_misses:0\r\nactive_defrag_key_hits:0\r\nactive_defrag_key_misses:0\r\n"
       "total_active_defrag_time:0\r\ncurrent_active_defrag_time:0\r\ntracking_total_keys:0\r\n"
@@ -172,7 +159,8 @@ void StatsSection(Engine& e, std::string* o) {
       s.total_connections_received, s.total_commands_processed, s.total_net_input_bytes,
       s.total_net_output_bytes, s.rejected_connections, s.expired_keys, s.evicted_keys,
       s.keyspace_hits, s.keyspace_misses, e.pubsub().channel_count(), e.pubsub().pattern_count(),
-      e.pubsub().shard_channel_count(), s.total_error_replies);
+      e.pubsub().shard_channel_count(), e.children().latest_fork_usec(), e.children().total_forks(),
+      s.total_error_replies);
 }
 
 void Replication(Engine& e, std::string* o) {
@@ -282,6 +270,11 @@ constexpr SectionDef kSections[] = {
 };
 
 }  // namespace
+
+size_t AllocatedBytes() {
+  struct mallinfo2 mi = mallinfo2();
+  return mi.uordblks + mi.hblkhd;
+}
 
 std::string BuildInfo(Engine& engine, std::span<const std::string_view> args) {
   StringSet wanted;

@@ -1,4 +1,4 @@
-// Server commands: INFO TIME LASTSAVE SHUTDOWN DEBUG MEMORY.
+// Server commands: INFO TIME SHUTDOWN DEBUG MEMORY.
 #include <unistd.h>
 
 #include <chrono>
@@ -30,24 +30,41 @@ void CmdTime(CommandContext& ctx) {
   ctx.reply.BulkInt(us % 1000000);
 }
 
-void CmdLastSave(CommandContext& ctx) { ctx.reply.Integer(ctx.engine.stats().last_save_time); }
-
+// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]
 void CmdShutdown(CommandContext& ctx) {
+  int flags = 0;
+  bool abort = false;
   for (size_t i = 1; i < ctx.argc(); ++i) {
     std::string_view a = ctx.args[i];
-    if (!EqualsIgnoreCase(a, "NOSAVE") && !EqualsIgnoreCase(a, "SAVE") &&
-        !EqualsIgnoreCase(a, "NOW") && !EqualsIgnoreCase(a, "FORCE") &&
-        !EqualsIgnoreCase(a, "ABORT")) {
+    if (EqualsIgnoreCase(a, "NOSAVE")) {
+      flags |= Engine::kShutdownNoSave;
+    } else if (EqualsIgnoreCase(a, "SAVE")) {
+      flags |= Engine::kShutdownSave;
+    } else if (EqualsIgnoreCase(a, "NOW")) {
+      flags |= Engine::kShutdownNow;
+    } else if (EqualsIgnoreCase(a, "FORCE")) {
+      flags |= Engine::kShutdownForce;
+    } else if (EqualsIgnoreCase(a, "ABORT")) {
+      abort = true;
+    } else {
       ctx.reply.Error(errors::kSyntax);
       return;
     }
-    if (EqualsIgnoreCase(a, "ABORT")) {
-      ctx.reply.Error("ERR No shutdown in progress.");
-      return;
-    }
   }
-  // Persistence arrives with the RDB/AOF work; until then there is nothing to save.
-  Log(LogLevel::kWarning, "User requested shutdown...");
+  if ((abort && flags != 0) ||
+      ((flags & Engine::kShutdownNoSave) && (flags & Engine::kShutdownSave))) {
+    ctx.reply.Error(errors::kSyntax);
+    return;
+  }
+  if (abort) {
+    // Without replicas to wait for, a shutdown is never left pending.
+    ctx.reply.Error("ERR No shutdown in progress.");
+    return;
+  }
+  if (!ctx.engine.PrepareForShutdown(flags)) {
+    ctx.reply.Error("ERR Errors trying to SHUTDOWN. Check logs.");
+    return;
+  }
   ctx.engine.RequestShutdown();
   ctx.client.close_after_reply = true;
 }
@@ -93,11 +110,37 @@ void CmdDebug(CommandContext& ctx) {
     DebugLoadAof(ctx);
     return;
   }
+  if (sub == "reload") {
+    bool flush = true, save = true, merge = false;
+    for (size_t i = 2; i < ctx.argc(); ++i) {
+      if (EqualsIgnoreCase(ctx.args[i], "MERGE")) {
+        merge = true;
+      } else if (EqualsIgnoreCase(ctx.args[i], "NOFLUSH")) {
+        flush = false;
+      } else if (EqualsIgnoreCase(ctx.args[i], "NOSAVE")) {
+        save = false;
+      } else {
+        ctx.reply.Error("ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.");
+        return;
+      }
+    }
+    std::string error;
+    if (ctx.engine.rdb().DebugReload(flush, save, merge, &error)) {
+      ctx.reply.Ok();
+    } else {
+      ctx.reply.Error(error);
+    }
+    return;
+  }
   if (sub == "help") {
     static constexpr std::string_view kLines[] = {
         "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
         "SLEEP <seconds>",
         "    Block the server for <seconds> (a float).",
+        "RELOAD [option ...]",
+        "    Save the RDB on disk and reload it back to memory. Options: MERGE (keys in",
+        "    the file replace existing ones), NOFLUSH (do not empty the data first),",
+        "    NOSAVE (load the file as it is on disk, without saving first).",
         "LOADAOF",
         "    Write the AOF buffer to disk, empty the dataset and load the AOF files again.",
         "SET-ACTIVE-EXPIRE <0|1>",
@@ -153,7 +196,6 @@ void CmdMemoryHelp(CommandContext& ctx) {
 void RegisterServerCommands(CommandTable& table) {
   table.Add("info", &CmdInfo);
   table.Add("time", &CmdTime);
-  table.Add("lastsave", &CmdLastSave);
   table.Add("shutdown", &CmdShutdown);
   table.Add("debug", &CmdDebug);
   table.Add("memory|usage", &CmdMemoryUsage);

@@ -195,6 +195,13 @@ struct Config::Impl {
         *err = "wrong number of arguments";
         return false;
       }
+      // Redis splits the one argument of a multi-argument parameter on spaces, so that
+      // `save "3600 1 300 100"` (and `--save "3600 1"` on the command line) works.
+      if ((p->flags & cp::kMultiArg) && argc == 2 && argv[1].find(' ') != std::string::npos) {
+        std::vector<std::string> split = SplitOnSpaces(argv[1]);
+        argv.resize(1);
+        argv.insert(argv.end(), split.begin(), split.end());
+      }
       cv::ApplyContext ctx{.reading_file = true, .save_seen_in_file = &save_seen_in_file};
       std::span<const std::string> values_args(argv.data() + 1, argv.size() - 1);
       if (auto e = cv::Apply(*p, values_args, &values[index], ctx)) {

@@ -66,15 +66,15 @@ constexpr EnumValue kTlsAuthClients[] = {{"no", 0}, {"yes", 1}, {"optional", 2}}
 
 constexpr Param kParams[] = {
     // Booleans.
-    Bool("rdbchecksum", {}, I, true),
+    Bool("rdbchecksum", {}, I | A, true),
     Bool("daemonize", {}, I | A, false),
     Bool("io-threads-do-reads", {}, I, false),
     Bool("always-show-logo", {}, I, false),
     Bool("protected-mode", {}, A, true),
-    Bool("rdbcompression", {}, 0, true),
+    Bool("rdbcompression", {}, A, true),
     Bool("rdb-del-sync-files", {}, 0, false),
     Bool("activerehashing", {}, 0, true),
-    Bool("stop-writes-on-bgsave-error", {}, 0, true),
+    Bool("stop-writes-on-bgsave-error", {}, A, true),
     Bool("set-proc-title", {}, I, true),
     Bool("dynamic-hz", {}, 0, true),
     Bool("lazyfree-lazy-eviction", {}, 0, false),
@@ -87,7 +87,7 @@ constexpr Param kParams[] = {
     Bool("aof-rewrite-incremental-fsync", {}, A, true),
     Bool("no-appendfsync-on-rewrite", {}, A, false),
     Bool("cluster-require-full-coverage", {}, 0, true),
-    Bool("rdb-save-incremental-fsync", {}, 0, true),
+    Bool("rdb-save-incremental-fsync", {}, A, true),
     Bool("aof-load-truncated", {}, A, true),
     Bool("aof-use-rdb-preamble", {}, A, true),
     Bool("aof-timestamp-enabled", {}, A, false),
@@ -153,8 +153,8 @@ constexpr Param kParams[] = {
     Enum("enable-module-command", I, kProtectedAction, 0),
     Enum("cluster-preferred-endpoint-type", 0, kEndpointType, 0),
     Enum("propagation-error-behavior", 0, kPropagationError, 0),
-    Enum("shutdown-on-sigint", M | kFlagEnum, kShutdownOnSignal, 0),
-    Enum("shutdown-on-sigterm", M | kFlagEnum, kShutdownOnSignal, 0),
+    Enum("shutdown-on-sigint", M | kFlagEnum | A, kShutdownOnSignal, 0),
+    Enum("shutdown-on-sigterm", M | kFlagEnum | A, kShutdownOnSignal, 0),
 
     // Signed integers.
     Num("databases", {}, I | A, 1, kIntMax, 16),
@@ -185,7 +185,7 @@ constexpr Param kParams[] = {
     Num("repl-timeout", {}, 0, 1, kIntMax, 60),
     Num("repl-ping-replica-period", "repl-ping-slave-period", 0, 1, kIntMax, 10),
     Num("list-compress-depth", {}, 0, 0, kIntMax, 0),
-    Num("rdb-key-save-delay", {}, H, kIntMin, kIntMax, 0),
+    Num("rdb-key-save-delay", {}, H | A, kIntMin, kIntMax, 0),
     Num("key-load-delay", {}, H, kIntMin, kIntMax, 0),
     Num("active-expire-effort", {}, 0, 1, 10, 1),
     Num("hz", {}, A, 0, kIntMax, 10),
@@ -252,7 +252,7 @@ constexpr Param kParams[] = {
 
     // Own syntax. "dir" defaults to the working directory at start (filled in by Config).
     Special("dir", {}, P | kDenyLoading | A, ""),
-    Special("save", {}, M, "3600 1 300 100 60 10000"),
+    Special("save", {}, M | A, "3600 1 300 100 60 10000"),
     Special("client-output-buffer-limit", {}, M,
             "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"),
     Special("oom-score-adj-values", {}, M, "0 200 800"),

@@ -471,7 +471,7 @@ TEST(ConfigFileTest, GrammarQuotesCommentsAndMultiArgLines) {
   EXPECT_THAT(c.user_directives()[0], ElementsAre("user", "alice", "on", ">pw", "~*", "+@all"));
   EXPECT_THAT(c.renamed_commands(), ElementsAre(Pair("FLUSHALL", "")));
   EXPECT_THAT(c.NoEffectParameters(),
-              ElementsAre("masteruser", "maxmemory", "save", "client-output-buffer-limit",
+              ElementsAre("masteruser", "maxmemory", "client-output-buffer-limit",
                           "notify-keyspace-events", "replicaof"));
 }
 

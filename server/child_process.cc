@@ -1,0 +1,194 @@
+#include "server/child_process.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "server/log.h"
+
+namespace rill {
+namespace {
+
+// One report, written whole (far below PIPE_BUF, so never interleaved or split).
+struct Report {
+  uint64_t keys;
+  uint64_t cow_bytes;
+  uint64_t final;
+};
+
+int64_t WallMs() {
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t MonotonicUs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
+}
+
+}  // namespace
+
+// ---- child side ----
+
+uint64_t ChildReporter::MeasureCowBytes() {
+  // smaps_rollup sums every mapping in one short read; Private_Dirty of the child is what the
+  // parent's writes since fork have made it keep for itself.
+  FILE* fp = std::fopen("/proc/self/smaps_rollup", "r");
+  if (fp == nullptr) return 0;
+  char line[256];
+  uint64_t total_kb = 0;
+  while (std::fgets(line, sizeof(line), fp) != nullptr) {
+    unsigned long long kb;
+    if (std::sscanf(line, "Private_Dirty: %llu kB", &kb) == 1) total_kb += kb;
+  }
+  std::fclose(fp);
+  return total_kb * 1024;
+}
+
+void ChildReporter::Send(uint64_t keys, bool final) {
+  if (fd_ < 0) return;
+  const uint64_t cow = MeasureCowBytes();
+  cow_last_ = cow;
+  if (cow > cow_peak_) cow_peak_ = cow;
+  cow_sum_ += cow;
+  ++reports_;
+  Report r{keys, cow, final ? 1u : 0u};
+  // Non-blocking: a parent that does not read in time just misses a progress report.
+  ssize_t ignored = ::write(fd_, &r, sizeof(r));
+  (void)ignored;
+}
+
+void ChildReporter::Progress(uint64_t keys) {
+  const int64_t now = WallMs();
+  if (now - last_sent_ms_ < 1000) return;
+  last_sent_ms_ = now;
+  Send(keys, false);
+}
+
+void ChildReporter::Finish(uint64_t keys) { Send(keys, true); }
+
+// ---- parent side ----
+
+ChildProcessManager::~ChildProcessManager() {
+  if (active()) Kill();
+}
+
+bool ChildProcessManager::Start(ChildType type, uint64_t keys_total, Work work, Done done,
+                                std::string* error) {
+  if (active()) {
+    *error = "a child process is already active";
+    return false;
+  }
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) {
+    *error = std::strerror(errno);
+    return false;
+  }
+  const int64_t fork_start = MonotonicUs();
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    *error = std::strerror(errno);
+    ::close(fds[0]);
+    ::close(fds[1]);
+    return false;
+  }
+  if (pid == 0) {
+    // The child. Signals go back to their defaults: the parent's handlers (Asio's) would
+    // forward them to the parent's loop through a pipe the child shares.
+    for (int sig : {SIGTERM, SIGINT, SIGCHLD, SIGUSR1, SIGHUP}) ::signal(sig, SIG_DFL);
+    ::close(fds[0]);
+    LogSetRole('C');
+    if (in_child_hook_) in_child_hook_();
+    ChildReporter reporter(fds[1]);
+    const int code = work(reporter);
+    ::_exit(code);
+  }
+  ::close(fds[1]);
+  latest_fork_usec_ = MonotonicUs() - fork_start;
+  ++total_forks_;
+  type_ = type;
+  pid_ = pid;
+  report_fd_ = fds[0];
+  done_ = std::move(done);
+  start_ms_ = WallMs();
+  keys_total_ = keys_total;
+  keys_processed_ = 0;
+  cow_size_ = cow_peak_ = final_cow_ = 0;
+  cow_report_ms_ = 0;
+  return true;
+}
+
+void ChildProcessManager::DrainReports() {
+  if (report_fd_ < 0) return;
+  Report r;
+  while (::read(report_fd_, &r, sizeof(r)) == static_cast<ssize_t>(sizeof(r))) {
+    keys_processed_ = r.keys;
+    cow_size_ = r.cow_bytes;
+    if (r.cow_bytes > cow_peak_) cow_peak_ = r.cow_bytes;
+    if (r.final) final_cow_ = r.cow_bytes;
+    cow_report_ms_ = WallMs();
+  }
+}
+
+int64_t ChildProcessManager::cow_size_age_s(int64_t now_ms) const {
+  return cow_report_ms_ == 0 ? 0 : (now_ms - cow_report_ms_) / 1000;
+}
+
+void ChildProcessManager::Reap() {
+  if (!active()) return;
+  DrainReports();
+  int status = 0;
+  const pid_t r = ::waitpid(pid_, &status, WNOHANG);
+  if (r == pid_) {
+    Finish(status, false);
+  } else if (r < 0 && errno == ECHILD) {
+    // Someone else reaped it (should not happen): report it as failed rather than wait forever.
+    Finish(-1, false);
+  }
+}
+
+void ChildProcessManager::Kill(bool run_done) {
+  if (!active()) return;
+  ::kill(pid_, SIGUSR1);
+  int status = 0;
+  while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+  }
+  Finish(status, true, run_done);
+}
+
+void ChildProcessManager::Finish(int status, bool killed_by_us, bool run_done) {
+  DrainReports();
+  ChildResult result;
+  result.type = type_;
+  result.pid = pid_;
+  result.killed_by_us = killed_by_us;
+  result.duration_ms = WallMs() - start_ms_;
+  result.cow_bytes = final_cow_ != 0 ? final_cow_ : cow_size_;
+  if (status != -1 && WIFEXITED(status)) {
+    result.exit_code = WEXITSTATUS(status);
+    result.ok = result.exit_code == 0 && !killed_by_us;
+  } else if (status != -1 && WIFSIGNALED(status)) {
+    result.term_signal = WTERMSIG(status);
+  }
+  ::close(report_fd_);
+  report_fd_ = -1;
+  pid_ = -1;
+  type_ = ChildType::kNone;
+  keys_total_ = keys_processed_ = 0;
+  cow_size_ = cow_peak_ = 0;
+  cow_report_ms_ = 0;
+  // Last: the callback may start the next child (a scheduled BGSAVE).
+  Done done = std::move(done_);
+  done_ = nullptr;
+  if (done && run_done) done(result);
+}
+
+}  // namespace rill

@@ -1,0 +1,224 @@
+// RDB files between Rill and redis-server 7.0, both ways, and files Rill must refuse.
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <random>
+#include <string>
+#include <thread>
+
+#include "tests/support/keyspace_snapshot.h"
+#include "tests/support/persistence_support.h"
+#include "tests/support/server_process.h"
+
+namespace rill::testing {
+namespace {
+
+class RdbInterchangeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (RedisServerBinary().empty()) GTEST_SKIP() << "redis-server is not installed";
+  }
+
+  // Starts a server of `binary` on `dir`; fails the test if it does not come up.
+  std::unique_ptr<ServerProcess> Start(const std::string& binary, const DataDir& dir,
+                                       std::vector<std::string> args = {}) {
+    std::string error;
+    auto server = StartServerOn(binary, dir.path(), std::move(args), &error);
+    EXPECT_NE(server, nullptr) << error;
+    return server;
+  }
+
+  void ExpectRedisCheckAccepts(const std::string& path) {
+    std::string output;
+    EXPECT_TRUE(RedisCheckRdb(path, &output)) << output;
+  }
+};
+
+TEST_F(RdbInterchangeTest, RillSnapshotLoadsInRedisWithSameContent) {
+  for (bool compression : {true, false}) {
+    SCOPED_TRACE(compression ? "rdbcompression yes" : "rdbcompression no, rdbchecksum no");
+    DataDir dir;
+    std::vector<std::string> args;
+    if (!compression) args = {"--rdbcompression", "no", "--rdbchecksum", "no"};
+    auto rill = Start(RillServerBinary(), dir, args);
+    ASSERT_TRUE(rill);
+    auto rc = ConnectTo(*rill);
+    ASSERT_TRUE(rc);
+    FillEveryType(*rc);
+    const std::string expected = DescribeKeyspace(*rc);
+    ASSERT_EQ(rc->Command({"SAVE"}), "+OK\r\n");
+    ExpectRedisCheckAccepts(dir.File("dump.rdb"));
+    rill->Stop(SIGKILL);
+
+    // Deep sanitization makes redis-server validate every listpack as it loads.
+    auto redis = Start(RedisServerBinary(), dir, {"--sanitize-dump-payload", "yes"});
+    ASSERT_TRUE(redis);
+    auto redis_client = ConnectTo(*redis);
+    ASSERT_TRUE(redis_client);
+    EXPECT_EQ(DescribeKeyspace(*redis_client), expected);
+    EXPECT_NE(redis->ReadLog().find("Done loading RDB, keys loaded: 24, keys expired: 0."),
+              std::string::npos)
+        << redis->ReadLog();
+  }
+}
+
+TEST_F(RdbInterchangeTest, StreamNodesBehaveTheSameAfterTheTrip) {
+  // Approximate trimming removes whole nodes and appends decide when a node is full: both
+  // depend on the node layout, which must survive the file exactly, in both directions.
+  auto same_behaviour = [](RespClient& writer, RespClient& loader) {
+    for (const std::vector<std::string>& cmd : std::vector<std::vector<std::string>>{
+             {"XTRIM", "stream:main", "MAXLEN", "~", "150"},
+             {"XADD", "stream:main", "1700000001000-0", "field", "new"},
+             {"XADD", "stream:main", "1700000001000-1", "other", "shape"},
+             {"XINFO", "STREAM", "stream:main", "FULL"},
+             {"XTRIM", "stream:main", "MINID", "~", "1700000000090"},
+             {"XINFO", "STREAM", "stream:main"},
+         }) {
+      EXPECT_EQ(EscapeBytes(writer.Command(cmd)), EscapeBytes(loader.Command(cmd)))
+          << cmd[0] << " " << cmd[1];
+    }
+  };
+  for (bool rill_writes : {true, false}) {
+    SCOPED_TRACE(rill_writes ? "Rill writes, Redis loads" : "Redis writes, Rill loads");
+    const std::string& writer_binary = rill_writes ? RillServerBinary() : RedisServerBinary();
+    const std::string& loader_binary = rill_writes ? RedisServerBinary() : RillServerBinary();
+    DataDir dir, copy;
+    auto writer = Start(writer_binary, dir);
+    ASSERT_TRUE(writer);
+    auto wc = ConnectTo(*writer);
+    FillEveryType(*wc);
+    ASSERT_EQ(wc->Command({"SAVE"}), "+OK\r\n");
+    WriteFileBytes(copy.File("dump.rdb"), ReadFileBytes(dir.File("dump.rdb")));
+    auto loader = Start(loader_binary, copy);
+    ASSERT_TRUE(loader);
+    auto lc = ConnectTo(*loader);
+    same_behaviour(*wc, *lc);
+  }
+}
+
+TEST_F(RdbInterchangeTest, RedisSnapshotLoadsInRillWithSameContent) {
+  struct Variant {
+    const char* name;
+    std::vector<std::string> redis_args;
+  };
+  const Variant variants[] = {
+      {"defaults", {}},
+      // Many small quicklist nodes, each compressed with LZF when it pays.
+      {"list-max-listpack-size 4, rdbcompression yes", {"--list-max-listpack-size", "4"}},
+      {"rdbchecksum no, rdbcompression no", {"--rdbchecksum", "no", "--rdbcompression", "no"}},
+  };
+  for (const Variant& v : variants) {
+    SCOPED_TRACE(v.name);
+    DataDir dir;
+    auto redis = Start(RedisServerBinary(), dir, v.redis_args);
+    ASSERT_TRUE(redis);
+    auto redis_client = ConnectTo(*redis);
+    FillEveryType(*redis_client);
+    // Long compressible list elements: LZF inside quicklist nodes.
+    std::vector<std::string> push = {"RPUSH", "list:compressible"};
+    for (int i = 0; i < 40; ++i) push.push_back(std::string(300, 'c') + std::to_string(i));
+    ASSERT_EQ(redis_client->Command(push), ":40\r\n");
+    const std::string expected = DescribeKeyspace(*redis_client);
+    ASSERT_EQ(redis_client->Command({"SAVE"}), "+OK\r\n");
+    redis->Stop(SIGKILL);
+
+    auto rill = Start(RillServerBinary(), dir);
+    ASSERT_TRUE(rill);
+    auto rc = ConnectTo(*rill);
+    EXPECT_EQ(DescribeKeyspace(*rc), expected);
+    EXPECT_NE(rill->ReadLog().find("Loading RDB produced by version 7.0.15"), std::string::npos);
+    EXPECT_NE(rill->ReadLog().find("Done loading RDB, keys loaded: 25, keys expired: 0."),
+              std::string::npos)
+        << rill->ReadLog();
+  }
+}
+
+TEST_F(RdbInterchangeTest, ExpiredKeysInAFileAreNotLoaded) {
+  DataDir dir;
+  auto redis = Start(RedisServerBinary(), dir, {"--enable-debug-command", "yes"});
+  ASSERT_TRUE(redis);
+  auto c = ConnectTo(*redis);
+  ASSERT_EQ(c->Command({"DEBUG", "SET-ACTIVE-EXPIRE", "0"}), "+OK\r\n");
+  ASSERT_EQ(c->Command({"SET", "gone", "v", "PX", "50"}), "+OK\r\n");
+  ASSERT_EQ(c->Command({"SET", "stays", "v"}), "+OK\r\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ASSERT_EQ(c->Command({"SAVE"}), "+OK\r\n");  // the expired key is still in the file
+  redis->Stop(SIGKILL);
+  auto rill = Start(RillServerBinary(), dir);
+  ASSERT_TRUE(rill);
+  auto rc = ConnectTo(*rill);
+  EXPECT_EQ(rc->Command({"DBSIZE"}), ":1\r\n");
+  EXPECT_EQ(InfoField(*rc, "persistence", "rdb_last_load_keys_expired"), "1");
+  EXPECT_EQ(InfoField(*rc, "persistence", "rdb_last_load_keys_loaded"), "1");
+}
+
+// Files Rill must refuse: it exits with a message naming the problem and leaves the file as
+// it was, so nothing is lost by a later save over it.
+class RdbBadFileTest : public RdbInterchangeTest {
+ protected:
+  std::string GoodFile() {
+    DataDir dir;
+    auto rill = Start(RillServerBinary(), dir);
+    if (!rill) return "";
+    auto rc = ConnectTo(*rill);
+    FillEveryType(*rc);
+    EXPECT_EQ(rc->Command({"SAVE"}), "+OK\r\n");
+    return ReadFileBytes(dir.File("dump.rdb"));
+  }
+
+  // Starts Rill on a directory holding `bytes` as dump.rdb; expects a refusal whose log holds
+  // `message`, and the file untouched.
+  void ExpectRefused(const std::string& bytes, const std::string& message) {
+    DataDir dir;
+    WriteFileBytes(dir.File("dump.rdb"), bytes);
+    ServerProcess rill(RillServerBinary(), {"--dir", dir.path(), "--save", "1 1"});
+    std::string error;
+    EXPECT_FALSE(rill.Start(&error)) << "started on a bad file";
+    EXPECT_NE(error.find("Fatal error loading the DB (dump.rdb): " + message), std::string::npos)
+        << error;
+    EXPECT_TRUE(ReadFileBytes(dir.File("dump.rdb")) == bytes) << "the file was changed";
+  }
+};
+
+TEST_F(RdbBadFileTest, BadChecksum) {
+  std::string file = GoodFile();
+  ASSERT_FALSE(file.empty());
+  file[file.size() - 2] ^= 0x01;
+  ExpectRefused(file, "wrong RDB checksum (stored ");
+}
+
+TEST_F(RdbBadFileTest, TruncatedAtSeveralPoints) {
+  const std::string file = GoodFile();
+  ASSERT_GT(file.size(), 1000u);
+  for (size_t len :
+       {size_t{9}, size_t{40}, size_t{200}, file.size() / 2, file.size() - 9, file.size() - 1}) {
+    SCOPED_TRACE(len);
+    ExpectRefused(file.substr(0, len), "unexpected end of file (the file is truncated) at offset");
+  }
+  ExpectRefused(file.substr(0, 4), "wrong signature (not an RDB file) at offset 0");
+}
+
+TEST_F(RdbBadFileTest, Garbage) {
+  std::mt19937 rng(2024);
+  std::string garbage;
+  for (int i = 0; i < 4096; ++i) garbage.push_back(static_cast<char>(rng()));
+  ExpectRefused(garbage, "wrong signature (not an RDB file) at offset 0");
+  ExpectRefused("REDIS0010" + garbage, "");
+  ExpectRefused("this is not a database\n", "wrong signature");
+}
+
+TEST_F(RdbBadFileTest, HashKeyFromRedis) {
+  DataDir dir;
+  auto redis = Start(RedisServerBinary(), dir);
+  ASSERT_TRUE(redis);
+  auto c = ConnectTo(*redis);
+  ASSERT_EQ(c->Command({"SET", "fine", "v"}), "+OK\r\n");
+  ASSERT_EQ(c->Command({"HSET", "myhash", "f", "v"}), ":1\r\n");
+  ASSERT_EQ(c->Command({"SAVE"}), "+OK\r\n");
+  redis->Stop(SIGKILL);
+  ExpectRefused(ReadFileBytes(dir.File("dump.rdb")),
+                "key 'myhash' is a hash (RDB type 16), a type Rill does not have yet at offset");
+}
+
+}  // namespace
+}  // namespace rill::testing

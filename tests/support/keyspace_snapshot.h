@@ -1,0 +1,38 @@
+// Server-side dataset helpers for persistence tests (RDB and AOF): fill a server with every
+// type Rill has in every shape the file formats care about, and describe a server's whole
+// keyspace through ordinary commands (SCAN + type-specific reads, never DUMP), so that two
+// servers — Rill and redis-server, or one server before and after a restart — can be compared.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "tests/support/resp_client.h"
+
+namespace rill::testing {
+
+// The value of a bulk-string reply ("$3\r\nabc\r\n" -> "abc"); "" for anything else.
+std::string BulkValue(const std::string& reply);
+// The bulk-string elements of an array reply.
+std::vector<std::string> BulkArray(const std::string& reply);
+
+// Writes the standard dataset: strings (integers of every width, raw, empty, binary, long and
+// compressible, with and without TTL), small and big lists (integer-looking elements too),
+// streams with deleted and trimmed entries, several nodes, groups, PELs and consumers, and
+// keys in databases 0, 1 and 9. Every command must succeed (checked with gtest). Expiries are
+// absolute (PEXPIREAT) so descriptions compare exactly.
+void FillEveryType(RespClient& client);
+
+// Every key of databases 0..15 (sorted by key per database) with its type, PEXPIRETIME and
+// contents: GET, LRANGE 0 -1, XRANGE - +, XINFO STREAM FULL (delivery times
+// and counts included) and the XPENDING summary of each group (not the extended form: its idle
+// times move). Leaves
+// the client on database 0.
+std::string DescribeKeyspace(RespClient& client);
+
+// INFO `section` as field -> value pairs (e.g. "rdb_bgsave_in_progress" -> "0").
+std::vector<std::pair<std::string, std::string>> InfoFields(RespClient& client,
+                                                            const std::string& section);
+std::string InfoField(RespClient& client, const std::string& section, const std::string& name);
+
+}  // namespace rill::testing
