@@ -295,10 +295,15 @@ AppendOnlyFile::LoadStatus AppendOnlyFile::LoadOneFile(const std::string& name, 
           name);
       return LoadStatus::kFailed;
   }
-  // An incomplete tail. Only the last file may be cut (Redis would cut an earlier one too and
-  // then refuse to start; here it stays untouched).
-  if (engine_.config().Bool("aof-load-truncated") && last_file) {
+  // An incomplete tail. Only the last file may be cut: Redis cuts an earlier one too and then
+  // refuses to start (so a second start finds it shortened and goes on); here it stays as it
+  // is.
+  if (engine_.config().Bool("aof-load-truncated")) {
     Log(LogLevel::kWarning, "!!! Warning: short read while loading the AOF file %s!!!", name);
+    if (!last_file) {
+      Log(LogLevel::kWarning, "Fatal error: the truncated file is not the last file");
+      return LoadStatus::kFailed;
+    }
     Log(LogLevel::kWarning, "!!! Truncating the AOF %s at offset %d !!!", name, valid_up_to);
     if (truncate(path.c_str(), static_cast<off_t>(valid_up_to)) == -1) {
       Log(LogLevel::kWarning, "Error truncating the AOF file %s: %s", name, std::strerror(errno));

@@ -190,6 +190,7 @@ void Engine::PropagateCommand(CommandContext& ctx, const Command* cmd, uint64_t 
 
 void Engine::set_loading(bool loading) {
   loading_ = loading;
+  propagation_.set_paused(loading);
   for (auto& db : databases_) db->set_expiry_paused(loading);
 }
 

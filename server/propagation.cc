@@ -22,7 +22,7 @@ void Propagator::RemoveSink(Sink* sink) {
 }
 
 void Propagator::Add(int db, std::span<const std::string_view> args) {
-  if (sinks_.empty()) return;
+  if (!active()) return;
   size_t begin = pending_.size();
   persistence::AppendAofCommand(&pending_, args);
   ops_.push_back(Op{db, begin, pending_.size()});
@@ -30,7 +30,7 @@ void Propagator::Add(int db, std::span<const std::string_view> args) {
 }
 
 void Propagator::Add(int db, const std::vector<std::string>& args) {
-  if (sinks_.empty()) return;
+  if (!active()) return;
   std::vector<std::string_view> views(args.begin(), args.end());
   Add(db, views);
 }

@@ -41,8 +41,10 @@ class Propagator {
 
   void AddSink(Sink* sink);
   void RemoveSink(Sink* sink);
-  // False when nobody listens: then propagation costs nothing.
-  bool active() const { return !sinks_.empty(); }
+  // False when nobody listens (or while paused): then propagation costs nothing.
+  bool active() const { return !sinks_.empty() && !paused_; }
+  // While an AOF is replayed nothing may be propagated again (Redis's server.loading).
+  void set_paused(bool paused) { paused_ = paused; }
 
   // Units nest (EXEC runs commands inside one); only the outermost End hands them over.
   void BeginUnit() { ++depth_; }
@@ -70,6 +72,7 @@ class Propagator {
   std::string pending_;  // the unit's commands, RESP-encoded back to back
   std::vector<Op> ops_;
   int depth_ = 0;
+  bool paused_ = false;
 };
 
 }  // namespace rill

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <optional>
+#include <regex>
 
 #include "persistence/aof_command.h"
 #include "persistence/aof_manifest.h"
@@ -113,6 +114,16 @@ std::string NormalizeTimesInText(const std::string& text, int64_t now_ms) {
     }
   }
   return out;
+}
+
+std::string MaskSeenTimes(const std::string& description) {
+  static const std::regex kSeenTime(R"(seen-time\\r\\n:[0-9]+)");
+  return std::regex_replace(description, kSeenTime, "seen-time\\r\\n:<t>");
+}
+
+std::string MaskAofReplayDrift(const std::string& description) {
+  static const std::regex kCounters(R"((entries-read|lag)\\r\\n(\$-1|:[0-9]+))");
+  return std::regex_replace(MaskSeenTimes(description), kCounters, "$1\\r\\n<n>");
 }
 
 std::string FormatCommands(const std::vector<AofCommand>& commands) {
