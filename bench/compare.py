@@ -14,8 +14,11 @@ XREADGROUP + XACK cycle driven by build/bench/rill_micro_bench (BM_ServerReadAck
 connections, each reading one entry and acknowledging it), and resident bytes per entry for
 1,000,000 `XADD s * f v` entries in one stream.
 
+AOF: SET at pipeline 16 with appendonly yes / appendfsync everysec on both, next to Rill
+without AOF in the same alternating rounds (the cost of the AOF itself).
+
 Usage: bench/compare.py [--rill build/rill-server] [--requests 200000] [--rounds 3]
-                        [--csv out.csv] [--skip-memory] [--only kv|streams]
+                        [--csv out.csv] [--skip-memory] [--only kv|streams|lists|pubsub|aof]
 """
 import argparse
 import csv
@@ -49,13 +52,17 @@ def pin(core):
     return []
 
 
+AOF_ARGS = ["--appendonly", "yes", "--appendfsync", "everysec"]
+
+
 class ServerProc:
-    def __init__(self, name, binary, workdir):
+    def __init__(self, name, binary, workdir, extra=()):
         self.name, self.binary = name, binary
         self.port = free_port()
         self.dir = tempfile.mkdtemp(prefix=f"bench-{name}-", dir=workdir)
         args = pin(0) + [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-                         "--appendonly", "no", "--dir", self.dir, "--loglevel", "warning"]
+                         "--appendonly", "no", "--dir", self.dir, "--loglevel", "warning",
+                         *extra]
         self.log = open(os.path.join(self.dir, "server.log"), "w")
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + 10
@@ -235,7 +242,7 @@ def main():
     ap.add_argument("--keys", type=int, default=1000000)
     ap.add_argument("--csv", default=None)
     ap.add_argument("--skip-memory", action="store_true")
-    ap.add_argument("--only", choices=["kv", "streams", "lists", "pubsub"], default=None)
+    ap.add_argument("--only", choices=["kv", "streams", "lists", "pubsub", "aof"], default=None)
     ap.add_argument("--micro-bench",
                     default=os.path.join(here, "..", "build", "bench", "rill_micro_bench"))
     a = ap.parse_args()
@@ -266,7 +273,30 @@ def main():
         rows.append((name, unit, r, d, r / d))
         print(f"{name:<28} rill {r:>12.0f}  redis {d:>12.0f}  ratio {r / d:5.2f}", flush=True)
 
+    def aof_rows():
+        # Three servers in the same alternating rounds: Rill with the AOF, Rill without it,
+        # Redis with the AOF.
+        servers = [ServerProc("rill-aof", a.rill, workdir, AOF_ARGS),
+                   ServerProc("rill-noaof", a.rill, workdir),
+                   ServerProc("redis-aof", a.redis, workdir, AOF_ARGS)]
+        results = {srv.name: [] for srv in servers}
+        try:
+            for _ in range(a.rounds):
+                for srv in servers:
+                    results[srv.name].append(bench_rps(srv, "set", 16, a.requests))
+        finally:
+            for srv in servers:
+                srv.stop()
+        r, n, d = (statistics.median(results[k]) for k in ("rill-aof", "rill-noaof", "redis-aof"))
+        for name, other in ((f"SET P16 c{CLIENTS} AOF everysec vs Rill no AOF", n),
+                            (f"SET P16 c{CLIENTS} AOF everysec", d)):
+            rows.append((name, "req/s", r, other, r / other))
+            print(f"{name:<40} rill {r:>12.0f}  other {other:>12.0f}  ratio {r / other:5.2f}",
+                  flush=True)
+
     try:
+        if a.only in (None, "aof"):
+            aof_rows()
         for pipeline in PIPELINES if a.only in (None, "pubsub") else []:
             side_by_side(f"PUBLISH (10 subscribers) P{pipeline} c{CLIENTS}", "req/s",
                          lambda srv: publish_rps(srv, pipeline, a.requests))

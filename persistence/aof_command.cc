@@ -10,20 +10,39 @@ namespace {
 
 constexpr size_t kReadChunk = 64 * 1024;
 
-void AppendHeader(std::string* out, char kind, uint64_t n) {
-  char buf[24];
-  buf[0] = kind;
-  char* end = std::to_chars(buf + 1, buf + sizeof(buf) - 2, n).ptr;
-  *end++ = '\r';
-  *end++ = '\n';
-  out->append(buf, static_cast<size_t>(end - buf));
+// Writes "<kind><n>\r\n" at p (at most 23 bytes); returns the end.
+char* PutHeader(char* p, char kind, uint64_t n) {
+  *p++ = kind;
+  p = std::to_chars(p, p + 20, n).ptr;
+  *p++ = '\r';
+  *p++ = '\n';
+  return p;
 }
 
+// Runs for every write the server propagates: a typical command is formatted on the stack and
+// appended in one piece; bigger ones go piece by piece.
 template <typename Range>
 void AppendCommand(std::string* out, const Range& args, size_t argc) {
-  AppendHeader(out, '*', argc);
+  constexpr size_t kHeader = 23;
+  size_t bound = kHeader;
+  for (std::string_view arg : args) bound += kHeader + arg.size() + 2;
+  char stack[512];
+  if (bound <= sizeof(stack)) {
+    char* p = PutHeader(stack, '*', argc);
+    for (std::string_view arg : args) {
+      p = PutHeader(p, '$', arg.size());
+      std::memcpy(p, arg.data(), arg.size());
+      p += arg.size();
+      *p++ = '\r';
+      *p++ = '\n';
+    }
+    out->append(stack, static_cast<size_t>(p - stack));
+    return;
+  }
+  char header[kHeader];
+  out->append(header, static_cast<size_t>(PutHeader(header, '*', argc) - header));
   for (std::string_view arg : args) {
-    AppendHeader(out, '$', arg.size());
+    out->append(header, static_cast<size_t>(PutHeader(header, '$', arg.size()) - header));
     out->append(arg);
     out->append("\r\n", 2);
   }

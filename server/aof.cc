@@ -32,7 +32,20 @@ int64_t NowSeconds() { return static_cast<int64_t>(std::time(nullptr)); }
 }  // namespace
 
 AppendOnlyFile::AppendOnlyFile(Engine& engine) : engine_(engine) {
-  if (engine_.config().Bool("appendonly")) state_ = State::kOn;
+  Config& config = engine_.config();
+  if (config.Bool("appendonly")) state_ = State::kOn;
+  // Read on every write: cached, and refreshed when CONFIG SET changes them.
+  auto read_settings = [this] {
+    Config& c = engine_.config();
+    fsync_policy_ = static_cast<int>(c.Int("appendfsync"));
+    timestamps_ = c.Bool("aof-timestamp-enabled");
+    no_fsync_on_rewrite_ = c.Bool("no-appendfsync-on-rewrite");
+  };
+  read_settings();
+  for (std::string_view name :
+       {"appendfsync", "aof-timestamp-enabled", "no-appendfsync-on-rewrite"}) {
+    config.OnChange(name, read_settings);
+  }
 }
 
 AppendOnlyFile::~AppendOnlyFile() {
@@ -45,32 +58,45 @@ std::string AppendOnlyFile::PathOf(std::string_view name) const {
 
 // ---- the write path ----
 
-void AppendOnlyFile::Feed(int db, std::string_view resp_command) {
-  // The SELECT bookkeeping follows every propagated command, written or not, as in Redis.
-  std::string prefix;
-  if (engine_.config().Bool("aof-timestamp-enabled")) {
-    int64_t now = NowSeconds();
-    if (timestamp_annotated_s_ < now) {
-      timestamp_annotated_s_ = now;
-      prefix = absl::StrFormat("#TS:%d\r\n", now);
-    }
-  }
-  if (db != selected_db_) {
-    persistence::AppendAofSelect(&prefix, db);
-    selected_db_ = db;
-  }
+bool AppendOnlyFile::Collecting() const {
   // While waiting for the first rewrite, only a rewrite in progress collects commands: its
   // temporary INCR file holds what happened since its snapshot. Before it starts, its snapshot
   // will include them.
-  if (state_ == State::kOn || (state_ == State::kWaitRewrite && rewrite_in_progress())) {
-    buf_.append(prefix);
-    buf_.append(resp_command);
+  return state_ == State::kOn || (state_ == State::kWaitRewrite && rewrite_in_progress());
+}
+
+void AppendOnlyFile::AppendPrefix(int db, bool collect) {
+  if (timestamps_) {
+    const int64_t now = NowSeconds();
+    if (timestamp_annotated_s_ < now) {
+      timestamp_annotated_s_ = now;
+      if (collect) absl::StrAppendFormat(&buf_, "#TS:%d\r\n", now);
+    }
   }
+  // The SELECT bookkeeping follows every propagated command, written or not, as in Redis.
+  if (db != selected_db_) {
+    if (collect) persistence::AppendAofSelect(&buf_, db);
+    selected_db_ = db;
+  }
+}
+
+void AppendOnlyFile::Feed(int db, std::string_view resp_command) {
+  const bool collect = Collecting();
+  AppendPrefix(db, collect);
+  if (collect) buf_.append(resp_command);
+}
+
+std::string* AppendOnlyFile::DirectBuffer(int db) {
+  if (!Collecting()) return nullptr;
+  AppendPrefix(db, true);
+  return &buf_;
 }
 
 void AppendOnlyFile::WriteBuffer(bool force) {
   if (fd_ == -1) return;
-  const int policy = static_cast<int>(engine_.config().Int("appendfsync"));
+  // A command still open in the propagator's unit must not leave with the buffer.
+  engine_.propagation().ReleaseDirect();
+  const int policy = fsync_policy_;
   const int64_t now = NowSeconds();
   bool sync_in_progress = false;
   if (buf_.empty()) {
@@ -160,7 +186,7 @@ void AppendOnlyFile::WriteBuffer(bool force) {
   }
 
   // no-appendfsync-on-rewrite: a child writing a snapshot competes for the disk; skip.
-  if (engine_.config().Bool("no-appendfsync-on-rewrite") && ChildActive()) {
+  if (no_fsync_on_rewrite_ && ChildActive()) {
     return;
   }
   if (policy == kFsyncAlways) {
@@ -240,6 +266,7 @@ bool AppendOnlyFile::PrepareShutdown(bool force) {
 
 void AppendOnlyFile::StopAtRuntime() {
   if (state_ == State::kOff) return;
+  engine_.propagation().ReleaseDirect();
   WriteBuffer(true);
   if (fd_ != -1) {
     if (fdatasync(fd_) == -1) {

@@ -74,6 +74,7 @@ class AppendOnlyFile final : public Propagator::Sink {
   void WriteBuffer(bool force);
   // Propagator::Sink.
   void Feed(int db, std::string_view resp_command) override;
+  std::string* DirectBuffer(int db) override;
 
   // Once per cron tick: postponed writes, retries after write errors, the everysec fsync,
   // scheduled and automatic rewrites.
@@ -128,6 +129,10 @@ class AppendOnlyFile final : public Propagator::Sink {
   void KillRewriteChild();
   bool RewriteLimited();
   bool FsyncInProgress() const { return bio_.pending_fsyncs() != 0; }
+  // Whether propagated commands are collected now (on, or a rewrite turning it on runs).
+  bool Collecting() const;
+  // What precedes a collected command: the timestamp annotation and SELECT when due.
+  void AppendPrefix(int db, bool collect);
   // Any background child (RDB save or AOF rewrite).
   bool ChildActive() const;
   // Scheduled and automatic rewrites (from Cron).
@@ -142,6 +147,11 @@ class AppendOnlyFile final : public Propagator::Sink {
   std::string buf_;
   int selected_db_ = -1;
   int64_t timestamp_annotated_s_ = 0;  // aof-timestamp-enabled: last "#TS:" second
+  // Cached settings (appendfsync as Config's enum number, aof-timestamp-enabled,
+  // no-appendfsync-on-rewrite).
+  int fsync_policy_ = 2;
+  bool timestamps_ = false;
+  bool no_fsync_on_rewrite_ = false;
 
   // Sizes and fsync bookkeeping (Redis's aof_* server fields).
   uint64_t current_size_ = 0;

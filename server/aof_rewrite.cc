@@ -266,6 +266,7 @@ void AppendOnlyFile::RewriteDone(const ChildResult& result) {
   RemoveTempFiles(result.pid);
   if (state_ == State::kWaitRewrite) {
     // The commands collected for a rewrite that failed are in its snapshot's successor.
+    engine_.propagation().ReleaseDirect();
     buf_.clear();
     const std::string temp_incr = persistence::AofTempIncrFileName(filename);
     Log(LogLevel::kNotice, "Removing the temp incr aof file %s in the background", temp_incr);

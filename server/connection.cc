@@ -111,10 +111,12 @@ bool Connection::OverOutputLimit() {
 void Connection::ScheduleFlush() {
   if (flush_scheduled_) return;
   flush_scheduled_ = true;
-  asio::post(socket_.get_executor(), [self = shared_from_this()] {
-    self->flush_scheduled_ = false;
-    self->Flush();
-  });
+  server_.FlushAtEndOfTurn(shared_from_this());
+}
+
+void Connection::FlushScheduled() {
+  flush_scheduled_ = false;
+  Flush();
 }
 
 void Connection::Resume() {

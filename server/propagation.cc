@@ -18,11 +18,25 @@ void Propagator::AddSink(Sink* sink) {
 }
 
 void Propagator::RemoveSink(Sink* sink) {
+  ReleaseDirect();
   sinks_.erase(std::remove(sinks_.begin(), sinks_.end(), sink), sinks_.end());
 }
 
 void Propagator::Add(int db, std::span<const std::string_view> args) {
   if (!active()) return;
+  if (ops_.empty() && sinks_.size() == 1) {
+    // Most units are one command for one sink: encode it where it ends up. Should a second
+    // command follow, the first is taken back to be wrapped in MULTI/EXEC with it.
+    if (std::string* buffer = sinks_.front()->DirectBuffer(db)) {
+      direct_begin_ = buffer->size();
+      persistence::AppendAofCommand(buffer, args);
+      if (depth_ == 0) return;
+      direct_ = buffer;
+      ops_.push_back(Op{db, 0, 0});
+      return;
+    }
+  }
+  ReleaseDirect();
   size_t begin = pending_.size();
   persistence::AppendAofCommand(&pending_, args);
   ops_.push_back(Op{db, begin, pending_.size()});
@@ -35,11 +49,31 @@ void Propagator::Add(int db, const std::vector<std::string>& args) {
   Add(db, views);
 }
 
+void Propagator::TakeBackDirect() {
+  // The SELECT the sink wrote before it stays: MULTI goes to the same database.
+  pending_.assign(*direct_, direct_begin_);
+  direct_->resize(direct_begin_);
+  ops_.front().begin = 0;
+  ops_.front().end = pending_.size();
+  direct_ = nullptr;
+}
+
 void Propagator::Flush() {
+  if (direct_ != nullptr) {  // the unit's only command is already in place
+    direct_ = nullptr;
+    ops_.clear();
+    return;
+  }
+  std::string_view pending(pending_);
+  if (ops_.size() == 1) {
+    for (Sink* sink : sinks_) sink->Feed(ops_.front().db, pending);
+    ops_.clear();
+    pending_.clear();
+    return;
+  }
   // Redis takes MULTI's database from the first command and EXEC's from the last, so that
   // neither needs a SELECT of its own.
   const bool wrap = ops_.size() > 1;
-  std::string_view pending(pending_);
   for (Sink* sink : sinks_) {
     if (wrap) sink->Feed(ops_.front().db, kMulti);
     for (const Op& op : ops_) sink->Feed(op.db, pending.substr(op.begin, op.end - op.begin));

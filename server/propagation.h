@@ -37,6 +37,11 @@ class Propagator {
     virtual ~Sink() = default;
     // One command of a finished unit, RESP-encoded, for database `db`.
     virtual void Feed(int db, std::string_view resp_command) = 0;
+    // Fast path for the common unit of one command: the buffer the command may be encoded
+    // into directly (the sink has written what precedes it, such as a SELECT), or nullptr to
+    // go through Feed. While the propagator holds it, the sink must call
+    // Propagator::ReleaseDirect before it writes out or drops that buffer.
+    virtual std::string* DirectBuffer(int db) { return nullptr; }
   };
 
   void AddSink(Sink* sink);
@@ -59,6 +64,11 @@ class Propagator {
     Add(db, std::span<const std::string_view>(args.begin(), args.size()));
   }
   void Add(int db, const std::vector<std::string>& args);
+  // Takes a command encoded straight into a sink's buffer back into the unit's own buffer
+  // (see Sink::DirectBuffer). Cheap when there is none.
+  void ReleaseDirect() {
+    if (direct_ != nullptr) TakeBackDirect();
+  }
 
  private:
   struct Op {
@@ -67,12 +77,16 @@ class Propagator {
     size_t end;
   };
   void Flush();
+  void TakeBackDirect();
 
   std::vector<Sink*> sinks_;
   std::string pending_;  // the unit's commands, RESP-encoded back to back
   std::vector<Op> ops_;
   int depth_ = 0;
   bool paused_ = false;
+  // The unit's first command, encoded into the only sink's buffer from direct_begin_ on.
+  std::string* direct_ = nullptr;
+  size_t direct_begin_ = 0;
 };
 
 }  // namespace rill

@@ -149,6 +149,19 @@ void Server::StartAccept(tcp::acceptor& acceptor) {
   });
 }
 
+void Server::FlushAtEndOfTurn(std::shared_ptr<Connection> conn) {
+  to_flush_.push_back(std::move(conn));
+  if (flush_posted_) return;
+  flush_posted_ = true;
+  asio::post(io_, [this] {
+    flush_posted_ = false;
+    engine_.WritePendingAof();
+    flushing_.swap(to_flush_);
+    for (const std::shared_ptr<Connection>& conn : flushing_) conn->FlushScheduled();
+    flushing_.clear();
+  });
+}
+
 void Server::OnConnectionClosed(Connection* conn) {
   if (connections_ > 0) --connections_;
 }
