@@ -29,6 +29,7 @@ inline constexpr std::string_view kWrongPass =
 inline constexpr std::string_view kSameObject = "ERR source and destination objects are the same";
 inline constexpr std::string_view kTimeoutNotFloat = "ERR timeout is not a float or out of range";
 inline constexpr std::string_view kTimeoutNegative = "ERR timeout is negative";
+inline constexpr std::string_view kOom = "OOM command not allowed when used memory > 'maxmemory'.";
 
 // protected-mode's refusal, written raw to the connection before closing it (so with '-' and
 // CRLF). Redis 7.0's text byte for byte, its typo included.

@@ -11,8 +11,8 @@ namespace rill {
 
 ds::Database& CommandContext::db() { return engine.db(client.db); }
 
-ds::Entry* CommandContext::LookupKeyRead(std::string_view key, bool notify_miss) {
-  ds::Entry* entry = db().Find(key, now_ms);
+ds::Entry* CommandContext::LookupKeyRead(std::string_view key, bool notify_miss, bool touch) {
+  ds::Entry* entry = db().Find(key, now_ms, touch);
   if (entry != nullptr) {
     ++engine.stats().keyspace_hits;
   } else {
@@ -45,6 +45,10 @@ void CommandTable::Add(std::string_view name, CommandHandler handler) {
   cmd.flags = CommandFlagsFromMeta(*meta);
   cmd.arity = meta->arity;
   cmd.acl_id = AclIdOf(name);
+  for (std::string_view may_replicate :
+       {"publish", "spublish", "eval", "evalsha", "fcall", "pfcount"}) {
+    if (name == may_replicate) cmd.flags |= kCmdMayReplicate;
+  }
 
   size_t bar = name.find('|');
   if (bar == std::string_view::npos) {
@@ -85,6 +89,8 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterStringCommands(table);
   RegisterKeyCommands(table);
   RegisterConnectionCommands(table);
+  RegisterClientAdminCommands(table);
+  RegisterMemoryCommands(table);
   RegisterServerCommands(table);
   RegisterIntrospectionCommands(table);
   RegisterConfigCommands(table);

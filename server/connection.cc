@@ -73,6 +73,7 @@ Connection::Connection(Server& server, tcp::socket socket)
   // unauthenticated clients, so a stranger cannot make the server allocate.
   parser_.set_auth_required(!client_.authenticated && engine_.acl().AuthRequired());
   // The read buffer is allocated when data first arrives (see ReadSome).
+  NoteBufferMemory();
 }
 
 Connection::~Connection() = default;
@@ -82,7 +83,10 @@ void Connection::Start() {
     if (auto self = weak.lock()) self->Close();
   };
   client_.send = [weak = weak_from_this()](std::string_view bytes) {
-    if (auto self = weak.lock()) self->Send(bytes);
+    if (auto self = weak.lock()) self->Send(bytes, /*push=*/false);
+  };
+  client_.push = [weak = weak_from_this()](std::string_view bytes) {
+    if (auto self = weak.lock()) self->Send(bytes, /*push=*/true);
   };
   client_.resume = [weak = weak_from_this()] {
     if (auto self = weak.lock()) self->Resume();
@@ -95,8 +99,9 @@ void Connection::Start() {
   ReadSome();
 }
 
-void Connection::Send(std::string_view bytes) {
+void Connection::Send(std::string_view bytes, bool push) {
   if (closed_ || closing_) return;
+  if (!push && client_.reply_mode == Client::ReplyMode::kOff) return;
   out_.append(bytes);
   if (OverOutputLimit()) return;
   ScheduleFlush();
@@ -249,6 +254,7 @@ void Connection::OnRead(const boost::system::error_code& ec, size_t n) {
     return;
   }
   rend_ += n;
+  ++engine_.stats().total_reads_processed;
   client_.net_input_bytes += n;
   engine_.stats().total_net_input_bytes += n;
   client_.last_interaction_ms = NowMs();
@@ -286,7 +292,21 @@ bool Connection::ProcessInput() {
     const auto& args = parser_.args();
     size_t consumed = parser_.consumed();
     if (!args.empty()) {
+      if (client_.reply_mode == Client::ReplyMode::kSkipNext) {
+        client_.reply_mode = Client::ReplyMode::kSkip;
+      }
+      const size_t out_before = out_.size();
       engine_.Execute(client_, args, &out_);
+      // CLIENT PAUSE held the command back: it stays in the buffer to be parsed again.
+      if (client_.postponed) break;
+      // CLIENT REPLY OFF / SKIP: the command ran, its reply is dropped.
+      if (client_.reply_mode == Client::ReplyMode::kOff ||
+          client_.reply_mode == Client::ReplyMode::kSkip) {
+        out_.resize(out_before);
+        if (client_.reply_mode == Client::ReplyMode::kSkip) {
+          client_.reply_mode = Client::ReplyMode::kOn;
+        }
+      }
       parser_.set_auth_required(!client_.authenticated && engine_.acl().AuthRequired());
     }
     rstart_ += consumed;
@@ -294,7 +314,13 @@ bool Connection::ProcessInput() {
   }
   client_.query_buffer_size = rend_ - rstart_;
   client_.query_buffer_free = rbuf_.size() - rend_;
+  NoteBufferMemory();
   return true;
+}
+
+void Connection::NoteBufferMemory() {
+  client_.buffer_memory =
+      sizeof(Connection) + rbuf_.capacity() + out_.capacity() + sending_.capacity();
 }
 
 void Connection::Flush() {
@@ -307,6 +333,7 @@ void Connection::Flush() {
   // saves a round through the reactor.
   boost::system::error_code ec;
   size_t written = socket_.write_some(asio::buffer(out_), ec);
+  ++engine_.stats().total_writes_processed;
   if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
     Close();
     return;
@@ -332,6 +359,7 @@ void Connection::Flush() {
 void Connection::OnWritten(const boost::system::error_code& ec, size_t n) {
   writing_ = false;
   client_.output_buffer_size = 0;
+  NoteBufferMemory();
   if (closed_) return;
   if (ec) {
     Close();

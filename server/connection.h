@@ -39,14 +39,17 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Flush();
   void OnWritten(const boost::system::error_code& ec, size_t n);
   void EnsureReadSpace();
-  // Queues bytes produced outside this client's own commands (see Client::send).
-  void Send(std::string_view bytes);
+  // Queues bytes produced outside this client's own commands (see Client::send and push);
+  // replies but not pushes are dropped under CLIENT REPLY OFF.
+  void Send(std::string_view bytes, bool push);
   // Runs the commands that were waiting behind a blocking command (see Client::resume).
   void Resume();
   // Flushes at the end of the current event-loop turn (once, however many sends).
   void ScheduleFlush();
   // Applies client-output-buffer-limit; true when the client was scheduled to close.
   bool OverOutputLimit();
+  // Refreshes client_.buffer_memory.
+  void NoteBufferMemory();
 
   Server& server_;
   Engine& engine_;

@@ -62,7 +62,7 @@ void Engine::ConfigureAcl() {
   config_.OnChange("requirepass",
                    [this] { acl_.SetDefaultPassword(config_.String("requirepass")); });
   // CONFIG REWRITE keeps the users in the config file, unless they live in an aclfile.
-  config_.OnRewrite("user", [this] {
+  config_.set_rewrite_user_lines([this]() -> std::optional<std::vector<std::string>> {
     std::vector<std::string> lines;
     if (!config_.String("aclfile").empty()) return lines;
     for (const auto& [name, user] : acl_.users()) {

@@ -118,6 +118,7 @@ int main(int argc, char** argv) {
     rill::Log(rill::LogLevel::kWarning, "%s", error);
     return 1;
   }
+  engine.RecordStartupMemory();
   rill::Log(rill::LogLevel::kNotice, "Server initialized");
   // Users from the config file or the aclfile, after everything else is set up (as Redis).
   if (!engine.acl().LoadAtStartup(engine.config().user_directives(),

@@ -30,6 +30,18 @@ Server::Server(Engine& engine)
       cron_timer_(io_),
       block_timer_(io_) {
   engine_.blocking().set_arm_timer([this](int64_t deadline_ms) { ArmBlockTimer(deadline_ms); });
+  engine_.set_run_after([this](int64_t delay_ms, std::function<void()> fn) {
+    if (delay_ms <= 0) {
+      asio::post(io_, [this, fn = std::move(fn)] {
+        if (!stopping_) fn();
+      });
+      return;
+    }
+    auto timer = std::make_shared<asio::steady_timer>(io_, std::chrono::milliseconds(delay_ms));
+    timer->async_wait([this, timer, fn = std::move(fn)](const boost::system::error_code& ec) {
+      if (!ec && !stopping_) fn();
+    });
+  });
   child_signals_.add(SIGCHLD);
   // Asio installs its handler without SA_RESTART; a child's exit must not make a blocking call
   // of the loop thread (a SAVE's write, a log line) fail with EINTR.
@@ -204,6 +216,7 @@ void Server::Cron() {
   // Backstop for SIGCHLD, then save points and scheduled BGSAVEs.
   engine_.children().Reap();
   engine_.rdb().Cron(NowMs());
+  engine_.CheckPauseTimeout(NowMs());
 
   const int64_t now = NowMs();
   const int64_t timeout = engine_.config().Int("timeout");

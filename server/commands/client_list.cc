@@ -1,6 +1,7 @@
 #include "server/commands/client_list.h"
 
 #include "absl/strings/str_format.h"
+#include "server/commands/arg_parse.h"
 
 namespace rill {
 
@@ -37,6 +38,25 @@ void AppendClientInfoLine(const Client& client, int64_t now_ms, std::string* out
       client.query_buffer_size + client.query_buffer_free, client.output_buffer_size,
       client.query_buffer_size + client.query_buffer_free + client.output_buffer_size,
       client.last_command, client.user, client.resp);
+}
+
+bool ParseClientType(std::string_view name, ClientType* type) {
+  if (EqualsIgnoreCase(name, "normal")) {
+    *type = ClientType::kNormal;
+  } else if (EqualsIgnoreCase(name, "pubsub")) {
+    *type = ClientType::kPubsub;
+  } else if (EqualsIgnoreCase(name, "master")) {
+    *type = ClientType::kMaster;
+  } else if (EqualsIgnoreCase(name, "replica") || EqualsIgnoreCase(name, "slave")) {
+    *type = ClientType::kReplica;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+ClientType TypeOf(const Client& client) {
+  return client.subscribed() ? ClientType::kPubsub : ClientType::kNormal;
 }
 
 }  // namespace rill

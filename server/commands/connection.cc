@@ -177,6 +177,7 @@ void CmdClientList(CommandContext& ctx) {
   std::string out;
   bool filter_ids = false;
   std::vector<uint64_t> ids;
+  ClientType type = ClientType::kAny;
   if (ctx.argc() >= 4 && EqualsIgnoreCase(ctx.args[2], "ID")) {
     filter_ids = true;
     for (size_t i = 3; i < ctx.argc(); ++i) {
@@ -188,14 +189,8 @@ void CmdClientList(CommandContext& ctx) {
       ids.push_back(static_cast<uint64_t>(id));
     }
   } else if (ctx.argc() == 4 && EqualsIgnoreCase(ctx.args[2], "TYPE")) {
-    std::string type = ToLowerAscii(ctx.args[3]);
-    if (type != "normal" && type != "master" && type != "replica" && type != "slave" &&
-        type != "pubsub") {
+    if (!ParseClientType(ctx.args[3], &type)) {
       ctx.reply.Error(absl::StrCat("ERR Unknown client type '", ToAbsl(ctx.args[3]), "'"));
-      return;
-    }
-    if (type != "normal") {
-      ctx.reply.Verbatim("");
       return;
     }
   } else if (ctx.argc() != 2) {
@@ -205,6 +200,7 @@ void CmdClientList(CommandContext& ctx) {
   std::vector<const Client*> clients;
   for (const auto& [id, client] : ctx.engine.clients()) {
     if (filter_ids && std::find(ids.begin(), ids.end(), id) == ids.end()) continue;
+    if (type != ClientType::kAny && TypeOf(*client) != type) continue;
     clients.push_back(client);
   }
   std::sort(clients.begin(), clients.end(),
@@ -222,18 +218,6 @@ void CmdClientInfo(CommandContext& ctx) {
 }
 
 // CLIENT UNBLOCK id [TIMEOUT|ERROR]: ends another client's blocking wait.
-void CmdClientNoEvict(CommandContext& ctx) {
-  if (EqualsIgnoreCase(ctx.args[2], "on")) {
-    ctx.client.no_evict = true;
-  } else if (EqualsIgnoreCase(ctx.args[2], "off")) {
-    ctx.client.no_evict = false;
-  } else {
-    ctx.reply.Error(errors::kSyntax);
-    return;
-  }
-  ctx.reply.Ok();
-}
-
 void CmdClientUnblock(CommandContext& ctx) {
   int64_t id;
   if (!ParseInt64OrReply(ctx.args[2], &id, ctx.reply)) return;
@@ -248,87 +232,6 @@ void CmdClientUnblock(CommandContext& ctx) {
   }
   bool unblocked = id > 0 && ctx.engine.blocking().Unblock(static_cast<uint64_t>(id), mode);
   ctx.reply.Integer(unblocked ? 1 : 0);
-}
-
-void CmdClientKill(CommandContext& ctx) {
-  if (ctx.argc() == 3) {
-    // Old form: CLIENT KILL addr:port.
-    for (const auto& [id, client] : ctx.engine.clients()) {
-      if (client->addr == ctx.args[2]) {
-        if (client == &ctx.client) {
-          ctx.client.close_after_reply = true;
-        } else if (client->kill) {
-          client->kill();
-        }
-        ctx.reply.Ok();
-        return;
-      }
-    }
-    ctx.reply.Error("ERR No such client");
-    return;
-  }
-  if (ctx.argc() % 2 != 0) {
-    ctx.reply.Error(errors::kSyntax);
-    return;
-  }
-  uint64_t want_id = 0;
-  std::string_view want_addr, want_laddr, want_user, want_type;
-  bool skipme = true;
-  for (size_t i = 2; i < ctx.argc(); i += 2) {
-    std::string_view opt = ctx.args[i], val = ctx.args[i + 1];
-    if (EqualsIgnoreCase(opt, "ID")) {
-      int64_t id;
-      if (!ParseInt64(val, &id) || id <= 0) {
-        ctx.reply.Error("ERR client-id should be greater than 0");
-        return;
-      }
-      want_id = static_cast<uint64_t>(id);
-    } else if (EqualsIgnoreCase(opt, "ADDR")) {
-      want_addr = val;
-    } else if (EqualsIgnoreCase(opt, "LADDR")) {
-      want_laddr = val;
-    } else if (EqualsIgnoreCase(opt, "USER")) {
-      want_user = val;
-    } else if (EqualsIgnoreCase(opt, "TYPE")) {
-      std::string type = ToLowerAscii(val);
-      if (type != "normal" && type != "master" && type != "replica" && type != "slave" &&
-          type != "pubsub") {
-        ctx.reply.Error(absl::StrCat("ERR Unknown client type '", ToAbsl(val), "'"));
-        return;
-      }
-      want_type = val;
-    } else if (EqualsIgnoreCase(opt, "SKIPME")) {
-      if (EqualsIgnoreCase(val, "yes")) {
-        skipme = true;
-      } else if (EqualsIgnoreCase(val, "no")) {
-        skipme = false;
-      } else {
-        ctx.reply.Error(errors::kSyntax);
-        return;
-      }
-    } else {
-      ctx.reply.Error(errors::kSyntax);
-      return;
-    }
-  }
-  std::vector<Client*> victims;
-  for (const auto& [id, client] : ctx.engine.clients()) {
-    if (want_id != 0 && client->id != want_id) continue;
-    if (!want_addr.empty() && client->addr != want_addr) continue;
-    if (!want_laddr.empty() && client->laddr != want_laddr) continue;
-    if (!want_user.empty() && client->user != want_user) continue;
-    if (!want_type.empty() && !EqualsIgnoreCase(want_type, "normal")) continue;
-    if (skipme && client == &ctx.client) continue;
-    victims.push_back(client);
-  }
-  for (Client* client : victims) {
-    if (client == &ctx.client) {
-      ctx.client.close_after_reply = true;
-    } else if (client->kill) {
-      client->kill();
-    }
-  }
-  ctx.reply.Integer(static_cast<int64_t>(victims.size()));
 }
 
 void CmdClientHelp(CommandContext& ctx) {
@@ -347,13 +250,23 @@ void CmdClientHelp(CommandContext& ctx) {
       "    LADDR <ip:port>, USER <name>, TYPE <type>, SKIPME (YES|NO).",
       "LIST [TYPE <type>] [ID <id> [<id> ...]]",
       "    Describe the open connections, one line each.",
+      "NO-EVICT (ON|OFF)",
+      "    Mark this connection as exempt from client eviction.",
+      "PAUSE <timeout-ms> [WRITE|ALL]",
+      "    Hold the commands of every client (ALL, the default) or only those that may",
+      "    change data (WRITE) for <timeout-ms> milliseconds.",
+      "REPLY (ON|OFF|SKIP)",
+      "    Turn replies to this connection off, back on, or drop only the next one.",
       "SETNAME <name>",
       "    Name this connection (no spaces or special characters).",
+      "UNBLOCK <id> [TIMEOUT|ERROR]",
+      "    End the blocking wait of another client, as a timeout or with an error.",
+      "UNPAUSE",
+      "    End a CLIENT PAUSE now.",
       "HELP",
       "    Show this text.",
   };
-  ctx.reply.ArrayHeader(std::size(kLines));
-  for (std::string_view line : kLines) ctx.reply.Simple(line);
+  ReplyHelpLines(ctx.reply, kLines);
 }
 
 }  // namespace
@@ -370,9 +283,7 @@ void RegisterConnectionCommands(CommandTable& table) {
   table.Add("client|setname", &CmdClientSetName);
   table.Add("client|list", &CmdClientList);
   table.Add("client|info", &CmdClientInfo);
-  table.Add("client|kill", &CmdClientKill);
   table.Add("client|unblock", &CmdClientUnblock);
-  table.Add("client|no-evict", &CmdClientNoEvict);
   table.Add("client|help", &CmdClientHelp);
 }
 

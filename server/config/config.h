@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -45,14 +46,12 @@ class Config {
   bool Set(std::span<const std::pair<std::string_view, std::string_view>> pairs, std::string* error,
            const SetOptions& options);
 
-  // CONFIG REWRITE: rewrites the start-up config file with the current values (lines of known
-  // parameters replaced in place, non-default values appended, other lines kept). On failure
-  // *error is the Redis error reply text.
+  // CONFIG REWRITE: rewrites the start-up config file with the current values, as Redis does
+  // (config_rewrite.h). On failure *error is the Redis error reply text.
   bool Rewrite(std::string* error) const;
-  // Lines other parts of the server own in the file (e.g. "user ..." for ACL): at CONFIG
-  // REWRITE the file's lines of `directive` are replaced, in order, by what `lines` returns;
-  // extra lines are appended, missing ones dropped.
-  void OnRewrite(std::string_view directive, std::function<std::vector<std::string>()> lines);
+  // Who writes the `user` lines on rewrite (the ACL layer): a function returning them, or
+  // nullopt to keep the file's user lines as they are.
+  void set_rewrite_user_lines(std::function<std::optional<std::vector<std::string>>()> lines);
 
   // Typed reads by canonical parameter name (aborts on a name that is not an int/bool/string
   // parameter: a programming error).

@@ -58,6 +58,9 @@ class ServerProcess {
   // raw wait status, or -1 on timeout (the process is left running).
   int WaitForExit(std::chrono::milliseconds timeout);
 
+  // A config file to start with (passed before the options, as redis-server expects it).
+  void set_config_file(std::string path) { config_file_ = std::move(path); }
+
   bool running() const { return pid_ > 0; }
   pid_t pid() const { return pid_; }
   int port() const { return port_; }
