@@ -14,11 +14,20 @@ XREADGROUP + XACK cycle driven by build/bench/rill_micro_bench (BM_ServerReadAck
 connections, each reading one entry and acknowledging it), and resident bytes per entry for
 1,000,000 `XADD s * f v` entries in one stream.
 
+Pub/sub and transactions: PUBLISH to 10 subscribers (BM_ServerPublishFanout, whose subscribers
+only count bytes so that the client core does not bound the row) and MULTI/INCR/EXEC
+(BM_ServerMultiIncrExec), both socket-level drivers in rill_micro_bench.
+
+Persistence: the same 1,000,000 keys saved with SAVE (time of the command), the RDB file's
+size, the start-up time of a server loading that file (process start to first PONG), and GET
+p99 latency at pipeline 1 idle and while BGSAVEs of those keys run back to back.
+
 AOF: SET at pipeline 16 with appendonly yes / appendfsync everysec on both, next to Rill
 without AOF in the same alternating rounds (the cost of the AOF itself).
 
 Usage: bench/compare.py [--rill build/rill-server] [--requests 200000] [--rounds 3]
-                        [--csv out.csv] [--skip-memory] [--only kv|streams|lists|pubsub|aof]
+                        [--csv out.csv] [--skip-memory]
+                        [--only kv|streams|lists|pubsub|persistence|aof]
 """
 import argparse
 import csv
@@ -29,6 +38,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 WORKLOADS = [("SET", "set"), ("GET", "get"), ("INCR", "incr"), ("MSET", "mset")]
@@ -46,6 +56,31 @@ def free_port():
         return s.getsockname()[1]
 
 
+def ping(port):
+    """One PING over a raw socket (no redis-cli start-up cost in start-up timings)."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+            s.sendall(b"*1\r\n$4\r\nPING\r\n")
+            return s.recv(64).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+def timed_command(port, *args):
+    """Seconds from sending one command to its complete (short) reply, and the reply."""
+    with socket.create_connection(("127.0.0.1", port), timeout=600) as s:
+        request = resp(*args)
+        start = time.perf_counter()
+        s.sendall(request)
+        reply = b""
+        while not reply.endswith(b"\r\n"):
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            reply += chunk
+        return time.perf_counter() - start, reply
+
+
 def pin(core):
     if shutil.which("taskset") and os.cpu_count() and os.cpu_count() >= 2:
         return ["taskset", "-c", str(core)]
@@ -56,23 +91,23 @@ AOF_ARGS = ["--appendonly", "yes", "--appendfsync", "everysec"]
 
 
 class ServerProc:
-    def __init__(self, name, binary, workdir, extra=()):
+    def __init__(self, name, binary, workdir, data_dir=None, timeout=10, extra=()):
+        """Starts `binary`; with `data_dir` it runs there (and loads its dump.rdb)."""
         self.name, self.binary = name, binary
         self.port = free_port()
-        self.dir = tempfile.mkdtemp(prefix=f"bench-{name}-", dir=workdir)
+        self.dir = data_dir or tempfile.mkdtemp(prefix=f"bench-{name}-", dir=workdir)
         args = pin(0) + [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
                          "--appendonly", "no", "--dir", self.dir, "--loglevel", "warning",
                          *extra]
         self.log = open(os.path.join(self.dir, "server.log"), "w")
+        start = time.perf_counter()
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.time() + 10
+        deadline = time.time() + timeout
         while time.time() < deadline:
-            try:
-                if self.cli("PING").strip() == "PONG":
-                    return
-            except Exception:
-                pass
-            time.sleep(0.05)
+            if ping(self.port):
+                self.startup_seconds = time.perf_counter() - start
+                return
+            time.sleep(0.002)
         raise RuntimeError(f"{name} did not start; see {self.dir}/server.log")
 
     def cli(self, *args, stdin=None):
@@ -88,6 +123,8 @@ class ServerProc:
         return 0
 
     def stop(self):
+        if self.proc.poll() is not None and self.log.closed:
+            return
         self.proc.terminate()
         try:
             self.proc.wait(10)
@@ -151,36 +188,30 @@ def list_memory_per_element(server, elements, lists=1000):
     return (server.rss() - before) / elements
 
 
-def publish_rps(server, pipeline, requests, subscribers=10):
-    """PUBLISH to a channel with `subscribers` redis-cli subscribers reading it."""
-    subs = [subprocess.Popen(pin(1) + ["redis-cli", "-p", str(server.port), "subscribe", "bench"],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            for _ in range(subscribers)]
-    try:
-        deadline = time.time() + 10
-        while time.time() < deadline:
-            if server.cli("PUBSUB", "NUMSUB", "bench").split()[-1] == str(subscribers):
-                break
-            time.sleep(0.05)
-        return bench_command_rps(server, ["PUBLISH", "bench", "hello"], pipeline, requests)
-    finally:
-        for proc in subs:
-            proc.terminate()
-            proc.wait()
-
-
-def multi_incr_exec_rps(server, micro_bench):
-    """MULTI + INCR + EXEC per round trip over 50 connections (BM_ServerMultiIncrExec)."""
+def micro_bench_rate(server, micro_bench, name):
+    """items/s of one socket-level driver in rill_micro_bench (`name` is its full benchmark
+    name, e.g. BM_ServerPublishFanout/16) run against `server`."""
     env = dict(os.environ, RILL_BENCH_PORT=str(server.port))
-    out = subprocess.run(pin(1) + [micro_bench, "--benchmark_filter=BM_ServerMultiIncrExec",
+    out = subprocess.run(pin(1) + [micro_bench, f"--benchmark_filter=^{name}(/|$)",
                                    "--benchmark_format=csv"], env=env, capture_output=True,
                          text=True, timeout=600, check=True).stdout
     lines = out.strip().splitlines()
     header = next(csv.reader([l for l in lines if l.startswith("name,")]))
     for row in csv.reader(lines):
-        if row and row[0].startswith("BM_ServerMultiIncrExec"):
+        if row and row[0].startswith(name) and row[header.index("items_per_second")]:
             return float(row[header.index("items_per_second")])
-    raise RuntimeError(f"no MULTI/INCR/EXEC result in: {out}")
+    raise RuntimeError(f"no {name} result in: {out}")
+
+
+def publish_rps(server, micro_bench, pipeline):
+    """PUBLISH from 50 connections to 10 subscribers (BM_ServerPublishFanout): the subscribers
+    only count bytes, so the row measures the server's fan-out, not redis-cli's printing."""
+    return micro_bench_rate(server, micro_bench, f"BM_ServerPublishFanout/{pipeline}")
+
+
+def multi_incr_exec_rps(server, micro_bench):
+    """MULTI + INCR + EXEC per round trip over 50 connections (BM_ServerMultiIncrExec)."""
+    return micro_bench_rate(server, micro_bench, "BM_ServerMultiIncrExec")
 
 
 def resp(*args):
@@ -195,15 +226,7 @@ def bench_read_ack_cycle(server, micro_bench, cycles):
     subprocess.run(["redis-cli", "-p", str(server.port), "--pipe"], input=payload,
                    capture_output=True, timeout=600, check=True)
     server.cli("XGROUP", "CREATE", "cyc", "g", "0")
-    env = dict(os.environ, RILL_BENCH_PORT=str(server.port))
-    out = subprocess.run(pin(1) + [micro_bench, "--benchmark_filter=BM_ServerReadAckCycle",
-                                   "--benchmark_format=csv"], env=env, capture_output=True,
-                         text=True, timeout=600, check=True).stdout
-    for row in csv.reader(out.strip().splitlines()):
-        if row and row[0].startswith("BM_ServerReadAckCycle"):
-            header = next(csv.reader([l for l in out.splitlines() if l.startswith("name,")]))
-            return float(row[header.index("items_per_second")])
-    raise RuntimeError(f"no cycle result in: {out}")
+    return micro_bench_rate(server, micro_bench, "BM_ServerReadAckCycle")
 
 
 def stream_memory_per_entry(server, entries):
@@ -232,6 +255,119 @@ def memory_per_key(server, keys, payload):
     return (after - before) / keys
 
 
+def key_payload(keys):
+    value = "v" * 16
+    return "".join(f"*3\r\n$3\r\nSET\r\n$16\r\nkey:{i:012d}\r\n$16\r\n{value}\r\n"
+                   for i in range(keys)).encode()
+
+
+def load_keys(server, keys, payload):
+    subprocess.run(["redis-cli", "-p", str(server.port), "--pipe"], input=payload,
+                   capture_output=True, timeout=600, check=True)
+    dbsize = int(server.cli("DBSIZE").strip())
+    if dbsize != keys:
+        raise RuntimeError(f"{server.name}: loaded {dbsize} keys, expected {keys}")
+
+
+def get_p99_ms(server, requests):
+    """GET at pipeline 1, 50 clients, over the loaded keys: redis-benchmark's p99 (ms)."""
+    cmd = pin(1) + ["redis-benchmark", "-p", str(server.port), "-t", "get", "-n", str(requests),
+                    "-c", str(CLIENTS), "-P", "1", "-r", "1000000", "--csv", "-q"]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=True).stdout
+    rows = list(csv.reader(out.strip().splitlines()))
+    header = rows[0]
+    for row in rows[1:]:
+        if row and row[0].upper().startswith("GET"):
+            return float(row[header.index("p99_latency_ms")])
+    raise RuntimeError(f"no GET result in: {out}")
+
+
+def get_p99_during_bgsave_ms(server, requests):
+    """GET p99 while BGSAVEs run back to back for the whole benchmark (forks included)."""
+    done = threading.Event()
+    saves = [0]
+
+    def keep_saving():
+        while not done.is_set():
+            if "rdb_bgsave_in_progress:0" in server.cli("INFO", "persistence"):
+                if server.cli("BGSAVE").strip() == "Background saving started":
+                    saves[0] += 1
+            time.sleep(0.005)
+
+    saver = threading.Thread(target=keep_saving)
+    saver.start()
+    try:
+        # Let the first child start before measuring.
+        while saves[0] == 0:
+            time.sleep(0.001)
+        return get_p99_ms(server, requests), saves[0]
+    finally:
+        done.set()
+        saver.join()
+        while "rdb_bgsave_in_progress:0" not in server.cli("INFO", "persistence"):
+            time.sleep(0.01)
+
+
+def persistence_rows(a, workdir, rows):
+    """SAVE time, file size, load time and GET p99 during BGSAVE for a.keys keys."""
+    payload = key_payload(a.keys)
+    results = {name: {"save": [], "load": [], "idle": [], "bgsave": []}
+               for name in ("rill", "redis")}
+    sizes, dirs, saves = {}, {}, {}
+    binaries = {"rill": a.rill, "redis": a.redis}
+    for name, binary in binaries.items():
+        srv = ServerProc(name, binary, workdir)
+        try:
+            load_keys(srv, a.keys, payload)
+            for _ in range(a.rounds):
+                seconds, reply = timed_command(srv.port, "SAVE")
+                if reply != b"+OK\r\n":
+                    raise RuntimeError(f"{name}: SAVE replied {reply!r}")
+                results[name]["save"].append(seconds * 1000)
+            dirs[name] = srv.dir
+        finally:
+            srv.stop()
+        sizes[name] = os.path.getsize(os.path.join(dirs[name], "dump.rdb"))
+    # Loads alternate between the two, each server reading the file it wrote.
+    for _ in range(a.rounds):
+        for name, binary in binaries.items():
+            srv = ServerProc(name, binary, workdir, data_dir=dirs[name], timeout=120)
+            try:
+                results[name]["load"].append(srv.startup_seconds * 1000)
+                if int(srv.cli("DBSIZE").strip()) != a.keys:
+                    raise RuntimeError(f"{name}: loaded the wrong number of keys")
+            finally:
+                srv.stop()
+    servers = {name: ServerProc(name, binary, workdir, data_dir=dirs[name], timeout=120)
+               for name, binary in binaries.items()}
+    try:
+        for _ in range(a.rounds):
+            for name, srv in servers.items():
+                results[name]["idle"].append(get_p99_ms(srv, a.requests))
+                p99, count = get_p99_during_bgsave_ms(srv, a.requests)
+                results[name]["bgsave"].append(p99)
+                saves[name] = saves.get(name, 0) + count
+    finally:
+        for srv in servers.values():
+            srv.stop()
+
+    def add(label, unit, r, d, fmt="{:.1f}"):
+        rows.append((label, unit, r, d, r / d if d else float("nan")))
+        print(f"{label:<40} rill {fmt.format(r):>12}  redis {fmt.format(d):>12}  "
+              f"ratio {rows[-1][4]:5.2f}", flush=True)
+
+    med = {name: {k: statistics.median(v) for k, v in r.items()} for name, r in results.items()}
+    add(f"SAVE {a.keys} keys", "ms", med["rill"]["save"], med["redis"]["save"])
+    add(f"load at start {a.keys} keys", "ms", med["rill"]["load"], med["redis"]["load"])
+    add(f"RDB file size {a.keys} keys", "bytes", sizes["rill"], sizes["redis"], "{:.0f}")
+    add(f"GET p99 P1 c{CLIENTS} idle", "ms", med["rill"]["idle"], med["redis"]["idle"], "{:.3f}")
+    add(f"GET p99 P1 c{CLIENTS} during BGSAVE", "ms", med["rill"]["bgsave"],
+        med["redis"]["bgsave"], "{:.3f}")
+    add("GET p99 during BGSAVE / idle", "x", med["rill"]["bgsave"] / med["rill"]["idle"],
+        med["redis"]["bgsave"] / med["redis"]["idle"], "{:.2f}")
+    print(f"  (BGSAVEs during the measurements: rill {saves['rill']}, redis {saves['redis']})")
+
+
 def main():
     ap = argparse.ArgumentParser()
     here = os.path.dirname(os.path.abspath(__file__))
@@ -242,15 +378,23 @@ def main():
     ap.add_argument("--keys", type=int, default=1000000)
     ap.add_argument("--csv", default=None)
     ap.add_argument("--skip-memory", action="store_true")
-    ap.add_argument("--only", choices=["kv", "streams", "lists", "pubsub", "aof"], default=None)
+    ap.add_argument("--only", choices=["kv", "streams", "lists", "pubsub", "persistence", "aof"],
+                    default=None)
     ap.add_argument("--micro-bench",
                     default=os.path.join(here, "..", "build", "bench", "rill_micro_bench"))
     a = ap.parse_args()
 
     workdir = tempfile.mkdtemp(prefix="rill-bench-")
+    rows = []
+    if a.only == "persistence":
+        try:
+            persistence_rows(a, workdir, rows)
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+        print_table(rows, a.csv)
+        return 0
     rill = ServerProc("rill", a.rill, workdir)
     redis = ServerProc("redis", a.redis, workdir)
-    rows = []
 
     def on_fresh_servers(measure):
         # Memory is measured on servers that ran nothing else: memory freed by earlier
@@ -276,9 +420,9 @@ def main():
     def aof_rows():
         # Three servers in the same alternating rounds: Rill with the AOF, Rill without it,
         # Redis with the AOF.
-        servers = [ServerProc("rill-aof", a.rill, workdir, AOF_ARGS),
+        servers = [ServerProc("rill-aof", a.rill, workdir, extra=AOF_ARGS),
                    ServerProc("rill-noaof", a.rill, workdir),
-                   ServerProc("redis-aof", a.redis, workdir, AOF_ARGS)]
+                   ServerProc("redis-aof", a.redis, workdir, extra=AOF_ARGS)]
         results = {srv.name: [] for srv in servers}
         try:
             for _ in range(a.rounds):
@@ -299,7 +443,7 @@ def main():
             aof_rows()
         for pipeline in PIPELINES if a.only in (None, "pubsub") else []:
             side_by_side(f"PUBLISH (10 subscribers) P{pipeline} c{CLIENTS}", "req/s",
-                         lambda srv: publish_rps(srv, pipeline, a.requests))
+                         lambda srv: publish_rps(srv, a.micro_bench, pipeline))
         if a.only in (None, "pubsub"):
             side_by_side(f"MULTI/INCR/EXEC c{CLIENTS}", "tx/s",
                          lambda srv: multi_incr_exec_rps(srv, a.micro_bench))
@@ -334,28 +478,34 @@ def main():
                 print(f"{rows[-1][0]:<22} rill {r:>12.0f}  redis {d:>12.0f}  ratio {r / d:5.2f}",
                       flush=True)
         if not a.skip_memory and a.only in (None, "kv"):
-            value = "v" * 16
-            payload = "".join(f"*3\r\n$3\r\nSET\r\n$16\r\nkey:{i:012d}\r\n$16\r\n{value}\r\n"
-                              for i in range(a.keys)).encode()
+            payload = key_payload(a.keys)
             r, d = on_fresh_servers(lambda srv: memory_per_key(srv, a.keys, payload))
             rows.append((f"memory/key {a.keys} keys", "bytes", r, d, r / d))
             print(f"{rows[-1][0]:<22} rill {r:>12.1f}  redis {d:>12.1f}  ratio {r / d:5.2f}")
+        rill.stop()
+        redis.stop()
+        if a.only is None:
+            persistence_rows(a, workdir, rows)
     finally:
         rill.stop()
         redis.stop()
         shutil.rmtree(workdir, ignore_errors=True)
+    print_table(rows, a.csv)
+    return 0
 
+
+def print_table(rows, csv_path):
     print()
     print("| workload | unit | Rill | Redis | Rill/Redis |")
     print("|---|---|---:|---:|---:|")
     for name, unit, r, d, ratio in rows:
-        print(f"| {name} | {unit} | {r:.0f} | {d:.0f} | {ratio:.2f} |")
-    if a.csv:
-        with open(a.csv, "w", newline="") as f:
+        shown = (lambda v: f"{v:.3f}") if unit in ("ms", "x") else (lambda v: f"{v:.0f}")
+        print(f"| {name} | {unit} | {shown(r)} | {shown(d)} | {ratio:.2f} |")
+    if csv_path:
+        with open(csv_path, "w", newline="") as f:
             w = csv.writer(f)
             w.writerow(["workload", "unit", "rill", "redis", "ratio"])
             w.writerows(rows)
-    return 0
 
 
 if __name__ == "__main__":

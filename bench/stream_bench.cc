@@ -9,11 +9,7 @@
 // XREADGROUP COUNT 1 and acknowledge it with XACK (pipelined with the next read), all
 // connections' requests in flight together, like redis-benchmark's clients. bench/compare.py runs
 // it against rill-server and redis-server; without the variable it is skipped.
-#include <arpa/inet.h>
 #include <malloc.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -23,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "bench/bench_client.h"
 #include "benchmark/benchmark.h"
 #include "datastructs/stream.h"
 
@@ -151,17 +148,11 @@ void BM_ServerReadAckCycle(benchmark::State& state) {
   constexpr int kConns = 50;
   std::vector<Conn> conns(kConns);
   for (int i = 0; i < kConns; ++i) {
-    conns[i].fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(std::atoi(port_env)));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(conns[i].fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    conns[i].fd = bench::ConnectLoopback(std::atoi(port_env));
+    if (conns[i].fd < 0) {
       state.SkipWithError("cannot connect");
       return;
     }
-    int one = 1;
-    ::setsockopt(conns[i].fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     std::string consumer = "c" + std::to_string(i);
     conns[i].read_cmd =
         Encode({"XREADGROUP", "GROUP", "g", consumer, "COUNT", "1", "STREAMS", "cyc", ">"});

@@ -3,16 +3,13 @@
 // are in flight together, like redis-benchmark's clients. redis-benchmark cannot send a
 // different command per pipeline slot, hence this driver. bench/compare.py runs it against
 // rill-server and redis-server; without the variable it is skipped.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <string>
 #include <vector>
 
+#include "bench/bench_client.h"
 #include "benchmark/benchmark.h"
 
 namespace rill {
@@ -49,17 +46,11 @@ void BM_ServerMultiIncrExec(benchmark::State& state) {
   std::vector<int> fds(kConns, -1);
   std::vector<std::string> inputs(kConns);
   for (int& fd : fds) {
-    fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(std::atoi(port_env)));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    fd = bench::ConnectLoopback(std::atoi(port_env));
+    if (fd < 0) {
       state.SkipWithError("cannot connect");
       return;
     }
-    int one = 1;
-    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
   }
   int64_t transactions = 0;
   for (auto _ : state) {

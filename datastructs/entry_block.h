@@ -1,15 +1,17 @@
 // Byte layout of a key's single heap block (internal to datastructs/).
 //
-//   +-------+----------------------------+------------+-----+--------------------------------+
-//   | flags | expire_ms:8, volatile_pos:4 | key_len    | key | value                          |
-//   | 1     | only if kHasExpire          | varint     |     | int:    zigzag varint          |
-//   |       |                            |            |     | raw:    varint len + bytes     |
-//   |       |                            |            |     | object: ObjectValue* (8 bytes) |
-//   +-------+----------------------------+------------+-----+--------------------------------+
+//   +-------+--------+-----------------------------+---------+-----+--------------------------------+
+//   | flags | access | expire_ms:8, volatile_pos:4 | key_len | key | value | | 1     | 3      |
+//   only if kHasExpire          | varint  |     | int:    zigzag varint          | |       | | | |
+//   | raw:    varint len + bytes     | |       |        |                             |         |
+//   | object: ObjectValue* (8 bytes) |
+//   +-------+--------+-----------------------------+---------+-----+--------------------------------+
 //
-// flags = type (3 bits, ValueType) | encoding << 3 (2 bits) | kHasExpire. Multi-byte fields are
-// unaligned and accessed with memcpy. The block is sized to the byte, because glibc rounds every
-// allocation to 16 bytes with 8 bytes of overhead and each key pays that once.
+// flags = type (3 bits, ValueType) | encoding << 3 (2 bits) | kHasExpire. access = the key's
+// 24 LRU/LFU bits (access_clock.h), little endian. Multi-byte fields are unaligned and accessed
+// with memcpy. The block is sized to the byte, because glibc rounds every allocation to 16 bytes
+// with 8 bytes of overhead and each key pays that once (the 3 access bytes fit in that rounding
+// for the common 16-byte key and value: 38 bytes still take a 48-byte chunk).
 #pragma once
 
 #include <cstddef>
@@ -30,6 +32,8 @@ inline constexpr uint8_t kTypeMask = 0x07;
 inline constexpr uint8_t kEncodingShift = 3;
 inline constexpr uint8_t kEncodingMask = 0x18;
 inline constexpr uint8_t kHasExpire = 0x20;
+inline constexpr size_t kAccessOffset = 1;
+inline constexpr size_t kExpireOffset = 4;  // flags + access bytes
 inline constexpr size_t kExpireFieldsSize = 8 + 4;
 
 // A value to be written into a block.
@@ -60,21 +64,32 @@ inline Encoding EncodingOf(const uint8_t* b) {
   return static_cast<Encoding>((b[0] & kEncodingMask) >> kEncodingShift);
 }
 
+inline uint32_t Access(const uint8_t* b) {
+  return b[kAccessOffset] | (b[kAccessOffset + 1] << 8) | (b[kAccessOffset + 2] << 16);
+}
+inline void SetAccess(uint8_t* b, uint32_t bits) {
+  b[kAccessOffset] = static_cast<uint8_t>(bits);
+  b[kAccessOffset + 1] = static_cast<uint8_t>(bits >> 8);
+  b[kAccessOffset + 2] = static_cast<uint8_t>(bits >> 16);
+}
+
 inline int64_t ExpireMs(const uint8_t* b) {
   int64_t v;
-  std::memcpy(&v, b + 1, sizeof(v));
+  std::memcpy(&v, b + kExpireOffset, sizeof(v));
   return v;
 }
-inline void SetExpireMs(uint8_t* b, int64_t v) { std::memcpy(b + 1, &v, sizeof(v)); }
+inline void SetExpireMs(uint8_t* b, int64_t v) { std::memcpy(b + kExpireOffset, &v, sizeof(v)); }
 inline uint32_t VolatilePos(const uint8_t* b) {
   uint32_t v;
-  std::memcpy(&v, b + 9, sizeof(v));
+  std::memcpy(&v, b + kExpireOffset + 8, sizeof(v));
   return v;
 }
-inline void SetVolatilePos(uint8_t* b, uint32_t v) { std::memcpy(b + 9, &v, sizeof(v)); }
+inline void SetVolatilePos(uint8_t* b, uint32_t v) {
+  std::memcpy(b + kExpireOffset + 8, &v, sizeof(v));
+}
 
 inline const uint8_t* KeyLenStart(const uint8_t* b) {
-  return b + 1 + (HasExpire(b) ? kExpireFieldsSize : 0);
+  return b + kExpireOffset + (HasExpire(b) ? kExpireFieldsSize : 0);
 }
 
 inline std::string_view Key(const uint8_t* b) {
@@ -120,8 +135,8 @@ inline size_t ValueSize(const Value& v) {
 }
 
 inline size_t BlockSize(std::string_view key, bool has_expire, const Value& v) {
-  return 1 + (has_expire ? kExpireFieldsSize : 0) + VarintSize(key.size()) + key.size() +
-         ValueSize(v);
+  return kExpireOffset + (has_expire ? kExpireFieldsSize : 0) + VarintSize(key.size()) +
+         key.size() + ValueSize(v);
 }
 
 // Writes the value part at `p` (the byte after the key).
@@ -149,9 +164,10 @@ inline uint8_t MakeFlags(bool has_expire, const Value& v) {
 
 // Writes a whole block into `b`, which must hold BlockSize() bytes. `key` must not alias `b`.
 inline void Write(uint8_t* b, std::string_view key, bool has_expire, int64_t expire_ms,
-                  uint32_t volatile_pos, const Value& v) {
+                  uint32_t volatile_pos, uint32_t access, const Value& v) {
   b[0] = MakeFlags(has_expire, v);
-  uint8_t* p = b + 1;
+  SetAccess(b, access);
+  uint8_t* p = b + kExpireOffset;
   if (has_expire) {
     SetExpireMs(b, expire_ms);
     SetVolatilePos(b, volatile_pos);

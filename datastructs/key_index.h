@@ -12,6 +12,7 @@
 // calls never make the walk miss a key that was present throughout.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -48,14 +49,41 @@ class KeyIndex {
   template <typename Visit>
   uint64_t Scan(uint64_t cursor, size_t count, Visit&& visit) const;
 
+  // Visits every block. Blocks sit all over the heap, so touching each is a cache miss: the
+  // next few are prefetched while the current one is visited (a save or FLUSHALL of a big
+  // database spends most of its time waiting for memory otherwise).
   template <typename Visit>
   void ForEach(Visit&& visit) const {
+    constexpr size_t kAhead = 8;
+    Block* ring[kAhead];
+    size_t queued = 0, head = 0;
     for (const auto& segment : segments_) {
-      for (Block* b : segment->blocks) visit(b);
+      for (Block* b : segment->blocks) {
+        __builtin_prefetch(b);
+        if (queued < kAhead) {
+          ring[queued++] = b;
+          continue;
+        }
+        Block* next = ring[head];
+        ring[head] = b;
+        head = (head + 1) % kAhead;
+        visit(next);
+      }
     }
+    for (size_t i = 0; i < queued; ++i) visit(ring[(head + i) % kAhead]);
   }
 
+  // Sizes an empty index for about `keys` keys up front (a load that knows its key count), so
+  // that filling it never splits a segment. No effect on a non-empty index.
+  void Reserve(size_t keys);
+
   Block* Random(absl::BitGen& gen) const;
+  // Visits up to `count` blocks from a random place of the index: consecutive slots of a random
+  // segment (as Redis's dictGetSomeKeys takes consecutive buckets), continuing in other segments
+  // when that one holds fewer (a block may then come twice, as with Redis). Sampling for
+  // eviction; O(count) on the pinned abseil (see SampleSegment in key_index.cc).
+  template <typename Visit>
+  void Sample(absl::BitGen& gen, size_t count, Visit&& visit) const;
 
   // Forgets every block (the caller frees them first) and shrinks back to one segment.
   void Clear();
@@ -97,6 +125,8 @@ class KeyIndex {
     int depth = 0;
   };
 
+  friend struct SegmentSlots;
+
   // Within a segment the low `depth` hash bits are all equal; flat_hash_set takes its 7-bit
   // control tag from the low bits and its probe start from the bits above, so rotate the
   // directory bits out of both.
@@ -105,6 +135,10 @@ class KeyIndex {
   Segment* SegmentFor(uint64_t hash) const {
     return directory_[hash & ((uint64_t{1} << global_depth_) - 1)];
   }
+  // Visits `count` blocks of `s` in table order from a random slot, wrapping around.
+  // REQUIRES: count <= s.blocks.size().
+  static void SampleSegment(const Segment& s, absl::BitGen& gen, size_t count,
+                            void (*visit)(void*, Block*), void* arg);
   bool CanSplit(const Segment& s) const;
   void Split(Segment* segment, uint64_t hash_in_segment);
 
@@ -115,6 +149,26 @@ class KeyIndex {
 };
 
 uint64_t ReverseBits(uint64_t v);
+
+template <typename Visit>
+void KeyIndex::Sample(absl::BitGen& gen, size_t count, Visit&& visit) const {
+  if (size_ == 0 || count == 0) return;
+  count = std::min(count, size_);
+  // A uniform directory slot picks a segment with the probability of its share of the keys;
+  // then take consecutive blocks there and continue in the next segment if it has too few.
+  size_t slot = absl::Uniform<size_t>(gen, 0, directory_.size());
+  const Segment* previous = nullptr;
+  for (size_t steps = 0; count > 0 && steps < directory_.size(); ++steps) {
+    const Segment* s = directory_[(slot + steps) % directory_.size()];
+    if (s == previous || s->blocks.empty()) continue;  // a segment owns several slots
+    previous = s;
+    const size_t n = std::min(count, s->blocks.size());
+    SampleSegment(
+        *s, gen, n, [](void* arg, Block* b) { (*static_cast<Visit*>(arg))(b); },
+        const_cast<void*>(static_cast<const void*>(&visit)));
+    count -= n;
+  }
+}
 
 template <typename Visit>
 uint64_t KeyIndex::Scan(uint64_t cursor, size_t count, Visit&& visit) const {

@@ -70,6 +70,8 @@ size_t Entry::StringLength() const {
   return StringView(scratch).size();
 }
 
+uint32_t Entry::access_bits() const { return block::Access(Bytes(this)); }
+
 int64_t Entry::expire_ms() const {
   const Block* b = Bytes(this);
   return block::HasExpire(b) ? block::ExpireMs(b) : kNoExpire;
@@ -89,7 +91,10 @@ struct Database::Impl {
   KeyIndex index;
   std::vector<Block*> volatile_blocks;
   size_t block_bytes = 0;  // malloc_usable_size of all blocks
+  int64_t avg_ttl_ms = 0;
   mutable absl::BitGen gen;
+  AccessClock own_clock;
+  AccessClock* clock = &own_clock;
 
   Block* Allocate(size_t size) {
     Block* b = static_cast<Block*>(std::malloc(size));
@@ -116,17 +121,17 @@ struct Database::Impl {
 
   // Builds a new block for `key` and links it into index and volatile index. REQUIRES: absent.
   Block* Create(std::string_view key, uint64_t hash, bool has_expire, int64_t expire_ms,
-                const block::Value& v) {
+                uint32_t access, const block::Value& v) {
     Block* b = Allocate(block::BlockSize(key, has_expire, v));
-    block::Write(b, key, has_expire, expire_ms, 0, v);
+    block::Write(b, key, has_expire, expire_ms, 0, access, v);
     if (has_expire) AddVolatile(b);
     index.Insert(b, hash);
     return b;
   }
 
-  // Rewrites an existing block with a new value and expiry, reusing the allocation when the
-  // layout allows it. The old value's object (if any) is the caller's business.
-  Block* Rewrite(Block* old, uint64_t hash, bool has_expire, int64_t expire_ms,
+  // Rewrites an existing block with a new value, expiry and access bits, reusing the allocation
+  // when the layout allows it. The old value's object (if any) is the caller's business.
+  Block* Rewrite(Block* old, uint64_t hash, bool has_expire, int64_t expire_ms, uint32_t access,
                  const block::Value& v) {
     const std::string_view key = block::Key(old);
     const size_t size = block::BlockSize(key, has_expire, v);
@@ -135,12 +140,13 @@ struct Database::Impl {
     // overflows nor wastes a whole 16-byte malloc step.
     if (has_expire == block::HasExpire(old) && size <= usable && usable - size < 16) {
       old[0] = block::MakeFlags(has_expire, v);
+      block::SetAccess(old, access);
       if (has_expire) block::SetExpireMs(old, expire_ms);
       block::WriteValue(const_cast<Block*>(block::ValueStart(old)), v);
       return old;
     }
     Block* b = Allocate(size);
-    block::Write(b, key, has_expire, expire_ms, 0, v);
+    block::Write(b, key, has_expire, expire_ms, 0, access, v);
     if (block::HasExpire(old)) {
       if (has_expire) {
         const uint32_t pos = block::VolatilePos(old);
@@ -162,7 +168,7 @@ struct Database::Impl {
     Block* old = index.Find(key, hash);
     bool has_expire = ttl == TtlMode::kSet && expire_ms != kNoExpire;
     if (old == nullptr) {
-      return AsEntry(Create(key, hash, has_expire, expire_ms, v));
+      return AsEntry(Create(key, hash, has_expire, expire_ms, clock->NewKeyBits(), v));
     }
     if (ttl == TtlMode::kKeep && block::HasExpire(old)) {
       has_expire = true;
@@ -172,7 +178,10 @@ struct Database::Impl {
     // Set* take fresh values), so delete it now.
     ObjectValue* old_object =
         block::EncodingOf(old) == block::Encoding::kObject ? block::ObjectOf(old) : nullptr;
-    Entry* e = AsEntry(Rewrite(old, hash, has_expire, expire_ms, v));
+    // A new value is a new object to Redis: a fresh LRU clock, but the LFU counter carries
+    // over (dbOverwrite keeps the frequency the lookup before the write just bumped).
+    const uint32_t access = clock->lfu() ? block::Access(old) : clock->NewKeyBits();
+    Entry* e = AsEntry(Rewrite(old, hash, has_expire, expire_ms, access, v));
     delete old_object;
     return e;
   }
@@ -207,15 +216,18 @@ Database::Database() : impl_(std::make_unique<Impl>()) {}
 
 Database::~Database() { impl_->FreeAll(); }
 
-Entry* Database::Find(std::string_view key, int64_t now_ms) {
+Entry* Database::Find(std::string_view key, int64_t now_ms, bool touch) {
   const uint64_t hash = KeyIndex::Hash(key);
   Block* b = impl_->index.Find(key, hash);
   if (b == nullptr) return nullptr;
   if (block::HasExpire(b) && now_ms > block::ExpireMs(b) && !expiry_paused_) {
+    if (!expire_deletes_) return nullptr;
     if (expired_hook_) expired_hook_(key);
     impl_->DeleteKey(key, hash);
     return nullptr;
   }
+  AccessClock& clock = *impl_->clock;
+  if (touch && clock.touch_enabled()) block::SetAccess(b, clock.Touched(block::Access(b)));
   return AsEntry(b);
 }
 
@@ -243,6 +255,11 @@ Entry* Database::SetObject(std::string_view key, std::unique_ptr<ObjectValue> va
 
 bool Database::Delete(std::string_view key) { return impl_->DeleteKey(key, KeyIndex::Hash(key)); }
 
+bool Database::HasVolatile(std::string_view key) const {
+  const Block* b = impl_->index.Find(key, KeyIndex::Hash(key));
+  return b != nullptr && block::HasExpire(b);
+}
+
 bool Database::SetExpire(std::string_view key, int64_t expire_ms) {
   if (expire_ms == kNoExpire) return Persist(key) || Peek(key) != nullptr;
   const uint64_t hash = KeyIndex::Hash(key);
@@ -251,7 +268,7 @@ bool Database::SetExpire(std::string_view key, int64_t expire_ms) {
   if (block::HasExpire(b)) {
     block::SetExpireMs(b, expire_ms);
   } else {
-    impl_->Rewrite(b, hash, true, expire_ms, block::ReadValue(b));
+    impl_->Rewrite(b, hash, true, expire_ms, block::Access(b), block::ReadValue(b));
   }
   return true;
 }
@@ -260,7 +277,7 @@ bool Database::Persist(std::string_view key) {
   const uint64_t hash = KeyIndex::Hash(key);
   Block* b = impl_->index.Find(key, hash);
   if (b == nullptr || !block::HasExpire(b)) return false;
-  impl_->Rewrite(b, hash, false, kNoExpire, block::ReadValue(b));
+  impl_->Rewrite(b, hash, false, kNoExpire, block::Access(b), block::ReadValue(b));
   return true;
 }
 
@@ -273,9 +290,10 @@ bool Database::Rename(std::string_view from, std::string_view to) {
   impl_->DeleteKey(to, KeyIndex::Hash(to));
   src = impl_->Unlink(from, from_hash);
   const bool has_expire = block::HasExpire(src);
-  // The value (object pointer included) moves as bytes; no container is copied.
+  // The value (object pointer included) moves as bytes, with its access bits: no container
+  // is copied, and to Redis it is the same object under a new name.
   impl_->Create(to, KeyIndex::Hash(to), has_expire, has_expire ? block::ExpireMs(src) : kNoExpire,
-                block::ReadValue(src));
+                block::Access(src), block::ReadValue(src));
   impl_->Free(src);
   return true;
 }
@@ -311,7 +329,11 @@ bool Database::CopyTo(std::string_view key, Database& dest, std::string_view des
     v.raw = raw_copy;
   }
   if (v.encoding == block::Encoding::kObject) v.object = v.object->Clone().release();
-  dest.impl_->Set(dest_key, v, has_expire ? TtlMode::kSet : TtlMode::kClear, expire_ms);
+  // The copy is a new object: it replaces any old destination and starts with fresh bits.
+  const uint64_t dest_hash = KeyIndex::Hash(dest_key);
+  dest.impl_->DeleteKey(dest_key, dest_hash);
+  dest.impl_->Create(dest_key, dest_hash, has_expire, expire_ms, dest.impl_->clock->NewKeyBits(),
+                     v);
   return true;
 }
 
@@ -330,13 +352,39 @@ void Database::ForEach(const std::function<void(const Entry&)>& visit) const {
 
 const Entry* Database::RandomEntry() const { return AsEntry(impl_->index.Random(impl_->gen)); }
 
-size_t Database::ActiveExpire(int64_t now_ms, size_t max_samples) {
+const Entry* Database::RandomVolatileEntry() const {
+  const auto& vol = impl_->volatile_blocks;
+  if (vol.empty()) return nullptr;
+  return AsEntry(vol[absl::Uniform<size_t>(impl_->gen, 0, vol.size())]);
+}
+
+void Database::Sample(bool volatile_only, size_t count,
+                      absl::FunctionRef<void(const Entry&)> visit) const {
+  if (!volatile_only) {
+    impl_->index.Sample(impl_->gen, count, [&visit](Block* b) { visit(*AsEntry(b)); });
+    return;
+  }
+  const auto& vol = impl_->volatile_blocks;
+  for (size_t i = 0; i < count && !vol.empty(); ++i) {
+    visit(*AsEntry(vol[absl::Uniform<size_t>(impl_->gen, 0, vol.size())]));
+  }
+}
+
+size_t Database::ActiveExpire(int64_t now_ms, size_t max_samples, int64_t* ttl_sum_ms,
+                              int64_t* ttl_samples) {
   size_t deleted = 0;
   if (expiry_paused_) return 0;
   auto& vol = impl_->volatile_blocks;
   for (size_t i = 0; i < max_samples && !vol.empty(); ++i) {
     Block* b = vol[absl::Uniform<size_t>(impl_->gen, 0, vol.size())];
-    if (now_ms <= block::ExpireMs(b)) continue;
+    if (now_ms <= block::ExpireMs(b)) {
+      if (ttl_sum_ms != nullptr) {
+        *ttl_sum_ms += block::ExpireMs(b) - now_ms;
+        ++*ttl_samples;
+      }
+      continue;
+    }
+    if (!expire_deletes_) continue;
     const std::string_view key = block::Key(b);
     if (expired_hook_) expired_hook_(key);
     impl_->DeleteKey(key, KeyIndex::Hash(key));
@@ -345,7 +393,17 @@ size_t Database::ActiveExpire(int64_t now_ms, size_t max_samples) {
   return deleted;
 }
 
-void Database::Clear() { impl_->FreeAll(); }
+void Database::Clear() {
+  impl_->FreeAll();
+  impl_->avg_ttl_ms = 0;
+}
+
+int64_t Database::avg_ttl_ms() const { return impl_->avg_ttl_ms; }
+void Database::set_avg_ttl_ms(int64_t ms) { impl_->avg_ttl_ms = ms; }
+
+void Database::set_access_clock(AccessClock* clock) { impl_->clock = clock; }
+
+void Database::Reserve(size_t keys) { impl_->index.Reserve(keys); }
 
 void Database::Swap(Database& other) {
   // Hooks stay with their Database object (they know which db number they report for).
@@ -357,8 +415,13 @@ void Database::set_expired_hook(std::function<void(std::string_view key)> hook) 
 }
 
 size_t Database::MemoryUsage() const {
-  return impl_->block_bytes + impl_->index.MemoryUsage() +
-         impl_->volatile_blocks.capacity() * sizeof(Block*);
+  return impl_->block_bytes + MainIndexMemoryUsage() + VolatileIndexMemoryUsage();
+}
+
+size_t Database::MainIndexMemoryUsage() const { return impl_->index.MemoryUsage(); }
+
+size_t Database::VolatileIndexMemoryUsage() const {
+  return impl_->volatile_blocks.capacity() * sizeof(Block*);
 }
 
 }  // namespace rill::ds

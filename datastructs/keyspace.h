@@ -18,6 +18,8 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
+#include "datastructs/access_clock.h"
 #include "datastructs/value.h"
 
 namespace rill::ds {
@@ -45,6 +47,9 @@ class Entry {
   int64_t expire_ms() const;  // absolute unix ms, or kNoExpire
   bool has_expire() const { return expire_ms() != kNoExpire; }
 
+  // The 24 LRU/LFU bits (access_clock.h says how to read them).
+  uint32_t access_bits() const;
+
   // Bytes used by this entry (block + object), for MEMORY USAGE.
   size_t MemoryUsage() const;
 
@@ -71,8 +76,9 @@ class Database {
   Database& operator=(const Database&) = delete;
 
   // Looks up a live key. An expired key is deleted here (lazy expiry, reported through the
-  // expired hook) and nullptr returned.
-  Entry* Find(std::string_view key, int64_t now_ms);
+  // expired hook) and nullptr returned. A found key counts as accessed (its LRU/LFU bits are
+  // updated) unless `touch` is false, as for Redis's LOOKUP_NOTOUCH (TYPE, EXISTS, TTL, OBJECT).
+  Entry* Find(std::string_view key, int64_t now_ms, bool touch = true);
   // Lookup without expiring or any side effect (expired keys are still returned).
   Entry* Peek(std::string_view key) const;
 
@@ -88,6 +94,8 @@ class Database {
 
   // Returns true if the key existed (expired or not) and was removed.
   bool Delete(std::string_view key);
+  // Returns true if the key exists and has an expiry (expired or not).
+  bool HasVolatile(std::string_view key) const;
   // Sets an absolute expiry on an existing key; false if the key is absent.
   bool SetExpire(std::string_view key, int64_t expire_ms);
   // Removes the expiry; false if the key is absent or had none.
@@ -101,6 +109,8 @@ class Database {
 
   size_t size() const;
   size_t volatile_size() const;  // keys with an expiry
+  // Prepares an empty database for about `keys` keys (an RDB load reads the count first).
+  void Reserve(size_t keys);
 
   // Visits entries of one or more segments starting at `cursor`, until at least `count`
   // entries were visited or the scan wrapped. Returns the next cursor (0 when done). Expired
@@ -110,10 +120,29 @@ class Database {
   void ForEach(const std::function<void(const Entry&)>& visit) const;
   // A uniformly-ish random entry, or nullptr when empty.
   const Entry* RandomEntry() const;
+  // A random entry among the keys with an expiry, or nullptr when there is none.
+  const Entry* RandomVolatileEntry() const;
+  // Visits up to `count` sampled entries, of all keys or only of keys with an expiry (eviction
+  // sampling, like Redis's dictGetSomeKeys; expired keys included).
+  void Sample(bool volatile_only, size_t count, absl::FunctionRef<void(const Entry&)> visit) const;
 
   // Active expiry: samples up to `max_samples` keys with an expiry and deletes the expired
-  // ones (through the expired hook). Returns how many were deleted.
-  size_t ActiveExpire(int64_t now_ms, size_t max_samples);
+  // ones (through the expired hook). Returns how many were deleted. When `ttl_sum_ms` is given,
+  // the remaining time to live of the sampled keys that stay is added to it and their number
+  // to `*ttl_samples` (for the avg_ttl estimate of INFO keyspace).
+  size_t ActiveExpire(int64_t now_ms, size_t max_samples, int64_t* ttl_sum_ms = nullptr,
+                      int64_t* ttl_samples = nullptr);
+  // INFO keyspace's avg_ttl: a running estimate kept by the engine's expire cycle; cleared with
+  // the database's keys, exchanged by Swap.
+  int64_t avg_ttl_ms() const;
+  void set_avg_ttl_ms(int64_t ms);
+
+  // The clock whose LRU/LFU bits new and accessed keys get. Shared by the engine's databases;
+  // without one, a database uses its own (all keys LRU at time 0).
+  void set_access_clock(AccessClock* clock);
+  // While false (CLIENT PAUSE), an expired key found by Find counts as absent but is not
+  // deleted, and ActiveExpire deletes nothing: a paused server must not change its dataset.
+  void set_expire_deletes(bool enabled) { expire_deletes_ = enabled; }
 
   void Clear();
   void Swap(Database& other);
@@ -126,12 +155,17 @@ class Database {
 
   // Total bytes held by entries and index, for INFO memory.
   size_t MemoryUsage() const;
+  // Bytes of the index over all keys, and of the index of keys with an expiry (MEMORY STATS
+  // overhead.hashtable.main / .expires).
+  size_t MainIndexMemoryUsage() const;
+  size_t VolatileIndexMemoryUsage() const;
 
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
   std::function<void(std::string_view key)> expired_hook_;
   bool expiry_paused_ = false;
+  bool expire_deletes_ = true;
 };
 
 // Parses `s` as the canonical decimal form of an int64 (as Redis's string2ll: no leading '+',

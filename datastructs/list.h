@@ -52,6 +52,7 @@ class List final : public ObjectValue {
   bool empty() const { return size_ == 0; }
   size_t node_count() const { return nodes_.size(); }
   void set_limits(ListLimits limits) { limits_ = limits; }
+  const ListLimits& limits() const { return limits_; }
 
   void PushFront(std::string_view value);
   void PushBack(std::string_view value);

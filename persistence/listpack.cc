@@ -4,6 +4,7 @@
 
 #include "absl/strings/numbers.h"
 #include "datastructs/keyspace.h"
+#include "datastructs/stream_block.h"
 
 namespace rill::persistence {
 namespace {
@@ -84,17 +85,12 @@ ListpackBuilder::ListpackBuilder(std::string* out) : out_(out) {
   out_->assign(kListpackHeaderSize, '\0');
 }
 
+// The stream blocks already size listpack entries (to cut nodes where Redis does): one rule.
 size_t ListpackBuilder::StringEntrySize(std::string_view s) {
-  int64_t v;
-  if (StringAsInteger(s, &v)) return IntegerEntrySize(v);
-  const size_t head = StringHeadSize(s.size());
-  return head + BacklenSize(head);
+  return ds::StreamBlock::LpStringSize(s);
 }
 
-size_t ListpackBuilder::IntegerEntrySize(int64_t v) {
-  const size_t head = IntegerHeadSize(v);
-  return head + BacklenSize(head);
-}
+size_t ListpackBuilder::IntegerEntrySize(int64_t v) { return ds::StreamBlock::LpIntSize(v); }
 
 void ListpackBuilder::AppendString(std::string_view s) {
   int64_t v;
@@ -162,7 +158,31 @@ std::string_view ListpackBuilder::Finish() {
 
 // ---- listpack reader ----
 
-ListpackReader::ListpackReader(std::string_view blob) : blob_(blob) {
+bool PackedReader::Fail(const char* why) {
+  if (error_ == nullptr) error_ = why;
+  pos_ = blob_.size();
+  return false;
+}
+
+bool PackedReader::AtEnd() {
+  if (error_ != nullptr) return true;
+  const size_t end = blob_.size() - 1;  // the end marker
+  if (pos_ < end) return false;
+  if (pos_ == end && header_count_ >= 0 && seen_ != header_count_) {
+    Fail("element count does not match the header");
+  }
+  return true;
+}
+
+bool PackedReader::CountElement() {
+  ++seen_;
+  if (header_count_ >= 0 && seen_ > header_count_) {
+    return Fail("more elements than the header says");
+  }
+  return true;
+}
+
+ListpackReader::ListpackReader(std::string_view blob) : PackedReader(blob) {
   const auto* p = reinterpret_cast<const unsigned char*>(blob.data());
   if (blob.size() < kListpackHeaderSize + 1) {
     Fail("listpack shorter than its header");
@@ -181,22 +201,10 @@ ListpackReader::ListpackReader(std::string_view blob) : blob_(blob) {
   pos_ = kListpackHeaderSize;
 }
 
-bool ListpackReader::Fail(const char* why) {
-  if (error_ == nullptr) error_ = why;
-  pos_ = blob_.size();
-  return false;
-}
-
 bool ListpackReader::Next(PackedElement* e) {
-  if (error_ != nullptr) return false;
+  if (AtEnd()) return false;
   const auto* p = reinterpret_cast<const unsigned char*>(blob_.data());
   const size_t end = blob_.size() - 1;  // position of the end marker
-  if (pos_ >= end) {
-    if (pos_ == end && header_count_ >= 0 && seen_ != header_count_) {
-      return Fail("listpack element count does not match its header");
-    }
-    return false;
-  }
   const unsigned char b = p[pos_];
   const size_t avail = end - pos_;  // bytes before the end marker
   size_t head = 0;                  // encoding + data
@@ -249,11 +257,7 @@ bool ListpackReader::Next(PackedElement* e) {
   }
   if (backlen != head) return Fail("listpack entry backlen does not match its size");
   pos_ = q + backlen_size;
-  ++seen_;
-  if (header_count_ >= 0 && seen_ > header_count_) {
-    return Fail("listpack holds more elements than its header says");
-  }
-  return true;
+  return CountElement();
 }
 
 // ---- ziplist reader ----
@@ -262,7 +266,7 @@ namespace {
 constexpr size_t kZiplistHeaderSize = 10;
 }  // namespace
 
-ZiplistReader::ZiplistReader(std::string_view blob) : blob_(blob) {
+ZiplistReader::ZiplistReader(std::string_view blob) : PackedReader(blob) {
   const auto* p = reinterpret_cast<const unsigned char*>(blob.data());
   if (blob.size() < kZiplistHeaderSize + 1) {
     Fail("ziplist shorter than its header");
@@ -285,22 +289,10 @@ ZiplistReader::ZiplistReader(std::string_view blob) : blob_(blob) {
   pos_ = kZiplistHeaderSize;
 }
 
-bool ZiplistReader::Fail(const char* why) {
-  if (error_ == nullptr) error_ = why;
-  pos_ = blob_.size();
-  return false;
-}
-
 bool ZiplistReader::Next(PackedElement* e) {
-  if (error_ != nullptr) return false;
+  if (AtEnd()) return false;
   const auto* p = reinterpret_cast<const unsigned char*>(blob_.data());
   const size_t end = blob_.size() - 1;
-  if (pos_ >= end) {
-    if (pos_ == end && header_count_ >= 0 && seen_ != header_count_) {
-      return Fail("ziplist element count does not match its header");
-    }
-    return false;
-  }
   const size_t start = pos_;
   size_t q = pos_;
   // prevlen
@@ -374,11 +366,7 @@ bool ZiplistReader::Next(PackedElement* e) {
   }
   pos_ = q + size;
   prev_entry_size_ = pos_ - start;
-  ++seen_;
-  if (header_count_ >= 0 && seen_ > header_count_) {
-    return Fail("ziplist holds more elements than its header says");
-  }
-  return true;
+  return CountElement();
 }
 
 }  // namespace rill::persistence

@@ -73,21 +73,23 @@ struct PackedElement {
   std::string_view AsString(char (&scratch)[24]) const;
 };
 
-// Walks a listpack, validating every entry against the blob's bounds (hostile input is
-// expected: RDB files and, later, RESTORE payloads). Any inconsistency makes Next() return
-// false with error() set; a well-formed end makes it return false with error() empty.
-class ListpackReader {
+// What the listpack and ziplist readers share: the blob, the position, the header's count and
+// the first error. Any inconsistency makes Next() return false with error() set; a well-formed
+// end makes it return false with error() empty.
+class PackedReader {
  public:
-  explicit ListpackReader(std::string_view blob);
-
-  bool Next(PackedElement* element);
-  // Element count from the header, or -1 when the header says "unknown" (65535).
+  // Element count from the header, or -1 when the header says "unknown".
   int64_t header_count() const { return header_count_; }
   const char* error() const { return error_; }
   bool ok() const { return error_ == nullptr; }
 
- private:
+ protected:
+  explicit PackedReader(std::string_view blob) : blob_(blob) {}
   bool Fail(const char* why);
+  // True (nothing more to read) at the end marker or after an error; checks the count there.
+  bool AtEnd();
+  // Counts one element read; false if the header promised fewer.
+  bool CountElement();
 
   std::string_view blob_;
   size_t pos_ = 0;
@@ -96,25 +98,22 @@ class ListpackReader {
   const char* error_ = nullptr;
 };
 
-// Same contract for a ziplist.
-class ZiplistReader {
+// Walks a listpack, validating every entry against the blob's bounds (hostile input is
+// expected: RDB files and, later, RESTORE payloads).
+class ListpackReader : public PackedReader {
+ public:
+  explicit ListpackReader(std::string_view blob);
+  bool Next(PackedElement* element);
+};
+
+// Same contract for a ziplist (prevlen fields are checked against the entry before).
+class ZiplistReader : public PackedReader {
  public:
   explicit ZiplistReader(std::string_view blob);
-
   bool Next(PackedElement* element);
-  int64_t header_count() const { return header_count_; }
-  const char* error() const { return error_; }
-  bool ok() const { return error_ == nullptr; }
 
  private:
-  bool Fail(const char* why);
-
-  std::string_view blob_;
-  size_t pos_ = 0;
   size_t prev_entry_size_ = 0;
-  int64_t header_count_ = -1;
-  int64_t seen_ = 0;
-  const char* error_ = nullptr;
 };
 
 }  // namespace rill::persistence

@@ -1,5 +1,7 @@
 #include "persistence/rdb_loader.h"
 
+#include <algorithm>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -116,8 +118,10 @@ class Loader {
           continue;
         }
         case rdb::kOpResizeDb: {
-          uint64_t ignored;
-          if (!in_.ReadLength(&ignored) || !in_.ReadLength(&ignored)) return false;
+          uint64_t keys, expires;
+          if (!in_.ReadLength(&keys) || !in_.ReadLength(&expires)) return false;
+          // A hint only: sized to what the bytes left could hold (a key takes at least 3).
+          dbs_[db]->Reserve(std::min<uint64_t>(keys, in_.remaining() / 3));
           continue;
         }
         case rdb::kOpAux:

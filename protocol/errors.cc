@@ -6,6 +6,8 @@
 #include <cstring>
 #include <initializer_list>
 
+#include "common/string_util.h"
+
 namespace rill::errors {
 namespace {
 
@@ -60,12 +62,13 @@ std::string WrongArity(std::string_view name) {
 }
 
 std::string UnknownSubcommand(std::string_view subcommand, std::string_view command) {
-  std::string upper(command);
-  for (char& c : upper) {
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-  }
-  return Concat(
-      {"ERR unknown subcommand '", CString(subcommand, kShownArgMax), "'. Try ", upper, " HELP."});
+  return Concat({"ERR unknown subcommand '", CString(subcommand, kShownArgMax), "'. Try ",
+                 ToUpperAscii(command), " HELP."});
+}
+
+std::string SubcommandSyntax(std::string_view subcommand, std::string_view command) {
+  return Concat({"ERR unknown subcommand or wrong number of arguments for '",
+                 CString(subcommand, kShownArgMax), "'. Try ", ToUpperAscii(command), " HELP."});
 }
 
 std::string InvalidExpire(std::string_view command) {

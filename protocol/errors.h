@@ -29,6 +29,24 @@ inline constexpr std::string_view kWrongPass =
 inline constexpr std::string_view kSameObject = "ERR source and destination objects are the same";
 inline constexpr std::string_view kTimeoutNotFloat = "ERR timeout is not a float or out of range";
 inline constexpr std::string_view kTimeoutNegative = "ERR timeout is negative";
+inline constexpr std::string_view kOom = "OOM command not allowed when used memory > 'maxmemory'.";
+
+// protected-mode's refusal, written raw to the connection before closing it (so with '-' and
+// CRLF). Redis 7.0's text byte for byte, its typo included.
+inline constexpr std::string_view kProtectedModeDenied =
+    "-DENIED Redis is running in protected mode because protected mode is enabled and no "
+    "password is set for the default user. In this mode connections are only accepted from the "
+    "loopback interface. If you want to connect from external computers to Redis you may adopt "
+    "one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG "
+    "SET protected-mode no' from the loopback interface by connecting to Redis from the same "
+    "host the server is running, however MAKE SURE Redis is not publicly accessible from "
+    "internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively "
+    "you can just disable the protected mode by editing the Redis configuration file, and "
+    "setting the protected mode option to 'no', and then restarting the server. 3) If you "
+    "started the server manually just for testing, restart it with the '--protected-mode no' "
+    "option. 4) Setup a an authentication password for the default user. NOTE: You only need to "
+    "do one of the above things in order for the server to start accepting connections from the "
+    "outside.\r\n";
 
 // Request framing errors (the parser replies with these, then the connection closes).
 inline constexpr std::string_view kProtoInvalidMultibulkLength =
@@ -55,6 +73,8 @@ std::string UnknownCommand(std::string_view name, const std::string_view* args, 
 std::string WrongArity(std::string_view name);
 // "ERR unknown subcommand 'foo'. Try CONFIG HELP."
 std::string UnknownSubcommand(std::string_view subcommand, std::string_view command);
+// "ERR unknown subcommand or wrong number of arguments for 'foo'. Try XINFO HELP."
+std::string SubcommandSyntax(std::string_view subcommand, std::string_view command);
 // "ERR invalid expire time in 'set' command"
 std::string InvalidExpire(std::string_view command);
 

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs what Rill needs to build and test on Debian 12: compilers, CMake, Boost.Asio,
-# abseil, GoogleTest, Google Benchmark, liblzf, and redis-server/redis-tools (the oracle for
+# abseil, GoogleTest, Google Benchmark, liblzf, OpenSSL's libcrypto, and redis-server/redis-tools (the oracle for
 # differential tests and benchmarks). Installs only what is missing; safe to run again.
 set -euo pipefail
 
 packages=(build-essential cmake ninja-build pkg-config libboost1.81-dev libabsl-dev
-          libgtest-dev libgmock-dev libbenchmark-dev liblzf-dev redis-server redis-tools)
+          libgtest-dev libgmock-dev libbenchmark-dev liblzf-dev libssl-dev redis-server
+          redis-tools)
 
 missing=()
 for p in "${packages[@]}"; do

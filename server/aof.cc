@@ -46,6 +46,7 @@ AppendOnlyFile::AppendOnlyFile(Engine& engine) : engine_(engine) {
        {"appendfsync", "aof-timestamp-enabled", "no-appendfsync-on-rewrite"}) {
     config.OnChange(name, read_settings);
   }
+  engine_.AddNotCountedForEvictSource([this] { return buffer_memory(); });
 }
 
 AppendOnlyFile::~AppendOnlyFile() {

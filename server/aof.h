@@ -69,6 +69,9 @@ class AppendOnlyFile final : public Propagator::Sink {
   bool enabled() const { return state_ != State::kOff; }
   // Bytes waiting in the buffer for the next write.
   bool has_unwritten() const { return !buf_.empty(); }
+  // Bytes the buffer holds (INFO mem_aof_buffer; not counted against maxmemory, as in Redis:
+  // evicting to make room for the buffer of evictions would feed itself).
+  size_t buffer_memory() const { return buf_.capacity(); }
   // Redis's flushAppendOnlyFile: writes the buffer (unless an everysec write is postponed
   // and `force` is false) and fsyncs as appendfsync says.
   void WriteBuffer(bool force);

@@ -10,6 +10,8 @@
 // dirty memory, measured from /proc/self/smaps_rollup about once a second) through a
 // non-blocking pipe, for INFO's current_cow_size / current_save_keys_processed fields.
 //
+// Children run at nice 10: the server keeps the CPU for its clients while a snapshot is taken.
+//
 //   ChildProcessManager& children = engine.children();
 //   std::string error;
 //   bool started = children.Start(

@@ -4,14 +4,15 @@
 #include <cstdlib>
 
 #include "absl/strings/ascii.h"
+#include "server/acl/command_index.h"
 #include "server/engine.h"
 
 namespace rill {
 
 ds::Database& CommandContext::db() { return engine.db(client.db); }
 
-ds::Entry* CommandContext::LookupKeyRead(std::string_view key, bool notify_miss) {
-  ds::Entry* entry = db().Find(key, now_ms);
+ds::Entry* CommandContext::LookupKeyRead(std::string_view key, bool notify_miss, bool touch) {
+  ds::Entry* entry = db().Find(key, now_ms, touch);
   if (entry != nullptr) {
     ++engine.stats().keyspace_hits;
   } else {
@@ -20,6 +21,15 @@ ds::Entry* CommandContext::LookupKeyRead(std::string_view key, bool notify_miss)
   }
   return entry;
 }
+
+namespace {
+
+int AclIdOf(std::string_view name) {
+  const acl::CommandEntry* entry = acl::CommandIndex::Get().Find(name);
+  return entry == nullptr ? -1 : entry->id;
+}
+
+}  // namespace
 
 void CommandContext::RewriteCommand(std::initializer_list<std::string_view> args) {
   rewritten_.assign(args.begin(), args.end());
@@ -50,6 +60,11 @@ void CommandTable::Add(std::string_view name, CommandHandler handler) {
   cmd.handler = handler;
   cmd.flags = CommandFlagsFromMeta(*meta);
   cmd.arity = meta->arity;
+  cmd.acl_id = AclIdOf(name);
+  for (std::string_view may_replicate :
+       {"publish", "spublish", "eval", "evalsha", "fcall", "pfcount"}) {
+    if (name == may_replicate) cmd.flags |= kCmdMayReplicate;
+  }
 
   size_t bar = name.find('|');
   if (bar == std::string_view::npos) {
@@ -68,6 +83,7 @@ void CommandTable::Add(std::string_view name, CommandHandler handler) {
     if (parent.meta != nullptr) {
       parent.flags = CommandFlagsFromMeta(*parent.meta);
       parent.arity = parent.meta->arity;
+      parent.acl_id = AclIdOf(parent_name);
     }
   }
   parent.subcommands[std::string(name.substr(bar + 1))] = std::move(cmd);
@@ -89,6 +105,8 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterStringCommands(table);
   RegisterKeyCommands(table);
   RegisterConnectionCommands(table);
+  RegisterClientAdminCommands(table);
+  RegisterMemoryCommands(table);
   RegisterServerCommands(table);
   RegisterIntrospectionCommands(table);
   RegisterConfigCommands(table);
@@ -100,6 +118,7 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterPubSubCommands(table);
   RegisterSlowlogCommands(table);
   RegisterLatencyCommands(table);
+  RegisterAclCommands(table);
   RegisterSnapshotCommands(table);
   RegisterAofCommands(table);
 }

@@ -43,6 +43,9 @@ enum CommandFlag : uint32_t {
   kCmdNoMulti = 1u << 13,
   kCmdMovableKeys = 1u << 14,
   kCmdAllowBusy = 1u << 15,
+  // Redis's internal CMD_MAY_REPLICATE (not in COMMAND INFO): commands that are not writes but
+  // may propagate something (PUBLISH, EVAL ...). CLIENT PAUSE WRITE holds them too.
+  kCmdMayReplicate = 1u << 16,
 };
 
 struct CommandContext {
@@ -59,8 +62,10 @@ struct CommandContext {
   ds::Database& db();
   size_t argc() const { return args.size(); }
   // Redis's lookupKeyRead: the live entry or nullptr, counting keyspace hits and misses and
-  // (unless `notify_miss` is false, as for OBJECT) publishing the "keymiss" event.
-  ds::Entry* LookupKeyRead(std::string_view key, bool notify_miss = true);
+  // (unless `notify_miss` is false, as for OBJECT) publishing the "keymiss" event. The key counts
+  // as accessed for LRU/LFU unless `touch` is false (Redis's LOOKUP_NOTOUCH: TYPE, EXISTS, TTL,
+  // OBJECT).
+  ds::Entry* LookupKeyRead(std::string_view key, bool notify_miss = true, bool touch = true);
 
   // ---- Propagation to the AOF (server/propagation.h) ----
   // A command that changed the dataset (the dirty counter grew) is propagated with its
@@ -94,6 +99,7 @@ struct Command {
   CommandHandler handler = nullptr;
   uint32_t flags = 0;
   int arity = 0;
+  int acl_id = -1;  // id in acl::CommandIndex (ACL permission bit)
   // Subcommands, by lower-case subcommand name ("get" for CONFIG GET).
   StringMap<Command> subcommands;
   // Per-command statistics for INFO commandstats.
@@ -149,7 +155,10 @@ void RegisterPubSubCommands(
 void RegisterStreamCommands(CommandTable& table);  // stream_*.cc
 void RegisterSlowlogCommands(CommandTable& table);
 void RegisterLatencyCommands(CommandTable& table);
-void RegisterSnapshotCommands(CommandTable& table);  // snapshot.cc: SAVE BGSAVE LASTSAVE
-void RegisterAofCommands(CommandTable& table);       // aof_commands.cc
+void RegisterAclCommands(CommandTable& table);          // acl.cc
+void RegisterSnapshotCommands(CommandTable& table);     // snapshot.cc: SAVE BGSAVE LASTSAVE
+void RegisterAofCommands(CommandTable& table);          // aof_commands.cc
+void RegisterClientAdminCommands(CommandTable& table);  // client_admin.cc
+void RegisterMemoryCommands(CommandTable& table);       // memory.cc
 
 }  // namespace rill

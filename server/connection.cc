@@ -1,5 +1,9 @@
 #include "server/connection.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <cstring>
 
@@ -29,6 +33,20 @@ std::string EndpointString(const tcp::endpoint& ep) {
   return addr.to_string() + ":" + std::to_string(ep.port());
 }
 
+// tcp-keepalive as Redis's anetKeepAlive: probes after `interval` idle seconds, then every
+// interval/3 seconds, the peer declared dead after 3 unanswered probes.
+void SetKeepAlive(int fd, int64_t interval) {
+  if (interval <= 0) return;
+  int yes = 1;
+  int idle = static_cast<int>(interval);
+  int probe_interval = std::max(1, idle / 3);
+  int probes = 3;
+  setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &yes, sizeof(yes));
+  setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+  setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &probe_interval, sizeof(probe_interval));
+  setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &probes, sizeof(probes));
+}
+
 }  // namespace
 
 Connection::Connection(Server& server, tcp::socket socket)
@@ -42,19 +60,20 @@ Connection::Connection(Server& server, tcp::socket socket)
   if (!ec) client_.laddr = EndpointString(local);
   client_.created_ms = NowMs();
   client_.last_interaction_ms = client_.created_ms;
-  client_.authenticated = engine_.config().String("requirepass").empty();
+  // Every connection starts as the default user, authenticated when that needs no password.
+  engine_.SetClientUser(client_, engine_.acl().default_user(),
+                        engine_.acl().NewClientAuthenticated());
   socket_.set_option(tcp::no_delay(true), ec);
   socket_.non_blocking(true, ec);
-  if (engine_.config().Int("tcp-keepalive") > 0) {
-    socket_.set_option(asio::socket_base::keep_alive(true), ec);
-  }
+  SetKeepAlive(client_.fd, engine_.config().Int("tcp-keepalive"));
   protocol::ParserLimits limits;
   limits.max_bulk_len = engine_.config().Int("proto-max-bulk-len");
   parser_.set_limits(limits);
   // Before AUTH the parser refuses big multibulk/bulk headers, as Redis does for
   // unauthenticated clients, so a stranger cannot make the server allocate.
-  parser_.set_auth_required(!client_.authenticated);
-  rbuf_.resize(kInitialReadBuffer);
+  parser_.set_auth_required(!client_.authenticated && engine_.acl().AuthRequired());
+  // The read buffer is allocated when data first arrives (see ReadSome).
+  NoteBufferMemory();
 }
 
 Connection::~Connection() = default;
@@ -64,17 +83,25 @@ void Connection::Start() {
     if (auto self = weak.lock()) self->Close();
   };
   client_.send = [weak = weak_from_this()](std::string_view bytes) {
-    if (auto self = weak.lock()) self->Send(bytes);
+    if (auto self = weak.lock()) self->Send(bytes, /*push=*/false);
+  };
+  client_.push = [weak = weak_from_this()](std::string_view bytes) {
+    if (auto self = weak.lock()) self->Send(bytes, /*push=*/true);
   };
   client_.resume = [weak = weak_from_this()] {
     if (auto self = weak.lock()) self->Resume();
+  };
+  client_.release_idle_buffers = [weak = weak_from_this()]() -> size_t {
+    auto self = weak.lock();
+    return self ? self->ReleaseIdleBuffers() : 0;
   };
   engine_.AddClient(&client_);
   ReadSome();
 }
 
-void Connection::Send(std::string_view bytes) {
+void Connection::Send(std::string_view bytes, bool push) {
   if (closed_ || closing_) return;
+  if (!push && client_.reply_mode == Client::ReplyMode::kOff) return;
   out_.append(bytes);
   if (OverOutputLimit()) return;
   ScheduleFlush();
@@ -155,9 +182,13 @@ void Connection::EnsureReadSpace() {
     rend_ -= rstart_;
     rstart_ = 0;
   }
-  size_t wanted = std::max(kMinReadSpace, parser_.bytes_wanted());
+  // A bulk header announces how much is coming, but the buffer grows at most twofold per read:
+  // room is paid for (resize zero-fills it) only as the bytes actually arrive, so a client that
+  // sends "$536870912" and stops costs a few kilobytes, not half a gigabyte.
+  size_t wanted =
+      std::max(kMinReadSpace, std::min(parser_.bytes_wanted(), std::max(rbuf_.size(), rend_)));
   if (rbuf_.size() - rend_ < wanted) {
-    rbuf_.resize(std::max(rbuf_.size() * 2, rend_ + wanted));
+    rbuf_.resize(std::max({rbuf_.size() * 2, rend_ + wanted, kInitialReadBuffer}));
   } else if (rend_ == 0 && rbuf_.size() > 4 * kInitialReadBuffer) {
     // A big request is done: give the memory back.
     rbuf_.resize(kInitialReadBuffer);
@@ -165,13 +196,56 @@ void Connection::EnsureReadSpace() {
   }
 }
 
+size_t Connection::ReleaseIdleBuffers() {
+  // Only buffers holding nothing: a half-read command or unsent output stays.
+  size_t released = 0;
+  if (rstart_ == rend_ && !rbuf_.empty()) {
+    released += rbuf_.capacity();
+    std::string().swap(rbuf_);
+    rstart_ = rend_ = 0;
+  }
+  if (out_.empty()) {
+    released += out_.capacity();
+    std::string().swap(out_);
+  }
+  if (!writing_ && sending_.empty()) {
+    released += sending_.capacity();
+    std::string().swap(sending_);
+  }
+  return released;
+}
+
 void Connection::ReadSome() {
   if (closed_ || reading_ || closing_) return;
-  EnsureReadSpace();
   reading_ = true;
+  if (rstart_ == rend_) {
+    // Nothing half-read: wait for data without lending a buffer, so that the buffer of an idle
+    // connection can be given back (ReleaseIdleBuffers) and a fresh one allocates none.
+    socket_.async_wait(
+        tcp::socket::wait_read,
+        [self = shared_from_this()](const boost::system::error_code& ec) { self->OnReadable(ec); });
+    return;
+  }
+  EnsureReadSpace();
   socket_.async_read_some(asio::buffer(rbuf_.data() + rend_, rbuf_.size() - rend_),
                           [self = shared_from_this()](const boost::system::error_code& ec,
                                                       size_t n) { self->OnRead(ec, n); });
+}
+
+void Connection::OnReadable(const boost::system::error_code& ec) {
+  if (ec || closed_) {
+    OnRead(ec, 0);
+    return;
+  }
+  EnsureReadSpace();
+  boost::system::error_code read_ec;
+  size_t n = socket_.read_some(asio::buffer(rbuf_.data() + rend_, rbuf_.size() - rend_), read_ec);
+  if (read_ec == asio::error::would_block || read_ec == asio::error::try_again) {
+    reading_ = false;  // a spurious wake-up: wait again
+    ReadSome();
+    return;
+  }
+  OnRead(read_ec, n);
 }
 
 void Connection::OnRead(const boost::system::error_code& ec, size_t n) {
@@ -182,6 +256,7 @@ void Connection::OnRead(const boost::system::error_code& ec, size_t n) {
     return;
   }
   rend_ += n;
+  ++engine_.stats().total_reads_processed;
   client_.net_input_bytes += n;
   engine_.stats().total_net_input_bytes += n;
   client_.last_interaction_ms = NowMs();
@@ -226,15 +301,35 @@ bool Connection::ProcessInput() {
     const auto& args = parser_.args();
     size_t consumed = parser_.consumed();
     if (!args.empty()) {
+      if (client_.reply_mode == Client::ReplyMode::kSkipNext) {
+        client_.reply_mode = Client::ReplyMode::kSkip;
+      }
+      const size_t out_before = out_.size();
       engine_.Execute(client_, args, &out_);
-      parser_.set_auth_required(!client_.authenticated);
+      // CLIENT PAUSE held the command back: it stays in the buffer to be parsed again.
+      if (client_.postponed) break;
+      // CLIENT REPLY OFF / SKIP: the command ran, its reply is dropped.
+      if (client_.reply_mode == Client::ReplyMode::kOff ||
+          client_.reply_mode == Client::ReplyMode::kSkip) {
+        out_.resize(out_before);
+        if (client_.reply_mode == Client::ReplyMode::kSkip) {
+          client_.reply_mode = Client::ReplyMode::kOn;
+        }
+      }
+      parser_.set_auth_required(!client_.authenticated && engine_.acl().AuthRequired());
     }
     rstart_ += consumed;
     if (client_.close_after_reply || engine_.shutdown_requested()) return false;
   }
   client_.query_buffer_size = rend_ - rstart_;
   client_.query_buffer_free = rbuf_.size() - rend_;
+  NoteBufferMemory();
   return true;
+}
+
+void Connection::NoteBufferMemory() {
+  client_.buffer_memory =
+      sizeof(Connection) + rbuf_.capacity() + out_.capacity() + sending_.capacity();
 }
 
 void Connection::Flush() {
@@ -250,6 +345,7 @@ void Connection::Flush() {
   // saves a round through the reactor.
   boost::system::error_code ec;
   size_t written = socket_.write_some(asio::buffer(out_), ec);
+  ++engine_.stats().total_writes_processed;
   if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
     Close();
     return;
@@ -275,6 +371,7 @@ void Connection::Flush() {
 void Connection::OnWritten(const boost::system::error_code& ec, size_t n) {
   writing_ = false;
   client_.output_buffer_size = 0;
+  NoteBufferMemory();
   if (closed_) return;
   if (ec) {
     Close();

@@ -30,21 +30,28 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
  private:
   void ReadSome();
+  void OnReadable(const boost::system::error_code& ec);
   void OnRead(const boost::system::error_code& ec, size_t n);
+  // Frees the read and write buffers when they hold nothing (the cron calls this for idle
+  // clients, as Redis frees idle clients' query buffers). Returns the bytes freed.
+  size_t ReleaseIdleBuffers();
   // Parses and executes every complete command in the read buffer. Returns false when the
   // connection must close after flushing (protocol error, QUIT, kill).
   bool ProcessInput();
   void Flush();
   void OnWritten(const boost::system::error_code& ec, size_t n);
   void EnsureReadSpace();
-  // Queues bytes produced outside this client's own commands (see Client::send).
-  void Send(std::string_view bytes);
+  // Queues bytes produced outside this client's own commands (see Client::send and push);
+  // replies but not pushes are dropped under CLIENT REPLY OFF.
+  void Send(std::string_view bytes, bool push);
   // Runs the commands that were waiting behind a blocking command (see Client::resume).
   void Resume();
   // Flushes at the end of the current event-loop turn (once, however many sends).
   void ScheduleFlush();
   // Applies client-output-buffer-limit; true when the client was scheduled to close.
   bool OverOutputLimit();
+  // Refreshes client_.buffer_memory.
+  void NoteBufferMemory();
 
   Server& server_;
   Engine& engine_;

@@ -14,6 +14,7 @@
 #include "absl/strings/str_split.h"
 #include "common/string_util.h"
 #include "protocol/errors.h"
+#include "server/alloc_counter.h"
 #include "server/client.h"
 #include "server/latency_histogram.h"
 #include "server/log.h"
@@ -32,7 +33,7 @@ int64_t NowUs() {
   return static_cast<int64_t>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
 }
 
-static int64_t MonotonicUs() {
+int64_t MonotonicUs() {
   timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return static_cast<int64_t>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
@@ -43,8 +44,10 @@ Engine::Engine(Config config) : config_(std::move(config)) {
   stats_.last_save_time = stats_.start_time_ms / 1000;
   int n = static_cast<int>(std::max<int64_t>(1, config_.Int("databases")));
   databases_.reserve(n);
+  access_clock_.Update(stats_.start_time_ms);
   for (int i = 0; i < n; ++i) {
     databases_.push_back(std::make_unique<ds::Database>());
+    databases_.back()->set_access_clock(&access_clock_);
     databases_.back()->set_expired_hook([this, i](std::string_view key) {
       ++stats_.expired_keys;
       NotifyKeyspaceEvent('x', "expired", key, i);
@@ -55,13 +58,14 @@ Engine::Engine(Config config) : config_(std::move(config)) {
   RegisterAllCommands(commands_);
   exec_command_ = commands_.Find("exec");
   aof_ = std::make_unique<AppendOnlyFile>(*this);
-  config_.OnApply("appendonly", [this]() -> std::string {
+  config_.OnApply("appendonly", [this](std::string* error) {
     if (!config_.Bool("appendonly")) {
       aof_->StopAtRuntime();
-      return {};
+      return true;
     }
-    if (aof_->StartAtRuntime()) return {};
-    return "Unable to turn on AOF. Check server logs.";
+    if (aof_->StartAtRuntime()) return true;
+    *error = "Unable to turn on AOF. Check server logs.";
+    return false;
   });
   // Run-time CONFIG SET of parameters the process acts on directly. The config layer has
   // already validated the new value (dir must be an accessible directory).
@@ -79,10 +83,31 @@ Engine::Engine(Config config) : config_(std::move(config)) {
                                 "latency-monitor-threshold", "latency-tracking"}) {
     config_.OnChange(name, [this] { ReadMonitorSettings(); });
   }
+  ReadEvictionSettings();
+  for (std::string_view name :
+       {"maxmemory-policy", "maxmemory-samples", "maxmemory-eviction-tenacity", "lfu-log-factor",
+        "lfu-decay-time"}) {
+    config_.OnChange(name, [this] { ReadEvictionSettings(); });
+  }
+  config_.OnChange("maxmemory", [this] {
+    ReadEvictionSettings();
+    const uint64_t maxmemory = evictor_.maxmemory();
+    const size_t counted = evictor_.CountedMemory();
+    if (maxmemory != 0 && maxmemory < counted) {
+      Log(LogLevel::kWarning,
+          "WARNING: the new maxmemory value set via CONFIG SET (%u) is smaller than the current "
+          "memory usage (%u). This will result in key eviction and/or the inability to accept "
+          "new write commands depending on the maxmemory-policy.",
+          maxmemory, counted);
+    }
+    // As Redis, the excess is evicted from the event loop, not inside CONFIG SET.
+    if (maxmemory != 0) RunAfter(0, [this] { evictor_.Perform(); });
+  });
   notify_flags_ = ParseNotifyFlags(config_.String("notify-keyspace-events"));
   config_.OnChange("notify-keyspace-events", [this] {
     notify_flags_ = ParseNotifyFlags(config_.String("notify-keyspace-events"));
   });
+  ConfigureAcl();
 }
 
 Engine::~Engine() = default;
@@ -271,6 +296,8 @@ void Engine::Execute(Client& client, std::span<const std::string_view> args, std
   reply.set_resp3(client.resp == 3);
   ++stats_.total_commands_processed;
   ++client.total_commands;
+  const int64_t now_ms = NowMs();
+  access_clock_.Update(now_ms);
 
   size_t out_before = out->size();
   Command* cmd = ResolveCommand(commands_, args, reply);
@@ -279,13 +306,14 @@ void Engine::Execute(Client& client, std::span<const std::string_view> args, std
     if (client.in_multi) client.multi_aborted = true;
     return;
   }
-  client.last_command = cmd->name;
+  // Inside EXEC the client's last command stays EXEC, as Redis shows it.
+  if (!client.in_exec) client.last_command = cmd->name;
   if ((cmd->arity > 0 && static_cast<int>(args.size()) != cmd->arity) ||
       static_cast<int>(args.size()) < -cmd->arity) {
     RejectCommand(client, *cmd, errors::WrongArity(cmd->name), reply);
     return;
   }
-  if (!client.authenticated && !(cmd->flags & kCmdNoAuth)) {
+  if (!client.authenticated && !(cmd->flags & kCmdNoAuth) && acl_.AuthRequired()) {
     RejectCommand(client, *cmd, errors::kNoAuth, reply);
     return;
   }
@@ -295,6 +323,25 @@ void Engine::Execute(Client& client, std::span<const std::string_view> args, std
     reply.Error(errors::UnknownCommand(args[0], args.data() + 1, args.size() - 1));
     if (client.in_multi) client.multi_aborted = true;
     return;
+  }
+  const bool queues = client.in_multi && !RunsInsideMulti(cmd->name);
+  if (queues && (cmd->flags & kCmdNoMulti)) {
+    RejectCommand(client, *cmd, "ERR Command not allowed inside a transaction", reply);
+    return;
+  }
+  // Users allowed everything pay only this test.
+  if (client.acl_user != nullptr && !client.acl_user->unrestricted() &&
+      !AclAllows(client, *cmd, args, reply)) {
+    return;
+  }
+  // maxmemory: evict before the command, as Redis's processCommand does before every command
+  // (not for the commands of a running EXEC, which was checked as a whole).
+  if (execute_depth_ == 0 && evictor_.maxmemory() != 0) {
+    const bool out_of_memory = evictor_.Perform() == Evictor::Result::kFail;
+    if (out_of_memory && RefusedWhenOutOfMemory(client, *cmd)) {
+      RejectCommand(client, *cmd, errors::kOom, reply);
+      return;
+    }
   }
   std::string aof_denied;
   std::string_view denied = rdb_.WriteDeniedError();
@@ -318,11 +365,18 @@ void Engine::Execute(Client& client, std::span<const std::string_view> args, std
                   reply);
     return;
   }
-  if (client.in_multi && !RunsInsideMulti(cmd->name)) {
-    if (cmd->flags & kCmdNoMulti) {
-      RejectCommand(client, *cmd, "ERR Command not allowed inside a transaction", reply);
-      return;
-    }
+  if (execute_depth_ == 0 && pause_type_ != PauseType::kNone) CheckPauseTimeout(now_ms);
+  if (execute_depth_ == 0 && pause_type_ != PauseType::kNone && ShouldPostpone(client, *cmd)) {
+    // The connection keeps the command and runs it again when the pause ends; it was not
+    // processed now.
+    --stats_.total_commands_processed;
+    --client.total_commands;
+    client.blocked = true;
+    client.postponed = true;
+    postponed_.push_back(&client);
+    return;
+  }
+  if (queues) {
     // A transaction already doomed (a watched key changed, a command failed to queue) keeps
     // no commands, as Redis: EXEC will discard them anyway.
     if (!client.watch_dirty && !client.multi_aborted) {
@@ -332,7 +386,7 @@ void Engine::Execute(Client& client, std::span<const std::string_view> args, std
     return;
   }
 
-  CommandContext ctx{*this, client, args, reply, NowMs()};
+  CommandContext ctx{*this, client, args, reply, now_ms};
   int64_t start = MonotonicUs();
   const uint64_t dirty_before = stats_.dirty;
   propagation_.BeginUnit();
@@ -349,6 +403,8 @@ void Engine::Execute(Client& client, std::span<const std::string_view> args, std
     cmd->latency_histogram->Record(duration_us * 1000);
   }
   ++cmd->calls;
+  // The peak is taken after each command, before the eviction of the next one (as Redis).
+  used_memory_peak_ = std::max(used_memory_peak_, AllocatedBytes());
   // Monitors see a command once it ran (so EXEC's commands come before EXEC, as in Redis);
   // admin commands are too sensitive to show.
   if (!monitors_.empty() && !(cmd->flags & (kCmdSkipMonitor | kCmdAdmin))) {
@@ -492,6 +548,7 @@ void Engine::RemoveClient(uint64_t id) {
   if (it == clients_.end()) return;
   Client& client = *it->second;
   monitors_.erase(std::remove(monitors_.begin(), monitors_.end(), &client), monitors_.end());
+  postponed_.erase(std::remove(postponed_.begin(), postponed_.end(), &client), postponed_.end());
   blocking_.Unblock(id, BlockingRegistry::UnblockMode::kDisconnect);
   watches_.UnwatchAll(client);
   pubsub_.RemoveClient(client);
@@ -509,15 +566,27 @@ void Engine::ActiveExpireCycle(int64_t budget_us) {
   // Redis's slow cycle: per database, sample 20 volatile keys; repeat while more than a quarter
   // of a sample was expired, within the time budget.
   constexpr size_t kSample = 20;
-  if (!active_expire_enabled_) return;
+  // Paused clients see a dataset that stands still: nothing expires meanwhile.
+  if (!active_expire_enabled_ || pause_type_ != PauseType::kNone) return;
   int64_t cycle_start = MonotonicUs();
   int64_t deadline = cycle_start + budget_us;
   for (auto& db : databases_) {
-    if (db->volatile_size() == 0) continue;
+    if (db->volatile_size() == 0) {
+      db->set_avg_ttl_ms(0);
+      continue;
+    }
+    int64_t ttl_sum = 0, ttl_samples = 0;
     while (true) {
-      size_t expired = db->ActiveExpire(NowMs(), kSample);
+      size_t expired = db->ActiveExpire(NowMs(), kSample, &ttl_sum, &ttl_samples);
       if (expired <= kSample / 4 || db->volatile_size() == 0) break;
       if (MonotonicUs() >= deadline) break;
+    }
+    // INFO keyspace's avg_ttl, estimated as Redis does: a running average over the cycles of
+    // the remaining TTL of the sampled keys that did not expire.
+    if (ttl_samples > 0) {
+      const int64_t avg = ttl_sum / ttl_samples;
+      int64_t estimate = db->avg_ttl_ms() == 0 ? avg : db->avg_ttl_ms();
+      db->set_avg_ttl_ms(estimate / 50 * 49 + avg / 50);
     }
   }
   latency_.AddSampleIfNeeded("expire-cycle", (MonotonicUs() - cycle_start) / 1000,

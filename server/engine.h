@@ -11,13 +11,16 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "datastructs/access_clock.h"
 #include "datastructs/keyspace.h"
+#include "server/acl/acl.h"
 #include "server/aof.h"
 #include "server/blocking.h"
 #include "server/child_process.h"
 #include "server/client.h"
 #include "server/command.h"
 #include "server/config/config.h"
+#include "server/eviction.h"
 #include "server/latency.h"
 #include "server/propagation.h"
 #include "server/pubsub.h"
@@ -39,8 +42,10 @@ struct Stats {
   uint64_t total_net_input_bytes = 0;
   uint64_t total_net_output_bytes = 0;
   uint64_t total_error_replies = 0;
-  int64_t last_save_time = 0;  // unix seconds
-  uint64_t dirty = 0;          // changes since last save
+  uint64_t total_reads_processed = 0;   // socket reads that delivered bytes or EOF
+  uint64_t total_writes_processed = 0;  // socket writes of replies
+  int64_t last_save_time = 0;           // unix seconds
+  uint64_t dirty = 0;                   // changes since last save
   // Error replies by code ("ERR", "WRONGTYPE" ...), for INFO errorstats.
   std::map<std::string, uint64_t, std::less<>> error_counts;
 };
@@ -59,6 +64,7 @@ class Engine {
   ~Engine();
 
   Config& config() { return config_; }
+  acl::Acl& acl() { return acl_; }
   CommandTable& commands() { return commands_; }
   Stats& stats() { return stats_; }
 
@@ -88,6 +94,7 @@ class Engine {
   }
   // MONITOR: clients that see every command.
   void AddMonitor(Client& client) {
+    client.monitor = true;
     if (std::find(monitors_.begin(), monitors_.end(), &client) == monitors_.end()) {
       monitors_.push_back(&client);
     }
@@ -95,13 +102,31 @@ class Engine {
   WatchRegistry& watches() { return watches_; }
   Slowlog& slowlog() { return slowlog_; }
   LatencyMonitor& latency() { return latency_; }
+  int64_t latency_threshold_ms() const { return latency_threshold_ms_; }
   // Called before FLUSHDB/FLUSHALL empties `db`, or SWAPDB exchanges it with `other`: WATCH
   // invalidation for keys that exist there.
   void DatabaseWillChange(int db, int other = -1);
   const absl::flat_hash_map<uint64_t, Client*>& clients() const { return clients_; }
+  // Whether an ACL user of this name exists (CLIENT KILL USER). Until ACL users exist, only
+  // "default" does.
+  bool UserExists(std::string_view name) const { return name == "default"; }
 
-  // Runs one command for `client`: lookup, arity/auth checks, handler, statistics. The reply is
-  // appended to `out` in the client's protocol.
+  // ACL: the user a client runs as (name and rules change together).
+  void SetClientUser(Client& client, const acl::User& user, bool authenticated);
+  // Appends to ACL LOG, with the client's CLIENT INFO line and the context it ran in.
+  void AddAclLogEntry(const Client& client, acl::Denial reason, std::string_view object,
+                      std::string_view username);
+  // Disconnects the clients authenticated as `user` (deleted or replaced), as Redis's
+  // ACLFreeUserAndKillClients: they fall back to the default user, unauthenticated, and close;
+  // `current` (the client running the command) closes after its reply.
+  void DisconnectUserClients(const acl::User* user, Client* current);
+  // Before `user` takes the rules of `updated`: closes its subscribed clients that hold a
+  // channel or pattern the new rules no longer allow (Redis's ACLKillPubsubClientsIfNeeded).
+  void DisconnectRevokedSubscribers(const acl::User& user, const acl::User& updated,
+                                    Client* current);
+
+  // Runs one command for `client`: lookup, arity/auth/ACL checks, handler, statistics. The reply
+  // is appended to `out` in the client's protocol.
   void Execute(Client& client, std::span<const std::string_view> args, std::string* out);
 
   // Hooks every write calls after changing a key, so that WATCH, keyspace notifications and
@@ -119,6 +144,54 @@ class Engine {
   static constexpr size_t kMaxErrorCodes = 128;
   void RejectCommand(Client& client, Command& cmd, std::string_view error,
                      protocol::ReplyBuilder& reply);
+  // The ACL check of Execute for a restricted user: false (after replying NOPERM and logging)
+  // when the call is not allowed.
+  bool AclAllows(Client& client, Command& cmd, std::span<const std::string_view> args,
+                 protocol::ReplyBuilder& reply);
+
+  // ---- Memory accounting and maxmemory (server/eviction.h, engine_memory.cc) ----
+  // The LRU/LFU clock of every key (refreshed before each command).
+  ds::AccessClock& access_clock() { return access_clock_; }
+  Evictor& evictor() { return evictor_; }
+  // Deletes `key` of database `db` to bring memory under maxmemory. Every eviction goes
+  // through here, and only evictions: it counts evicted_keys, signals WATCH and blocked clients
+  // (KeyModified) and publishes the "evicted" keyspace event. Returns the bytes the deletion
+  // released (what the eviction loop counts against the excess). Propagating the deletion to
+  // the AOF and replicas ("key deleted by the server") belongs here too.
+  int64_t EvictKey(int db, std::string_view key);
+  // Memory that maxmemory does not count (Redis's mem_not_counted_for_evict: the AOF buffer and
+  // replica output buffers). Each source reports its current size through a function.
+  void AddNotCountedForEvictSource(std::function<size_t()> source);
+  size_t MemoryNotCountedForEvict() const;
+  // Peak of AllocatedBytes() seen after commands (CONFIG RESETSTAT restarts it), and the bytes
+  // allocated once start-up was done (INFO used_memory_startup).
+  size_t used_memory_peak() const { return used_memory_peak_; }
+  void ResetMemoryPeak();
+  void RecordStartupMemory();
+  size_t used_memory_startup() const { return used_memory_startup_; }
+  // Eviction stands still while clients are paused (their view of the dataset is frozen).
+  bool MayEvict() const { return pause_type_ == PauseType::kNone; }
+
+  // Work the engine defers to the event loop (eviction past its time budget, the end of a
+  // client pause); the server installs the timer. Without one, nothing runs.
+  void set_run_after(std::function<void(int64_t delay_ms, std::function<void()>)> run_after) {
+    run_after_ = std::move(run_after);
+  }
+  void RunAfter(int64_t delay_ms, std::function<void()> fn) {
+    if (run_after_) run_after_(delay_ms, std::move(fn));
+  }
+
+  // ---- CLIENT PAUSE (engine_pause.cc) ----
+  // WRITE postpones commands that may change the dataset (write and may-replicate commands, EXEC
+  // of such), ALL postpones every command of normal clients, until `end_ms` or UnpauseClients.
+  // A later pause extends the end and may widen WRITE to ALL, never the reverse (as Redis).
+  // While paused, keys neither expire nor get evicted.
+  enum class PauseType { kNone, kWrite, kAll };
+  void PauseClients(PauseType type, int64_t end_ms);
+  void UnpauseClients();
+  PauseType pause_type() const { return pause_type_; }
+  // Ends the pause if its time has come (timer and cron).
+  void CheckPauseTimeout(int64_t now_ms);
 
   // ---- Propagation to the AOF and replicas (server/propagation.h) ----
   Propagator& propagation() { return propagation_; }
@@ -153,7 +226,9 @@ class Engine {
   void WritePendingAof() {
     if (aof_->has_unwritten()) aof_->WriteBuffer(false);
   }
-  int64_t latency_threshold_ms() const { return latency_threshold_ms_; }
+  // True while EXEC runs its queued commands. For code without the client at hand (CONFIG SET
+  // appliers, BGREWRITEAOF scheduling); command handlers use Client::in_exec.
+  bool in_exec() const { return execute_depth_ > 1; }
 
   // While loading an AOF: commands run for the loader's client without statistics, replies go
   // nowhere, nothing is propagated and no key expires (Redis's server.loading).
@@ -176,11 +251,10 @@ class Engine {
   static constexpr int kShutdownNow = 4;
   static constexpr int kShutdownForce = 8;
   bool PrepareForShutdown(int flags);
-  // True while EXEC runs its queued commands.
-  bool in_exec() const { return execute_depth_ > 1; }
 
  private:
   Config config_;
+  acl::Acl acl_;
   CommandTable commands_;
   Stats stats_;
   std::vector<std::unique_ptr<ds::Database>> databases_;
@@ -215,7 +289,27 @@ class Engine {
   OutputBufferLimit output_limits_[2];  // normal, pubsub
   std::vector<Client*> monitors_;
   void ParseOutputLimits();
+  // Default-user password from requirepass, acl-pubsub-default (server/engine_acl.cc).
+  void ConfigureAcl();
   void FeedMonitors(const Client& client, std::span<const std::string_view> args);
+
+  ds::AccessClock access_clock_;
+  Evictor evictor_{*this};
+  std::vector<std::function<size_t()>> not_counted_sources_;
+  size_t used_memory_peak_ = 0;
+  size_t used_memory_startup_ = 0;
+  std::function<void(int64_t, std::function<void()>)> run_after_;
+  void ReadEvictionSettings();
+  // Whether `cmd` must be refused while memory is over maxmemory and nothing can be evicted.
+  bool RefusedWhenOutOfMemory(const Client& client, const Command& cmd);
+  // The flags of every command queued in `client`'s transaction, or-ed.
+  uint32_t QueuedFlags(const Client& client);
+
+  PauseType pause_type_ = PauseType::kNone;
+  int64_t pause_end_ms_ = 0;
+  std::vector<Client*> postponed_;  // in the order they were paused
+  bool ShouldPostpone(const Client& client, const Command& cmd);
+  void ArmPauseTimer();
   // Nesting of Execute (EXEC runs commands inside one): waiters are served when it is back
   // to zero, after the outermost command completed.
   int execute_depth_ = 0;
@@ -227,8 +321,9 @@ class Engine {
 uint32_t NotifyFlagOf(char c);
 uint32_t ParseNotifyFlags(std::string_view spec);
 
-// Wall clock in milliseconds / microseconds since the epoch.
+// Wall clock in milliseconds / microseconds since the epoch; a monotonic clock in microseconds.
 int64_t NowMs();
 int64_t NowUs();
+int64_t MonotonicUs();
 
 }  // namespace rill

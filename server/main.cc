@@ -7,8 +7,10 @@
 #include <cstring>
 #include <string>
 
+#include "absl/strings/str_split.h"
 #include "server/config/config.h"
 #include "server/engine.h"
+#include "server/fd_limit.h"
 #include "server/log.h"
 #include "server/server.h"
 
@@ -125,12 +127,23 @@ int main(int argc, char** argv) {
   }
 
   rill::Engine engine(std::move(config));
+  if (!rill::FitMaxClients(engine.config())) return 1;
+  rill::WatchMaxClients(engine.config());
   rill::Server server(engine);
   if (!server.Listen(&error)) {
     rill::Log(rill::LogLevel::kWarning, "%s", error);
     return 1;
   }
+  engine.RecordStartupMemory();
   rill::Log(rill::LogLevel::kNotice, "Server initialized");
+  // Users from the config file or the aclfile, after everything else is set up (as Redis).
+  if (!engine.acl().LoadAtStartup(engine.config().user_directives(),
+                                  engine.config().String("aclfile"), &error)) {
+    for (const std::string& line : std::vector<std::string>(absl::StrSplit(error, '\n'))) {
+      rill::Log(rill::LogLevel::kWarning, "%s", line);
+    }
+    return 1;
+  }
   // Redis's start-up order: the AOF manifest (read whatever appendonly says), then the data
   // from the AOF when it is on, else from the RDB, then the AOF opened for appending. A bad
   // file stops the start and is left as it is: serving an empty or partial dataset and then

@@ -107,10 +107,10 @@ size_t PubSub::Publish(std::string_view channel, std::string_view message, bool 
   auto deliver = [&](Client* c, std::string_view kind, const std::string* pattern) {
     const int v = c->resp == 3 ? 1 : 0;
     if (pattern != nullptr) {
-      if (c->send) c->send(MessageFrame(v == 1, kind, pattern, channel, message));
+      if (c->push) c->push(MessageFrame(v == 1, kind, pattern, channel, message));
     } else {
       if (frames[v].empty()) frames[v] = MessageFrame(v == 1, kind, nullptr, channel, message);
-      if (c->send) c->send(frames[v]);
+      if (c->push) c->push(frames[v]);
     }
     ++receivers;
   };

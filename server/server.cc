@@ -1,10 +1,12 @@
 #include "server/server.h"
 
+#include <malloc.h>
 #include <unistd.h>
 
 #include <csignal>
 
 #include "absl/strings/str_split.h"
+#include "protocol/errors.h"
 #include "server/connection.h"
 #include "server/engine.h"
 #include "server/log.h"
@@ -14,6 +16,12 @@ namespace rill {
 namespace asio = boost::asio;
 using asio::ip::tcp;
 
+namespace {
+
+constexpr size_t kTrimThreshold = 1 << 20;
+
+}  // namespace
+
 Server::Server(Engine& engine)
     : engine_(engine),
       io_(1),
@@ -22,6 +30,18 @@ Server::Server(Engine& engine)
       cron_timer_(io_),
       block_timer_(io_) {
   engine_.blocking().set_arm_timer([this](int64_t deadline_ms) { ArmBlockTimer(deadline_ms); });
+  engine_.set_run_after([this](int64_t delay_ms, std::function<void()> fn) {
+    if (delay_ms <= 0) {
+      asio::post(io_, [this, fn = std::move(fn)] {
+        if (!stopping_) fn();
+      });
+      return;
+    }
+    auto timer = std::make_shared<asio::steady_timer>(io_, std::chrono::milliseconds(delay_ms));
+    timer->async_wait([this, timer, fn = std::move(fn)](const boost::system::error_code& ec) {
+      if (!ec && !stopping_) fn();
+    });
+  });
   child_signals_.add(SIGCHLD);
   // Asio installs its handler without SA_RESTART; a child's exit must not make a blocking call
   // of the loop thread (a SAVE's write, a log line) fail with EINTR.
@@ -130,15 +150,14 @@ void Server::StartAccept(tcp::acceptor& acceptor) {
   acceptor.async_accept([this, &acceptor](const boost::system::error_code& ec, tcp::socket sock) {
     if (stopping_) return;
     if (!ec) {
-      ++engine_.stats().total_connections_received;
       auto max_clients = static_cast<size_t>(engine_.config().Int("maxclients"));
       if (connections_ >= max_clients) {
-        ++engine_.stats().rejected_connections;
-        boost::system::error_code ignored;
-        asio::write(sock, asio::buffer(std::string_view("-ERR max number of clients reached\r\n")),
-                    ignored);
-        sock.close(ignored);
+        Refuse(sock, "-ERR max number of clients reached\r\n");
+      } else if (RefusedByProtectedMode(sock)) {
+        Refuse(sock, errors::kProtectedModeDenied);
       } else {
+        // As Redis, only accepted connections count as received.
+        ++engine_.stats().total_connections_received;
         ++connections_;
         std::make_shared<Connection>(*this, std::move(sock))->Start();
       }
@@ -160,6 +179,31 @@ void Server::FlushAtEndOfTurn(std::shared_ptr<Connection> conn) {
     for (const std::shared_ptr<Connection>& conn : flushing_) conn->FlushScheduled();
     flushing_.clear();
   });
+}
+
+void Server::Refuse(tcp::socket& sock, std::string_view error) {
+  ++engine_.stats().rejected_connections;
+  boost::system::error_code ignored;
+  asio::write(sock, asio::buffer(error), ignored);
+  sock.close(ignored);
+}
+
+bool ProtectedModeRefuses(bool protected_mode, bool default_user_nopass,
+                          const asio::ip::address& peer) {
+  if (!protected_mode || !default_user_nopass) return false;
+  asio::ip::address ip = peer;
+  if (ip.is_v6() && ip.to_v6().is_v4_mapped()) {
+    ip = asio::ip::make_address_v4(asio::ip::v4_mapped, ip.to_v6());
+  }
+  return !ip.is_loopback();
+}
+
+bool Server::RefusedByProtectedMode(const tcp::socket& sock) const {
+  boost::system::error_code ec;
+  tcp::endpoint peer = sock.remote_endpoint(ec);
+  if (ec) return false;
+  return ProtectedModeRefuses(engine_.config().Bool("protected-mode"),
+                              engine_.acl().default_user().nopass(), peer.address());
 }
 
 void Server::OnConnectionClosed(Connection* conn) {
@@ -187,21 +231,33 @@ void Server::Cron() {
   engine_.rdb().Cron(NowMs());
   // Postponed AOF writes, the everysec fsync, scheduled and automatic rewrites.
   engine_.aof().Cron();
+  engine_.CheckPauseTimeout(NowMs());
 
-  int64_t timeout = engine_.config().Int("timeout");
-  if (timeout > 0) {
-    int64_t now = NowMs();
-    std::vector<Client*> idle;
-    for (const auto& [id, client] : engine_.clients()) {
-      // Blocked clients wait on purpose: Redis never closes them for idleness.
-      if (!client->blocked && now - client->last_interaction_ms > timeout * 1000) {
-        idle.push_back(client);
-      }
+  const int64_t now = NowMs();
+  const int64_t timeout = engine_.config().Int("timeout");
+  // Once a second, clients idle for more than 2 seconds give their empty buffers back (Redis
+  // frees idle clients' query buffers too): 10,000 idle connections then cost little memory.
+  const bool trim = now - last_buffer_trim_ms_ >= 1000;
+  if (trim) last_buffer_trim_ms_ = now;
+  if (timeout <= 0 && !trim) return;
+  std::vector<Client*> idle;
+  size_t released = 0;
+  for (const auto& [id, client] : engine_.clients()) {
+    const int64_t idle_ms = now - client->last_interaction_ms;
+    if (trim && idle_ms > 2000 && client->release_idle_buffers) {
+      released += client->release_idle_buffers();
     }
-    for (Client* client : idle) {
-      Log(LogLevel::kVerbose, "Closing idle client");
-      if (client->kill) client->kill();
+    // As Redis, in whole seconds; blocked clients, subscribers and monitors wait on purpose.
+    if (timeout > 0 && !client->blocked && !client->subscribed() && !client->monitor &&
+        now / 1000 - client->last_interaction_ms / 1000 > timeout) {
+      idle.push_back(client);
     }
+  }
+  // glibc keeps freed small blocks in the process; hand a large batch back to the OS.
+  if (released >= kTrimThreshold) malloc_trim(0);
+  for (Client* client : idle) {
+    Log(LogLevel::kVerbose, "Closing idle client");
+    if (client->kill) client->kill();
   }
 }
 

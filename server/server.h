@@ -3,14 +3,21 @@
 #pragma once
 
 #include <boost/asio.hpp>
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace rill {
 
 class Engine;
 class Connection;
+
+// protected-mode's decision: refuse a peer that is not on loopback while the default user needs
+// no password (Redis 7.0 applies it whatever the bind address).
+bool ProtectedModeRefuses(bool protected_mode, bool default_user_nopass,
+                          const boost::asio::ip::address& peer);
 
 class Server {
  public:
@@ -37,6 +44,9 @@ class Server {
 
  private:
   void StartAccept(boost::asio::ip::tcp::acceptor& acceptor);
+  // Writes `error` to a connection that is not accepted and closes it (rejected_connections).
+  void Refuse(boost::asio::ip::tcp::socket& sock, std::string_view error);
+  bool RefusedByProtectedMode(const boost::asio::ip::tcp::socket& sock) const;
   void ScheduleCron();
   void Cron();
   void ArmBlockTimer(int64_t deadline_ms);
@@ -57,6 +67,7 @@ class Server {
   std::vector<std::shared_ptr<Connection>> to_flush_;
   std::vector<std::shared_ptr<Connection>> flushing_;  // kept for its capacity
   bool flush_posted_ = false;
+  int64_t last_buffer_trim_ms_ = 0;
   int port_ = 0;
   bool stopping_ = false;
 };

@@ -8,9 +8,12 @@ namespace rill {
 namespace {
 
 // Indexes of arguments Redis redacts (redactClientCommandArgument) before logging: passwords
-// of AUTH and HELLO ... AUTH.
+// of AUTH and HELLO ... AUTH, and every rule of ACL SETUSER (they may hold passwords).
 bool IsRedacted(std::span<const std::string_view> args, size_t i) {
   if (EqualsIgnoreCase(args[0], "auth")) return i >= 1;
+  if (EqualsIgnoreCase(args[0], "acl") && args.size() > 1 && EqualsIgnoreCase(args[1], "setuser")) {
+    return i >= 2;
+  }
   if (EqualsIgnoreCase(args[0], "hello")) {
     // HELLO [protover [AUTH username password] [SETNAME name]]
     for (size_t j = 2; j < args.size();) {

@@ -56,4 +56,9 @@ bool ParseInt64OrReply(std::string_view s, int64_t* out, protocol::ReplyBuilder&
   return false;
 }
 
+void ReplyHelpLines(protocol::ReplyBuilder& reply, std::span<const std::string_view> lines) {
+  reply.ArrayHeader(lines.size());
+  for (std::string_view line : lines) reply.Simple(line);
+}
+
 }  // namespace rill

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string_view>
 
 #include "protocol/reply_builder.h"
@@ -21,5 +22,8 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 
 // Parse or reply "ERR value is not an integer or out of range"; returns false after replying.
 bool ParseInt64OrReply(std::string_view s, int64_t* out, protocol::ReplyBuilder& reply);
+
+// A HELP reply: one status line per element (Redis's addReplyHelp shape).
+void ReplyHelpLines(protocol::ReplyBuilder& reply, std::span<const std::string_view> lines);
 
 }  // namespace rill

@@ -1,6 +1,7 @@
 #include "server/commands/client_list.h"
 
 #include "absl/strings/str_format.h"
+#include "server/commands/arg_parse.h"
 
 namespace rill {
 
@@ -10,7 +11,7 @@ namespace {
 std::string FlagsOf(const Client& client) {
   std::string flags;
   if (client.subscribed()) flags += 'P';
-  if (client.in_multi) flags += 'x';
+  if (client.in_multi || client.in_exec) flags += 'x';
   if (client.blocked) flags += 'b';
   if (client.watch_dirty) flags += 'd';
   if (client.close_after_reply) flags += 'c';
@@ -30,11 +31,32 @@ void AppendClientInfoLine(const Client& client, int64_t now_ms, std::string* out
       (now_ms - client.created_ms) / 1000, (now_ms - client.last_interaction_ms) / 1000,
       FlagsOf(client), client.db, client.channels.size(), client.patterns.size(),
       client.shard_channels.size(),
-      client.in_multi ? static_cast<int64_t>(client.multi_queue.size()) : int64_t{-1},
+      client.in_multi  ? static_cast<int64_t>(client.multi_queue.size())
+      : client.in_exec ? static_cast<int64_t>(client.exec_count)
+                       : int64_t{-1},
       client.query_buffer_size, client.query_buffer_free,
       client.query_buffer_size + client.query_buffer_free, client.output_buffer_size,
       client.query_buffer_size + client.query_buffer_free + client.output_buffer_size,
       client.last_command, client.user, client.resp);
+}
+
+bool ParseClientType(std::string_view name, ClientType* type) {
+  if (EqualsIgnoreCase(name, "normal")) {
+    *type = ClientType::kNormal;
+  } else if (EqualsIgnoreCase(name, "pubsub")) {
+    *type = ClientType::kPubsub;
+  } else if (EqualsIgnoreCase(name, "master")) {
+    *type = ClientType::kMaster;
+  } else if (EqualsIgnoreCase(name, "replica") || EqualsIgnoreCase(name, "slave")) {
+    *type = ClientType::kReplica;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+ClientType TypeOf(const Client& client) {
+  return client.subscribed() ? ClientType::kPubsub : ClientType::kNormal;
 }
 
 }  // namespace rill

@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/string_util.h"
 #include "protocol/errors.h"
+#include "server/acl/acl.h"
 #include "server/client.h"
 #include "server/command.h"
 #include "server/commands/arg_parse.h"
@@ -50,23 +51,22 @@ void CmdReset(CommandContext& ctx) {
   ctx.client.db = 0;
   ctx.client.resp = 2;
   ctx.client.name.clear();
-  ctx.client.authenticated = ctx.engine.config().String("requirepass").empty();
-  ctx.client.user = "default";
+  ctx.engine.SetClientUser(ctx.client, ctx.engine.acl().default_user(),
+                           ctx.engine.acl().NewClientAuthenticated());
   ctx.reply.set_resp3(false);
   ctx.reply.Simple("RESET");
 }
 
-// Checks a password for the default user (ACL users come later). Replies on failure.
-bool CheckAuth(CommandContext& ctx, std::string_view user, std::string_view pass) {
-  std::string required = ctx.engine.config().String("requirepass");
-  if (user == "default" && required.empty()) {
-    // With no password set, the default user is "nopass": any password works.
-    return true;
-  }
-  if (user != "default" || pass != required) {
+// Logs in as `user` if the password matches and the user is on; a failure is recorded in
+// ACL LOG (object: the command as sent, AUTH or HELLO) and answered with WRONGPASS.
+bool AuthenticateClient(CommandContext& ctx, std::string_view user, std::string_view pass) {
+  const acl::User* found = ctx.engine.acl().Authenticate(user, pass);
+  if (found == nullptr) {
+    ctx.engine.AddAclLogEntry(ctx.client, acl::Denial::kAuth, ctx.args[0], user);
     ctx.reply.Error(errors::kWrongPass);
     return false;
   }
+  ctx.engine.SetClientUser(ctx.client, *found, true);
   return true;
 }
 
@@ -75,8 +75,7 @@ void CmdAuth(CommandContext& ctx) {
     ctx.reply.Error(errors::kSyntax);
     return;
   }
-  std::string required = ctx.engine.config().String("requirepass");
-  if (ctx.argc() == 2 && required.empty()) {
+  if (ctx.argc() == 2 && ctx.engine.acl().default_user().nopass()) {
     ctx.reply.Error(
         "ERR AUTH <password> called without any password configured for the default user. Are "
         "you sure your configuration is correct?");
@@ -84,10 +83,7 @@ void CmdAuth(CommandContext& ctx) {
   }
   std::string_view user = ctx.argc() == 3 ? ctx.args[1] : "default";
   std::string_view pass = ctx.args[ctx.argc() - 1];
-  if (!CheckAuth(ctx, user, pass)) return;
-  ctx.client.authenticated = true;
-  ctx.client.user = std::string(user);
-  ctx.reply.Ok();
+  if (AuthenticateClient(ctx, user, pass)) ctx.reply.Ok();
 }
 
 bool ValidClientName(std::string_view name) {
@@ -111,18 +107,19 @@ void CmdHello(CommandContext& ctx) {
     }
     i = 2;
   }
-  std::string_view setname;
-  bool has_setname = false;
+  // Options take effect one by one, as in Redis 7.0: an AUTH or SETNAME before a bad option
+  // stays applied.
   for (; i < ctx.argc(); ++i) {
     size_t left = ctx.argc() - i - 1;
     if (EqualsIgnoreCase(ctx.args[i], "AUTH") && left >= 2) {
-      if (!CheckAuth(ctx, ctx.args[i + 1], ctx.args[i + 2])) return;
-      ctx.client.authenticated = true;
-      ctx.client.user = std::string(ctx.args[i + 1]);
+      if (!AuthenticateClient(ctx, ctx.args[i + 1], ctx.args[i + 2])) return;
       i += 2;
     } else if (EqualsIgnoreCase(ctx.args[i], "SETNAME") && left >= 1) {
-      setname = ctx.args[i + 1];
-      has_setname = true;
+      if (!ValidClientName(ctx.args[i + 1])) {
+        ctx.reply.Error("ERR Client names cannot contain spaces, newlines or special characters.");
+        return;
+      }
+      ctx.client.name = std::string(ctx.args[i + 1]);
       ++i;
     } else {
       ctx.reply.Error(absl::StrCat("ERR Syntax error in HELLO option '", ToAbsl(ctx.args[i]), "'"));
@@ -131,17 +128,10 @@ void CmdHello(CommandContext& ctx) {
   }
   if (!ctx.client.authenticated) {
     ctx.reply.Error(
-        "NOAUTH HELLO must be called with the client already authenticated, otherwise "
-        "the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the "
-        "client and select the RESP protocol version at the same time");
+        "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO "
+        "AUTH <user> <pass> option can be used to authenticate the client and select the RESP "
+        "protocol version at the same time");
     return;
-  }
-  if (has_setname) {
-    if (!ValidClientName(setname)) {
-      ctx.reply.Error("ERR Client names cannot contain spaces, newlines or special characters.");
-      return;
-    }
-    ctx.client.name = std::string(setname);
   }
   ctx.client.resp = static_cast<int>(version);
   ctx.reply.set_resp3(version == 3);
@@ -187,6 +177,7 @@ void CmdClientList(CommandContext& ctx) {
   std::string out;
   bool filter_ids = false;
   std::vector<uint64_t> ids;
+  ClientType type = ClientType::kAny;
   if (ctx.argc() >= 4 && EqualsIgnoreCase(ctx.args[2], "ID")) {
     filter_ids = true;
     for (size_t i = 3; i < ctx.argc(); ++i) {
@@ -198,14 +189,8 @@ void CmdClientList(CommandContext& ctx) {
       ids.push_back(static_cast<uint64_t>(id));
     }
   } else if (ctx.argc() == 4 && EqualsIgnoreCase(ctx.args[2], "TYPE")) {
-    std::string type = ToLowerAscii(ctx.args[3]);
-    if (type != "normal" && type != "master" && type != "replica" && type != "slave" &&
-        type != "pubsub") {
+    if (!ParseClientType(ctx.args[3], &type)) {
       ctx.reply.Error(absl::StrCat("ERR Unknown client type '", ToAbsl(ctx.args[3]), "'"));
-      return;
-    }
-    if (type != "normal") {
-      ctx.reply.Verbatim("");
       return;
     }
   } else if (ctx.argc() != 2) {
@@ -215,6 +200,7 @@ void CmdClientList(CommandContext& ctx) {
   std::vector<const Client*> clients;
   for (const auto& [id, client] : ctx.engine.clients()) {
     if (filter_ids && std::find(ids.begin(), ids.end(), id) == ids.end()) continue;
+    if (type != ClientType::kAny && TypeOf(*client) != type) continue;
     clients.push_back(client);
   }
   std::sort(clients.begin(), clients.end(),
@@ -232,18 +218,6 @@ void CmdClientInfo(CommandContext& ctx) {
 }
 
 // CLIENT UNBLOCK id [TIMEOUT|ERROR]: ends another client's blocking wait.
-void CmdClientNoEvict(CommandContext& ctx) {
-  if (EqualsIgnoreCase(ctx.args[2], "on")) {
-    ctx.client.no_evict = true;
-  } else if (EqualsIgnoreCase(ctx.args[2], "off")) {
-    ctx.client.no_evict = false;
-  } else {
-    ctx.reply.Error(errors::kSyntax);
-    return;
-  }
-  ctx.reply.Ok();
-}
-
 void CmdClientUnblock(CommandContext& ctx) {
   int64_t id;
   if (!ParseInt64OrReply(ctx.args[2], &id, ctx.reply)) return;
@@ -258,87 +232,6 @@ void CmdClientUnblock(CommandContext& ctx) {
   }
   bool unblocked = id > 0 && ctx.engine.blocking().Unblock(static_cast<uint64_t>(id), mode);
   ctx.reply.Integer(unblocked ? 1 : 0);
-}
-
-void CmdClientKill(CommandContext& ctx) {
-  if (ctx.argc() == 3) {
-    // Old form: CLIENT KILL addr:port.
-    for (const auto& [id, client] : ctx.engine.clients()) {
-      if (client->addr == ctx.args[2]) {
-        if (client == &ctx.client) {
-          ctx.client.close_after_reply = true;
-        } else if (client->kill) {
-          client->kill();
-        }
-        ctx.reply.Ok();
-        return;
-      }
-    }
-    ctx.reply.Error("ERR No such client");
-    return;
-  }
-  if (ctx.argc() % 2 != 0) {
-    ctx.reply.Error(errors::kSyntax);
-    return;
-  }
-  uint64_t want_id = 0;
-  std::string_view want_addr, want_laddr, want_user, want_type;
-  bool skipme = true;
-  for (size_t i = 2; i < ctx.argc(); i += 2) {
-    std::string_view opt = ctx.args[i], val = ctx.args[i + 1];
-    if (EqualsIgnoreCase(opt, "ID")) {
-      int64_t id;
-      if (!ParseInt64(val, &id) || id <= 0) {
-        ctx.reply.Error("ERR client-id should be greater than 0");
-        return;
-      }
-      want_id = static_cast<uint64_t>(id);
-    } else if (EqualsIgnoreCase(opt, "ADDR")) {
-      want_addr = val;
-    } else if (EqualsIgnoreCase(opt, "LADDR")) {
-      want_laddr = val;
-    } else if (EqualsIgnoreCase(opt, "USER")) {
-      want_user = val;
-    } else if (EqualsIgnoreCase(opt, "TYPE")) {
-      std::string type = ToLowerAscii(val);
-      if (type != "normal" && type != "master" && type != "replica" && type != "slave" &&
-          type != "pubsub") {
-        ctx.reply.Error(absl::StrCat("ERR Unknown client type '", ToAbsl(val), "'"));
-        return;
-      }
-      want_type = val;
-    } else if (EqualsIgnoreCase(opt, "SKIPME")) {
-      if (EqualsIgnoreCase(val, "yes")) {
-        skipme = true;
-      } else if (EqualsIgnoreCase(val, "no")) {
-        skipme = false;
-      } else {
-        ctx.reply.Error(errors::kSyntax);
-        return;
-      }
-    } else {
-      ctx.reply.Error(errors::kSyntax);
-      return;
-    }
-  }
-  std::vector<Client*> victims;
-  for (const auto& [id, client] : ctx.engine.clients()) {
-    if (want_id != 0 && client->id != want_id) continue;
-    if (!want_addr.empty() && client->addr != want_addr) continue;
-    if (!want_laddr.empty() && client->laddr != want_laddr) continue;
-    if (!want_user.empty() && client->user != want_user) continue;
-    if (!want_type.empty() && !EqualsIgnoreCase(want_type, "normal")) continue;
-    if (skipme && client == &ctx.client) continue;
-    victims.push_back(client);
-  }
-  for (Client* client : victims) {
-    if (client == &ctx.client) {
-      ctx.client.close_after_reply = true;
-    } else if (client->kill) {
-      client->kill();
-    }
-  }
-  ctx.reply.Integer(static_cast<int64_t>(victims.size()));
 }
 
 void CmdClientHelp(CommandContext& ctx) {
@@ -357,13 +250,23 @@ void CmdClientHelp(CommandContext& ctx) {
       "    LADDR <ip:port>, USER <name>, TYPE <type>, SKIPME (YES|NO).",
       "LIST [TYPE <type>] [ID <id> [<id> ...]]",
       "    Describe the open connections, one line each.",
+      "NO-EVICT (ON|OFF)",
+      "    Mark this connection as exempt from client eviction.",
+      "PAUSE <timeout-ms> [WRITE|ALL]",
+      "    Hold the commands of every client (ALL, the default) or only those that may",
+      "    change data (WRITE) for <timeout-ms> milliseconds.",
+      "REPLY (ON|OFF|SKIP)",
+      "    Turn replies to this connection off, back on, or drop only the next one.",
       "SETNAME <name>",
       "    Name this connection (no spaces or special characters).",
+      "UNBLOCK <id> [TIMEOUT|ERROR]",
+      "    End the blocking wait of another client, as a timeout or with an error.",
+      "UNPAUSE",
+      "    End a CLIENT PAUSE now.",
       "HELP",
       "    Show this text.",
   };
-  ctx.reply.ArrayHeader(std::size(kLines));
-  for (std::string_view line : kLines) ctx.reply.Simple(line);
+  ReplyHelpLines(ctx.reply, kLines);
 }
 
 }  // namespace
@@ -380,9 +283,7 @@ void RegisterConnectionCommands(CommandTable& table) {
   table.Add("client|setname", &CmdClientSetName);
   table.Add("client|list", &CmdClientList);
   table.Add("client|info", &CmdClientInfo);
-  table.Add("client|kill", &CmdClientKill);
   table.Add("client|unblock", &CmdClientUnblock);
-  table.Add("client|no-evict", &CmdClientNoEvict);
   table.Add("client|help", &CmdClientHelp);
 }
 

@@ -17,9 +17,11 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "common/string_util.h"
+#include "server/alloc_counter.h"
 #include "server/client.h"
 #include "server/engine.h"
 #include "server/latency_histogram.h"
+#include "server/memory_report.h"
 
 namespace rill {
 namespace {
@@ -28,23 +30,6 @@ constexpr std::string_view kDefaultSections[] = {
     "server", "clients", "memory",     "persistence", "stats",   "replication",
     "cpu",    "modules", "errorstats", "cluster",     "keyspace"};
 constexpr std::string_view kAllExtra[] = {"commandstats", "latencystats"};
-
-std::string HumanBytes(uint64_t n) {
-  double d = static_cast<double>(n);
-  if (n < 1024) return absl::StrFormat("%dB", n);
-  if (n < 1024ull * 1024) return absl::StrFormat("%.2fK", d / 1024);
-  if (n < 1024ull * 1024 * 1024) return absl::StrFormat("%.2fM", d / (1024 * 1024));
-  return absl::StrFormat("%.2fG", d / (1024.0 * 1024 * 1024));
-}
-
-size_t ResidentBytes() {
-  long pages = 0, resident = 0;
-  FILE* fp = std::fopen("/proc/self/statm", "r");
-  if (fp == nullptr) return 0;
-  if (std::fscanf(fp, "%ld %ld", &pages, &resident) != 2) resident = 0;
-  std::fclose(fp);
-  return static_cast<size_t>(resident) * static_cast<size_t>(sysconf(_SC_PAGESIZE));
-}
 
 const std::string& RunId() {
   // 40 hex chars, random per process, as Redis's run_id.
@@ -101,30 +86,44 @@ void Clients(Engine& e, std::string* o) {
 }
 
 void Memory(Engine& e, std::string* o) {
-  size_t used = AllocatedBytes();
-  size_t rss = ResidentBytes();
-  static size_t peak = 0;
-  peak = std::max(peak, used);
-  size_t dataset = 0;
-  for (int i = 0; i < e.num_databases(); ++i) dataset += e.db(i).MemoryUsage();
-  int64_t maxmemory = e.config().Int("maxmemory");
-  struct sysinfo;
-  long total_pages = sysconf(_SC_PHYS_PAGES);
-  size_t total_mem = static_cast<size_t>(total_pages) * static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  const MemoryReport r = BuildMemoryReport(e);
+  const size_t total_mem =
+      static_cast<size_t>(sysconf(_SC_PHYS_PAGES)) * static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  const uint64_t maxmemory = e.evictor().maxmemory();
   absl::StrAppendFormat(
       o,
       "used_memory:%d\r\nused_memory_human:%s\r\nused_memory_rss:%d\r\n"
       "used_memory_rss_human:%s\r\nused_memory_peak:%d\r\nused_memory_peak_human:%s\r\n"
-      "used_memory_peak_perc:%.2f%%\r\nused_memory_overhead:%d\r\nused_memory_startup:0\r\n"
+      "used_memory_peak_perc:%.2f%%\r\nused_memory_overhead:%d\r\nused_memory_startup:%d\r\n"
       "used_memory_dataset:%d\r\nused_memory_dataset_perc:%.2f%%\r\n"
-      "total_system_memory:%d\r\ntotal_system_memory_human:%s\r\n"
+      "allocator_allocated:%d\r\nallocator_active:%d\r\nallocator_resident:%d\r\n"
+      "total_system_memory:%d\r\ntotal_system_memory_human:%s\r\n",
+      r.total_allocated, HumanBytes(r.total_allocated), r.rss, HumanBytes(r.rss), r.peak_allocated,
+      HumanBytes(r.peak_allocated), r.peak_perc, r.overhead_total, r.startup_allocated, r.dataset,
+      r.dataset_perc, r.allocator_allocated, r.allocator_active, r.allocator_resident, total_mem,
+      HumanBytes(total_mem));
+  // Rill has no scripting: the script and function fields are all zero.
+  o->append(
+      "used_memory_lua:0\r\nused_memory_vm_eval:0\r\nused_memory_lua_human:0B\r\n"
+      "used_memory_scripts_eval:0\r\nnumber_of_cached_scripts:0\r\nnumber_of_functions:0\r\n"
+      "number_of_libraries:0\r\nused_memory_vm_functions:0\r\nused_memory_vm_total:0\r\n"
+      "used_memory_vm_total_human:0B\r\nused_memory_functions:0\r\nused_memory_scripts:0\r\n"
+      "used_memory_scripts_human:0B\r\n");
+  absl::StrAppendFormat(
+      o,
       "maxmemory:%d\r\nmaxmemory_human:%s\r\nmaxmemory_policy:%s\r\n"
-      "mem_fragmentation_ratio:%.2f\r\nmem_allocator:libc\r\nlazyfree_pending_objects:0\r\n",
-      used, HumanBytes(used), rss, HumanBytes(rss), peak, HumanBytes(peak),
-      peak ? 100.0 * used / peak : 100.0, used > dataset ? used - dataset : 0, dataset,
-      used ? 100.0 * std::min(dataset, used) / used : 0.0, total_mem, HumanBytes(total_mem),
-      maxmemory, HumanBytes(maxmemory), e.config().String("maxmemory-policy"),
-      used ? static_cast<double>(rss) / used : 0.0);
+      "allocator_frag_ratio:%.2f\r\nallocator_frag_bytes:%d\r\n"
+      "allocator_rss_ratio:%.2f\r\nallocator_rss_bytes:%d\r\n"
+      "rss_overhead_ratio:%.2f\r\nrss_overhead_bytes:%d\r\n"
+      "mem_fragmentation_ratio:%.2f\r\nmem_fragmentation_bytes:%d\r\n"
+      "mem_not_counted_for_evict:%d\r\nmem_replication_backlog:0\r\n"
+      "mem_total_replication_buffers:0\r\nmem_clients_slaves:0\r\nmem_clients_normal:%d\r\n"
+      "mem_cluster_links:0\r\nmem_aof_buffer:%d\r\nmem_allocator:%s\r\n"
+      "active_defrag_running:0\r\nlazyfree_pending_objects:0\r\nlazyfreed_objects:0\r\n",
+      maxmemory, HumanBytes(maxmemory), e.config().String("maxmemory-policy"), r.allocator_frag,
+      r.allocator_frag_bytes, r.allocator_rss, r.allocator_rss_bytes, r.rss_extra,
+      r.rss_extra_bytes, r.total_frag, r.total_frag_bytes, r.not_counted_for_evict,
+      r.clients_normal, r.aof_buffer, AllocatorName());
 }
 
 void Persistence(Engine& e, std::string* o) {
@@ -148,19 +147,23 @@ void StatsSection(Engine& e, std::string* o) {
       "rejected_connections:%d\r\nsync_full:0\r\nsync_partial_ok:0\r\nsync_partial_err:0\r\n"
       "expired_keys:%d\r\nexpired_stale_perc:0.00\r\nexpired_time_cap_reached_count:0\r\n"
       "expire_cycle_cpu_milliseconds:0\r\nevicted_keys:%d\r\nevicted_clients:0\r\n"
-      "total_eviction_exceeded_time:0\r\ncurrent_eviction_exceeded_time:0\r\n"
+      "total_eviction_exceeded_time:%d\r\ncurrent_eviction_exceeded_time:%d\r\n"
       "keyspace_hits:%d\r\nkeyspace_misses:%d\r\npubsub_channels:%d\r\npubsub_patterns:%d\r\n"
       "pubsubshard_channels:%d\r\nlatest_fork_usec:%d\r\ntotal_forks:%d\r\n"
       "migrate_cached_sockets:0\r\nslave_expires_tracked_keys:0\r\nactive_defrag_hits:0\r\n"
       "active_defrag_misses:0\r\nactive_defrag_key_hits:0\r\nactive_defrag_key_misses:0\r\n"
       "total_active_defrag_time:0\r\ncurrent_active_defrag_time:0\r\ntracking_total_keys:0\r\n"
       "tracking_total_items:0\r\ntracking_total_prefixes:0\r\nunexpected_error_replies:0\r\n"
-      "total_error_replies:%d\r\ndump_payload_sanitizations:0\r\n",
+      "total_error_replies:%d\r\ndump_payload_sanitizations:0\r\n"
+      "total_reads_processed:%d\r\ntotal_writes_processed:%d\r\n"
+      "io_threaded_reads_processed:0\r\nio_threaded_writes_processed:0\r\n"
+      "reply_buffer_shrinks:0\r\nreply_buffer_expands:0\r\n",
       s.total_connections_received, s.total_commands_processed, s.total_net_input_bytes,
       s.total_net_output_bytes, s.rejected_connections, s.expired_keys, s.evicted_keys,
+      e.evictor().total_exceeded_us() / 1000, e.evictor().current_exceeded_us() / 1000,
       s.keyspace_hits, s.keyspace_misses, e.pubsub().channel_count(), e.pubsub().pattern_count(),
       e.pubsub().shard_channel_count(), e.children().latest_fork_usec(), e.children().total_forks(),
-      s.total_error_replies);
+      s.total_error_replies, s.total_reads_processed, s.total_writes_processed);
 }
 
 void Replication(Engine& e, std::string* o) {
@@ -190,8 +193,8 @@ void Keyspace(Engine& e, std::string* o) {
   for (int i = 0; i < e.num_databases(); ++i) {
     ds::Database& db = e.db(i);
     if (db.size() == 0) continue;
-    absl::StrAppendFormat(o, "db%d:keys=%d,expires=%d,avg_ttl=0\r\n", i, db.size(),
-                          db.volatile_size());
+    absl::StrAppendFormat(o, "db%d:keys=%d,expires=%d,avg_ttl=%d\r\n", i, db.size(),
+                          db.volatile_size(), db.avg_ttl_ms());
   }
 }
 
@@ -270,11 +273,6 @@ constexpr SectionDef kSections[] = {
 };
 
 }  // namespace
-
-size_t AllocatedBytes() {
-  struct mallinfo2 mi = mallinfo2();
-  return mi.uordblks + mi.hblkhd;
-}
 
 std::string BuildInfo(Engine& engine, std::span<const std::string_view> args) {
   StringSet wanted;

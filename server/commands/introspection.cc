@@ -9,6 +9,7 @@
 #include "server/command.h"
 #include "server/commands/arg_parse.h"
 #include "server/engine.h"
+#include "server/key_specs.h"
 
 namespace rill {
 namespace {
@@ -232,97 +233,10 @@ const Command* FindForArgs(const CommandTable& table, std::span<const std::strin
 
 // ---- COMMAND GETKEYS ----------------------------------------------------------------------
 
-struct FoundKey {
-  size_t pos;
-  std::span<const std::string_view> flags;
-};
-
-bool HasFlag(std::span<const std::string_view> flags, std::string_view f) {
-  for (std::string_view x : flags) {
-    if (x == f) return true;
-  }
-  return false;
-}
-
-// Applies one key spec to `args` (args[0] is the command name). Returns false if the arguments
-// do not fit the spec; a spec whose search finds nothing adds no keys.
-bool KeysFromSpec(const KeySpecMeta& spec, std::span<const std::string_view> args,
-                  std::vector<FoundKey>* out) {
-  const int argc = static_cast<int>(args.size());
-  int first = 0;
-  if (spec.bs_type == "index") {
-    first = spec.bs_index;
-  } else if (spec.bs_type == "keyword") {
-    // A negative start searches backwards from the end of the arguments.
-    int start = spec.bs_startfrom >= 0 ? spec.bs_startfrom : argc + spec.bs_startfrom;
-    int end = spec.bs_startfrom >= 0 ? argc - 1 : 0;
-    int step = spec.bs_startfrom >= 0 ? 1 : -1;
-    first = -1;
-    for (int i = start; i != end + step && i >= 0 && i < argc; i += step) {
-      if (EqualsIgnoreCase(args[i], spec.bs_keyword)) {
-        first = i + 1;
-        break;
-      }
-    }
-    if (first < 0) return true;
-  } else {
-    return true;  // Keys this spec cannot describe (found by command-specific code in Redis).
-  }
-  if (first >= argc) return !HasFlag(spec.flags, "incomplete") ? false : true;
-
-  int last = 0;
-  int step = 1;
-  if (spec.fk_type == "range") {
-    step = spec.fk_keystep;
-    if (spec.fk_lastkey >= 0) {
-      last = first + spec.fk_lastkey;
-    } else if (spec.fk_limit == 0) {
-      last = argc + spec.fk_lastkey;
-    } else {
-      last = first + ((argc - first) / spec.fk_limit + spec.fk_lastkey);
-    }
-  } else if (spec.fk_type == "keynum") {
-    int idx = first + spec.fk_keynumidx;
-    int64_t numkeys = 0;
-    if (idx >= argc || !ParseInt64(args[idx], &numkeys) || numkeys < 0 || numkeys > argc) {
-      return false;
-    }
-    step = spec.fk_keystep;
-    first += spec.fk_firstkey;
-    last = first + static_cast<int>(numkeys - 1) * step;
-  } else {
-    return true;
-  }
-  if (last >= argc || last < first - 1 || step <= 0) {
-    if (!HasFlag(spec.flags, "incomplete")) return false;
-    last = argc - 1;
-  }
-  for (int i = first; i <= last; i += step) {
-    out->push_back(FoundKey{static_cast<size_t>(i), spec.flags});
-  }
-  return true;
-}
-
-bool CommandHasKeys(const CommandMeta& meta) {
-  for (const KeySpecMeta& spec : meta.key_specs) {
-    if (!HasFlag(spec.flags, "not_key")) return true;
-  }
-  return false;
-}
-
-// Key-spec flags as GETKEYSANDFLAGS shows them; SET's depend on whether GET was given.
-std::vector<std::string_view> ShownFlags(const CommandMeta& meta, const FoundKey& key,
-                                         std::span<const std::string_view> args) {
-  static constexpr std::string_view kOverwrite[] = {"OW", "update"};
-  static constexpr std::string_view kReadWrite[] = {"RW", "access", "update"};
-  std::span<const std::string_view> flags = key.flags;
-  if (meta.name == "set") {
-    bool get = false;
-    for (size_t i = 3; i < args.size(); ++i) get |= EqualsIgnoreCase(args[i], "get");
-    flags = get ? std::span<const std::string_view>(kReadWrite) : kOverwrite;
-  }
+// Key-spec flags as GETKEYSANDFLAGS shows them: the markers about the spec itself are hidden.
+std::vector<std::string_view> ShownFlags(const FoundKey& key) {
   std::vector<std::string_view> shown;
-  for (std::string_view f : flags) {
+  for (std::string_view f : key.flags) {
     if (f != "variable_flags" && f != "incomplete") shown.push_back(f);
   }
   return shown;
@@ -339,16 +253,8 @@ void GetKeys(CommandContext& ctx, bool with_flags) {
     return ctx.reply.Error("ERR Invalid number of arguments specified for command");
   }
   std::vector<FoundKey> keys;
-  bool ok = true;
-  for (const KeySpecMeta& spec : meta.key_specs) {
-    if (HasFlag(spec.flags, "not_key")) continue;
-    if (!KeysFromSpec(spec, args, &keys)) {
-      ok = false;
-      break;
-    }
-  }
-  if (!ok || keys.empty()) {
-    if (HasFlag(meta.flags, "no_mandatory_keys")) return ctx.reply.EmptyArray();
+  if (!FindCommandKeys(meta, args, &keys) || keys.empty()) {
+    if (ContainsFlag(meta.flags, "no_mandatory_keys")) return ctx.reply.EmptyArray();
     return ctx.reply.Error("ERR Invalid arguments specified for command");
   }
   ctx.reply.ArrayHeader(keys.size());
@@ -359,7 +265,7 @@ void GetKeys(CommandContext& ctx, bool with_flags) {
     }
     ctx.reply.ArrayHeader(2);
     ctx.reply.Bulk(args[key.pos]);
-    ReplyStatusSet(ctx.reply, ShownFlags(meta, key, args));
+    ReplyStatusSet(ctx.reply, ShownFlags(key));
   }
 }
 
@@ -433,7 +339,7 @@ void CmdCommandList(CommandContext& ctx) {
       case Filter::kModule:
         return false;  // Rill has no modules.
       case Filter::kAclCategory:
-        return HasFlag(cmd.meta->acl_categories, category);
+        return ContainsFlag(cmd.meta->acl_categories, category);
       case Filter::kPattern:
         return ds::GlobMatch(value, cmd.meta->name, /*nocase=*/true);
     }

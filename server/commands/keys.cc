@@ -23,8 +23,8 @@
 namespace rill {
 namespace keys_internal {
 
-ds::Entry* LookupRead(CommandContext& ctx, std::string_view key, bool notify_miss) {
-  return ctx.LookupKeyRead(key, notify_miss);
+ds::Entry* LookupRead(CommandContext& ctx, std::string_view key, bool notify_miss, bool touch) {
+  return ctx.LookupKeyRead(key, notify_miss, touch);
 }
 
 bool ParseIntOrReply(CommandContext& ctx, std::string_view arg, int* out, std::string_view error) {
@@ -68,17 +68,20 @@ void CmdDel(CommandContext& ctx) {
   ctx.reply.Integer(deleted);
 }
 
-// EXISTS counts repeated keys once per mention; TOUCH counts keys found. Both are reads.
-void CmdExists(CommandContext& ctx) {
+// EXISTS counts repeated keys once per mention; TOUCH counts keys found. Both are reads, but
+// only TOUCH counts as an access for LRU/LFU.
+int64_t CountFound(CommandContext& ctx, bool touch) {
   int64_t found = 0;
   for (size_t i = 1; i < ctx.argc(); ++i) {
-    if (LookupRead(ctx, ctx.args[i]) != nullptr) ++found;
+    if (LookupRead(ctx, ctx.args[i], /*notify_miss=*/true, touch) != nullptr) ++found;
   }
-  ctx.reply.Integer(found);
+  return found;
 }
 
+void CmdExists(CommandContext& ctx) { ctx.reply.Integer(CountFound(ctx, /*touch=*/false)); }
+
 void CmdType(CommandContext& ctx) {
-  ds::Entry* entry = LookupRead(ctx, ctx.args[1]);
+  ds::Entry* entry = LookupRead(ctx, ctx.args[1], /*notify_miss=*/true, /*touch=*/false);
   ctx.reply.Simple(entry == nullptr ? std::string_view("none") : ds::TypeName(entry->type()));
 }
 
@@ -219,7 +222,7 @@ void CmdRandomKey(CommandContext& ctx) {
 
 void CmdDbSize(CommandContext& ctx) { ctx.reply.Integer(static_cast<int64_t>(ctx.db().size())); }
 
-void CmdTouch(CommandContext& ctx) { CmdExists(ctx); }
+void CmdTouch(CommandContext& ctx) { ctx.reply.Integer(CountFound(ctx, /*touch=*/true)); }
 
 // COPY source destination [DB destination-db] [REPLACE]
 void CmdCopy(CommandContext& ctx) {

@@ -128,7 +128,7 @@ void CmdPExpireAt(CommandContext& ctx) { ExpireGeneric(ctx, false, false); }
 // -2 for a missing key, -1 for no expiry; otherwise the remaining time (relative) or the
 // deadline (absolute), in ms or rounded to the nearest second.
 void TtlGeneric(CommandContext& ctx, bool ms, bool absolute) {
-  ds::Entry* entry = LookupRead(ctx, ctx.args[1]);
+  ds::Entry* entry = LookupRead(ctx, ctx.args[1], /*notify_miss=*/true, /*touch=*/false);
   if (entry == nullptr) {
     ctx.reply.Integer(-2);
     return;

@@ -16,8 +16,14 @@ inline bool IsExpired(const ds::Entry& entry, int64_t now_ms) {
 }
 
 // Redis's lookupKeyRead: lazy expiry plus keyspace_hits/misses, and the "keymiss" event unless
-// `notify_miss` is false (OBJECT looks keys up without it).
-ds::Entry* LookupRead(CommandContext& ctx, std::string_view key, bool notify_miss = true);
+// `notify_miss` is false (OBJECT looks keys up without it); `touch` as CommandContext's.
+ds::Entry* LookupRead(CommandContext& ctx, std::string_view key, bool notify_miss = true,
+                      bool touch = true);
+
+// OBJECT ENCODING's name for a key's value, and OBJECT REFCOUNT's count (DEBUG OBJECT shows
+// both too).
+std::string_view EncodingName(const ds::Entry& entry);
+int64_t Refcount(CommandContext& ctx, const ds::Entry& entry);
 
 // Redis's getIntFromObjectOrReply: an int64 Redis accepts that also fits an int. On failure
 // replies `error` (or the generic "not an integer" error when empty) and returns false.

@@ -1,9 +1,8 @@
 // OBJECT ENCODING | FREQ | IDLETIME | REFCOUNT | HELP.
 //
-// Rill keeps no per-key access clock or frequency counter yet, so IDLETIME answers 0 and FREQ
-// answers the counter a fresh key has in Redis (5); both still give Redis's errors for the wrong
-// maxmemory-policy. ENCODING and REFCOUNT are derived from the value the way Redis would have
-// stored it.
+// IDLETIME and FREQ read the key's 24 LRU/LFU bits (datastructs/access_clock.h), which OBJECT
+// itself leaves untouched. ENCODING and REFCOUNT are derived from the value the way Redis would
+// have stored it.
 
 #include <cstdint>
 #include <string>
@@ -11,6 +10,7 @@
 #include "datastructs/keyspace.h"
 #include "server/client.h"
 #include "server/command.h"
+#include "server/commands/arg_parse.h"
 #include "server/commands/keys_internal.h"
 #include "server/engine.h"
 
@@ -22,22 +22,12 @@ constexpr size_t kEmbstrMaxLength = 44;
 // Redis shares the objects of the integers 0..9999 and reports their refcount as INT_MAX.
 constexpr int64_t kSharedIntegers = 10000;
 constexpr int64_t kSharedRefcount = 2147483647;
-// Redis's LFU_INIT_VAL: the frequency counter of a key that was just created.
-constexpr int64_t kLfuInitialCounter = 5;
+bool LfuPolicy(CommandContext& ctx) { return PolicyIsLfu(ctx.engine.evictor().policy()); }
 
-bool PolicyIsLfu(CommandContext& ctx) {
-  std::string policy = ctx.engine.config().String("maxmemory-policy");
-  return policy == "allkeys-lfu" || policy == "volatile-lfu";
-}
-
-bool PolicyIsLru(CommandContext& ctx) {
-  std::string policy = ctx.engine.config().String("maxmemory-policy");
-  return policy == "allkeys-lru" || policy == "volatile-lru";
-}
-
-// OBJECT looks keys up without the "keymiss" event and replies null for a missing key.
+// OBJECT looks keys up without the "keymiss" event or an access, and replies null for a
+// missing key.
 ds::Entry* LookupOrReplyNull(CommandContext& ctx) {
-  ds::Entry* entry = LookupRead(ctx, ctx.args[2], /*notify_miss=*/false);
+  ds::Entry* entry = LookupRead(ctx, ctx.args[2], /*notify_miss=*/false, /*touch=*/false);
   if (entry == nullptr) ctx.reply.Null();
   return entry;
 }
@@ -50,46 +40,62 @@ std::string_view StringEncoding(const ds::Entry& entry) {
   return entry.StringLength() <= kEmbstrMaxLength ? "embstr" : "raw";
 }
 
+}  // namespace
+
+std::string_view EncodingName(const ds::Entry& entry) {
+  return entry.type() == ds::ValueType::kString ? StringEncoding(entry)
+                                                : entry.object()->EncodingName();
+}
+
+int64_t Refcount(CommandContext& ctx, const ds::Entry& entry) {
+  // Redis stops sharing integers when maxmemory is set with an LRU/LFU policy, because shared
+  // objects cannot carry a per-key access clock.
+  const EvictionPolicy policy = ctx.engine.evictor().policy();
+  const bool sharing =
+      ctx.engine.evictor().maxmemory() == 0 || !(PolicyIsLru(policy) || PolicyIsLfu(policy));
+  const bool shared = entry.type() == ds::ValueType::kString && entry.is_int() &&
+                      entry.int_value() >= 0 && entry.int_value() < kSharedIntegers && sharing;
+  return shared ? kSharedRefcount : 1;
+}
+
+namespace {
+
 void CmdObjectEncoding(CommandContext& ctx) {
   ds::Entry* entry = LookupOrReplyNull(ctx);
   if (entry == nullptr) return;
-  ctx.reply.Bulk(entry->type() == ds::ValueType::kString ? StringEncoding(*entry)
-                                                         : entry->object()->EncodingName());
+  ctx.reply.Bulk(EncodingName(*entry));
 }
 
 void CmdObjectFreq(CommandContext& ctx) {
-  if (LookupOrReplyNull(ctx) == nullptr) return;
-  if (!PolicyIsLfu(ctx)) {
+  ds::Entry* entry = LookupOrReplyNull(ctx);
+  if (entry == nullptr) return;
+  if (!LfuPolicy(ctx)) {
     ctx.reply.Error(
         "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note "
         "that when switching between policies at runtime LRU and LFU data will take some time "
         "to adjust.");
     return;
   }
-  ctx.reply.Integer(kLfuInitialCounter);
+  ctx.reply.Integer(ctx.engine.access_clock().DecayedCounter(entry->access_bits()));
 }
 
 void CmdObjectIdleTime(CommandContext& ctx) {
-  if (LookupOrReplyNull(ctx) == nullptr) return;
-  if (PolicyIsLfu(ctx)) {
+  ds::Entry* entry = LookupOrReplyNull(ctx);
+  if (entry == nullptr) return;
+  if (LfuPolicy(ctx)) {
     ctx.reply.Error(
         "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when "
         "switching between policies at runtime LRU and LFU data will take some time to adjust.");
     return;
   }
-  ctx.reply.Integer(0);
+  ctx.reply.Integer(
+      static_cast<int64_t>(ctx.engine.access_clock().IdleMs(entry->access_bits()) / 1000));
 }
 
 void CmdObjectRefcount(CommandContext& ctx) {
   ds::Entry* entry = LookupOrReplyNull(ctx);
   if (entry == nullptr) return;
-  // Redis stops sharing integers when maxmemory is set with an LRU/LFU policy, because shared
-  // objects cannot carry a per-key access clock.
-  bool sharing =
-      ctx.engine.config().Int("maxmemory") == 0 || !(PolicyIsLru(ctx) || PolicyIsLfu(ctx));
-  bool shared = entry->type() == ds::ValueType::kString && entry->is_int() &&
-                entry->int_value() >= 0 && entry->int_value() < kSharedIntegers && sharing;
-  ctx.reply.Integer(shared ? kSharedRefcount : 1);
+  ctx.reply.Integer(Refcount(ctx, *entry));
 }
 
 void CmdObjectHelp(CommandContext& ctx) {
@@ -110,8 +116,7 @@ void CmdObjectHelp(CommandContext& ctx) {
       "HELP",
       "    Prints this help.",
   };
-  ctx.reply.ArrayHeader(std::size(kLines));
-  for (std::string_view line : kLines) ctx.reply.Simple(line);
+  ReplyHelpLines(ctx.reply, kLines);
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-// Server commands: INFO TIME SHUTDOWN DEBUG MEMORY.
+// Server commands: INFO TIME SHUTDOWN DEBUG (LASTSAVE is in snapshot.cc, MEMORY in memory.cc).
 #include <unistd.h>
 
 #include <chrono>
@@ -11,6 +11,7 @@
 #include "server/command.h"
 #include "server/commands/aof_commands.h"
 #include "server/commands/arg_parse.h"
+#include "server/commands/debug.h"
 #include "server/commands/info.h"
 #include "server/engine.h"
 #include "server/log.h"
@@ -132,9 +133,17 @@ void CmdDebug(CommandContext& ctx) {
     }
     return;
   }
+  if (RunDebugKeyspaceSubcommand(ctx, sub)) return;
   if (sub == "help") {
     static constexpr std::string_view kLines[] = {
         "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "LOG <message>",
+        "    Write <message> to the server log.",
+        "OBJECT <key>",
+        "    Describe the key's value in one line: encoding, sizes, LRU clock.",
+        "POPULATE <count> [<prefix>] [<size>]",
+        "    Create <count> string keys <prefix>:<n> (prefix 'key') holding 'value:<n>',",
+        "    padded or cut to <size> bytes; keys that exist are left alone.",
         "SLEEP <seconds>",
         "    Block the server for <seconds> (a float).",
         "RELOAD [option ...]",
@@ -150,45 +159,11 @@ void CmdDebug(CommandContext& ctx) {
         "HELP",
         "    Show this text.",
     };
-    ctx.reply.ArrayHeader(std::size(kLines));
-    for (std::string_view line : kLines) ctx.reply.Simple(line);
+    ReplyHelpLines(ctx.reply, kLines);
     return;
   }
   ctx.reply.Error(
       absl::StrCat("ERR unknown subcommand '", ToAbsl(ctx.args[1]), "'. Try DEBUG HELP."));
-}
-
-void CmdMemoryUsage(CommandContext& ctx) {
-  if (ctx.argc() != 3 && ctx.argc() != 5) {
-    ctx.reply.Error(errors::kSyntax);
-    return;
-  }
-  if (ctx.argc() == 5) {
-    if (!EqualsIgnoreCase(ctx.args[3], "SAMPLES")) {
-      ctx.reply.Error(errors::kSyntax);
-      return;
-    }
-    int64_t samples;
-    if (!ParseInt64OrReply(ctx.args[4], &samples, ctx.reply)) return;
-  }
-  const ds::Entry* entry = ctx.db().Find(ctx.args[2], ctx.now_ms);
-  if (entry == nullptr) {
-    ctx.reply.Null();
-    return;
-  }
-  ctx.reply.Integer(static_cast<int64_t>(entry->MemoryUsage()));
-}
-
-void CmdMemoryHelp(CommandContext& ctx) {
-  static constexpr std::string_view kLines[] = {
-      "MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-      "USAGE <key> [SAMPLES <count>]",
-      "    Bytes of memory the key and its value take.",
-      "HELP",
-      "    Show this text.",
-  };
-  ctx.reply.ArrayHeader(std::size(kLines));
-  for (std::string_view line : kLines) ctx.reply.Simple(line);
 }
 
 }  // namespace
@@ -198,8 +173,6 @@ void RegisterServerCommands(CommandTable& table) {
   table.Add("time", &CmdTime);
   table.Add("shutdown", &CmdShutdown);
   table.Add("debug", &CmdDebug);
-  table.Add("memory|usage", &CmdMemoryUsage);
-  table.Add("memory|help", &CmdMemoryHelp);
 }
 
 }  // namespace rill

@@ -34,8 +34,8 @@ void CmdBgsave(CommandContext& ctx) {
   RdbPersistence& rdb = ctx.engine.rdb();
   if (rdb.bgsave_in_progress()) {
     ctx.reply.Error("ERR Background save already in progress");
-  } else if (ctx.engine.children().active() || ctx.engine.in_exec()) {
-    if (schedule || ctx.engine.in_exec()) {
+  } else if (ctx.engine.children().active() || ctx.client.in_exec) {
+    if (schedule || ctx.client.in_exec) {
       rdb.ScheduleBackgroundSave();
       ctx.reply.Simple("Background saving scheduled");
     } else {

@@ -150,12 +150,7 @@ std::string_view CStr(std::string_view s) {
 }
 
 void ReplySubcommandSyntaxError(CommandContext& ctx) {
-  std::string msg = "ERR unknown subcommand or wrong number of arguments for '";
-  msg += CStr(ctx.args[1].substr(0, 128));
-  msg += "'. Try ";
-  msg += ToUpperAscii(ctx.args[0]);
-  msg += " HELP.";
-  ctx.reply.Error(msg);
+  ctx.reply.Error(errors::SubcommandSyntax(ctx.args[1], ctx.args[0]));
 }
 
 }  // namespace stream_internal

@@ -324,9 +324,12 @@ void CmdMGet(CommandContext& ctx) {
   }
 }
 
-// Stores every key/value pair of MSET/MSETNX, clearing expiries.
+// Stores every key/value pair of MSET/MSETNX, clearing expiries. Each key is looked up first,
+// as Redis's setKey does: an expired one goes through the expired path, and a live one counts
+// as accessed (its LFU counter carries over to the new value).
 void SetAllPairs(CommandContext& ctx) {
   for (size_t i = 1; i + 1 < ctx.argc(); i += 2) {
+    ctx.db().Find(ctx.args[i], ctx.now_ms);
     ctx.db().SetString(ctx.args[i], ctx.args[i + 1], ds::TtlMode::kClear);
     SignalWrite(ctx, ctx.args[i], '$', "set");
   }

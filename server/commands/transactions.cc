@@ -57,11 +57,15 @@ void CmdExec(CommandContext& ctx) {
   // their non-blocking forms; waiters fed by these writes are served once EXEC is done (the
   // engine serves at the outermost command).
   client.no_block = true;
+  client.in_exec = true;
+  client.exec_count = queue.size();
   std::string* out = ctx.reply.buffer();
   for (const auto& argv : queue) {
     std::vector<std::string_view> args(argv.begin(), argv.end());
     ctx.engine.Execute(client, args, out);
   }
+  client.in_exec = false;
+  client.exec_count = 0;
   client.no_block = false;
 }
 

@@ -1,7 +1,9 @@
 #include "server/config/config.h"
 
+#include <fcntl.h>
 #include <glob.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -12,11 +14,14 @@
 #include <iostream>
 #include <iterator>
 #include <sstream>
+#include <utility>
 
 #include "absl/container/flat_hash_map.h"
 #include "common/string_util.h"
 #include "datastructs/glob.h"
+#include "server/acl/acl.h"
 #include "server/config/config_params.h"
+#include "server/config/config_rewrite.h"
 #include "server/config/config_syntax.h"
 #include "server/config/config_values.h"
 
@@ -88,12 +93,13 @@ struct Config::Impl {
   // std::string: commands read parameters on hot paths (proto-max-bulk-len on every APPEND).
   StringMap<size_t> by_name;
   absl::flat_hash_map<std::string, std::vector<std::function<void()>>> callbacks;
-  absl::flat_hash_map<std::string, std::function<std::string()>> appliers;
+  absl::flat_hash_map<std::string, std::function<bool(std::string*)>> appliers;
   std::string config_file;
   std::vector<std::vector<std::string>> users;
   std::vector<std::pair<std::string, std::string>> renames;
   std::vector<std::string> modules;
   bool module_config_seen = false;
+  std::function<std::optional<std::vector<std::string>>()> rewrite_user_lines;
   bool save_seen_in_file = false;
 
   Impl() {
@@ -229,6 +235,14 @@ struct Config::Impl {
       return true;
     }
     if (name == "user" && argc >= 2) {
+      // Rules are checked now (bad syntax stops the start-up at this line, as in Redis);
+      // unknown commands only when the users are created.
+      bool duplicate = false;
+      for (const auto& u : users) duplicate |= u[1] == argv[1];
+      if (auto e = acl::ValidateUserDirective(argv, duplicate)) {
+        *err = "Error in user declaration " + *e;
+        return false;
+      }
       users.push_back(argv);
       return true;
     }
@@ -363,15 +377,20 @@ bool Config::Set(std::span<const std::pair<std::string_view, std::string_view>> 
                  std::string* error, const SetOptions& options) {
   std::vector<size_t> indices;
   std::string unknown, failed_name, reason;
+  // A flag, not unknown.empty(): the unknown name may be "" itself.
+  bool has_unknown = false;
   // The first problem found wins; an unknown name has its own error form.
   for (const auto& [name, value] : pairs) {
     size_t index;
     const cp::Param* p = impl_->Find(name, &index);
     if (p == nullptr) {
-      if (unknown.empty() && reason.empty()) unknown = std::string(name);
+      if (!has_unknown && reason.empty()) {
+        has_unknown = true;
+        unknown = std::string(name);
+      }
       continue;
     }
-    if (!unknown.empty() || !reason.empty()) continue;
+    if (has_unknown || !reason.empty()) continue;
     if (p->flags & cp::kImmutable) {
       failed_name = std::string(name);
       reason = "can't set immutable config";
@@ -393,7 +412,7 @@ bool Config::Set(std::span<const std::pair<std::string_view, std::string_view>> 
     }
     indices.push_back(index);
   }
-  if (!unknown.empty()) {
+  if (has_unknown) {
     *error = "ERR Unknown option or number of arguments for CONFIG SET - '" + unknown + "'";
     return false;
   }
@@ -424,20 +443,19 @@ bool Config::Set(std::span<const std::pair<std::string_view, std::string_view>> 
     if (next[index].text != impl_->values[index].text)
       changed.emplace_back(impl_->params[index].name);
   }
-  std::vector<cv::Value> previous = std::move(impl_->values);
-  impl_->values = std::move(next);
+  std::vector<cv::Value> previous = std::exchange(impl_->values, std::move(next));
   impl_->ClampHz();
-  // Like Redis's apply functions, callbacks run only for values that really changed. An
-  // applier that fails undoes the whole CONFIG SET.
   for (const std::string& name : changed) {
     auto it = impl_->appliers.find(name);
     if (it == impl_->appliers.end()) continue;
-    if (std::string why = it->second(); !why.empty()) {
+    std::string why;
+    if (!it->second(&why)) {
       impl_->values = std::move(previous);
       *error = "ERR CONFIG SET failed (possibly related to argument '" + name + "') - " + why;
       return false;
     }
   }
+  // Like Redis's apply functions, callbacks run only for values that really changed.
   for (const std::string& name : changed) {
     auto it = impl_->callbacks.find(name);
     if (it == impl_->callbacks.end()) continue;
@@ -476,7 +494,7 @@ void Config::OnChange(std::string_view name, std::function<void()> callback) {
   impl_->callbacks[std::string(impl_->params[index].name)].push_back(std::move(callback));
 }
 
-void Config::OnApply(std::string_view name, std::function<std::string()> apply) {
+void Config::OnApply(std::string_view name, std::function<bool(std::string* error)> apply) {
   size_t index = impl_->Index(name);
   impl_->appliers[std::string(impl_->params[index].name)] = std::move(apply);
 }
@@ -505,65 +523,47 @@ bool Config::Rewrite(std::string* error) const {
     *error = "ERR The server is running without a config file";
     return false;
   }
-  // The line for one parameter in its current value; strings are quoted so that spaces and
-  // empty values survive a reload.
-  auto line_for = [&](size_t i) {
-    const cp::Param& p = impl_->params[i];
-    const std::string& text = impl_->values[i].text;
-    std::string line(p.name);
-    line.push_back(' ');
-    if (p.type == cp::Type::kString || text.empty()) {
-      cs::AppendQuoted(&line, text);
-    } else {
-      line += text;
-    }
-    return line;
-  };
   std::string old_text;
   {
     std::ifstream in(impl_->config_file, std::ios::binary);
     if (in) old_text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   }
-  std::vector<std::string> lines;
-  std::vector<bool> written(impl_->params.size(), false);
-  std::istringstream stream(old_text);
-  for (std::string raw; std::getline(stream, raw);) {
-    std::string line = Trim(raw);
-    auto args = line.empty() || line[0] == '#' ? std::nullopt : cs::SplitArgs(line);
-    size_t index;
-    if (args && !args->empty() && impl_->Find((*args)[0], &index)) {
-      if (!written[index]) lines.push_back(line_for(index));
-      written[index] = true;  // later lines of the same parameter are folded into the first
-      continue;
-    }
-    lines.push_back(raw);
-  }
-  bool signature = false;
-  for (size_t i = 0; i < impl_->params.size(); ++i) {
-    if (written[i] || (impl_->params[i].flags & cp::kHidden)) continue;
-    if (impl_->values[i].text == cv::DefaultValue(impl_->params[i]).text) continue;
-    if (impl_->params[i].name == "dir" && !impl_->explicitly_set[i]) continue;
-    if (!signature) lines.emplace_back("# Generated by CONFIG REWRITE");
-    signature = true;
-    lines.push_back(line_for(i));
-  }
-  std::string tmp = impl_->config_file + ".tmp-rill-rewrite";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    for (const std::string& l : lines) out << l << '\n';
-    out.flush();
-    if (!out) {
-      *error = std::string("ERR Rewriting config file: ") + std::strerror(errno);
-      std::remove(tmp.c_str());
-      return false;
-    }
-  }
-  if (std::rename(tmp.c_str(), impl_->config_file.c_str()) != 0) {
+  config_rewrite::Inputs inputs;
+  inputs.params = impl_->params;
+  inputs.values = impl_->values;
+  inputs.cwd = CurrentDir();
+  if (impl_->rewrite_user_lines) inputs.user_lines = impl_->rewrite_user_lines();
+  const std::string text = config_rewrite::RewriteConfigText(old_text, inputs);
+  // As Redis: a temporary file next to the config, synced, then renamed over it.
+  std::string tmp = impl_->config_file + ".XXXXXX";
+  int fd = mkostemp(tmp.data(), O_CLOEXEC);
+  auto fail = [&](int err) {
+    *error = std::string("ERR Rewriting config file: ") + std::strerror(err);
+    if (fd >= 0) close(fd);
+    unlink(tmp.c_str());
+    return false;
+  };
+  if (fd < 0) {
     *error = std::string("ERR Rewriting config file: ") + std::strerror(errno);
-    std::remove(tmp.c_str());
     return false;
   }
+  for (size_t off = 0; off < text.size();) {
+    ssize_t n = write(fd, text.data() + off, text.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return fail(errno);
+    off += static_cast<size_t>(n);
+  }
+  const mode_t mask = umask(0);
+  umask(mask);
+  if (fsync(fd) != 0 || fchmod(fd, 0644 & ~mask) != 0) return fail(errno);
+  if (std::rename(tmp.c_str(), impl_->config_file.c_str()) != 0) return fail(errno);
+  close(fd);
   return true;
+}
+
+void Config::set_rewrite_user_lines(
+    std::function<std::optional<std::vector<std::string>>()> lines) {
+  impl_->rewrite_user_lines = std::move(lines);
 }
 
 }  // namespace rill

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -45,10 +46,12 @@ class Config {
   bool Set(std::span<const std::pair<std::string_view, std::string_view>> pairs, std::string* error,
            const SetOptions& options);
 
-  // CONFIG REWRITE: rewrites the start-up config file with the current values (lines of known
-  // parameters replaced in place, non-default values appended, other lines kept). On failure
-  // *error is the Redis error reply text.
+  // CONFIG REWRITE: rewrites the start-up config file with the current values, as Redis does
+  // (config_rewrite.h). On failure *error is the Redis error reply text.
   bool Rewrite(std::string* error) const;
+  // Who writes the `user` lines on rewrite (the ACL layer): a function returning them, or
+  // nullopt to keep the file's user lines as they are.
+  void set_rewrite_user_lines(std::function<std::optional<std::vector<std::string>>()> lines);
 
   // Typed reads by canonical parameter name (aborts on a name that is not an int/bool/string
   // parameter: a programming error).
@@ -58,10 +61,9 @@ class Config {
 
   // Called after a successful CONFIG SET of `name`.
   void OnChange(std::string_view name, std::function<void()> callback);
-  // Like OnChange, but the change can fail (Redis's apply functions: turning AOF on needs a
-  // rewrite to start): a non-empty return is the reason, and the CONFIG SET then restores
-  // every old value and fails with it. One per parameter.
-  void OnApply(std::string_view name, std::function<std::string()> apply);
+  // Called when CONFIG SET changes `name`, before OnChange callbacks: returning false (with the
+  // reason in *error) undoes the whole CONFIG SET, as a failing Redis apply function does.
+  void OnApply(std::string_view name, std::function<bool(std::string* error)> apply);
 
   // Names of parameters given in the file/command line that Rill does not act on yet.
   std::vector<std::string> NoEffectParameters() const;

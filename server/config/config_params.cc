@@ -114,7 +114,7 @@ constexpr Param kParams[] = {
     Bool("replica-ignore-disk-write-errors", {}, 0, false),
 
     // Strings.
-    Str("aclfile", {}, I, ""),
+    Str("aclfile", {}, I | A, ""),
     Str("unixsocket", {}, I, ""),
     Str("pidfile", {}, I | A, ""),
     Str("replica-announce-ip", "slave-announce-ip", 0, ""),
@@ -146,7 +146,7 @@ constexpr Param kParams[] = {
     Enum("maxmemory-policy", 0, kMaxmemoryPolicy, 7),
     Enum("appendfsync", A, kAppendfsync, 2),
     Enum("oom-score-adj", 0, kOomScoreAdj, 0),
-    Enum("acl-pubsub-default", 0, kAclPubsubDefault, 0),
+    Enum("acl-pubsub-default", A, kAclPubsubDefault, 0),
     Enum("sanitize-dump-payload", 0, kSanitizeDump, 0),
     Enum("enable-protected-configs", I, kProtectedAction, 0),
     Enum("enable-debug-command", I, kProtectedAction, 0),
@@ -204,7 +204,7 @@ constexpr Param kParams[] = {
     Num("socket-mark-id", {}, I | U, 0, kUIntMax, 0),
     Num("active-defrag-max-scan-fields", {}, 0, 1, kLongMax, 1000),
     Num("slowlog-max-len", {}, 0, 0, kLongMax, 128),
-    Num("acllog-max-len", {}, 0, 0, kLongMax, 128),
+    Num("acllog-max-len", {}, A, 0, kLongMax, 128),
 
     // 64-bit integers and byte counts.
     Num("busy-reply-threshold", "lua-time-limit", 0, 0, kLongMax, 5000),

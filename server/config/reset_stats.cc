@@ -28,8 +28,12 @@ void ResetStats(Engine& engine) {
   s.total_net_input_bytes = 0;
   s.total_net_output_bytes = 0;
   s.total_error_replies = 0;
+  s.total_reads_processed = 0;
+  s.total_writes_processed = 0;
   s.error_counts.clear();
   engine.commands().ForEachMutable([](Command& cmd) { ResetCommandStats(cmd); });
+  engine.ResetMemoryPeak();
+  engine.evictor().ResetStats();
 }
 
 }  // namespace rill

@@ -1,5 +1,7 @@
 // Optimistic locking under contention and pub/sub fan-out, over real sockets.
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <string>
 #include <thread>
 #include <vector>
@@ -63,8 +65,8 @@ TEST_F(TransactionsTest, FanOutDeliversEveryMessageInOrder) {
   for (int i = 0; i < kChannelSubs + kPatternSubs; ++i) {
     auto c = Connect();
     ASSERT_TRUE(c);
-    std::string reply = i < kChannelSubs ? c->Command({"SUBSCRIBE", "events"})
-                                         : c->Command({"PSUBSCRIBE", "ev*"});
+    std::string reply =
+        i < kChannelSubs ? c->Command({"SUBSCRIBE", "events"}) : c->Command({"PSUBSCRIBE", "ev*"});
     ASSERT_EQ(reply.substr(0, 4), "*3\r\n");
     subs.push_back(std::move(c));
   }
@@ -75,9 +77,8 @@ TEST_F(TransactionsTest, FanOutDeliversEveryMessageInOrder) {
       const bool pattern = i >= kChannelSubs;
       for (int m = 0; m < kMessages; ++m) {
         std::string payload = std::to_string(m);
-        std::string expected =
-            pattern ? "*4\r\n$8\r\npmessage\r\n$3\r\nev*\r\n$6\r\nevents\r\n"
-                    : "*3\r\n$7\r\nmessage\r\n$6\r\nevents\r\n";
+        std::string expected = pattern ? "*4\r\n$8\r\npmessage\r\n$3\r\nev*\r\n$6\r\nevents\r\n"
+                                       : "*3\r\n$7\r\nmessage\r\n$6\r\nevents\r\n";
         expected += "$" + std::to_string(payload.size()) + "\r\n" + payload + "\r\n";
         if (subs[i]->ReadReply() != expected) {
           failed = true;
@@ -110,9 +111,9 @@ namespace {
 TEST_F(TransactionsTest, SlowSubscriberIsDisconnectedAtTheLimit) {
   auto admin = Connect();
   ASSERT_TRUE(admin);
-  ASSERT_EQ(admin->Command({"CONFIG", "SET", "client-output-buffer-limit",
-                            "pubsub 1048576 524288 60"}),
-            "+OK\r\n");
+  ASSERT_EQ(
+      admin->Command({"CONFIG", "SET", "client-output-buffer-limit", "pubsub 1048576 524288 60"}),
+      "+OK\r\n");
   auto slow = Connect();
   auto fast = Connect();
   ASSERT_TRUE(slow && fast);
@@ -133,17 +134,34 @@ TEST_F(TransactionsTest, SlowSubscriberIsDisconnectedAtTheLimit) {
       }
     }
   });
+  // The server's memory stays bounded while `slow` does not read: sample its resident size
+  // during the burst. Without the limit it would hold most of the 64 MB for `slow`.
+  const int64_t rss_before = ResidentBytes(server().pid());
+  ASSERT_GT(rss_before, 0);
+  std::atomic<bool> publishing{true};
+  std::atomic<int64_t> rss_peak{rss_before};
+  std::thread sampler([&] {
+    while (publishing) {
+      rss_peak = std::max<int64_t>(rss_peak, ResidentBytes(server().pid()));
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  });
   int64_t last = -1;
   for (int i = 0; i < 16384; ++i) {
     std::string r = publisher->Command({"PUBLISH", "firehose", payload});
     last = std::stoll(r.substr(1));
   }
+  publishing = false;
+  sampler.join();
   reader.join();
   EXPECT_TRUE(fast_ok);
+  if (ResidentMemoryIsMeaningful()) {
+    EXPECT_LT(rss_peak - rss_before, 16 * 1024 * 1024)
+        << "peak " << rss_peak << " before " << rss_before;
+  }
   // By the end only `fast` was still subscribed.
   EXPECT_EQ(last, 1);
-  EXPECT_EQ(admin->Command({"PUBSUB", "NUMSUB", "firehose"}),
-            "*2\r\n$8\r\nfirehose\r\n:1\r\n");
+  EXPECT_EQ(admin->Command({"PUBSUB", "NUMSUB", "firehose"}), "*2\r\n$8\r\nfirehose\r\n:1\r\n");
 }
 
 // MONITOR shows each command after it ran, EXEC's queued commands before EXEC itself.

@@ -32,6 +32,11 @@ std::string MaskDocsProse(const std::string& reply);
 bool SplitAggregate(const std::string& reply, std::string* header,
                     std::vector<std::string>* elements);
 
+// The value of a bulk-string reply ("$3\r\nabc\r\n" -> "abc"); "" for anything else.
+std::string BulkValue(const std::string& reply);
+// The bulk-string elements of an array reply.
+std::vector<std::string> BulkArray(const std::string& reply);
+
 // Rebuilds `reply` with its top-level elements sorted; non-aggregates are returned unchanged.
 std::string SortAggregate(const std::string& reply);
 

@@ -22,25 +22,6 @@ std::string Id(uint64_t ms, uint64_t seq) { return std::to_string(ms) + "-" + st
 
 }  // namespace
 
-std::string BulkValue(const std::string& reply) {
-  if (reply.empty() || reply[0] != '$') return "";
-  size_t eol = reply.find("\r\n");
-  int64_t len = 0;
-  if (eol == std::string::npos || !ParseInt64(std::string_view(reply).substr(1, eol - 1), &len) ||
-      len < 0) {
-    return "";
-  }
-  return reply.substr(eol + 2, static_cast<size_t>(len));
-}
-
-std::vector<std::string> BulkArray(const std::string& reply) {
-  std::string header;
-  std::vector<std::string> elements, out;
-  if (!SplitAggregate(reply, &header, &elements)) return out;
-  for (const std::string& e : elements) out.push_back(BulkValue(e));
-  return out;
-}
-
 void FillEveryType(RespClient& c) {
   const int64_t future = 4102444800000;  // 2100-01-01, absolute
   Must(c, {"SELECT", "0"});

@@ -7,14 +7,10 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/differential.h"
 #include "tests/support/resp_client.h"
 
 namespace rill::testing {
-
-// The value of a bulk-string reply ("$3\r\nabc\r\n" -> "abc"); "" for anything else.
-std::string BulkValue(const std::string& reply);
-// The bulk-string elements of an array reply.
-std::vector<std::string> BulkArray(const std::string& reply);
 
 // Writes the standard dataset: strings (integers of every width, raw, empty, binary, long and
 // compressible, with and without TTL), small and big lists (integer-looking elements too),

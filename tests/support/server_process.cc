@@ -57,6 +57,20 @@ std::string RillServerBinary() {
 #endif
 }
 
+bool ResidentMemoryIsMeaningful() {
+  const char* env = std::getenv("RILL_TEST_SANITIZED");
+  return env == nullptr || std::string(env) != "1";
+}
+
+int64_t ResidentBytes(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stoll(line.substr(6)) * 1024;  // "... kB"
+  }
+  return -1;
+}
+
 int FindFreePort() {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) return 0;
@@ -114,9 +128,10 @@ bool ServerProcess::Start(std::string* error) {
 
 bool ServerProcess::LaunchOnce(int port, std::string* error) {
   port_ = port;
-  std::vector<std::string> args = {
-      binary_,  "--port", std::to_string(port), "--bind", "127.0.0.1", "--dir", dir_,
-      "--save", "",       "--appendonly",       "no"};
+  std::vector<std::string> args = {binary_};
+  if (!config_file_.empty()) args.push_back(config_file_);
+  args.insert(args.end(), {"--port", std::to_string(port), "--bind", "127.0.0.1", "--dir", dir_,
+                           "--save", "", "--appendonly", "no"});
   if (IsRedisBinary(binary_)) {
     // Keep the oracle quiet and deterministic: no background saves, no protected-mode surprises.
     args.insert(args.end(), {"--protected-mode", "no"});

@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,14 @@ bool TestingAgainstRedis();
 // picked). Another process may still take it before the server does; Start() retries.
 int FindFreePort();
 
+// False when the server under test is a sanitizer build (scripts/test-sanitized.sh sets
+// RILL_TEST_SANITIZED=1): ASan's quarantine and redzones keep freed memory resident, so tests
+// skip their resident-memory bounds there and keep every other assertion.
+bool ResidentMemoryIsMeaningful();
+
+// Resident set size of process `pid` in bytes (VmRSS of /proc/<pid>/status), or -1.
+int64_t ResidentBytes(pid_t pid);
+
 class ServerProcess {
  public:
   // `extra_args` are appended as given, e.g. {"--maxclients", "100"}.
@@ -33,6 +42,9 @@ class ServerProcess {
 
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;
+
+  // A config file passed as the first argument (what CONFIG REWRITE rewrites). Set before Start.
+  void set_config_file(std::string path) { config_file_ = std::move(path); }
 
   // Launches the server and waits (bounded) until it answers PING. On failure returns false and
   // fills `error` with the reason and the server's log.
@@ -58,6 +70,7 @@ class ServerProcess {
 
   std::string binary_;
   std::vector<std::string> extra_args_;
+  std::string config_file_;
   std::string dir_;
   pid_t pid_ = -1;
   int port_ = 0;

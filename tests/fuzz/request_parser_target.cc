@@ -1,0 +1,87 @@
+#include "tests/fuzz/request_parser_target.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "protocol/request_parser.h"
+
+namespace rill::fuzz {
+namespace {
+
+void Check(bool ok, const char* what) {
+  if (ok) return;
+  std::fprintf(stderr, "request parser contract violated: %s\n", what);
+  std::abort();
+}
+
+// What one parse of a byte stream produced: each command's arguments, then how it ended.
+struct Outcome {
+  std::vector<std::vector<std::string>> commands;
+  bool error = false;
+  std::string error_text;
+  size_t unconsumed = 0;  // bytes left waiting for more input at the end
+};
+
+// Parses `stream` as a connection would, receiving it `chunk` bytes at a time (0 = all at
+// once). Small parser limits make the limit paths reachable with small inputs.
+Outcome ParseStream(std::string_view stream, size_t chunk, bool auth_required) {
+  protocol::ParserLimits limits;
+  limits.max_bulk_len = 4096;
+  limits.max_inline_len = 1024;
+  protocol::RequestParser parser(limits);
+  parser.set_auth_required(auth_required);
+  Outcome outcome;
+  std::string buffer;  // bytes received and not yet consumed
+  size_t fed = 0;
+  while (true) {
+    size_t take = chunk == 0 ? stream.size() - fed : std::min(chunk, stream.size() - fed);
+    buffer.append(stream.substr(fed, take));
+    fed += take;
+    // Run every complete command in the buffer, as Connection::ProcessInput does.
+    while (!buffer.empty()) {
+      std::string_view data(buffer);
+      protocol::ParseStatus status = parser.Parse(data);
+      if (status == protocol::ParseStatus::kNeedMore) break;
+      if (status == protocol::ParseStatus::kError) {
+        Check(!parser.error().empty(), "error without text");
+        outcome.error = true;
+        outcome.error_text = parser.error();
+        return outcome;
+      }
+      Check(parser.consumed() > 0, "command consumed nothing");
+      Check(parser.consumed() <= data.size(), "consumed past the end");
+      // Copying each argument touches every byte of its view: AddressSanitizer reports a
+      // view that points outside live memory.
+      std::vector<std::string> args(parser.args().begin(), parser.args().end());
+      if (!args.empty()) outcome.commands.push_back(std::move(args));
+      buffer.erase(0, parser.consumed());
+    }
+    if (fed == stream.size()) break;
+  }
+  outcome.unconsumed = buffer.size();
+  return outcome;
+}
+
+}  // namespace
+
+void RunRequestParserInput(const uint8_t* data, size_t size) {
+  if (size == 0) return;
+  // The first byte chooses the chunk size and the auth state; the rest is the stream.
+  const size_t chunk = (data[0] & 0x3f) + 1;
+  const bool auth_required = (data[0] & 0x40) != 0;
+  std::string_view stream(reinterpret_cast<const char*>(data + 1), size - 1);
+  Outcome whole = ParseStream(stream, 0, auth_required);
+  Outcome pieces = ParseStream(stream, chunk, auth_required);
+  Outcome bytes = ParseStream(stream, 1, auth_required);
+  for (const Outcome* other : {&pieces, &bytes}) {
+    Check(other->commands == whole.commands, "commands depend on how the bytes arrive");
+    Check(other->error == whole.error, "error depends on how the bytes arrive");
+    Check(other->error_text == whole.error_text, "error text depends on how the bytes arrive");
+    if (!whole.error) Check(other->unconsumed == whole.unconsumed, "unconsumed bytes differ");
+  }
+}
+
+}  // namespace rill::fuzz
