@@ -22,9 +22,12 @@ Persistence: the same 1,000,000 keys saved with SAVE (time of the command), the 
 size, the start-up time of a server loading that file (process start to first PONG), and GET
 p99 latency at pipeline 1 idle and while BGSAVEs of those keys run back to back.
 
+AOF: SET at pipeline 16 with appendonly yes / appendfsync everysec on both, next to Rill
+without AOF in the same alternating rounds (the cost of the AOF itself).
+
 Usage: bench/compare.py [--rill build/rill-server] [--requests 200000] [--rounds 3]
                         [--csv out.csv] [--skip-memory]
-                        [--only kv|streams|lists|pubsub|persistence]
+                        [--only kv|streams|lists|pubsub|persistence|aof]
 """
 import argparse
 import csv
@@ -84,14 +87,18 @@ def pin(core):
     return []
 
 
+AOF_ARGS = ["--appendonly", "yes", "--appendfsync", "everysec"]
+
+
 class ServerProc:
-    def __init__(self, name, binary, workdir, data_dir=None, timeout=10):
+    def __init__(self, name, binary, workdir, data_dir=None, timeout=10, extra=()):
         """Starts `binary`; with `data_dir` it runs there (and loads its dump.rdb)."""
         self.name, self.binary = name, binary
         self.port = free_port()
         self.dir = data_dir or tempfile.mkdtemp(prefix=f"bench-{name}-", dir=workdir)
         args = pin(0) + [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-                         "--appendonly", "no", "--dir", self.dir, "--loglevel", "warning"]
+                         "--appendonly", "no", "--dir", self.dir, "--loglevel", "warning",
+                         *extra]
         self.log = open(os.path.join(self.dir, "server.log"), "w")
         start = time.perf_counter()
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
@@ -371,7 +378,7 @@ def main():
     ap.add_argument("--keys", type=int, default=1000000)
     ap.add_argument("--csv", default=None)
     ap.add_argument("--skip-memory", action="store_true")
-    ap.add_argument("--only", choices=["kv", "streams", "lists", "pubsub", "persistence"],
+    ap.add_argument("--only", choices=["kv", "streams", "lists", "pubsub", "persistence", "aof"],
                     default=None)
     ap.add_argument("--micro-bench",
                     default=os.path.join(here, "..", "build", "bench", "rill_micro_bench"))
@@ -410,7 +417,30 @@ def main():
         rows.append((name, unit, r, d, r / d))
         print(f"{name:<28} rill {r:>12.0f}  redis {d:>12.0f}  ratio {r / d:5.2f}", flush=True)
 
+    def aof_rows():
+        # Three servers in the same alternating rounds: Rill with the AOF, Rill without it,
+        # Redis with the AOF.
+        servers = [ServerProc("rill-aof", a.rill, workdir, extra=AOF_ARGS),
+                   ServerProc("rill-noaof", a.rill, workdir),
+                   ServerProc("redis-aof", a.redis, workdir, extra=AOF_ARGS)]
+        results = {srv.name: [] for srv in servers}
+        try:
+            for _ in range(a.rounds):
+                for srv in servers:
+                    results[srv.name].append(bench_rps(srv, "set", 16, a.requests))
+        finally:
+            for srv in servers:
+                srv.stop()
+        r, n, d = (statistics.median(results[k]) for k in ("rill-aof", "rill-noaof", "redis-aof"))
+        for name, other in ((f"SET P16 c{CLIENTS} AOF everysec vs Rill no AOF", n),
+                            (f"SET P16 c{CLIENTS} AOF everysec", d)):
+            rows.append((name, "req/s", r, other, r / other))
+            print(f"{name:<40} rill {r:>12.0f}  other {other:>12.0f}  ratio {r / other:5.2f}",
+                  flush=True)
+
     try:
+        if a.only in (None, "aof"):
+            aof_rows()
         for pipeline in PIPELINES if a.only in (None, "pubsub") else []:
             side_by_side(f"PUBLISH (10 subscribers) P{pipeline} c{CLIENTS}", "req/s",
                          lambda srv: publish_rps(srv, a.micro_bench, pipeline))

@@ -220,7 +220,7 @@ Entry* Database::Find(std::string_view key, int64_t now_ms, bool touch) {
   const uint64_t hash = KeyIndex::Hash(key);
   Block* b = impl_->index.Find(key, hash);
   if (b == nullptr) return nullptr;
-  if (block::HasExpire(b) && now_ms > block::ExpireMs(b)) {
+  if (block::HasExpire(b) && now_ms > block::ExpireMs(b) && !expiry_paused_) {
     if (!expire_deletes_) return nullptr;
     if (expired_hook_) expired_hook_(key);
     impl_->DeleteKey(key, hash);
@@ -373,6 +373,7 @@ void Database::Sample(bool volatile_only, size_t count,
 size_t Database::ActiveExpire(int64_t now_ms, size_t max_samples, int64_t* ttl_sum_ms,
                               int64_t* ttl_samples) {
   size_t deleted = 0;
+  if (expiry_paused_) return 0;
   auto& vol = impl_->volatile_blocks;
   for (size_t i = 0; i < max_samples && !vol.empty(); ++i) {
     Block* b = vol[absl::Uniform<size_t>(impl_->gen, 0, vol.size())];

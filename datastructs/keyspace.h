@@ -149,6 +149,9 @@ class Database {
 
   // Called with the key just before an expired key is deleted (lazy or active).
   void set_expired_hook(std::function<void(std::string_view key)> hook);
+  // While paused, keys past their expiry stay visible and nothing is expired (Redis keeps
+  // expired keys while loading an AOF, so that replayed commands see what the writer saw).
+  void set_expiry_paused(bool paused) { expiry_paused_ = paused; }
 
   // Total bytes held by entries and index, for INFO memory.
   size_t MemoryUsage() const;
@@ -161,6 +164,7 @@ class Database {
   struct Impl;
   std::unique_ptr<Impl> impl_;
   std::function<void(std::string_view key)> expired_hook_;
+  bool expiry_paused_ = false;
   bool expire_deletes_ = true;
 };
 

@@ -98,7 +98,12 @@ void BlockingRegistry::ServeReadyKeys() {
         std::string out;
         protocol::ReplyBuilder reply(&out);
         reply.set_resp3(waiter.client->resp == 3);
-        if (waiter.serve(rk.key, reply) != WaitResult::kServed) continue;
+        // Each serve is an execution unit of its own for propagation (Redis propagates a
+        // served BLPOP as its own LPOP, after the write that fed it).
+        engine_.propagation().BeginUnit();
+        WaitResult result = waiter.serve(rk.key, reply);
+        engine_.propagation().EndUnit();
+        if (result != WaitResult::kServed) continue;
         std::unique_ptr<Waiter> done = Unpark(id);
         Deliver(*done->client, out);
       }

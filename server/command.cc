@@ -31,6 +31,22 @@ int AclIdOf(std::string_view name) {
 
 }  // namespace
 
+void CommandContext::RewriteCommand(std::initializer_list<std::string_view> args) {
+  rewritten_.assign(args.begin(), args.end());
+}
+
+void CommandContext::RewriteCommand(std::vector<std::string> args) { rewritten_ = std::move(args); }
+
+void CommandContext::RewriteArgument(size_t index, std::string_view value) {
+  if (rewritten_.empty()) rewritten_.assign(args.begin(), args.end());
+  if (index < rewritten_.size()) {
+    rewritten_[index] = std::string(value);
+  } else {
+    rewritten_.resize(index + 1);
+    rewritten_[index] = std::string(value);
+  }
+}
+
 void CommandTable::Add(std::string_view name, CommandHandler handler) {
   const CommandMeta* meta = FindCommandMeta(name);
   if (meta == nullptr) {
@@ -104,6 +120,7 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterLatencyCommands(table);
   RegisterAclCommands(table);
   RegisterSnapshotCommands(table);
+  RegisterAofCommands(table);
 }
 
 }  // namespace rill

@@ -49,6 +49,10 @@ enum CommandFlag : uint32_t {
 };
 
 struct CommandContext {
+  CommandContext(Engine& engine, Client& client, std::span<const std::string_view> args,
+                 protocol::ReplyBuilder& reply, int64_t now_ms)
+      : engine(engine), client(client), args(args), reply(reply), now_ms(now_ms) {}
+
   Engine& engine;
   Client& client;
   std::span<const std::string_view> args;  // args[0] is the command name as sent
@@ -62,6 +66,28 @@ struct CommandContext {
   // as accessed for LRU/LFU unless `touch` is false (Redis's LOOKUP_NOTOUCH: TYPE, EXISTS, TTL,
   // OBJECT).
   ds::Entry* LookupKeyRead(std::string_view key, bool notify_miss = true, bool touch = true);
+
+  // ---- Propagation to the AOF (server/propagation.h) ----
+  // A command that changed the dataset (the dirty counter grew) is propagated with its
+  // arguments as sent, after its handler returned. A handler whose effect would differ on
+  // replay says what to propagate instead (Redis's rewriteClientCommandVector): the whole
+  // command, or one argument of it. Propagated only if the command still changed the dataset.
+  void RewriteCommand(std::initializer_list<std::string_view> args);
+  void RewriteCommand(std::vector<std::string> args);
+  void RewriteArgument(size_t index, std::string_view value);
+  // The handler propagated its effect itself (Engine::Propagate): nothing more for it.
+  void PreventPropagation() { propagation_ = Propagation::kPrevent; }
+  // Propagate even if nothing changed (FLUSHALL on an empty server still reaches the AOF).
+  void ForcePropagation() { propagation_ = Propagation::kForce; }
+
+  enum class Propagation : uint8_t { kIfDirty, kPrevent, kForce };
+  Propagation propagation() const { return propagation_; }
+  // The rewritten form; empty when the command goes as sent.
+  const std::vector<std::string>& rewritten() const { return rewritten_; }
+
+ private:
+  Propagation propagation_ = Propagation::kIfDirty;
+  std::vector<std::string> rewritten_;
 };
 
 class LatencyHistogram;
@@ -129,8 +155,9 @@ void RegisterPubSubCommands(
 void RegisterStreamCommands(CommandTable& table);  // stream_*.cc
 void RegisterSlowlogCommands(CommandTable& table);
 void RegisterLatencyCommands(CommandTable& table);
-void RegisterAclCommands(CommandTable& table);  // acl.cc
-void RegisterSnapshotCommands(CommandTable& table);  // snapshot.cc: SAVE BGSAVE LASTSAVE
+void RegisterAclCommands(CommandTable& table);          // acl.cc
+void RegisterSnapshotCommands(CommandTable& table);     // snapshot.cc: SAVE BGSAVE LASTSAVE
+void RegisterAofCommands(CommandTable& table);          // aof_commands.cc
 void RegisterClientAdminCommands(CommandTable& table);  // client_admin.cc
 void RegisterMemoryCommands(CommandTable& table);       // memory.cc
 

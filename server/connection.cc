@@ -138,10 +138,12 @@ bool Connection::OverOutputLimit() {
 void Connection::ScheduleFlush() {
   if (flush_scheduled_) return;
   flush_scheduled_ = true;
-  asio::post(socket_.get_executor(), [self = shared_from_this()] {
-    self->flush_scheduled_ = false;
-    self->Flush();
-  });
+  server_.FlushAtEndOfTurn(shared_from_this());
+}
+
+void Connection::FlushScheduled() {
+  flush_scheduled_ = false;
+  Flush();
 }
 
 void Connection::Resume() {
@@ -261,7 +263,14 @@ void Connection::OnRead(const boost::system::error_code& ec, size_t n) {
 
   bool keep_open = ProcessInput();
   if (!keep_open) closing_ = true;
-  Flush();
+  if (engine_.aof().has_unwritten() && !engine_.shutdown_requested()) {
+    // Writes of this turn wait in the AOF buffer: flush at the end of the turn, so that one
+    // write (and with appendfsync always one fsync) covers every connection served in it,
+    // as Redis writes its AOF once per event-loop iteration.
+    ScheduleFlush();
+  } else {
+    Flush();
+  }
   if (engine_.shutdown_requested()) {
     server_.Stop();
     return;
@@ -325,6 +334,9 @@ void Connection::NoteBufferMemory() {
 
 void Connection::Flush() {
   if (closed_) return;
+  // No reply may leave before the AOF has the writes it acknowledges (with appendfsync always,
+  // before they are on disk).
+  engine_.WritePendingAof();
   if (writing_ || out_.empty()) {
     if (!writing_ && closing_) Close();
     return;

@@ -25,6 +25,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Close();
 
   Client& client() { return client_; }
+  // The flush ScheduleFlush asked for, run by the server at the end of the event-loop turn.
+  void FlushScheduled();
 
  private:
   void ReadSome();

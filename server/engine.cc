@@ -52,9 +52,21 @@ Engine::Engine(Config config) : config_(std::move(config)) {
       ++stats_.expired_keys;
       NotifyKeyspaceEvent('x', "expired", key, i);
       KeyModified(i, key);
+      PropagateServerDeletion(i, key, ServerDeletion::kExpired);
     });
   }
   RegisterAllCommands(commands_);
+  exec_command_ = commands_.Find("exec");
+  aof_ = std::make_unique<AppendOnlyFile>(*this);
+  config_.OnApply("appendonly", [this](std::string* error) {
+    if (!config_.Bool("appendonly")) {
+      aof_->StopAtRuntime();
+      return true;
+    }
+    if (aof_->StartAtRuntime()) return true;
+    *error = "Unable to turn on AOF. Check server logs.";
+    return false;
+  });
   // Run-time CONFIG SET of parameters the process acts on directly. The config layer has
   // already validated the new value (dir must be an accessible directory).
   config_.OnChange("dir", [this] {
@@ -182,6 +194,49 @@ bool AllowedWhileSubscribed(std::string_view name) {
 
 }  // namespace
 
+void Engine::PropagateServerDeletion(int db, std::string_view key, ServerDeletion why) {
+  if (!propagation_.active()) return;
+  const bool lazy = config_.Bool(why == ServerDeletion::kExpired ? "lazyfree-lazy-expire"
+                                                                 : "lazyfree-lazy-eviction");
+  propagation_.Add(db, {lazy ? "UNLINK" : "DEL", key});
+}
+
+void Engine::PropagateCommand(CommandContext& ctx, const Command* cmd, uint64_t dirty_before) {
+  if (!propagation_.active()) return;
+  const CommandContext::Propagation mode = ctx.propagation();
+  if (mode == CommandContext::Propagation::kPrevent || cmd == exec_command_) return;
+  if (mode != CommandContext::Propagation::kForce && stats_.dirty <= dirty_before) return;
+  if (!ctx.rewritten().empty()) {
+    propagation_.Add(ctx.client.db, ctx.rewritten());
+  } else {
+    propagation_.Add(ctx.client.db, ctx.args);
+  }
+}
+
+void Engine::set_loading(bool loading) {
+  loading_ = loading;
+  propagation_.set_paused(loading);
+  for (auto& db : databases_) db->set_expiry_paused(loading);
+}
+
+void Engine::ExecuteLoaded(Client& client, std::span<const std::string_view> args,
+                           std::string* out) {
+  protocol::ReplyBuilder reply(out);
+  Command* cmd = ResolveCommand(commands_, args, reply);
+  if (cmd == nullptr || cmd->handler == nullptr) return;
+  if ((cmd->arity > 0 && static_cast<int>(args.size()) != cmd->arity) ||
+      static_cast<int>(args.size()) < -cmd->arity) {
+    reply.Error(errors::WrongArity(cmd->name));
+    return;
+  }
+  if (client.in_multi && !RunsInsideMulti(cmd->name)) {
+    client.multi_queue.emplace_back(args.begin(), args.end());
+    return;
+  }
+  CommandContext ctx{*this, client, args, reply, NowMs()};
+  cmd->handler(ctx);
+}
+
 bool Engine::WritesData(const Command& cmd, const Client& client) {
   if ((cmd.flags & kCmdWrite) || cmd.name == "ping") return true;
   if (cmd.name != "exec") return false;
@@ -203,6 +258,13 @@ void Engine::ReplaceDatabases(std::vector<std::unique_ptr<ds::Database>>& fresh)
 
 bool Engine::PrepareForShutdown(int flags) {
   Log(LogLevel::kWarning, "User requested shutdown...");
+  // The AOF first, as Redis: its buffer written and fsynced, a rewrite stopped (refused
+  // without FORCE while that rewrite is the one turning the AOF on).
+  if (!aof_->PrepareShutdown((flags & kShutdownForce) != 0)) {
+    Log(LogLevel::kWarning,
+        "Errors trying to shut down the server. Check the logs for more information.");
+    return false;
+  }
   if (!rdb_.PrepareShutdown((flags & kShutdownNoSave) != 0, (flags & kShutdownSave) != 0)) {
     if (flags & kShutdownForce) {
       Log(LogLevel::kWarning, "Error trying to save the DB. Exit anyway.");
@@ -226,6 +288,10 @@ bool Engine::PrepareForShutdown(int flags) {
 }
 
 void Engine::Execute(Client& client, std::span<const std::string_view> args, std::string* out) {
+  if (loading_) {
+    ExecuteLoaded(client, args, out);
+    return;
+  }
   protocol::ReplyBuilder reply(out);
   reply.set_resp3(client.resp == 3);
   ++stats_.total_commands_processed;
@@ -277,8 +343,15 @@ void Engine::Execute(Client& client, std::span<const std::string_view> args, std
       return;
     }
   }
-  if (std::string_view denied = rdb_.WriteDeniedError();
-      !denied.empty() && WritesData(*cmd, client)) {
+  std::string aof_denied;
+  std::string_view denied = rdb_.WriteDeniedError();
+  if (denied.empty() && aof_->write_error()) {
+    // The AOF could not be written: no write may be acknowledged until it can.
+    aof_denied = absl::StrCat("MISCONF Errors writing to the AOF file: ",
+                              std::strerror(aof_->last_write_errno()));
+    denied = aof_denied;
+  }
+  if (!denied.empty() && WritesData(*cmd, client)) {
     // Redis refuses writes (and PING) while it cannot persist: -MISCONF.
     RejectCommand(client, *cmd, denied, reply);
     return;
@@ -315,9 +388,13 @@ void Engine::Execute(Client& client, std::span<const std::string_view> args, std
 
   CommandContext ctx{*this, client, args, reply, now_ms};
   int64_t start = MonotonicUs();
+  const uint64_t dirty_before = stats_.dirty;
+  propagation_.BeginUnit();
   ++execute_depth_;
   cmd->handler(ctx);
   --execute_depth_;
+  PropagateCommand(ctx, cmd, dirty_before);
+  propagation_.EndUnit();
   int64_t duration_us = MonotonicUs() - start;
   cmd->usec += static_cast<uint64_t>(duration_us);
   RecordCommandLatency(client, *cmd, args, duration_us);

@@ -14,6 +14,7 @@
 #include "datastructs/access_clock.h"
 #include "datastructs/keyspace.h"
 #include "server/acl/acl.h"
+#include "server/aof.h"
 #include "server/blocking.h"
 #include "server/child_process.h"
 #include "server/client.h"
@@ -21,6 +22,7 @@
 #include "server/config/config.h"
 #include "server/eviction.h"
 #include "server/latency.h"
+#include "server/propagation.h"
 #include "server/pubsub.h"
 #include "server/rdb_persistence.h"
 #include "server/slowlog.h"
@@ -42,8 +44,8 @@ struct Stats {
   uint64_t total_error_replies = 0;
   uint64_t total_reads_processed = 0;   // socket reads that delivered bytes or EOF
   uint64_t total_writes_processed = 0;  // socket writes of replies
-  int64_t last_save_time = 0;  // unix seconds
-  uint64_t dirty = 0;          // changes since last save
+  int64_t last_save_time = 0;           // unix seconds
+  uint64_t dirty = 0;                   // changes since last save
   // Error replies by code ("ERR", "WRONGTYPE" ...), for INFO errorstats.
   std::map<std::string, uint64_t, std::less<>> error_counts;
 };
@@ -191,6 +193,48 @@ class Engine {
   // Ends the pause if its time has come (timer and cron).
   void CheckPauseTimeout(int64_t now_ms);
 
+  // ---- Propagation to the AOF and replicas (server/propagation.h) ----
+  Propagator& propagation() { return propagation_; }
+  // Redis's alsoPropagate: adds a command for database `db` to the current execution unit
+  // (a command propagating its effect in another form: XREADGROUP as XCLAIMs ...).
+  void Propagate(int db, std::initializer_list<std::string_view> args) {
+    propagation_.Add(db, args);
+  }
+  void Propagate(int db, std::span<const std::string_view> args) { propagation_.Add(db, args); }
+
+  // THE entry point for a key the server deletes on its own initiative, not on a client's
+  // command: expiry (lazy on access or by the active cycle; Database's expired hook calls it)
+  // and eviction under maxmemory. Call it just before or after deleting `key` from `db`. It
+  // propagates the deletion as "DEL key" ("UNLINK key" when lazyfree-lazy-expire /
+  // lazyfree-lazy-eviction is yes), so that the AOF and replicas drop the key too instead of
+  // re-deciding on their own clocks and memory. Inside a command it joins that command's
+  // execution unit (SET on an expired key becomes MULTI, DEL, SET, EXEC); outside any command
+  // (active expiry, eviction before a command runs) it is propagated on its own right away.
+  // Statistics and keyspace events stay the caller's job.
+  enum class ServerDeletion { kExpired, kEvicted };
+  void PropagateServerDeletion(int db, std::string_view key, ServerDeletion why);
+
+  // Propagates a command whose handler has returned, as `ctx` says (server/propagation.h):
+  // its rewritten form or its arguments when the dirty counter grew past `dirty_before`.
+  // `cmd` is null for a blocked client served later (its serve function ran in `ctx`).
+  void PropagateCommand(CommandContext& ctx, const Command* cmd, uint64_t dirty_before);
+
+  // The append-only file (server/aof.h).
+  AppendOnlyFile& aof() { return *aof_; }
+  const AppendOnlyFile& aof() const { return *aof_; }
+  // Writes what the AOF buffer holds: called before any reply leaves (Connection::Flush).
+  void WritePendingAof() {
+    if (aof_->has_unwritten()) aof_->WriteBuffer(false);
+  }
+  // True while EXEC runs its queued commands. For code without the client at hand (CONFIG SET
+  // appliers, BGREWRITEAOF scheduling); command handlers use Client::in_exec.
+  bool in_exec() const { return execute_depth_ > 1; }
+
+  // While loading an AOF: commands run for the loader's client without statistics, replies go
+  // nowhere, nothing is propagated and no key expires (Redis's server.loading).
+  bool loading() const { return loading_; }
+  void set_loading(bool loading);
+
   // Active expiry over all databases, bounded by `budget_us`. Called by a timer.
   void ActiveExpireCycle(int64_t budget_us);
   // DEBUG SET-ACTIVE-EXPIRE: tests turn the active cycle off to watch lazy expiry alone.
@@ -229,6 +273,12 @@ class Engine {
   int64_t latency_threshold_ms_ = 0;
   bool latency_tracking_ = true;
   bool active_expire_enabled_ = true;
+  Propagator propagation_;
+  std::unique_ptr<AppendOnlyFile> aof_;
+  const Command* exec_command_ = nullptr;  // never propagated itself
+  bool loading_ = false;
+  // Engine::Execute while loading: the handler alone (MULTI queueing included).
+  void ExecuteLoaded(Client& client, std::span<const std::string_view> args, std::string* out);
   void ReadMonitorSettings();
   // Whether a command counts as a write for -MISCONF (write commands, PING, EXEC of writes).
   bool WritesData(const Command& cmd, const Client& client);

@@ -18,6 +18,9 @@ void Engine::ReadEvictionSettings() {
 int64_t Engine::EvictKey(int db, std::string_view key) {
   const bool timed = latency_threshold_ms_ > 0;
   const int64_t start_us = timed ? MonotonicUs() : 0;
+  // The DEL reaches the AOF before the key goes, as Redis's propagateDeletion (its own
+  // allocation is then in the AOF buffer, which maxmemory does not count).
+  PropagateServerDeletion(db, key, ServerDeletion::kEvicted);
   const int64_t before = static_cast<int64_t>(AllocatedBytes());
   databases_[db]->Delete(key);
   const int64_t freed = before - static_cast<int64_t>(AllocatedBytes());

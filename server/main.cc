@@ -54,6 +54,22 @@ void WritePidFile(const std::string& path) {
   std::fclose(fp);
 }
 
+// Replays the append-only files (appendonly yes). False when the server must not start (the
+// reason is logged).
+bool LoadAppendOnlyFile(rill::Engine& engine) {
+  const int64_t start_us = rill::NowUs();
+  const rill::AppendOnlyFile::LoadStatus status = engine.aof().LoadFiles();
+  if (status == rill::AppendOnlyFile::LoadStatus::kFailed ||
+      status == rill::AppendOnlyFile::LoadStatus::kOpenError) {
+    return false;
+  }
+  if (status != rill::AppendOnlyFile::LoadStatus::kNotExist) {
+    rill::Log(rill::LogLevel::kNotice, "DB loaded from append only file: %.3f seconds",
+              static_cast<double>(rill::NowUs() - start_us) / 1e6);
+  }
+  return true;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -128,13 +144,19 @@ int main(int argc, char** argv) {
     }
     return 1;
   }
-  // A bad snapshot stops the start: serving an empty or partial dataset and then overwriting
-  // the file at the next save would lose the data for good. The file is left as it is.
-  if (!engine.rdb().LoadAtStartup(&error)) {
+  // Redis's start-up order: the AOF manifest (read whatever appendonly says), then the data
+  // from the AOF when it is on, else from the RDB, then the AOF opened for appending. A bad
+  // file stops the start and is left as it is: serving an empty or partial dataset and then
+  // overwriting the file at the next save would lose the data for good.
+  if (!engine.aof().LoadManifestFromDisk()) return 1;
+  if (engine.aof().enabled()) {
+    if (!LoadAppendOnlyFile(engine)) return 1;
+  } else if (!engine.rdb().LoadAtStartup(&error)) {
     rill::Log(rill::LogLevel::kWarning, "Fatal error loading the DB (%s): %s. Exiting.",
               engine.config().String("dbfilename"), error);
     return 1;
   }
+  if (!engine.aof().OpenOnStartup()) return 1;
   rill::Log(rill::LogLevel::kNotice, "Ready to accept connections tcp");
   server.Run();
   rill::Log(rill::LogLevel::kWarning, "Rill is now ready to exit, bye bye...");

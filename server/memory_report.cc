@@ -57,6 +57,7 @@ MemoryReport BuildMemoryReport(Engine& engine) {
   r.allocator_resident = r.allocator_active;
   for (const auto& [id, client] : engine.clients()) r.clients_normal += client->buffer_memory;
   r.not_counted_for_evict = engine.MemoryNotCountedForEvict();
+  r.aof_buffer = engine.aof().buffer_memory();
 
   size_t overhead = r.startup_allocated + r.clients_normal + r.not_counted_for_evict;
   for (int i = 0; i < engine.num_databases(); ++i) {

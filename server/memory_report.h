@@ -24,6 +24,7 @@ struct MemoryReport {
   size_t allocator_resident = 0;
   size_t clients_normal = 0;
   size_t not_counted_for_evict = 0;
+  size_t aof_buffer = 0;  // the AOF buffer not yet written (Redis's mem_aof_buffer)
   struct Db {
     int index = 0;
     size_t main_index = 0;     // overhead.hashtable.main

@@ -168,6 +168,19 @@ void Server::StartAccept(tcp::acceptor& acceptor) {
   });
 }
 
+void Server::FlushAtEndOfTurn(std::shared_ptr<Connection> conn) {
+  to_flush_.push_back(std::move(conn));
+  if (flush_posted_) return;
+  flush_posted_ = true;
+  asio::post(io_, [this] {
+    flush_posted_ = false;
+    engine_.WritePendingAof();
+    flushing_.swap(to_flush_);
+    for (const std::shared_ptr<Connection>& conn : flushing_) conn->FlushScheduled();
+    flushing_.clear();
+  });
+}
+
 void Server::Refuse(tcp::socket& sock, std::string_view error) {
   ++engine_.stats().rejected_connections;
   boost::system::error_code ignored;
@@ -216,6 +229,8 @@ void Server::Cron() {
   // Backstop for SIGCHLD, then save points and scheduled BGSAVEs.
   engine_.children().Reap();
   engine_.rdb().Cron(NowMs());
+  // Postponed AOF writes, the everysec fsync, scheduled and automatic rewrites.
+  engine_.aof().Cron();
   engine_.CheckPauseTimeout(NowMs());
 
   const int64_t now = NowMs();

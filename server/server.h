@@ -36,6 +36,10 @@ class Server {
   int port() const { return port_; }
 
   void OnConnectionClosed(Connection* conn);
+  // Flushes `conn` at the end of the current event-loop turn, after every handler already
+  // queued: one posted handler per turn writes the AOF buffer once (Redis's beforeSleep) and
+  // then the output of every connection that asked.
+  void FlushAtEndOfTurn(std::shared_ptr<Connection> conn);
   size_t connection_count() const { return connections_; }
 
  private:
@@ -60,6 +64,9 @@ class Server {
   int64_t block_timer_deadline_ms_ = 0;  // 0 = not armed
   std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
   size_t connections_ = 0;
+  std::vector<std::shared_ptr<Connection>> to_flush_;
+  std::vector<std::shared_ptr<Connection>> flushing_;  // kept for its capacity
+  bool flush_posted_ = false;
   int64_t last_buffer_trim_ms_ = 0;
   int port_ = 0;
   bool stopping_ = false;

@@ -118,23 +118,21 @@ void Memory(Engine& e, std::string* o) {
       "mem_fragmentation_ratio:%.2f\r\nmem_fragmentation_bytes:%d\r\n"
       "mem_not_counted_for_evict:%d\r\nmem_replication_backlog:0\r\n"
       "mem_total_replication_buffers:0\r\nmem_clients_slaves:0\r\nmem_clients_normal:%d\r\n"
-      "mem_cluster_links:0\r\nmem_aof_buffer:0\r\nmem_allocator:%s\r\n"
+      "mem_cluster_links:0\r\nmem_aof_buffer:%d\r\nmem_allocator:%s\r\n"
       "active_defrag_running:0\r\nlazyfree_pending_objects:0\r\nlazyfreed_objects:0\r\n",
       maxmemory, HumanBytes(maxmemory), e.config().String("maxmemory-policy"), r.allocator_frag,
       r.allocator_frag_bytes, r.allocator_rss, r.allocator_rss_bytes, r.rss_extra,
       r.rss_extra_bytes, r.total_frag, r.total_frag_bytes, r.not_counted_for_evict,
-      r.clients_normal, AllocatorName());
+      r.clients_normal, r.aof_buffer, AllocatorName());
 }
 
 void Persistence(Engine& e, std::string* o) {
   e.rdb().AppendInfo(o);
-  absl::StrAppendFormat(
-      o,
-      "aof_enabled:0\r\naof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\n"
-      "aof_last_rewrite_time_sec:-1\r\naof_current_rewrite_time_sec:-1\r\n"
-      "aof_last_bgrewrite_status:ok\r\naof_rewrites:0\r\naof_rewrites_consecutive_failures:0\r\n"
-      "aof_last_write_status:ok\r\naof_last_cow_size:0\r\nmodule_fork_in_progress:0\r\n"
-      "module_fork_last_cow_size:0\r\n");
+  // The aof_* fields come from the AOF itself (server/aof.cc), in Redis's order around the
+  // module fork fields.
+  o->append(e.aof().InfoFields());
+  o->append("module_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n");
+  o->append(e.aof().InfoTailFields());
 }
 
 void StatsSection(Engine& e, std::string* o) {

@@ -344,6 +344,8 @@ void CmdFlushDb(CommandContext& ctx) {
   db.Clear();
   // Waiters on flushed keys look again (XREADGROUP ones fail with -UNBLOCKED, as in Redis).
   ctx.engine.blocking().SignalAllWaitedKeys(ctx.client.db);
+  // Logged even when the database was already empty, as Redis does.
+  ctx.ForcePropagation();
   ctx.reply.Ok();
 }
 
@@ -359,6 +361,7 @@ void CmdFlushAll(CommandContext& ctx) {
   // Redis 7.0 counts only the removed keys (it forces AOF/replica propagation separately, so an
   // empty FLUSHALL is still logged) and, when save points are configured, writes an RDB right
   // away, which resets the counter; the persistence layer owns that part.
+  ctx.ForcePropagation();
   ctx.reply.Ok();
 }
 

@@ -97,13 +97,15 @@ void ExpireGeneric(CommandContext& ctx, bool seconds, bool relative) {
     return;
   }
   int db_index = ctx.client.db;
-  if (when <= ctx.now_ms) {
-    // A deadline already past deletes the key now, reported as a plain "del" like Redis does.
+  if (when <= ctx.now_ms && !ctx.engine.loading()) {
+    // A deadline already past deletes the key now, reported as a plain "del" like Redis does
+    // (not while loading an AOF, where the key's fate comes later in the log).
     db.Delete(key);
     ++ctx.engine.stats().dirty;
     ctx.engine.KeyModified(db_index, key);
     ctx.engine.NotifyKeyspaceEvent('g', "del", key, db_index);
     ctx.reply.Integer(1);
+    ctx.RewriteCommand({ctx.engine.config().Bool("lazyfree-lazy-expire") ? "UNLINK" : "DEL", key});
     return;
   }
   db.SetExpire(key, when);
@@ -111,6 +113,11 @@ void ExpireGeneric(CommandContext& ctx, bool seconds, bool relative) {
   ctx.engine.KeyModified(db_index, key);
   ctx.engine.NotifyKeyspaceEvent('g', "expire", key, db_index);
   ++ctx.engine.stats().dirty;
+  // Propagated as PEXPIREAT with the absolute deadline; the NX/XX/GT/LT options stay.
+  if (seconds || relative) {
+    ctx.RewriteArgument(0, "PEXPIREAT");
+    ctx.RewriteArgument(2, std::to_string(when));
+  }
 }
 
 void CmdExpire(CommandContext& ctx) { ExpireGeneric(ctx, true, true); }

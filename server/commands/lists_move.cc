@@ -37,7 +37,10 @@ void Park(CommandContext& ctx, std::vector<std::string> keys, int64_t deadline_m
       ctx.client, ctx.client.db, std::move(keys), deadline_ms,
       [engine, client, saved, serve](std::string_view key, protocol::ReplyBuilder& reply) {
         CommandContext waiter_ctx{*engine, *client, saved->views, reply, NowMs()};
-        return serve(waiter_ctx, key) ? WaitResult::kServed : WaitResult::kKeepWaiting;
+        const uint64_t dirty_before = engine->stats().dirty;
+        const bool served = serve(waiter_ctx, key);
+        engine->PropagateCommand(waiter_ctx, nullptr, dirty_before);
+        return served ? WaitResult::kServed : WaitResult::kKeepWaiting;
       },
       [timeout](protocol::ReplyBuilder& reply) { timeout(reply); });
 }
@@ -61,10 +64,22 @@ bool TryMove(CommandContext& ctx, std::string_view source, std::string_view dest
   return true;
 }
 
+// BLMOVE and BRPOPLPUSH are logged as the non-blocking command they acted as.
+void RewriteBlockingMove(CommandContext& ctx) {
+  if (ctx.argc() == 6) {
+    ctx.RewriteCommand({"LMOVE", ctx.args[1], ctx.args[2], ctx.args[3], ctx.args[4]});
+  } else {
+    ctx.RewriteCommand({"RPOPLPUSH", ctx.args[1], ctx.args[2]});
+  }
+}
+
 void Move(CommandContext& ctx, bool from_left, bool to_left, bool blocking, size_t timeout_arg) {
   int64_t deadline_ms = 0;
   if (blocking && !ParseTimeoutOrReply(ctx, ctx.args[timeout_arg], &deadline_ms)) return;
-  if (TryMove(ctx, ctx.args[1], ctx.args[2], from_left, to_left)) return;
+  if (TryMove(ctx, ctx.args[1], ctx.args[2], from_left, to_left)) {
+    if (blocking) RewriteBlockingMove(ctx);
+    return;
+  }
   if (!blocking || ctx.client.no_block) {
     ctx.reply.Null();
     return;
@@ -79,6 +94,7 @@ void Move(CommandContext& ctx, bool from_left, bool to_left, bool blocking, size
         ds::List* src = LookupWrite(w, key, &wrong_type);
         if (wrong_type || src == nullptr || src->empty()) return false;
         MoveAndReply(w, key, *src, w.args[2], from_left, to_left);
+        RewriteBlockingMove(w);
         return true;
       },
       // Redis answers every timed-out list wait with a null array, BLMOVE's too.
@@ -120,6 +136,7 @@ bool TryPopOne(CommandContext& ctx, std::string_view key, bool left) {
   const std::string key_copy(key);
   SignalWrite(ctx, key_copy, left ? "lpop" : "rpop");
   DeleteIfEmpty(ctx, key_copy, *list);
+  ctx.RewriteCommand({left ? "LPOP" : "RPOP", key_copy});
   return true;
 }
 
@@ -201,6 +218,8 @@ bool TryPopMany(CommandContext& ctx, std::string_view key, bool left, int64_t co
   const std::string key_copy(key);
   SignalWrite(ctx, key_copy, left ? "lpop" : "rpop");
   DeleteIfEmpty(ctx, key_copy, *list);
+  // Logged as the pop of what was taken from that one key, for LMPOP and BLMPOP alike.
+  ctx.RewriteCommand({left ? "LPOP" : "RPOP", key_copy, std::to_string(n)});
   return true;
 }
 

@@ -61,7 +61,7 @@ void CmdMemoryStats(CommandContext& ctx) {
   field("clients.slaves", 0);
   field("clients.normal", r.clients_normal);
   field("cluster.links", 0);
-  field("aof.buffer", 0);
+  field("aof.buffer", r.aof_buffer);
   field("lua.caches", 0);
   field("functions.caches", 0);
   for (const MemoryReport::Db& db : r.dbs) {

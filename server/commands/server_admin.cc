@@ -9,6 +9,7 @@
 #include "protocol/errors.h"
 #include "server/client.h"
 #include "server/command.h"
+#include "server/commands/aof_commands.h"
 #include "server/commands/arg_parse.h"
 #include "server/commands/debug.h"
 #include "server/commands/info.h"
@@ -106,6 +107,10 @@ void CmdDebug(CommandContext& ctx) {
     ctx.reply.Ok();
     return;
   }
+  if (sub == "loadaof" && ctx.argc() == 2) {
+    DebugLoadAof(ctx);
+    return;
+  }
   if (sub == "reload") {
     bool flush = true, save = true, merge = false;
     for (size_t i = 2; i < ctx.argc(); ++i) {
@@ -145,6 +150,8 @@ void CmdDebug(CommandContext& ctx) {
         "    Save the RDB on disk and reload it back to memory. Options: MERGE (keys in",
         "    the file replace existing ones), NOFLUSH (do not empty the data first),",
         "    NOSAVE (load the file as it is on disk, without saving first).",
+        "LOADAOF",
+        "    Write the AOF buffer to disk, empty the dataset and load the AOF files again.",
         "SET-ACTIVE-EXPIRE <0|1>",
         "    Setting it to 0 disables expiring keys in background when they are not",
         "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",

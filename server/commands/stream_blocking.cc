@@ -70,9 +70,10 @@ StreamWaitResult TryServeStreamWaiter(Engine& engine, Client& client, StreamRead
   }
   reply.Bulk(key);
   if (group != nullptr) {
-    ds::StreamConsumer* consumer =
-        ServedConsumer(engine, client.db, *group, req.consumer, key, now_ms);
-    if (ReplyGroupRead(reply, *stream, *group, *consumer, after, count, req.noack, now_ms) != 0) {
+    const GroupReadTarget target{engine, client.db, key, req.group};
+    ds::StreamConsumer* consumer = ServedConsumer(target, *group, req.consumer, req.noack, now_ms);
+    if (ReplyGroupRead(reply, target, *stream, *group, *consumer, after, count, req.noack,
+                       now_ms) != 0) {
       ++engine.stats().dirty;
     }
   } else {

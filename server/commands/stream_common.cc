@@ -74,6 +74,22 @@ ds::StreamLimits NodeLimits(CommandContext& ctx) {
           ctx.engine.config().Int("stream-node-max-entries")};
 }
 
+void PropagateClaim(Engine& engine, int db, std::string_view key, std::string_view group_name,
+                    ds::StreamId id, const ds::PendingEntry& pending, ds::StreamId group_last_id) {
+  if (!engine.propagation().active()) return;
+  engine.Propagate(db, {"XCLAIM", key, group_name, pending.consumer->name, "0", id.ToString(),
+                        "TIME", std::to_string(pending.delivery_time), "RETRYCOUNT",
+                        std::to_string(pending.delivery_count), "FORCE", "JUSTID", "LASTID",
+                        group_last_id.ToString()});
+}
+
+void PropagateGroupPosition(Engine& engine, int db, std::string_view key,
+                            std::string_view group_name, const ds::ConsumerGroup& group) {
+  if (!engine.propagation().active()) return;
+  engine.Propagate(db, {"XGROUP", "SETID", key, group_name, group.last_id.ToString(), "ENTRIESREAD",
+                        std::to_string(group.entries_read)});
+}
+
 void ReplyId(protocol::ReplyBuilder& reply, ds::StreamId id) {
   char buf[ds::StreamId::kMaxTextSize];
   reply.Bulk(std::string_view(buf, id.Format(buf)));

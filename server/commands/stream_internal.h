@@ -47,6 +47,17 @@ void SignalModified(CommandContext& ctx, std::string_view key);
 // Wakes clients blocked in XREAD/XREADGROUP on `key` once the current command finishes.
 void SignalKeyReady(CommandContext& ctx, std::string_view key);
 
+// How consumer-group state reaches the AOF, in Redis 7.0's forms:
+//   XCLAIM <key> <group> <consumer> 0 <id> TIME <ms> RETRYCOUNT <n> FORCE JUSTID LASTID <id>
+// sets one pending entry exactly as it is now (a replay of a deleted entry drops it from the
+// PEL), and
+//   XGROUP SETID <key> <group> <last id> ENTRIESREAD <n>
+// the group's position.
+void PropagateClaim(Engine& engine, int db, std::string_view key, std::string_view group_name,
+                    ds::StreamId id, const ds::PendingEntry& pending, ds::StreamId group_last_id);
+void PropagateGroupPosition(Engine& engine, int db, std::string_view key,
+                            std::string_view group_name, const ds::ConsumerGroup& group);
+
 // Redis's getLongLongFromObjectOrReply with a custom message ("ERR <msg>").
 bool ParseInt64OrReplyMsg(CommandContext& ctx, std::string_view arg, int64_t* out,
                           std::string_view error);

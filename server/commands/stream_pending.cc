@@ -214,7 +214,14 @@ void CmdXClaim(CommandContext& ctx) {
   ClaimOptions opts;
   if (!ParseClaimOptions(ctx, j, &opts)) return;
 
-  if (opts.last_id > group->last_id) group->last_id = opts.last_id;
+  // Claims propagate as XCLAIMs of the resulting pending state (which carry LASTID); a LASTID
+  // that moved the group with nothing else to log goes as XGROUP SETID.
+  ctx.PreventPropagation();
+  bool propagate_position = false;
+  if (opts.last_id > group->last_id) {
+    group->last_id = opts.last_id;
+    propagate_position = true;
+  }
   int64_t delivery_time = opts.delivery_time;
   // A bogus time (negative, or in the future) means "now": clients compute it from their clock.
   if (delivery_time < 0 || delivery_time > ctx.now_ms) delivery_time = ctx.now_ms;
@@ -227,6 +234,9 @@ void CmdXClaim(CommandContext& ctx) {
     if (!stream->Contains(id)) {
       // The entry is gone from the stream: its pending record goes too.
       if (entry != nullptr) {
+        PropagateClaim(ctx.engine, ctx.client.db, ctx.args[1], ctx.args[2], id, *entry,
+                       group->last_id);
+        propagate_position = false;
         group->Acknowledge(id);
         ++ctx.engine.stats().dirty;
       }
@@ -251,10 +261,16 @@ void CmdXClaim(CommandContext& ctx) {
     } else {
       ReplyEntryById(ctx.reply, *stream, id);
     }
+    PropagateClaim(ctx.engine, ctx.client.db, ctx.args[1], ctx.args[2], id, *entry, group->last_id);
+    propagate_position = false;
     ++n;
     ++ctx.engine.stats().dirty;
   }
   ctx.reply.EndDeferredArray(token, n);
+  if (propagate_position) {
+    PropagateGroupPosition(ctx.engine, ctx.client.db, ctx.args[1], ctx.args[2], *group);
+    ++ctx.engine.stats().dirty;
+  }
 }
 
 void CmdXAutoClaim(CommandContext& ctx) {
@@ -301,6 +317,7 @@ void CmdXAutoClaim(CommandContext& ctx) {
     return;
   }
   ds::StreamConsumer* consumer = nullptr;
+  ctx.PreventPropagation();  // each claim or dropped entry propagates as an XCLAIM
 
   ctx.reply.ArrayHeader(3);
   // The cursor comes first in the reply but is known last: build the claimed entries aside.
@@ -317,6 +334,8 @@ void CmdXAutoClaim(CommandContext& ctx) {
     if (!stream->Contains(id)) {
       // Gone from the stream: drop its pending record and report it (erasing invalidates the
       // iterator, so seek again).
+      PropagateClaim(ctx.engine, ctx.client.db, ctx.args[1], ctx.args[2], id, it->second,
+                     group->last_id);
       group->Acknowledge(id);
       it = pel.lower_bound(id);
       deleted.push_back(id);
@@ -335,6 +354,7 @@ void CmdXAutoClaim(CommandContext& ctx) {
     } else {
       ReplyEntryById(entries, *stream, id);
     }
+    PropagateClaim(ctx.engine, ctx.client.db, ctx.args[1], ctx.args[2], id, entry, group->last_id);
     ++n;
     --count;
     ++ctx.engine.stats().dirty;

@@ -15,9 +15,9 @@
 namespace rill {
 namespace stream_internal {
 
-size_t ReplyGroupRead(protocol::ReplyBuilder& reply, ds::Stream& stream, ds::ConsumerGroup& group,
-                      ds::StreamConsumer& consumer, ds::StreamId after, size_t count, bool noack,
-                      int64_t now_ms) {
+size_t ReplyGroupRead(protocol::ReplyBuilder& reply, const GroupReadTarget& target,
+                      ds::Stream& stream, ds::ConsumerGroup& group, ds::StreamConsumer& consumer,
+                      ds::StreamId after, size_t count, bool noack, int64_t now_ms) {
   ds::StreamId start = after;
   start.Increment();
   size_t token = reply.BeginDeferredArray();
@@ -27,10 +27,17 @@ size_t ReplyGroupRead(protocol::ReplyBuilder& reply, ds::Stream& stream, ds::Con
   while ((count == 0 || n < count) && it.Next(&entry)) {
     stream.AdvanceGroup(group, entry.id);
     ReplyEntry(reply, entry);
-    if (!noack) group.Deliver(entry.id, &consumer, now_ms);
+    if (!noack) {
+      group.Deliver(entry.id, &consumer, now_ms);
+      PropagateClaim(target.engine, target.db, target.key, target.group_name, entry.id,
+                     *group.FindPending(entry.id), group.last_id);
+    }
     ++n;
   }
   reply.EndDeferredArray(token, n);
+  if (noack && n != 0) {
+    PropagateGroupPosition(target.engine, target.db, target.key, target.group_name, group);
+  }
   return n;
 }
 
@@ -220,6 +227,8 @@ void XReadGeneric(CommandContext& ctx, bool xreadgroup) {
     if (!ParseIdOrReply(ctx, id_arg, 0, true, nullptr, &req.ids[k])) return;
   }
 
+  // A group read propagates what it did (XCLAIMs, XGROUP SETID) as it serves.
+  if (xreadgroup) ctx.PreventPropagation();
   if (ServeReadSynchronously(ctx, req)) return;
   if (block) {
     BlockRead(ctx, std::move(req));
@@ -235,13 +244,17 @@ void CmdXReadGroup(CommandContext& ctx) { XReadGeneric(ctx, true); }
 
 namespace stream_internal {
 
-ds::StreamConsumer* ServedConsumer(Engine& engine, int db, ds::ConsumerGroup& group,
-                                   std::string_view name, std::string_view key, int64_t now_ms) {
+ds::StreamConsumer* ServedConsumer(const GroupReadTarget& target, ds::ConsumerGroup& group,
+                                   std::string_view name, bool noack, int64_t now_ms) {
   bool created;
   ds::StreamConsumer* consumer = group.FindOrCreateConsumer(name, now_ms, &created);
   if (created) {
-    engine.NotifyKeyspaceEvent('t', "xgroup-createconsumer", key, db);
-    ++engine.stats().dirty;
+    target.engine.NotifyKeyspaceEvent('t', "xgroup-createconsumer", target.key, target.db);
+    ++target.engine.stats().dirty;
+    if (noack) {
+      target.engine.Propagate(target.db,
+                              {"XGROUP", "CREATECONSUMER", target.key, target.group_name, name});
+    }
   }
   consumer->seen_time = now_ms;
   return consumer;
@@ -277,10 +290,10 @@ bool ServeReadSynchronously(CommandContext& ctx, StreamReadRequest& req) {
       serve = top > after;
     }
     if (!serve) continue;
+    const GroupReadTarget target{ctx.engine, ctx.client.db, req.keys[k], req.group};
     if (group != nullptr) {
       // Redis 7.0 creates the consumer only when it is served something.
-      consumer =
-          ServedConsumer(ctx.engine, ctx.client.db, *group, req.consumer, req.keys[k], ctx.now_ms);
+      consumer = ServedConsumer(target, *group, req.consumer, req.noack, ctx.now_ms);
     }
 
     if (served++ == 0) {
@@ -293,7 +306,7 @@ bool ServeReadSynchronously(CommandContext& ctx, StreamReadRequest& req) {
       start.Increment();
       ReplyConsumerHistory(ctx.reply, *stream, *group, *consumer, start, req.count, ctx.now_ms);
     } else if (group != nullptr) {
-      if (ReplyGroupRead(ctx.reply, *stream, *group, *consumer, after, req.count, req.noack,
+      if (ReplyGroupRead(ctx.reply, target, *stream, *group, *consumer, after, req.count, req.noack,
                          ctx.now_ms) != 0) {
         ++ctx.engine.stats().dirty;
       }

@@ -35,14 +35,25 @@ bool ServeReadSynchronously(CommandContext& ctx, StreamReadRequest& req);
 // group disappears.
 void BlockRead(CommandContext& ctx, StreamReadRequest req);
 
-// The consumer a group read is served to, created on first use (with its keyspace event).
-ds::StreamConsumer* ServedConsumer(Engine& engine, int db, ds::ConsumerGroup& group,
-                                   std::string_view name, std::string_view key, int64_t now_ms);
+// Where a group read happens, for propagating its effects: the stream's key and database and
+// the group's name as the client wrote it.
+struct GroupReadTarget {
+  Engine& engine;
+  int db;
+  std::string_view key;
+  std::string_view group_name;
+};
+
+// The consumer a group read is served to, created on first use (with its keyspace event; a
+// NOACK read also propagates the creation, as no XCLAIM will create it on replay).
+ds::StreamConsumer* ServedConsumer(const GroupReadTarget& target, ds::ConsumerGroup& group,
+                                   std::string_view name, bool noack, int64_t now_ms);
 
 // Delivers entries after `after` to `consumer` of `group` (XREADGROUP ">"): the entries array
-// reply, the group's last ID / read counter, and (unless NOACK) the PELs. Returns how many.
-size_t ReplyGroupRead(protocol::ReplyBuilder& reply, ds::Stream& stream, ds::ConsumerGroup& group,
-                      ds::StreamConsumer& consumer, ds::StreamId after, size_t count, bool noack,
-                      int64_t now_ms);
+// reply, the group's last ID / read counter, and (unless NOACK) the PELs. Propagates each
+// delivery as an XCLAIM, or a NOACK read as one XGROUP SETID. Returns how many.
+size_t ReplyGroupRead(protocol::ReplyBuilder& reply, const GroupReadTarget& target,
+                      ds::Stream& stream, ds::ConsumerGroup& group, ds::StreamConsumer& consumer,
+                      ds::StreamId after, size_t count, bool noack, int64_t now_ms);
 
 }  // namespace rill::stream_internal

@@ -25,7 +25,24 @@ struct AddTrimArgs {
   bool no_mkstream = false;
   // XADD and XTRIM.
   ds::TrimSpec trim;
+  bool approx_given = false;  // "~" was written (LIMIT may still be the default)
+  size_t trim_value_pos = 0;  // argument index of the MAXLEN/MINID value
 };
+
+// Approximate trimming depends on node boundaries, which differ between servers and
+// configurations: Redis logs it as exact trimming to what it left ("~" becomes "=", the value
+// the resulting length or first ID).
+void RewriteApproxTrim(CommandContext& ctx, const AddTrimArgs& args, const ds::Stream& stream) {
+  if (!args.approx_given) return;
+  ctx.RewriteArgument(args.trim_value_pos - 1, "=");
+  if (args.trim.strategy == ds::TrimStrategy::kMaxLen) {
+    ctx.RewriteArgument(args.trim_value_pos, std::to_string(stream.length()));
+  } else {
+    ds::StreamId first;
+    if (!stream.FirstValidId(&first)) first = ds::StreamId::Max();
+    ctx.RewriteArgument(args.trim_value_pos, first.ToString());
+  }
+}
 
 // Redis's streamParseAddOrTrimArgsOrReply. Returns the index of the ID argument (XADD) or a
 // positive value (XTRIM); -1 after replying with an error.
@@ -54,6 +71,8 @@ int ParseAddOrTrimArgs(CommandContext& ctx, bool xadd, AddTrimArgs* args) {
       } else if (more >= 2 && next == "=") {
         ++i;
       }
+      args->approx_given = args->trim.approx;
+      args->trim_value_pos = static_cast<size_t>(i) + 1;
       if (maxlen) {
         if (!ParseInt64OrReply(argv[i + 1], &args->trim.maxlen, ctx.reply)) return -1;
         if (args->trim.maxlen < 0) {
@@ -155,8 +174,11 @@ void CmdXAdd(CommandContext& ctx) {
   ReplyId(ctx.reply, added);
   Notify(ctx, "xadd", key);
   ++ctx.engine.stats().dirty;
-  if (args.trim.strategy != ds::TrimStrategy::kNone && stream->Trim(args.trim) != 0) {
-    Notify(ctx, "xtrim", key);
+  // Logged with the ID it got, so that a replay does not read its own clock.
+  if (!args.id_given || !args.seq_given) ctx.RewriteArgument(id_pos, added.ToString());
+  if (args.trim.strategy != ds::TrimStrategy::kNone) {
+    if (stream->Trim(args.trim) != 0) Notify(ctx, "xtrim", key);
+    RewriteApproxTrim(ctx, args, *stream);
   }
   SignalModified(ctx, key);  // KeyModified also wakes XREAD/XREADGROUP waiters
 }
@@ -177,6 +199,7 @@ void CmdXTrim(CommandContext& ctx) {
     Notify(ctx, "xtrim", key);
     SignalModified(ctx, key);
     ctx.engine.stats().dirty += static_cast<uint64_t>(deleted);
+    RewriteApproxTrim(ctx, args, *stream);
   }
   ctx.reply.Integer(deleted);
 }

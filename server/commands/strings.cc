@@ -9,7 +9,9 @@
 #include <cstdint>
 #include <limits>
 #include <span>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "datastructs/keyspace.h"
 #include "protocol/errors.h"
@@ -156,6 +158,23 @@ bool ReplyStringValue(CommandContext& ctx, std::string_view key) {
   return true;
 }
 
+// The deterministic form Redis 7.0 logs for a SET-family command: any expiry becomes
+// "SET key value PXAT <unix ms>" (NX/XX/GET dropped, the write happened); otherwise GET is
+// dropped (a replay must not reply) and the rest goes as sent.
+void PropagateSetAs(CommandContext& ctx, std::string_view key, std::string_view value,
+                    bool has_expire, int64_t expire_ms, bool get) {
+  if (has_expire) {
+    ctx.RewriteCommand({"SET", key, value, "PXAT", std::to_string(expire_ms)});
+  } else if (get) {
+    std::vector<std::string> argv;
+    for (size_t i = 0; i < ctx.argc(); ++i) {
+      if (i >= 3 && EqualsIgnoreCase(ctx.args[i], "get")) continue;
+      argv.emplace_back(ctx.args[i]);
+    }
+    ctx.RewriteCommand(std::move(argv));
+  }
+}
+
 // How a SET-family command answers: SET/SETEX/PSETEX with +OK (null when NX/XX stops it),
 // SETNX with :1 / :0.
 enum class SetReplyStyle { kOkOrNull, kOneOrZero };
@@ -190,6 +209,7 @@ void SetGeneric(CommandContext& ctx, const StringOptions& opts, std::string_view
   ctx.db().SetString(key, value, ttl, expire_ms);
   SignalWrite(ctx, key, '$', "set");
   if (has_expire) ctx.engine.NotifyKeyspaceEvent('g', "expire", key, ctx.client.db);
+  PropagateSetAs(ctx, key, value, has_expire, expire_ms, get);
 
   if (get) return;
   if (style == SetReplyStyle::kOneOrZero) {
@@ -234,6 +254,7 @@ void CmdGetSet(CommandContext& ctx) {
   if (!ReplyStringValue(ctx, key)) return;
   ctx.db().SetString(key, ctx.args[2], ds::TtlMode::kClear);
   SignalWrite(ctx, key, '$', "set");
+  ctx.RewriteCommand({"SET", key, ctx.args[2]});
 }
 
 void CmdGetDel(CommandContext& ctx) {
@@ -247,6 +268,7 @@ void CmdGetDel(CommandContext& ctx) {
   char scratch[24];
   ctx.reply.Bulk(entry->StringView(scratch));  // copied into the reply before the delete
   if (ctx.db().Delete(key)) SignalWrite(ctx, key, 'g', "del");
+  ctx.RewriteCommand({"DEL", key});
 }
 
 // GETEX key [EX s | PX ms | EXAT unix-s | PXAT unix-ms | PERSIST]
@@ -272,15 +294,19 @@ void CmdGetEx(CommandContext& ctx) {
   ctx.reply.Bulk(entry->StringView(scratch));
 
   const bool absolute = opts.flags & (kOptExAt | kOptPxAt);
-  if (absolute && expire_ms <= ctx.now_ms) {
-    // A deadline already in the past deletes the key, as an expiry would.
+  if (absolute && expire_ms <= ctx.now_ms && !ctx.engine.loading()) {
+    // A deadline already in the past deletes the key, as an expiry would (not while loading
+    // an AOF: the log says what happened next).
     ctx.db().Delete(key);
     SignalWrite(ctx, key, 'g', "del");
+    ctx.RewriteCommand({ctx.engine.config().Bool("lazyfree-lazy-expire") ? "UNLINK" : "DEL", key});
   } else if (has_expire) {
     ctx.db().SetExpire(key, expire_ms);
     SignalWrite(ctx, key, 'g', "expire");
+    ctx.RewriteCommand({"PEXPIREAT", key, std::to_string(expire_ms)});
   } else if ((opts.flags & kOptPersist) && ctx.db().Persist(key)) {
     SignalWrite(ctx, key, 'g', "persist");
+    ctx.RewriteCommand({"PERSIST", key});
   }
 }
 

@@ -125,6 +125,9 @@ void CmdIncrByFloat(CommandContext& ctx) {
   ctx.db().SetString(key, formatted, ds::TtlMode::kKeep, ds::kNoExpire, ds::StringForm::kBytes);
   SignalWrite(ctx, key, '$', "incrbyfloat");
   ctx.reply.Bulk(formatted);
+  // Replayed as the value it produced: float arithmetic (and its formatting) must not run
+  // again elsewhere.
+  ctx.RewriteCommand({"SET", key, formatted, "KEEPTTL"});
 }
 
 }  // namespace

@@ -10,16 +10,14 @@
 #include <string_view>
 #include <vector>
 
+#include "common/sds_syntax.h"
+
 namespace rill::config_syntax {
 
-// Splits a line into arguments: whitespace separates, "double quotes" take C-like escapes
-// (\n \r \t \b \a \\ \" \xHH), 'single quotes' take only \'. A closing quote must be followed by
-// whitespace or the end. Returns nullopt on unbalanced quotes.
-std::optional<std::vector<std::string>> SplitArgs(std::string_view line);
-
-// Appends `s` in double quotes with non-printable bytes escaped, as redis-server shows
-// command-line values when it turns them into config lines.
-void AppendQuoted(std::string* out, std::string_view s);
+// Argument splitting (sdssplitargs) and display quoting (sdscatrepr) live in common/, shared
+// with the AOF manifest.
+using ::rill::AppendQuoted;
+using ::rill::SplitArgs;
 
 // Redis's string2ll: optional '-', digits, no leading zeros (except "0"), no spaces or '+'.
 std::optional<int64_t> ParseStrictInt(std::string_view s);

@@ -1,0 +1,373 @@
+// What reaches the append-only file, compared with redis-server 7.0 command by command: the
+// same commands go to both servers (appendonly yes), then both INCR files are read back and
+// compared after normalising the absolute times each server took from its own clock.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/support/aof_support.h"
+#include "tests/support/persistence_support.h"
+#include "tests/support/resp_client.h"
+#include "tests/support/server_process.h"
+
+namespace rill::testing {
+namespace {
+
+using Argv = std::vector<std::string>;
+
+class AofPropagationTest : public ::testing::Test {
+ protected:
+  static constexpr int kExtraClients = 3;
+
+  void SetUp() override {
+    if (RedisServerBinary().empty()) GTEST_SKIP() << "redis-server is not installed";
+    const std::vector<std::string> args = {
+        "--appendonly", "yes", "--appendfsync", "always", "--enable-debug-command", "yes"};
+    std::string error;
+    rill_ = StartServerOn(RillServerBinary(), rill_dir_.path(), args, &error);
+    ASSERT_NE(rill_, nullptr) << error;
+    redis_ = StartServerOn(RedisServerBinary(), redis_dir_.path(), args, &error);
+    ASSERT_NE(redis_, nullptr) << error;
+    for (int i = 0; i <= kExtraClients; ++i) {
+      rill_clients_.push_back(ConnectTo(*rill_));
+      redis_clients_.push_back(ConnectTo(*redis_));
+      ASSERT_TRUE(rill_clients_.back() && redis_clients_.back());
+    }
+    // Keys expire only when a command touches them, so both logs see the same deletions.
+    Both({"DEBUG", "SET-ACTIVE-EXPIRE", "0"});
+  }
+
+  // Sends `argv` on client `c` of both servers and expects the same reply (up to the times
+  // each server takes from its own clock, such as XADD's automatic IDs).
+  void Both(const Argv& argv, int c = 0) {
+    const int64_t now = WallClockMs();
+    const std::string rill = NormalizeTimesInText(rill_clients_[c]->Command(argv), now);
+    const std::string redis = NormalizeTimesInText(redis_clients_[c]->Command(argv), now);
+    EXPECT_EQ(EscapeBytes(rill), EscapeBytes(redis)) << "reply to " << FormatCommands({argv});
+  }
+  // Sends without reading (a command that blocks), then gives both servers time to park it.
+  void Send(const Argv& argv, int c) {
+    ASSERT_TRUE(rill_clients_[c]->Send(argv));
+    ASSERT_TRUE(redis_clients_[c]->Send(argv));
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  void Read(int c) {
+    const int64_t now = WallClockMs();
+    const std::string rill = NormalizeTimesInText(rill_clients_[c]->ReadReply(), now);
+    const std::string redis = NormalizeTimesInText(redis_clients_[c]->ReadReply(), now);
+    EXPECT_EQ(EscapeBytes(rill), EscapeBytes(redis)) << "reply read on client " << c;
+  }
+  static void Sleep(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
+
+  void ExpectSameLog() {
+    const int64_t now = WallClockMs();
+    std::vector<AofCommand> rill, redis;
+    for (const AofCommand& c : ReadIncrCommands(rill_dir_.path() + "/appendonlydir")) {
+      rill.push_back(NormalizeTimes(c, now));
+    }
+    for (const AofCommand& c : ReadIncrCommands(redis_dir_.path() + "/appendonlydir")) {
+      redis.push_back(NormalizeTimes(c, now));
+    }
+    EXPECT_FALSE(redis.empty());
+    EXPECT_EQ(FormatCommands(rill), FormatCommands(redis));
+  }
+
+  DataDir rill_dir_, redis_dir_;
+  std::unique_ptr<ServerProcess> rill_, redis_;
+  std::vector<std::unique_ptr<RespClient>> rill_clients_, redis_clients_;
+};
+
+TEST_F(AofPropagationTest, StringsAndRelativeExpiriesBecomeAbsolute) {
+  for (const Argv& argv : std::vector<Argv>{
+           {"SET", "a", "1"},
+           {"SET", "b", "2", "EX", "100"},
+           {"SET", "c", "3", "PX", "100000", "NX"},
+           {"set", "d", "4", "exat", "99999999999"},
+           {"SET", "e", "5", "NX", "PXAT", "99999999999999", "GET"},
+           {"SET", "e2", "5", "PXAT", "99999999999999"},
+           {"SET", "f", "v", "get", "GeT"},
+           {"SET", "f", "w", "KEEPTTL"},
+           {"SET", "f", "x", "XX"},
+           {"SET", "f", "y", "NX"},
+           {"SETEX", "g", "100", "v"},
+           {"PSETEX", "h", "100000", "v"},
+           {"SETNX", "h", "z"},
+           {"SETNX", "h2", "z"},
+           {"GETEX", "a"},
+           {"GETEX", "a", "EX", "100"},
+           {"GETEX", "a", "PERSIST"},
+           {"GETEX", "a", "PERSIST"},
+           {"GETEX", "a", "PX", "100000"},
+           {"GETEX", "a", "EXAT", "99999999999"},
+           {"GETEX", "a", "PXAT", "1"},
+           {"EXPIRE", "b", "200"},
+           {"EXPIRE", "b", "300", "GT"},
+           {"PEXPIRE", "b", "5000000", "lt"},
+           {"EXPIREAT", "b", "9999999999", "XX"},
+           {"PEXPIREAT", "b", "99999999999999", "GT"},
+           {"EXPIRE", "b", "100", "NX"},
+           {"PERSIST", "b"},
+           {"PERSIST", "b"},
+           {"EXPIRE", "b", "-1"},
+           {"SET", "b", "1"},
+           {"PEXPIRE", "b", "0"},
+           {"SET", "b", "1"},
+           {"EXPIREAT", "b", "1"},
+           {"EXPIRE", "nokey", "10"},
+           {"INCRBYFLOAT", "fl", "1.5"},
+           {"INCRBYFLOAT", "fl", "1e3"},
+           {"INCRBYFLOAT", "fl", "-0.1"},
+           {"SETEX", "fl2", "1000", "10"},
+           {"INCRBYFLOAT", "fl2", "0.5"},
+           {"GETSET", "gs", "1"},
+           {"GETDEL", "gs"},
+           {"GETDEL", "gs"},
+           {"MSET", "m1", "1", "m2", "2"},
+           {"MSETNX", "m1", "1", "m3", "3"},
+           {"MSETNX", "n1", "1", "n3", "3"},
+           {"INCR", "n"},
+           {"DECRBY", "n", "3"},
+           {"INCRBY", "n", "10"},
+           {"DECR", "n"},
+           {"APPEND", "n", "x"},
+           {"SETRANGE", "n", "5", "yy"},
+           {"GET", "n"},
+           {"STRLEN", "n"},
+       }) {
+    Both(argv);
+  }
+  ExpectSameLog();
+}
+
+TEST_F(AofPropagationTest, BlockingPopsBecomeTheirNonBlockingForms) {
+  for (const Argv& argv : std::vector<Argv>{
+           {"RPUSH", "l", "a", "b", "c", "d", "e", "f", "g", "h"},
+           {"BLPOP", "l", "0"},
+           {"BRPOP", "nope", "l", "0"},
+           {"BLMOVE", "l", "l2", "LEFT", "right", "0"},
+           {"BRPOPLPUSH", "l", "l2", "0"},
+           {"BLMPOP", "0", "1", "l", "LEFT", "COUNT", "1"},
+           {"LMPOP", "2", "nope", "l", "RIGHT"},
+           {"BLMPOP", "0", "2", "nope", "l2", "RIGHT", "COUNT", "5"},
+           {"LMPOP", "1", "l", "LEFT", "COUNT", "10"},
+           {"LPOP", "nothing"},
+           {"LPUSH", "q", "1", "2", "3"},
+           {"LPUSHX", "nothing", "1"},
+           {"LSET", "q", "0", "x"},
+           {"LINSERT", "q", "BEFORE", "x", "y"},
+           {"LINSERT", "q", "BEFORE", "zz", "y"},
+           {"LREM", "q", "0", "y"},
+           {"LTRIM", "q", "0", "1"},
+           {"LPOP", "q", "0"},
+           {"RPOP", "q", "5"},
+           {"RPUSH", "q", "a", "b"},
+           {"RPOPLPUSH", "q", "q2"},
+           {"LMOVE", "q2", "q3", "RIGHT", "left"},
+           {"MULTI"},
+           {"BLPOP", "empty", "0"},
+           {"BLPOP", "q", "0"},
+           {"EXEC"},
+       }) {
+    Both(argv);
+  }
+  ExpectSameLog();
+}
+
+TEST_F(AofPropagationTest, BlockedClientsServedByAnotherWriteAreLoggedAfterIt) {
+  Send({"blmove", "l", "l2", "left", "right", "0"}, 1);
+  Both({"RPUSH", "l", "a", "b"});
+  Read(1);
+  Send({"BLPOP", "w", "0"}, 1);
+  Send({"BRPOPLPUSH", "w", "w3", "0"}, 2);
+  Send({"BLMPOP", "0", "2", "x", "w", "RIGHT", "COUNT", "2"}, 3);
+  Both({"RPUSH", "w", "1", "2", "3", "4", "5"});
+  Read(1);
+  Read(2);
+  Read(3);
+  // Served after a whole transaction: each served client is its own unit, after EXEC's.
+  Send({"BLPOP", "t", "0"}, 1);
+  Send({"BRPOP", "t", "0"}, 2);
+  Both({"MULTI"});
+  Both({"RPUSH", "t", "a"});
+  Both({"RPUSH", "t", "b"});
+  Both({"EXEC"});
+  Read(1);
+  Read(2);
+  // Served in another database.
+  Both({"SELECT", "5"}, 1);
+  Send({"BLPOP", "d", "0"}, 1);
+  Both({"SELECT", "5"});
+  Both({"RPUSH", "d", "x"});
+  Read(1);
+  ExpectSameLog();
+}
+
+TEST_F(AofPropagationTest, StreamsLogTheirIdsExactTrimmingAndGroupStateAsClaims) {
+  for (const Argv& argv : std::vector<Argv>{
+           {"XADD", "s", "*", "f", "v"},
+           {"XADD", "s", "MAXLEN", "2", "*", "f", "v"},
+           {"XADD", "s", "MAXLEN", "~", "2", "*", "f", "v"},
+           {"XADD", "s", "MINID", "~", "0", "LIMIT", "5", "*", "f", "v"},
+           {"XADD", "s", "NOMKSTREAM", "MAXLEN", "=", "10", "*", "f", "v"},
+           {"XADD", "nos", "NOMKSTREAM", "*", "f", "v"},
+           {"xadd", "s", "maxlen", "~", "5", "*", "f", "v"},
+           {"XADD", "s", "*", "f", "v", "*", "x"},
+           {"XADD", "ids", "5-*", "f", "v"},
+           {"XADD", "ids", "5-*", "f", "v"},
+           {"XADD", "ids", "7-3", "f", "v"},
+           {"XTRIM", "s", "MAXLEN", "3"},
+           {"XTRIM", "s", "MAXLEN", "~", "1"},
+           {"XTRIM", "s", "MINID", "0"},
+           {"XGROUP", "CREATE", "s", "g", "0"},
+           {"XGROUP", "CREATE", "s", "g2", "$", "ENTRIESREAD", "2"},
+           {"XGROUP", "CREATE", "s2", "g", "$", "MKSTREAM"},
+           {"XREADGROUP", "GROUP", "g", "alice", "COUNT", "1", "STREAMS", "s", ">"},
+           {"XREADGROUP", "GROUP", "g", "bob", "NOACK", "STREAMS", "s", ">"},
+           {"XADD", "s", "*", "f", "v"},
+           {"XREADGROUP", "GROUP", "g", "carol", "NOACK", "STREAMS", "s", ">"},
+           {"XADD", "s", "*", "f", "v"},
+           {"XREADGROUP", "GROUP", "g", "alice", "STREAMS", "s", "0"},
+           {"XREADGROUP", "GROUP", "g", "dave", "STREAMS", "s", ">"},
+           {"XREADGROUP", "GROUP", "g", "dave", "STREAMS", "s", ">"},
+           {"XCLAIM", "s", "g", "bob", "0", "0-1", "6-1"},
+           {"XGROUP", "SETID", "s", "g", "0"},
+           {"XGROUP", "SETID", "s", "g", "$", "ENTRIESREAD", "3"},
+           {"XGROUP", "CREATECONSUMER", "s", "g", "newc"},
+           {"XGROUP", "CREATECONSUMER", "s", "g", "newc"},
+           {"XGROUP", "DELCONSUMER", "s", "g", "newc"},
+           {"XGROUP", "DESTROY", "s", "g2"},
+           {"XGROUP", "DESTROY", "s", "g2"},
+           {"XSETID", "s", "999999999999999-0"},
+           {"XSETID", "s", "999999999999999-5", "ENTRIESADDED", "100", "MAXDELETEDID", "1-0"},
+       }) {
+    Both(argv);
+  }
+  for (int i = 1; i <= 6; ++i) Both({"XADD", "t", std::to_string(i) + "-1", "f", "v"});
+  for (const Argv& argv : std::vector<Argv>{
+           {"XGROUP", "CREATE", "t", "g", "0"},
+           {"XREADGROUP", "GROUP", "g", "a", "COUNT", "4", "STREAMS", "t", ">"},
+           {"XCLAIM", "t", "g", "b", "0", "1-1", "2-1", "99-1"},
+           {"XCLAIM", "t", "g", "b", "0", "3-1", "RETRYCOUNT", "9", "LASTID", "5-1", "JUSTID"},
+           {"XCLAIM", "t", "g", "b", "0", "6-1", "FORCE", "TIME", "1000"},
+           {"XDEL", "t", "1-1", "2-1", "77-1"},
+           {"XDEL", "t", "77-1"},
+           {"XCLAIM", "t", "g", "b", "0", "1-1"},
+           {"XAUTOCLAIM", "t", "g", "c", "0", "0", "COUNT", "10"},
+           {"XAUTOCLAIM", "t", "g", "c", "0", "0", "JUSTID"},
+           {"XACK", "t", "g", "3-1", "4-1", "77-1"},
+           {"XACK", "t", "g", "3-1"},
+           {"XCLAIM", "t", "g", "bob", "0", "99-0", "LASTID", "200-1"},
+           {"XCLAIM", "t", "g", "bob", "0", "99-0", "LASTID", "200-1"},
+           {"XADD", "u", "1-1", "f", "v"},
+           {"XGROUP", "CREATE", "u", "g", "0"},
+           {"XREADGROUP", "GROUP", "g", "c1", "STREAMS", "t", "u", ">", ">"},
+           {"CONFIG", "SET", "stream-node-max-entries", "2"},
+       }) {
+    Both(argv);
+  }
+  for (int i = 1; i <= 7; ++i) Both({"XADD", "w", std::to_string(i) + "-1", "f", "v"});
+  Both({"XTRIM", "w", "MAXLEN", "~", "3"});
+  Both({"XADD", "w", "MAXLEN", "~", "2", "*", "f", "v"});
+  Both({"XTRIM", "w", "MINID", "~", "99999999999999-0"});
+  ExpectSameLog();
+}
+
+TEST_F(AofPropagationTest, BlockedGroupReadersServedLaterPropagateTheirClaims) {
+  Both({"XADD", "s", "1-1", "f", "v"});
+  Both({"XGROUP", "CREATE", "s", "g", "$"});
+  Send({"XREADGROUP", "GROUP", "g", "w1", "BLOCK", "0", "STREAMS", "s", ">"}, 1);
+  Send({"XREADGROUP", "GROUP", "g", "w2", "NOACK", "BLOCK", "0", "STREAMS", "s", ">"}, 2);
+  Send({"XREAD", "BLOCK", "0", "STREAMS", "s", "$"}, 3);
+  Both({"XADD", "s", "2-1", "f", "v"});
+  Read(1);
+  Read(3);
+  Both({"XADD", "s", "3-1", "f", "v"});
+  Read(2);
+  ExpectSameLog();
+}
+
+TEST_F(AofPropagationTest, TransactionsDatabasesAndFlushes) {
+  for (const Argv& argv : std::vector<Argv>{
+           {"SET", "x", "1"},
+           {"MULTI"},
+           {"SET", "x", "2"},
+           {"EXEC"},
+           {"MULTI"},
+           {"SET", "x", "3"},
+           {"INCR", "x"},
+           {"GET", "x"},
+           {"EXEC"},
+           {"MULTI"},
+           {"GET", "x"},
+           {"EXEC"},
+           {"MULTI"},
+           {"SET", "t1", "1"},
+           {"SELECT", "3"},
+           {"SET", "t2", "2"},
+           {"EXEC"},
+           {"SET", "y", "1"},
+           {"MOVE", "y", "0"},
+           {"MOVE", "y", "0"},
+           {"SET", "y", "2"},
+           {"COPY", "y", "y2", "DB", "0"},
+           {"COPY", "y", "y2", "DB", "0"},
+           {"COPY", "y", "y2", "DB", "0", "REPLACE"},
+           {"RENAME", "y", "y3"},
+           {"RENAMENX", "y3", "y4"},
+           {"RENAME", "nosuch", "z"},
+           {"SELECT", "0"},
+           {"DEL", "x", "t1", "zz"},
+           {"UNLINK", "nosuch"},
+           {"SWAPDB", "0", "3"},
+           {"FLUSHDB"},
+           {"FLUSHALL"},
+           {"FLUSHALL"},
+           {"FLUSHDB", "ASYNC"},
+           {"SELECT", "1"},
+           {"SET", "k", "v"},
+       }) {
+    Both(argv);
+  }
+  ExpectSameLog();
+}
+
+TEST_F(AofPropagationTest, KeysExpiredOnAccessAreDeletedInTheSameUnit) {
+  auto expire_soon = [&](std::initializer_list<const char*> keys) {
+    for (const char* k : keys) Both({"SET", k, "1", "PX", "1"});
+    Sleep(20);
+  };
+  expire_soon({"r"});
+  Both({"GET", "r"});  // a read: the DEL alone
+  expire_soon({"w"});
+  Both({"SET", "w", "2"});  // a write: MULTI, DEL, SET, EXEC
+  expire_soon({"i"});
+  Both({"INCR", "i"});
+  expire_soon({"p"});
+  Both({"RPUSH", "p", "a"});
+  expire_soon({"m1", "m2"});
+  Both({"MGET", "m1", "m2"});
+  expire_soon({"d"});
+  Both({"DEL", "d"});
+  expire_soon({"e"});
+  Both({"EXPIRE", "e", "100"});
+  expire_soon({"t1"});
+  Both({"MULTI"});
+  Both({"GET", "t1"});
+  Both({"SET", "t3", "1"});
+  Both({"EXEC"});
+  Both({"CONFIG", "SET", "lazyfree-lazy-expire", "yes"});
+  expire_soon({"u"});
+  Both({"GET", "u"});
+  Both({"SET", "u", "1"});
+  Both({"EXPIRE", "u", "-5"});
+  Both({"SET", "u", "1"});
+  Both({"GETEX", "u", "PXAT", "1"});
+  ExpectSameLog();
+}
+
+}  // namespace
+}  // namespace rill::testing
