@@ -1,8 +1,6 @@
 #include "tests/fuzz/aof_loader_target.h"
 
 #include <algorithm>
-#include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <optional>
 #include <string>
@@ -11,17 +9,14 @@
 
 #include "persistence/aof_command.h"
 #include "persistence/aof_manifest.h"
+#include "tests/fuzz/contract.h"
 
 namespace rill::fuzz {
 namespace {
 
 using persistence::AofReader;
 
-void Check(bool ok, const char* what) {
-  if (ok) return;
-  std::fprintf(stderr, "AOF loader contract violated: %s\n", what);
-  std::abort();
-}
+void Check(bool ok, const char* what) { CheckContract(ok, "AOF loader", what); }
 
 // Everything one read of a file produced.
 struct Outcome {

@@ -1,7 +1,5 @@
 #include "tests/fuzz/rdb_loader_target.h"
 
-#include <cstdio>
-#include <cstdlib>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -16,6 +14,7 @@
 #include "persistence/rdb_format.h"
 #include "persistence/rdb_loader.h"
 #include "persistence/rdb_writer.h"
+#include "tests/fuzz/contract.h"
 #include "tests/support/describe_db.h"
 
 namespace rill::fuzz {
@@ -25,11 +24,7 @@ using persistence::LoadRdb;
 using persistence::RdbLoadInfo;
 using persistence::RdbLoadOptions;
 
-void Check(bool ok, const char* what) {
-  if (ok) return;
-  std::fprintf(stderr, "RDB loader contract violated: %s\n", what);
-  std::abort();
-}
+void Check(bool ok, const char* what) { CheckContract(ok, "RDB loader", what); }
 
 // A fixed "now" (2020-09-13) so that the expired-key path is taken by some inputs and not by
 // others, the same way on every run.
