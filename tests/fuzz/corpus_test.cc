@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "tests/fuzz/aof_loader_target.h"
+#include "tests/fuzz/rdb_loader_target.h"
 #include "tests/fuzz/request_parser_target.h"
 
 namespace rill::fuzz {
@@ -22,6 +24,8 @@ using Target = std::function<void(const uint8_t*, size_t)>;
 const std::map<std::string, Target>& Targets() {
   static const auto* targets = new std::map<std::string, Target>{
       {"request_parser", RunRequestParserInput},
+      {"rdb_loader", RunRdbLoaderInput},
+      {"aof_loader", RunAofLoaderInput},
   };
   return *targets;
 }
@@ -48,7 +52,8 @@ TEST_P(CorpusTest, EveryKeptInputPasses) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Fuzz, CorpusTest, ::testing::Values("request_parser"));
+INSTANTIATE_TEST_SUITE_P(Fuzz, CorpusTest,
+                         ::testing::Values("request_parser", "rdb_loader", "aof_loader"));
 
 }  // namespace
 }  // namespace rill::fuzz

@@ -1,21 +1,16 @@
 #include "tests/fuzz/request_parser_target.h"
 
-#include <cstdio>
-#include <cstdlib>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "protocol/request_parser.h"
+#include "tests/fuzz/contract.h"
 
 namespace rill::fuzz {
 namespace {
 
-void Check(bool ok, const char* what) {
-  if (ok) return;
-  std::fprintf(stderr, "request parser contract violated: %s\n", what);
-  std::abort();
-}
+void Check(bool ok, const char* what) { CheckContract(ok, "request parser", what); }
 
 // What one parse of a byte stream produced: each command's arguments, then how it ended.
 struct Outcome {
