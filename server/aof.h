@@ -4,8 +4,9 @@
 //
 // Write path. Every propagated command is appended to an in-memory buffer (Feed, with a SELECT
 // whenever the database changes). The buffer is written to the current INCR file before any
-// reply of the same event-loop turn leaves the server (the connection calls WriteBuffer before
-// it writes replies), so a client never sees the reply of a write the file does not have:
+// reply of the same event-loop turn leaves the server (Server::FlushAtEndOfTurn writes it once
+// per turn, then the replies of every connection that has some, like Redis's beforeSleep), so a
+// client never sees the reply of a write the file does not have:
 //   appendfsync always    write + fdatasync in the loop thread, then the replies go out;
 //   appendfsync everysec  write; a background thread (BackgroundIo) fdatasyncs about once a
 //                         second. While such an fsync is still running, writes are postponed for
