@@ -38,7 +38,6 @@ std::string LastIncrPath(const std::string& aof_dir) {
   return aof_dir + "/" + manifest.substr(pos + 5, end - pos - 5);
 }
 
-std::string Escape(const std::string& s) { return EscapeBytes(s); }
 
 class AofPersistenceTest : public ::testing::Test {
  protected:
