@@ -289,9 +289,9 @@ def memory_per_stream_entry(server, n):
         lambda s: expect(s, "XLEN mem", int(s.cli("XLEN", "mem").strip()), n))
 
 
-MEMORY = [("kv", "memory/string key", "key", memory_per_key),
-          ("lists", "memory/list element", "element", memory_per_list_element),
-          ("streams", "memory/stream entry", "entry", memory_per_stream_entry)]
+MEMORY = [("kv", "memory/string key", "keys", memory_per_key),
+          ("lists", "memory/list element", "elements", memory_per_list_element),
+          ("streams", "memory/stream entry", "entries", memory_per_stream_entry)]
 
 
 # ---- the harness ----
@@ -410,7 +410,7 @@ class Harness:
                     per[name] = measure(srv, self.a.keys)
                 finally:
                     srv.stop()
-            self.add(group, f"{label} ({self.a.keys} {item}s)", "bytes", per["rill"],
+            self.add(group, f"{label} ({self.a.keys} {item})", "bytes", per["rill"],
                      per[self.other], "cost")
 
     def persistence_rows(self):
@@ -464,6 +464,8 @@ class Harness:
         self.add("persistence", f"GET p99 P1 c{CLIENTS} idle", "ms", r["idle"], d["idle"], "cost")
         self.add("persistence", f"GET p99 P1 c{CLIENTS} during BGSAVE", "ms", r["bgsave"],
                  d["bgsave"], "cost")
+        self.add("persistence", "GET p99 during BGSAVE / idle", "x", r["bgsave"] / r["idle"],
+                 d["bgsave"] / d["idle"], "info")
         print(f"  (BGSAVEs during the measurements: rill {saves['rill']}, "
               f"{self.other} {saves[self.other]})")
 
@@ -518,6 +520,8 @@ def fmt(v, unit):
         return ""
     if unit == "ms":
         return f"{v:.3f}"
+    if unit == "x":
+        return f"{v:.2f}"
     if unit == "bytes" and v < 1000:
         return f"{v:.1f}"
     return f"{v:.0f}"
