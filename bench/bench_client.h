@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 
@@ -16,6 +17,15 @@ namespace rill::bench {
 inline int BenchPort() {
   const char* env = std::getenv("RILL_BENCH_PORT");
   return env == nullptr ? 0 : std::atoi(env);
+}
+
+// Iterations for a driver whose one iteration sends `per_iteration` requests: the request
+// total comes from RILL_BENCH_REQUESTS (bench/compare.py passes its --requests; 200,000
+// without it), at least one iteration.
+inline int64_t BenchIterations(int64_t per_iteration) {
+  const char* env = std::getenv("RILL_BENCH_REQUESTS");
+  const int64_t requests = env == nullptr ? 200'000 : std::atoll(env);
+  return std::max<int64_t>(1, requests / per_iteration);
 }
 
 // A blocking TCP connection to 127.0.0.1:port with TCP_NODELAY, or -1.

@@ -1,36 +1,28 @@
 #!/usr/bin/env python3
-"""Side-by-side comparison of rill-server and redis-server on this machine.
+"""The whole Rill-vs-Redis comparison of issue 9 in one command: bench/compare.py
 
-Both servers start with identical flags on free loopback ports. For each workload the
-redis-benchmark runs alternate Rill/Redis/Rill/Redis... (--rounds times each), the median
-requests/sec of each side is reported with the ratio Rill/Redis. The server is pinned to one
-core and the load generator to the other when taskset and 2+ cores exist.
+Both servers start with identical flags on free loopback ports, pinned to core 0; every load
+generator (redis-benchmark, redis-cli --pipe, build/bench/rill_micro_bench) runs pinned to
+core 1 (taskset, when there are 2+ cores). Each row runs --rounds times per server,
+alternating Rill/Redis, Redis/Rill, ...; the medians and the ratio Rill/Redis are reported.
 
-Memory: 1,000,000 keys ("key:%012d", 16 bytes) with 16-byte values are loaded through
-`redis-cli --pipe`; resident memory growth (VmRSS) divided by the key count is reported.
+Per throughput row the server's CPU time (utime + stime of its pid, /proc/<pid>/stat) over the
+measured part alone is divided by the requests sent: CPU seconds per million requests, with its
+own ratio column (Rill CPU / Redis CPU). Rows run through redis-benchmark at pipeline 1 also
+report its p50/p99 latency (redis-benchmark 7.0's --csv has them).
 
-Streams: XADD and XRANGE ... COUNT 10 through redis-benchmark's arbitrary-command mode, an
-XREADGROUP + XACK cycle driven by build/bench/rill_micro_bench (BM_ServerReadAckCycle: 50
-connections, each reading one entry and acknowledging it), and resident bytes per entry for
-1,000,000 `XADD s * f v` entries in one stream.
+Groups (--only): kv, lists, streams, pubsub, tx, aof, persistence; see bench/README.md for
+what each row measures. A summary checks the issue's targets (geo-means, minimum row, CPU,
+p99, memory, SAVE/load) and prints each as met / not met.
 
-Pub/sub and transactions: PUBLISH to 10 subscribers (BM_ServerPublishFanout, whose subscribers
-only count bytes so that the client core does not bound the row) and MULTI/INCR/EXEC
-(BM_ServerMultiIncrExec), both socket-level drivers in rill_micro_bench.
-
-Persistence: the same 1,000,000 keys saved with SAVE (time of the command), the RDB file's
-size, the start-up time of a server loading that file (process start to first PONG), and GET
-p99 latency at pipeline 1 idle and while BGSAVEs of those keys run back to back.
-
-AOF: SET at pipeline 16 with appendonly yes / appendfsync everysec on both, next to Rill
-without AOF in the same alternating rounds (the cost of the AOF itself).
-
-Usage: bench/compare.py [--rill build/rill-server] [--requests 200000] [--rounds 3]
-                        [--csv out.csv] [--skip-memory]
-                        [--only kv|streams|lists|pubsub|persistence|aof]
+--baseline PATH compares Rill with another rill-server build instead of redis-server (for
+lever experiments); --maxmemory BYTES starts every server with that maxmemory and
+allkeys-lru. --quick runs everything with small counts (a smoke test, a few minutes).
 """
 import argparse
 import csv
+import datetime
+import math
 import os
 import shutil
 import socket
@@ -41,14 +33,13 @@ import tempfile
 import threading
 import time
 
-WORKLOADS = [("SET", "set"), ("GET", "get"), ("INCR", "incr"), ("MSET", "mset")]
-PIPELINES = [1, 16]
-# Stream workloads run through redis-benchmark's arbitrary-command mode. XRANGE reads the
-# stream the XADD rows filled.
-STREAM_WORKLOADS = [("XADD", ["XADD", "bench:s", "*", "f", "v"]),
-                    ("XRANGE COUNT 10", ["XRANGE", "bench:s", "-", "+", "COUNT", "10"])]
 CLIENTS = 50
+PIPELINES = [1, 16]
+AOF_ARGS = ["--appendonly", "yes", "--appendfsync", "everysec"]
+CLK_TCK = os.sysconf("SC_CLK_TCK")
 
+
+# ---- processes ----
 
 def free_port():
     with socket.socket() as s:
@@ -64,6 +55,10 @@ def ping(port):
             return s.recv(64).startswith(b"+PONG")
     except OSError:
         return False
+
+
+def resp(*args):
+    return (f"*{len(args)}\r\n" + "".join(f"${len(a)}\r\n{a}\r\n" for a in args)).encode()
 
 
 def timed_command(port, *args):
@@ -87,12 +82,10 @@ def pin(core):
     return []
 
 
-AOF_ARGS = ["--appendonly", "yes", "--appendfsync", "everysec"]
-
-
 class ServerProc:
     def __init__(self, name, binary, workdir, data_dir=None, timeout=10, extra=()):
-        """Starts `binary`; with `data_dir` it runs there (and loads its dump.rdb)."""
+        """Starts `binary` pinned to core 0; with `data_dir` it runs there (and loads its
+        dump.rdb). taskset execs the server, so self.proc.pid is the server's pid."""
         self.name, self.binary = name, binary
         self.port = free_port()
         self.dir = data_dir or tempfile.mkdtemp(prefix=f"bench-{name}-", dir=workdir)
@@ -107,7 +100,10 @@ class ServerProc:
             if ping(self.port):
                 self.startup_seconds = time.perf_counter() - start
                 return
+            if self.proc.poll() is not None:
+                break
             time.sleep(0.002)
+        self.stop()
         raise RuntimeError(f"{name} did not start; see {self.dir}/server.log")
 
     def cli(self, *args, stdin=None):
@@ -115,12 +111,23 @@ class ServerProc:
                               capture_output=True, text=stdin is None or isinstance(stdin, str),
                               timeout=600, check=True).stdout
 
+    def pipe(self, payload):
+        """Sends a RESP payload through `redis-cli --pipe` (pinned with the load generators)."""
+        subprocess.run(pin(1) + ["redis-cli", "-p", str(self.port), "--pipe"], input=payload,
+                       capture_output=True, timeout=600, check=True)
+
     def rss(self):
         with open(f"/proc/{self.proc.pid}/status") as f:
             for line in f:
                 if line.startswith("VmRSS:"):
                     return int(line.split()[1]) * 1024
         return 0
+
+    def cpu_seconds(self):
+        """utime + stime of the whole server process (all its threads), in seconds."""
+        with open(f"/proc/{self.proc.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
     def stop(self):
         if self.proc.poll() is not None and self.log.closed:
@@ -134,152 +141,351 @@ class ServerProc:
         self.log.close()
 
 
-def bench_rps(server, test, pipeline, requests):
-    cmd = pin(1) + ["redis-benchmark", "-p", str(server.port), "-t", test, "-n", str(requests),
-                    "-c", str(CLIENTS), "-P", str(pipeline), "-r", "100000", "--csv", "-q"]
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=True).stdout
-    rows = list(csv.reader(out.strip().splitlines()))
-    for row in rows[1:]:
-        if row and row[0].upper().startswith(test.upper()):
-            return float(row[1])
-    raise RuntimeError(f"no result for {test} in: {out}")
+class Sample:
+    """One measurement: a rate, the requests it took, and optional latency percentiles."""
+
+    def __init__(self, rate, requests, p50=None, p99=None):
+        self.rate, self.requests, self.p50, self.p99 = rate, requests, p50, p99
+        self.cpu_per_million = None
 
 
-def bench_command_rps(server, argv, pipeline, requests):
-    """redis-benchmark running an arbitrary command (e.g. XADD s * f v)."""
+# ---- load generators ----
+
+def redis_benchmark(server, args, pipeline, requests, clients=CLIENTS, row=None):
+    """Runs redis-benchmark (`args` = -t tests or an arbitrary command) and returns the Sample of
+    the result row starting with `row` (or the first row)."""
     cmd = pin(1) + ["redis-benchmark", "-p", str(server.port), "-n", str(requests),
-                    "-c", str(CLIENTS), "-P", str(pipeline), "--csv", "-q", *argv]
+                    "-c", str(clients), "-P", str(pipeline), "--csv", "-q", *args]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=True).stdout
     rows = list(csv.reader(out.strip().splitlines()))
-    for row in rows[1:]:
-        if row and len(row) > 1:
-            return float(row[1])
-    raise RuntimeError(f"no result for {argv} in: {out}")
+    header = rows[0]
+    for r in rows[1:]:
+        if r and len(r) > 1 and (row is None or r[0].upper().startswith(row.upper())):
+            return Sample(float(r[1]), requests, float(r[header.index("p50_latency_ms")]),
+                          float(r[header.index("p99_latency_ms")]))
+    raise RuntimeError(f"no result for {row or args} in: {out}")
 
 
-# (label, redis-benchmark -t tests, result row prefix): RPOP pops what its LPUSH pushed, and
-# redis-benchmark fills the list for LRANGE_100 itself.
-LIST_WORKLOADS = [("LPUSH", "lpush", "LPUSH"), ("RPOP", "lpush,rpop", "RPOP"),
-                  ("LRANGE_100", "lrange_100", "LRANGE_100")]
-
-
-def bench_tests_rps(server, tests, row_prefix, pipeline, requests):
-    cmd = pin(1) + ["redis-benchmark", "-p", str(server.port), "-t", tests, "-n", str(requests),
-                    "-c", str(CLIENTS), "-P", str(pipeline), "--csv", "-q"]
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=True).stdout
-    for row in list(csv.reader(out.strip().splitlines()))[1:]:
-        if row and row[0].upper().startswith(row_prefix):
-            return float(row[1])
-    raise RuntimeError(f"no result for {row_prefix} in: {out}")
-
-
-def list_memory_per_element(server, elements, lists=1000):
-    """1,000,000 short elements ("e" + 9 digits) pushed one per RPUSH across 1,000 lists."""
-    server.cli("FLUSHALL")
-    time.sleep(0.5)
-    before = server.rss()
-    payload = "".join(f"*3\r\n$5\r\nRPUSH\r\n$9\r\nlist:{i % lists:04d}\r\n$10\r\ne{i:09d}\r\n"
-                      for i in range(elements)).encode()
-    subprocess.run(["redis-cli", "-p", str(server.port), "--pipe"], input=payload,
-                   capture_output=True, timeout=600, check=True)
-    length = int(server.cli("LLEN", "list:0000").strip())
-    if length != elements // lists:
-        raise RuntimeError(f"{server.name}: list:0000 has {length} elements")
-    return (server.rss() - before) / elements
-
-
-def micro_bench_rate(server, micro_bench, name):
-    """items/s of one socket-level driver in rill_micro_bench (`name` is its full benchmark
-    name, e.g. BM_ServerPublishFanout/16) run against `server`."""
-    env = dict(os.environ, RILL_BENCH_PORT=str(server.port))
-    out = subprocess.run(pin(1) + [micro_bench, f"--benchmark_filter=^{name}(/|$)",
+def micro_bench(server, binary, name, requests):
+    """Runs one socket-level driver of rill_micro_bench (`name` with its argument, e.g.
+    BM_ServerPublishFanout/16) against `server`; returns items/s and the items processed."""
+    env = dict(os.environ, RILL_BENCH_PORT=str(server.port), RILL_BENCH_REQUESTS=str(requests))
+    out = subprocess.run(pin(1) + [binary, f"--benchmark_filter=^{name}(/|$)",
                                    "--benchmark_format=csv"], env=env, capture_output=True,
                          text=True, timeout=600, check=True).stdout
     lines = out.strip().splitlines()
     header = next(csv.reader([l for l in lines if l.startswith("name,")]))
-    for row in csv.reader(lines):
-        if row and row[0].startswith(name) and row[header.index("items_per_second")]:
-            return float(row[header.index("items_per_second")])
-    raise RuntimeError(f"no {name} result in: {out}")
+    col = {h: i for i, h in enumerate(header)}
+    scale = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
+    for r in csv.reader(lines):
+        if r and r[0].startswith(name) and len(r) > col["items_per_second"] and \
+                r[col["items_per_second"]]:
+            rate = float(r[col["items_per_second"]])
+            seconds = float(r[col["real_time"]]) * scale[r[col["time_unit"]]] * \
+                int(r[col["iterations"]])
+            return Sample(rate, max(1, round(rate * seconds)))
+    raise RuntimeError(f"no {name} result in: {out}\n(is the driver skipped? see its error)")
 
 
-def publish_rps(server, micro_bench, pipeline):
-    """PUBLISH from 50 connections to 10 subscribers (BM_ServerPublishFanout): the subscribers
-    only count bytes, so the row measures the server's fan-out, not redis-cli's printing."""
-    return micro_bench_rate(server, micro_bench, f"BM_ServerPublishFanout/{pipeline}")
+# ---- throughput rows: (group, label, pipelines, clients, setup(srv, a, P), run(srv, a, P)) ----
+
+def kv_row(test, row):
+    return lambda srv, a, p, c: redis_benchmark(srv, ["-t", test, "-r", "100000"], p,
+                                                a.requests, c, row)
 
 
-def multi_incr_exec_rps(server, micro_bench):
-    """MULTI + INCR + EXEC per round trip over 50 connections (BM_ServerMultiIncrExec)."""
-    return micro_bench_rate(server, micro_bench, "BM_ServerMultiIncrExec")
+def prefill_rpop(srv, a, p):
+    # RPOP pops what this LPUSH pushed: the list never runs dry during the row.
+    redis_benchmark(srv, ["-t", "lpush"], 16, a.requests, CLIENTS, "LPUSH")
 
 
-def resp(*args):
-    return (f"*{len(args)}\r\n" + "".join(f"${len(a)}\r\n{a}\r\n" for a in args)).encode()
+def prefill_lrange(srv, a, p):
+    srv.cli("DEL", "bench:l100")
+    srv.cli("RPUSH", "bench:l100", *(["xxx"] * 100))
 
 
-def bench_read_ack_cycle(server, micro_bench, cycles):
-    """XREADGROUP COUNT 1 + XACK per entry over 50 connections (BM_ServerReadAckCycle)."""
-    server.cli("DEL", "cyc")
-    # BM_ServerReadAckCycle runs 4000 rounds of 50 cycles: keep more entries than that.
-    payload = resp("XADD", "cyc", "*", "f", "v") * (max(cycles, 200000) + 10000)
-    subprocess.run(["redis-cli", "-p", str(server.port), "--pipe"], input=payload,
-                   capture_output=True, timeout=600, check=True)
-    server.cli("XGROUP", "CREATE", "cyc", "g", "0")
-    return micro_bench_rate(server, micro_bench, "BM_ServerReadAckCycle")
+def prefill_xrange(srv, a, p):
+    if int(srv.cli("XLEN", "bench:s").strip()) < 100:
+        srv.pipe(resp("XADD", "bench:s", "*", "f", "v") * 100)
 
 
-def stream_memory_per_entry(server, entries):
+def prefill_read_ack(srv, a, p):
+    srv.cli("DEL", "cyc")
+    srv.pipe(resp("XADD", "cyc", "*", "f", "v") * (a.requests + 10000))
+    srv.cli("XGROUP", "CREATE", "cyc", "g", "0")
+
+
+def driver(name):
+    return lambda srv, a, p, c: micro_bench(srv, a.micro_bench, f"{name}/{p}", a.requests)
+
+
+THROUGHPUT = [
+    ("kv", "PING", PIPELINES, CLIENTS, None, kv_row("ping_mbulk", "PING_MBULK")),
+    ("kv", "SET", PIPELINES, CLIENTS, None, kv_row("set", "SET")),
+    ("kv", "GET", PIPELINES, CLIENTS, None, kv_row("get", "GET")),
+    ("kv", "INCR", PIPELINES, CLIENTS, None, kv_row("incr", "INCR")),
+    ("kv", "MSET (10 keys)", PIPELINES, CLIENTS, None, kv_row("mset", "MSET")),
+    ("lists", "LPUSH", PIPELINES, CLIENTS, None,
+     lambda srv, a, p, c: redis_benchmark(srv, ["-t", "lpush"], p, a.requests, c, "LPUSH")),
+    ("lists", "RPOP", PIPELINES, CLIENTS, prefill_rpop,
+     lambda srv, a, p, c: redis_benchmark(srv, ["-t", "rpop"], p, a.requests, c, "RPOP")),
+    ("lists", "LRANGE_100", PIPELINES, CLIENTS, prefill_lrange,
+     lambda srv, a, p, c: redis_benchmark(srv, ["LRANGE", "bench:l100", "0", "99"], p,
+                                          a.requests, c)),
+    ("streams", "XADD", PIPELINES, CLIENTS, None,
+     lambda srv, a, p, c: redis_benchmark(srv, ["XADD", "bench:s", "*", "f", "v"], p,
+                                          a.requests, c)),
+    ("streams", "XRANGE COUNT 10", PIPELINES, CLIENTS, prefill_xrange,
+     lambda srv, a, p, c: redis_benchmark(
+         srv, ["XRANGE", "bench:s", "-", "+", "COUNT", "10"], p, a.requests, c)),
+    ("streams", "XREADGROUP+XACK", PIPELINES, CLIENTS, prefill_read_ack,
+     driver("BM_ServerReadAckCycle")),
+    ("pubsub", "PUBLISH (10 subscribers)", PIPELINES, CLIENTS, None,
+     driver("BM_ServerPublishFanout")),
+    ("tx", "MULTI/INCR/EXEC", PIPELINES, CLIENTS, None, driver("BM_ServerMultiIncrExec")),
+    ("kv", "GET", PIPELINES, 1000, None, kv_row("get", "GET")),
+]
+
+
+# ---- memory rows ----
+
+def rss_growth_per_item(server, payload, items, check):
     server.cli("FLUSHALL")
     time.sleep(0.5)
     before = server.rss()
-    payload = resp("XADD", "mem", "*", "f", "v") * entries
-    subprocess.run(["redis-cli", "-p", str(server.port), "--pipe"], input=payload,
-                   capture_output=True, timeout=600, check=True)
-    length = int(server.cli("XLEN", "mem").strip())
-    if length != entries:
-        raise RuntimeError(f"{server.name}: stream has {length} entries, expected {entries}")
-    return (server.rss() - before) / entries
+    server.pipe(payload)
+    check(server)
+    return (server.rss() - before) / items
 
 
-def memory_per_key(server, keys, payload):
-    server.cli("FLUSHALL")
-    time.sleep(0.5)
-    before = server.rss()
-    subprocess.run(["redis-cli", "-p", str(server.port), "--pipe"], input=payload,
-                   capture_output=True, timeout=600, check=True)
-    dbsize = int(server.cli("DBSIZE").strip())
-    if dbsize != keys:
-        raise RuntimeError(f"{server.name}: loaded {dbsize} keys, expected {keys}")
-    after = server.rss()
-    return (after - before) / keys
+def expect(server, what, got, wanted):
+    if got != wanted:
+        raise RuntimeError(f"{server.name}: {what} is {got}, expected {wanted}"
+                           " (evicted under --maxmemory?)")
 
 
-def key_payload(keys):
-    value = "v" * 16
-    return "".join(f"*3\r\n$3\r\nSET\r\n$16\r\nkey:{i:012d}\r\n$16\r\n{value}\r\n"
-                   for i in range(keys)).encode()
+def memory_per_key(server, n):
+    """n keys "key:%012d" (16 bytes) with 16-byte values."""
+    payload = "".join(f"*3\r\n$3\r\nSET\r\n$16\r\nkey:{i:012d}\r\n$16\r\n{'v' * 16}\r\n"
+                      for i in range(n)).encode()
+    return rss_growth_per_item(
+        server, payload, n, lambda s: expect(s, "DBSIZE", int(s.cli("DBSIZE").strip()), n))
 
 
-def load_keys(server, keys, payload):
-    subprocess.run(["redis-cli", "-p", str(server.port), "--pipe"], input=payload,
-                   capture_output=True, timeout=600, check=True)
-    dbsize = int(server.cli("DBSIZE").strip())
-    if dbsize != keys:
-        raise RuntimeError(f"{server.name}: loaded {dbsize} keys, expected {keys}")
+def memory_per_list_element(server, n, lists=1000):
+    """n short elements ("e" + 9 digits) pushed one per RPUSH across 1,000 lists."""
+    payload = "".join(f"*3\r\n$5\r\nRPUSH\r\n$9\r\nlist:{i % lists:04d}\r\n$10\r\ne{i:09d}\r\n"
+                      for i in range(n)).encode()
+    return rss_growth_per_item(
+        server, payload, n,
+        lambda s: expect(s, "LLEN list:0000", int(s.cli("LLEN", "list:0000").strip()),
+                         n // lists))
+
+
+def memory_per_stream_entry(server, n):
+    """n `XADD mem * f v` entries in one stream."""
+    return rss_growth_per_item(
+        server, resp("XADD", "mem", "*", "f", "v") * n, n,
+        lambda s: expect(s, "XLEN mem", int(s.cli("XLEN", "mem").strip()), n))
+
+
+MEMORY = [("kv", "memory/string key", "keys", memory_per_key),
+          ("lists", "memory/list element", "elements", memory_per_list_element),
+          ("streams", "memory/stream entry", "entries", memory_per_stream_entry)]
+
+
+# ---- the harness ----
+
+class Harness:
+    def __init__(self, a):
+        self.a = a
+        self.workdir = tempfile.mkdtemp(prefix="rill-bench-")
+        self.other = "baseline" if a.baseline else "redis"
+        self.binaries = {"rill": a.rill, self.other: a.baseline or a.redis}
+        self.flags = ["--maxmemory", a.maxmemory, "--maxmemory-policy", "allkeys-lru"] \
+            if a.maxmemory else []
+        self.rows = []
+
+    def start(self, name, binary=None, extra=(), **kw):
+        return ServerProc(name, binary or self.binaries[name], self.workdir,
+                          extra=[*self.flags, *extra], **kw)
+
+    def wanted(self, group):
+        return self.a.only is None or group in self.a.only
+
+    def add(self, group, workload, unit, r, d, kind, pipeline=None, clients=None, cpu=None,
+            p50=None, p99=None):
+        """kind: "throughput" (higher is better) or "cost" (lower is better) or "info"."""
+        row = dict(group=group, workload=workload, unit=unit, rill=r, other=d,
+                   ratio=r / d if d else float("nan"), kind=kind, pipeline=pipeline,
+                   clients=clients, cpu=cpu or (None, None), p50=p50 or (None, None),
+                   p99=p99 or (None, None))
+        self.rows.append(row)
+        line = f"{workload:<44} rill {fmt(r, unit):>12}  {self.other} {fmt(d, unit):>12}  " \
+            f"ratio {row['ratio']:5.2f}"
+        if cpu and cpu[0] is not None and cpu[1]:
+            line += f"  cpu/Mreq {cpu[0]:6.2f}s/{cpu[1]:6.2f}s ({cpu[0] / cpu[1]:4.2f})"
+        if p99 and p99[0] is not None:
+            line += f"  p99 {p99[0]:.3f}/{p99[1]:.3f} ms"
+        print(line, flush=True)
+
+    def rounds(self, servers, measure):
+        """Runs measure(srv) --rounds times per server, the order alternating each round, and
+        returns {name: [Sample]} with each Sample's server CPU per million requests set."""
+        samples = {srv.name: [] for srv in servers}
+        for i in range(self.a.rounds):
+            for srv in servers if i % 2 == 0 else servers[::-1]:
+                sample = measure(srv)
+                samples[srv.name].append(sample)
+        return samples
+
+    def measured(self, srv, run):
+        before = srv.cpu_seconds()
+        sample = run()
+        sample.cpu_per_million = (srv.cpu_seconds() - before) / sample.requests * 1e6
+        return sample
+
+    def throughput_rows(self):
+        if not any(self.wanted(row[0]) for row in THROUGHPUT):
+            return
+        servers = [self.start("rill"), self.start(self.other)]
+        try:
+            for pipeline in PIPELINES:
+                for group, label, pipelines, clients, setup, run in THROUGHPUT:
+                    if not self.wanted(group) or pipeline not in pipelines:
+                        continue
+
+                    def measure(srv):
+                        if setup:
+                            setup(srv, self.a, pipeline)
+                        return self.measured(srv, lambda: run(srv, self.a, pipeline, clients))
+
+                    s = self.rounds(servers, measure)
+                    self.add_samples(group, f"{label} P{pipeline} c{clients}", "req/s", s,
+                                     "rill", self.other, pipeline, clients)
+        finally:
+            for srv in servers:
+                srv.stop()
+
+    def add_samples(self, group, workload, unit, samples, r, d, pipeline, clients,
+                    kind="throughput"):
+        def med(name, attr):
+            values = [getattr(x, attr) for x in samples[name]]
+            return None if values[0] is None else statistics.median(values)
+
+        self.add(group, workload, unit, med(r, "rate"), med(d, "rate"), kind, pipeline, clients,
+                 cpu=(med(r, "cpu_per_million"), med(d, "cpu_per_million")),
+                 p50=(med(r, "p50"), med(d, "p50")) if pipeline == 1 else None,
+                 p99=(med(r, "p99"), med(d, "p99")) if pipeline == 1 else None)
+
+    def aof_rows(self):
+        # Three servers in the same alternating rounds: Rill with the AOF, Rill without it,
+        # the other side with the AOF.
+        names = ("rill-aof", "rill-noaof", f"{self.other}-aof")
+        servers = [self.start(names[0], self.a.rill, AOF_ARGS),
+                   self.start(names[1], self.a.rill),
+                   self.start(names[2], self.binaries[self.other], AOF_ARGS)]
+        try:
+            s = self.rounds(servers, lambda srv: self.measured(
+                srv, lambda: redis_benchmark(srv, ["-t", "set", "-r", "100000"], 16,
+                                             self.a.requests, CLIENTS, "SET")))
+        finally:
+            for srv in servers:
+                srv.stop()
+        self.add_samples("aof", f"SET P16 c{CLIENTS} appendfsync everysec", "req/s", s,
+                         names[0], names[2], 16, CLIENTS)
+        self.add_samples("aof", f"SET P16 c{CLIENTS} everysec vs Rill without AOF", "req/s", s,
+                         names[0], names[1], 16, CLIENTS, kind="info")
+
+    def memory_rows(self):
+        # Memory is measured on servers that ran nothing else: memory freed by earlier
+        # workloads stays resident in a malloc arena and would hide the real growth.
+        for group, label, item, measure in MEMORY:
+            if not self.wanted(group):
+                continue
+            per = {}
+            for name in ("rill", self.other):
+                srv = self.start(name)
+                try:
+                    per[name] = measure(srv, self.a.keys)
+                finally:
+                    srv.stop()
+            self.add(group, f"{label} ({self.a.keys} {item})", "bytes", per["rill"],
+                     per[self.other], "cost")
+
+    def persistence_rows(self):
+        """SAVE time, file size, load time and GET p99 idle / during BGSAVE for --keys keys."""
+        a, names = self.a, ("rill", self.other)
+        payload = "".join(f"*3\r\n$3\r\nSET\r\n$16\r\nkey:{i:012d}\r\n$16\r\n{'v' * 16}\r\n"
+                          for i in range(a.keys)).encode()
+        results = {name: {"save": [], "load": [], "idle": [], "bgsave": []} for name in names}
+        sizes, dirs, saves = {}, {}, {}
+        for name in names:
+            srv = self.start(name)
+            try:
+                srv.pipe(payload)
+                expect(srv, "DBSIZE", int(srv.cli("DBSIZE").strip()), a.keys)
+                for _ in range(a.rounds):
+                    seconds, reply = timed_command(srv.port, "SAVE")
+                    if reply != b"+OK\r\n":
+                        raise RuntimeError(f"{name}: SAVE replied {reply!r}")
+                    results[name]["save"].append(seconds * 1000)
+                dirs[name] = srv.dir
+            finally:
+                srv.stop()
+            sizes[name] = os.path.getsize(os.path.join(dirs[name], "dump.rdb"))
+        # Loads alternate between the two, each server reading the file it wrote.
+        for i in range(a.rounds):
+            for name in names if i % 2 == 0 else names[::-1]:
+                srv = self.start(name, data_dir=dirs[name], timeout=120)
+                try:
+                    results[name]["load"].append(srv.startup_seconds * 1000)
+                    expect(srv, "DBSIZE after load", int(srv.cli("DBSIZE").strip()), a.keys)
+                finally:
+                    srv.stop()
+        servers = [self.start(name, data_dir=dirs[name], timeout=120) for name in names]
+        try:
+            for i in range(a.rounds):
+                for srv in servers if i % 2 == 0 else servers[::-1]:
+                    results[srv.name]["idle"].append(get_p99_ms(srv, a.requests))
+                    p99, count = get_p99_during_bgsave_ms(srv, a.requests)
+                    results[srv.name]["bgsave"].append(p99)
+                    saves[srv.name] = saves.get(srv.name, 0) + count
+        finally:
+            for srv in servers:
+                srv.stop()
+        med = {n: {k: statistics.median(v) for k, v in r.items()} for n, r in results.items()}
+        r, d = med["rill"], med[self.other]
+        self.add("persistence", f"SAVE ({a.keys} keys)", "ms", r["save"], d["save"], "cost")
+        self.add("persistence", f"load at start ({a.keys} keys)", "ms", r["load"], d["load"],
+                 "cost")
+        self.add("persistence", f"RDB file size ({a.keys} keys)", "bytes", sizes["rill"],
+                 sizes[self.other], "info")
+        self.add("persistence", f"GET p99 P1 c{CLIENTS} idle", "ms", r["idle"], d["idle"], "cost")
+        self.add("persistence", f"GET p99 P1 c{CLIENTS} during BGSAVE", "ms", r["bgsave"],
+                 d["bgsave"], "cost")
+        self.add("persistence", "GET p99 during BGSAVE / idle", "x", r["bgsave"] / r["idle"],
+                 d["bgsave"] / d["idle"], "info")
+        print(f"  (BGSAVEs during the measurements: rill {saves['rill']}, "
+              f"{self.other} {saves[self.other]})")
+
+    def run(self):
+        try:
+            self.throughput_rows()
+            if self.wanted("aof"):
+                self.aof_rows()
+            if not self.a.skip_memory:
+                self.memory_rows()
+            if self.wanted("persistence"):
+                self.persistence_rows()
+        finally:
+            shutil.rmtree(self.workdir, ignore_errors=True)
 
 
 def get_p99_ms(server, requests):
     """GET at pipeline 1, 50 clients, over the loaded keys: redis-benchmark's p99 (ms)."""
-    cmd = pin(1) + ["redis-benchmark", "-p", str(server.port), "-t", "get", "-n", str(requests),
-                    "-c", str(CLIENTS), "-P", "1", "-r", "1000000", "--csv", "-q"]
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=True).stdout
-    rows = list(csv.reader(out.strip().splitlines()))
-    header = rows[0]
-    for row in rows[1:]:
-        if row and row[0].upper().startswith("GET"):
-            return float(row[header.index("p99_latency_ms")])
-    raise RuntimeError(f"no GET result in: {out}")
+    return redis_benchmark(server, ["-t", "get", "-r", "1000000"], 1, requests, CLIENTS,
+                           "GET").p99
 
 
 def get_p99_during_bgsave_ms(server, requests):
@@ -297,8 +503,7 @@ def get_p99_during_bgsave_ms(server, requests):
     saver = threading.Thread(target=keep_saving)
     saver.start()
     try:
-        # Let the first child start before measuring.
-        while saves[0] == 0:
+        while saves[0] == 0:  # let the first child start before measuring
             time.sleep(0.001)
         return get_p99_ms(server, requests), saves[0]
     finally:
@@ -308,204 +513,163 @@ def get_p99_during_bgsave_ms(server, requests):
             time.sleep(0.01)
 
 
-def persistence_rows(a, workdir, rows):
-    """SAVE time, file size, load time and GET p99 during BGSAVE for a.keys keys."""
-    payload = key_payload(a.keys)
-    results = {name: {"save": [], "load": [], "idle": [], "bgsave": []}
-               for name in ("rill", "redis")}
-    sizes, dirs, saves = {}, {}, {}
-    binaries = {"rill": a.rill, "redis": a.redis}
-    for name, binary in binaries.items():
-        srv = ServerProc(name, binary, workdir)
-        try:
-            load_keys(srv, a.keys, payload)
-            for _ in range(a.rounds):
-                seconds, reply = timed_command(srv.port, "SAVE")
-                if reply != b"+OK\r\n":
-                    raise RuntimeError(f"{name}: SAVE replied {reply!r}")
-                results[name]["save"].append(seconds * 1000)
-            dirs[name] = srv.dir
-        finally:
-            srv.stop()
-        sizes[name] = os.path.getsize(os.path.join(dirs[name], "dump.rdb"))
-    # Loads alternate between the two, each server reading the file it wrote.
-    for _ in range(a.rounds):
-        for name, binary in binaries.items():
-            srv = ServerProc(name, binary, workdir, data_dir=dirs[name], timeout=120)
-            try:
-                results[name]["load"].append(srv.startup_seconds * 1000)
-                if int(srv.cli("DBSIZE").strip()) != a.keys:
-                    raise RuntimeError(f"{name}: loaded the wrong number of keys")
-            finally:
-                srv.stop()
-    servers = {name: ServerProc(name, binary, workdir, data_dir=dirs[name], timeout=120)
-               for name, binary in binaries.items()}
-    try:
-        for _ in range(a.rounds):
-            for name, srv in servers.items():
-                results[name]["idle"].append(get_p99_ms(srv, a.requests))
-                p99, count = get_p99_during_bgsave_ms(srv, a.requests)
-                results[name]["bgsave"].append(p99)
-                saves[name] = saves.get(name, 0) + count
-    finally:
-        for srv in servers.values():
-            srv.stop()
+# ---- output ----
 
-    def add(label, unit, r, d, fmt="{:.1f}"):
-        rows.append((label, unit, r, d, r / d if d else float("nan")))
-        print(f"{label:<40} rill {fmt.format(r):>12}  redis {fmt.format(d):>12}  "
-              f"ratio {rows[-1][4]:5.2f}", flush=True)
+def fmt(v, unit):
+    if v is None:
+        return ""
+    if unit == "ms":
+        return f"{v:.3f}"
+    if unit == "x":
+        return f"{v:.2f}"
+    if unit == "bytes" and v < 1000:
+        return f"{v:.1f}"
+    return f"{v:.0f}"
 
-    med = {name: {k: statistics.median(v) for k, v in r.items()} for name, r in results.items()}
-    add(f"SAVE {a.keys} keys", "ms", med["rill"]["save"], med["redis"]["save"])
-    add(f"load at start {a.keys} keys", "ms", med["rill"]["load"], med["redis"]["load"])
-    add(f"RDB file size {a.keys} keys", "bytes", sizes["rill"], sizes["redis"], "{:.0f}")
-    add(f"GET p99 P1 c{CLIENTS} idle", "ms", med["rill"]["idle"], med["redis"]["idle"], "{:.3f}")
-    add(f"GET p99 P1 c{CLIENTS} during BGSAVE", "ms", med["rill"]["bgsave"],
-        med["redis"]["bgsave"], "{:.3f}")
-    add("GET p99 during BGSAVE / idle", "x", med["rill"]["bgsave"] / med["rill"]["idle"],
-        med["redis"]["bgsave"] / med["redis"]["idle"], "{:.2f}")
-    print(f"  (BGSAVEs during the measurements: rill {saves['rill']}, redis {saves['redis']})")
+
+def opt(v, spec):
+    return "" if v is None else format(v, spec)
+
+
+def ratio(pair):
+    r, d = pair
+    return r / d if r is not None and d else None
+
+
+def print_tables(h):
+    other = "Redis" if h.other == "redis" else "baseline"
+    print()
+    print(f"| workload | unit | Rill | {other} | Rill/{other} | Rill CPU s/M req | "
+          f"{other} CPU s/M req | CPU Rill/{other} |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    for row in h.rows:
+        cpu = row["cpu"]
+        print(f"| {row['workload']} | {row['unit']} | {fmt(row['rill'], row['unit'])} | "
+              f"{fmt(row['other'], row['unit'])} | {row['ratio']:.2f} | {opt(cpu[0], '.2f')} | "
+              f"{opt(cpu[1], '.2f')} | {opt(ratio(cpu), '.2f')} |")
+    latency = [row for row in h.rows if row["p99"][0] is not None]
+    if latency:
+        print()
+        print(f"| workload (pipeline 1) | Rill p50 ms | {other} p50 ms | Rill p99 ms | "
+              f"{other} p99 ms | p99 Rill/{other} |")
+        print("|---|---:|---:|---:|---:|---:|")
+        for row in latency:
+            p50, p99 = row["p50"], row["p99"]
+            print(f"| {row['workload']} | {p50[0]:.3f} | {p50[1]:.3f} | {p99[0]:.3f} | "
+                  f"{p99[1]:.3f} | {opt(ratio(p99), '.2f')} |")
+
+
+def write_csv(h, path):
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    o = h.other
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["group", "workload", "unit", "kind", "pipeline", "clients", "rill", o,
+                    "ratio", "rill_cpu_s_per_M", f"{o}_cpu_s_per_M", "cpu_ratio",
+                    "rill_p50_ms", f"{o}_p50_ms", "rill_p99_ms", f"{o}_p99_ms", "p99_ratio"])
+        for row in h.rows:
+            w.writerow([row["group"], row["workload"], row["unit"], row["kind"],
+                        row["pipeline"] or "", row["clients"] or "", row["rill"], row["other"],
+                        row["ratio"], *[opt(v, "") for v in row["cpu"]],
+                        opt(ratio(row["cpu"]), ""), *[opt(v, "") for v in row["p50"]],
+                        *[opt(v, "") for v in row["p99"]], opt(ratio(row["p99"]), "")])
+
+
+def geomean(values):
+    return math.exp(sum(math.log(v) for v in values) / len(values)) if values else None
+
+
+def summary(h):
+    """The issue's targets, each met / not met / not measured."""
+    rows = h.rows
+    tput = [r for r in rows if r["kind"] == "throughput"]
+    main = [r for r in tput if r["group"] != "aof" and r["clients"] == CLIENTS]
+
+    def pick(prefix):
+        return next((r for r in rows if r["workload"].startswith(prefix)), None)
+
+    targets = []
+
+    def target(name, value, ok, detail=""):
+        targets.append((name, value, ok, detail))
+
+    for p, goal in ((16, 1.3), (1, 1.1)):
+        g = geomean([r["ratio"] for r in main if r["pipeline"] == p])
+        target(f"geo-mean throughput ratio, pipeline {p} c{CLIENTS} rows (>= {goal})", g,
+               g is not None and g >= goal, f"{len([r for r in main if r['pipeline'] == p])} rows")
+    worst = min(tput, key=lambda r: r["ratio"], default=None)
+    target("minimum throughput row ratio (>= 1.0)", worst and worst["ratio"],
+           worst is not None and worst["ratio"] >= 1.0, worst and worst["workload"])
+    cpu_rows = [r for r in tput if ratio(r["cpu"]) is not None]
+    top = max(cpu_rows, key=lambda r: ratio(r["cpu"]), default=None)
+    target("max CPU ratio Rill/other per request (<= 0.75)", top and ratio(top["cpu"]),
+           top is not None and ratio(top["cpu"]) <= 0.75, top and top["workload"])
+    lat = [r for r in tput if ratio(r["p99"]) is not None]
+    top = max(lat, key=lambda r: ratio(r["p99"]), default=None)
+    target("max p99 ratio, pipeline 1 rows (<= 1.0)", top and ratio(top["p99"]),
+           top is not None and ratio(top["p99"]) <= 1.0, top and top["workload"])
+    for prefix, goal in (("GET p99 P1 c50 during BGSAVE", 1.0), ("memory/string key", 0.6),
+                         ("memory/list element", 0.8), ("memory/stream entry", 1.0),
+                         ("SAVE (", 0.7), ("load at start", 0.7)):
+        r = pick(prefix)
+        target(f"{prefix.rstrip(' (')} ratio (<= {goal})", r and r["ratio"],
+               r is not None and r["ratio"] <= goal)
+    print()
+    if h.other != "redis":
+        print("Targets are defined against Redis; this run compares with --baseline.")
+    print("| target | value | status | row |")
+    print("|---|---:|---|---|")
+    for name, value, ok, detail in targets:
+        status = "not measured" if value is None else ("met" if ok else "NOT MET")
+        print(f"| {name} | {opt(value, '.2f')} | {status} | {detail or ''} |")
 
 
 def main():
-    ap = argparse.ArgumentParser()
     here = os.path.dirname(os.path.abspath(__file__))
+    groups = ["kv", "lists", "streams", "pubsub", "tx", "aof", "persistence"]
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rill", default=os.path.join(here, "..", "build", "rill-server"))
     ap.add_argument("--redis", default=shutil.which("redis-server") or "redis-server")
-    ap.add_argument("--requests", type=int, default=200000)
-    ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--keys", type=int, default=1000000)
-    ap.add_argument("--csv", default=None)
+    ap.add_argument("--baseline", default=None,
+                    help="another rill-server binary to compare with instead of redis-server")
+    ap.add_argument("--maxmemory", default=None,
+                    help="start every server with this maxmemory and allkeys-lru")
+    ap.add_argument("--requests", type=int, default=None, help="per row and round (200000)")
+    ap.add_argument("--rounds", type=int, default=None, help="per server and row (3)")
+    ap.add_argument("--keys", type=int, default=None,
+                    help="keys / elements / entries for the memory and persistence rows (1e6)")
+    ap.add_argument("--quick", action="store_true",
+                    help="smoke test: 20000 requests, 1 round, 100000 keys")
+    ap.add_argument("--only", action="append", choices=groups,
+                    help="run only this group (repeatable)")
     ap.add_argument("--skip-memory", action="store_true")
-    ap.add_argument("--only", choices=["kv", "streams", "lists", "pubsub", "persistence", "aof"],
-                    default=None)
+    ap.add_argument("--csv", default=None,
+                    help="CSV path (default build/bench/compare-<date>-<time>.csv)")
     ap.add_argument("--micro-bench",
                     default=os.path.join(here, "..", "build", "bench", "rill_micro_bench"))
     a = ap.parse_args()
+    quick = (20000, 1, 100000) if a.quick else (200000, 3, 1000000)
+    a.requests = a.requests or quick[0]
+    a.rounds = a.rounds or quick[1]
+    a.keys = a.keys or quick[2]
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    a.csv = a.csv or os.path.join(here, "..", "build", "bench", f"compare-{stamp}.csv")
+    for binary in (a.rill, a.baseline or a.redis, a.micro_bench):
+        if not shutil.which(binary) and not os.access(binary, os.X_OK):
+            sys.exit(f"not found: {binary} (run scripts/build.sh)")
 
-    workdir = tempfile.mkdtemp(prefix="rill-bench-")
-    rows = []
-    if a.only == "persistence":
-        try:
-            persistence_rows(a, workdir, rows)
-        finally:
-            shutil.rmtree(workdir, ignore_errors=True)
-        print_table(rows, a.csv)
-        return 0
-    rill = ServerProc("rill", a.rill, workdir)
-    redis = ServerProc("redis", a.redis, workdir)
-
-    def on_fresh_servers(measure):
-        # Memory is measured on servers that ran nothing else: memory freed by earlier
-        # workloads stays resident in a malloc arena and would hide the real growth.
-        results = []
-        for name, binary in (("rill", a.rill), ("redis", a.redis)):
-            srv = ServerProc(name, binary, workdir)
-            try:
-                results.append(measure(srv))
-            finally:
-                srv.stop()
-        return results
-
-    def side_by_side(name, unit, measure):
-        results = {"rill": [], "redis": []}
-        for _ in range(a.rounds):
-            for srv in (rill, redis):
-                results[srv.name].append(measure(srv))
-        r, d = statistics.median(results["rill"]), statistics.median(results["redis"])
-        rows.append((name, unit, r, d, r / d))
-        print(f"{name:<28} rill {r:>12.0f}  redis {d:>12.0f}  ratio {r / d:5.2f}", flush=True)
-
-    def aof_rows():
-        # Three servers in the same alternating rounds: Rill with the AOF, Rill without it,
-        # Redis with the AOF.
-        servers = [ServerProc("rill-aof", a.rill, workdir, extra=AOF_ARGS),
-                   ServerProc("rill-noaof", a.rill, workdir),
-                   ServerProc("redis-aof", a.redis, workdir, extra=AOF_ARGS)]
-        results = {srv.name: [] for srv in servers}
-        try:
-            for _ in range(a.rounds):
-                for srv in servers:
-                    results[srv.name].append(bench_rps(srv, "set", 16, a.requests))
-        finally:
-            for srv in servers:
-                srv.stop()
-        r, n, d = (statistics.median(results[k]) for k in ("rill-aof", "rill-noaof", "redis-aof"))
-        for name, other in ((f"SET P16 c{CLIENTS} AOF everysec vs Rill no AOF", n),
-                            (f"SET P16 c{CLIENTS} AOF everysec", d)):
-            rows.append((name, "req/s", r, other, r / other))
-            print(f"{name:<40} rill {r:>12.0f}  other {other:>12.0f}  ratio {r / other:5.2f}",
-                  flush=True)
-
-    try:
-        if a.only in (None, "aof"):
-            aof_rows()
-        for pipeline in PIPELINES if a.only in (None, "pubsub") else []:
-            side_by_side(f"PUBLISH (10 subscribers) P{pipeline} c{CLIENTS}", "req/s",
-                         lambda srv: publish_rps(srv, a.micro_bench, pipeline))
-        if a.only in (None, "pubsub"):
-            side_by_side(f"MULTI/INCR/EXEC c{CLIENTS}", "tx/s",
-                         lambda srv: multi_incr_exec_rps(srv, a.micro_bench))
-        for pipeline in PIPELINES if a.only in (None, "lists") else []:
-            for label, tests, prefix in LIST_WORKLOADS:
-                side_by_side(f"{label} P{pipeline} c{CLIENTS}", "req/s",
-                             lambda srv: bench_tests_rps(srv, tests, prefix, pipeline,
-                                                         a.requests))
-        if a.only in (None, "lists") and not a.skip_memory:
-            r, d = on_fresh_servers(lambda srv: list_memory_per_element(srv, a.keys))
-            rows.append((f"memory/list element {a.keys} elements", "bytes", r, d, r / d))
-            print(f"{rows[-1][0]:<28} rill {r:>12.1f}  redis {d:>12.1f}  ratio {r / d:5.2f}")
-        for pipeline in PIPELINES if a.only in (None, "streams") else []:
-            for label, argv in STREAM_WORKLOADS:
-                side_by_side(f"{label} P{pipeline} c{CLIENTS}", "req/s",
-                             lambda srv: bench_command_rps(srv, argv, pipeline, a.requests))
-        if a.only in (None, "streams"):
-            side_by_side(f"XREADGROUP+XACK cycle c{CLIENTS}", "cycles/s",
-                         lambda srv: bench_read_ack_cycle(srv, a.micro_bench, a.requests))
-            if not a.skip_memory:
-                r, d = on_fresh_servers(lambda srv: stream_memory_per_entry(srv, a.keys))
-                rows.append((f"memory/entry {a.keys} entries", "bytes", r, d, r / d))
-                print(f"{rows[-1][0]:<28} rill {r:>12.1f}  redis {d:>12.1f}  ratio {r / d:5.2f}")
-        for pipeline in PIPELINES if a.only in (None, "kv") else []:
-            for label, test in WORKLOADS:
-                results = {"rill": [], "redis": []}
-                for _ in range(a.rounds):
-                    for srv in (rill, redis):
-                        results[srv.name].append(bench_rps(srv, test, pipeline, a.requests))
-                r, d = statistics.median(results["rill"]), statistics.median(results["redis"])
-                rows.append((f"{label} P{pipeline} c{CLIENTS}", "req/s", r, d, r / d))
-                print(f"{rows[-1][0]:<22} rill {r:>12.0f}  redis {d:>12.0f}  ratio {r / d:5.2f}",
-                      flush=True)
-        if not a.skip_memory and a.only in (None, "kv"):
-            payload = key_payload(a.keys)
-            r, d = on_fresh_servers(lambda srv: memory_per_key(srv, a.keys, payload))
-            rows.append((f"memory/key {a.keys} keys", "bytes", r, d, r / d))
-            print(f"{rows[-1][0]:<22} rill {r:>12.1f}  redis {d:>12.1f}  ratio {r / d:5.2f}")
-        rill.stop()
-        redis.stop()
-        if a.only is None:
-            persistence_rows(a, workdir, rows)
-    finally:
-        rill.stop()
-        redis.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
-    print_table(rows, a.csv)
+    with open("/proc/loadavg") as f:
+        load = f.read().split()[0]
+    print(f"# {stamp}  rill={a.rill}  other={a.baseline or a.redis}  requests={a.requests}  "
+          f"rounds={a.rounds}  keys={a.keys}  maxmemory={a.maxmemory or 'none'}  "
+          f"load average {load}  pinning {'on' if pin(0) else 'off'}", flush=True)
+    h = Harness(a)
+    h.run()
+    print_tables(h)
+    summary(h)
+    write_csv(h, a.csv)
+    print(f"\nCSV: {os.path.normpath(a.csv)}")
     return 0
-
-
-def print_table(rows, csv_path):
-    print()
-    print("| workload | unit | Rill | Redis | Rill/Redis |")
-    print("|---|---|---:|---:|---:|")
-    for name, unit, r, d, ratio in rows:
-        shown = (lambda v: f"{v:.3f}") if unit in ("ms", "x") else (lambda v: f"{v:.0f}")
-        print(f"| {name} | {unit} | {shown(r)} | {shown(d)} | {ratio:.2f} |")
-    if csv_path:
-        with open(csv_path, "w", newline="") as f:
-            w = csv.writer(f)
-            w.writerow(["workload", "unit", "rill", "redis", "ratio"])
-            w.writerows(rows)
 
 
 if __name__ == "__main__":

@@ -97,8 +97,11 @@ void BM_ServerPublishFanout(benchmark::State& state) {
   for (const pollfd& p : fds) ::close(p.fd);
   state.SetItemsProcessed(published);
 }
-BENCHMARK(BM_ServerPublishFanout)->Arg(1)->Iterations(2000)->UseRealTime();
-BENCHMARK(BM_ServerPublishFanout)->Arg(16)->Iterations(250)->UseRealTime();
+BENCHMARK(BM_ServerPublishFanout)->Arg(1)->Iterations(BenchIterations(kPublishers))->UseRealTime();
+BENCHMARK(BM_ServerPublishFanout)
+    ->Arg(16)
+    ->Iterations(BenchIterations(kPublishers * 16))
+    ->UseRealTime();
 
 }  // namespace
 }  // namespace rill::bench

@@ -5,8 +5,8 @@
 // (counter "bytes_per_entry") 1M one-field entries' cost under glibc malloc.
 //
 // BM_ServerReadAckCycle drives a running server (RILL_BENCH_PORT, prefilled by the caller with a
-// stream "cyc" and group "g" created at 0): 50 connections each read one entry with
-// XREADGROUP COUNT 1 and acknowledge it with XACK (pipelined with the next read), all
+// stream "cyc" and group "g" created at 0): 50 connections each read `pipeline` entries with as
+// many XREADGROUP COUNT 1 and acknowledge each with XACK (pipelined with the next reads), all
 // connections' requests in flight together, like redis-benchmark's clients. bench/compare.py runs
 // it against rill-server and redis-server; without the variable it is skipped.
 #include <malloc.h>
@@ -146,6 +146,7 @@ void BM_ServerReadAckCycle(benchmark::State& state) {
     return;
   }
   constexpr int kConns = 50;
+  const int pipeline = static_cast<int>(state.range(0));
   std::vector<Conn> conns(kConns);
   for (int i = 0; i < kConns; ++i) {
     conns[i].fd = bench::ConnectLoopback(std::atoi(port_env));
@@ -154,12 +155,15 @@ void BM_ServerReadAckCycle(benchmark::State& state) {
       return;
     }
     std::string consumer = "c" + std::to_string(i);
-    conns[i].read_cmd =
+    const std::string read =
         Encode({"XREADGROUP", "GROUP", "g", consumer, "COUNT", "1", "STREAMS", "cyc", ">"});
+    for (int p = 0; p < pipeline; ++p) conns[i].read_cmd += read;
   }
-  // Each round a connection sends the XACK of the entry it read last round together with its
-  // next XREADGROUP: one round trip per cycle, as a consumer loop with pipelining does.
+  // Each round a connection sends the XACKs of the entries it read last round together with its
+  // next XREADGROUPs: one round trip per `pipeline` cycles, as a consumer loop with pipelining
+  // does.
   std::vector<std::string> pending_ack(kConns);
+  std::vector<int> pending_count(kConns, 0);
   int64_t cycles = 0;
   for (auto _ : state) {
     for (int i = 0; i < kConns; ++i) {
@@ -170,24 +174,33 @@ void BM_ServerReadAckCycle(benchmark::State& state) {
       }
     }
     for (int i = 0; i < kConns; ++i) {
-      if (!pending_ack[i].empty()) ReadFrame(conns[i]);  // :1 of the XACK
-      std::string reply = ReadFrame(conns[i]);
-      // *1 *2 $3 cyc *1 *2 $<n> <id> ...: the entry's ID follows "cyc" and two headers.
-      size_t p = reply.find("\r\n*2\r\n$", reply.find("cyc\r\n"));
-      if (p == std::string::npos) {
-        state.SkipWithError("stream exhausted: prefill more entries");
-        return;
+      for (int a = 0; a < pending_count[i]; ++a) ReadFrame(conns[i]);  // :1 of each XACK
+      pending_ack[i].clear();
+      pending_count[i] = 0;
+      for (int p = 0; p < pipeline; ++p) {
+        std::string reply = ReadFrame(conns[i]);
+        // *1 *2 $3 cyc *1 *2 $<n> <id> ...: the entry's ID follows "cyc" and two headers.
+        size_t at = reply.find("\r\n*2\r\n$", reply.find("cyc\r\n"));
+        if (at == std::string::npos) {
+          state.SkipWithError("stream exhausted: prefill more entries");
+          return;
+        }
+        at = reply.find("\r\n", at + 6) + 2;
+        std::string_view id(reply.data() + at, reply.find("\r\n", at) - at);
+        pending_ack[i] += Encode({"XACK", "cyc", "g", id});
+        ++pending_count[i];
+        ++cycles;
       }
-      p = reply.find("\r\n", p + 6) + 2;
-      std::string_view id(reply.data() + p, reply.find("\r\n", p) - p);
-      pending_ack[i] = Encode({"XACK", "cyc", "g", id});
-      ++cycles;
     }
   }
   for (Conn& c : conns) ::close(c.fd);
   state.SetItemsProcessed(cycles);
 }
-BENCHMARK(BM_ServerReadAckCycle)->Iterations(4000)->UseRealTime();
+BENCHMARK(BM_ServerReadAckCycle)->Arg(1)->Iterations(bench::BenchIterations(50))->UseRealTime();
+BENCHMARK(BM_ServerReadAckCycle)
+    ->Arg(16)
+    ->Iterations(bench::BenchIterations(50 * 16))
+    ->UseRealTime();
 
 }  // namespace
 }  // namespace rill::ds

@@ -1,8 +1,8 @@
 // BM_ServerMultiIncrExec drives a running server (RILL_BENCH_PORT): 50 connections each send
-// MULTI, INCR and EXEC in one write and wait for the EXEC reply; all connections' transactions
-// are in flight together, like redis-benchmark's clients. redis-benchmark cannot send a
-// different command per pipeline slot, hence this driver. bench/compare.py runs it against
-// rill-server and redis-server; without the variable it is skipped.
+// `pipeline` transactions (MULTI, INCR, EXEC) in one write and wait for their EXEC replies; all
+// connections' transactions are in flight together, like redis-benchmark's clients. redis-benchmark
+// cannot send a different command per pipeline slot, hence this driver. bench/compare.py runs it
+// against rill-server and redis-server; without the variable it is skipped.
 #include <unistd.h>
 
 #include <cstdlib>
@@ -43,6 +43,9 @@ void BM_ServerMultiIncrExec(benchmark::State& state) {
     return;
   }
   constexpr int kConns = 50;
+  const int pipeline = static_cast<int>(state.range(0));
+  std::string batch;
+  for (int i = 0; i < pipeline; ++i) batch.append(kTransaction, sizeof(kTransaction) - 1);
   std::vector<int> fds(kConns, -1);
   std::vector<std::string> inputs(kConns);
   for (int& fd : fds) {
@@ -55,23 +58,29 @@ void BM_ServerMultiIncrExec(benchmark::State& state) {
   int64_t transactions = 0;
   for (auto _ : state) {
     for (int fd : fds) {
-      if (::write(fd, kTransaction, sizeof(kTransaction) - 1) < 0) {
+      if (::write(fd, batch.data(), batch.size()) < 0) {
         state.SkipWithError("write failed");
         return;
       }
     }
     for (int i = 0; i < kConns; ++i) {
-      if (!ReadTransactionReply(fds[i], inputs[i])) {
-        state.SkipWithError("read failed");
-        return;
+      for (int t = 0; t < pipeline; ++t) {
+        if (!ReadTransactionReply(fds[i], inputs[i])) {
+          state.SkipWithError("read failed");
+          return;
+        }
       }
     }
-    transactions += kConns;
+    transactions += kConns * pipeline;
   }
   for (int fd : fds) ::close(fd);
   state.SetItemsProcessed(transactions);
 }
-BENCHMARK(BM_ServerMultiIncrExec)->Iterations(4000)->UseRealTime();
+BENCHMARK(BM_ServerMultiIncrExec)->Arg(1)->Iterations(bench::BenchIterations(50))->UseRealTime();
+BENCHMARK(BM_ServerMultiIncrExec)
+    ->Arg(16)
+    ->Iterations(bench::BenchIterations(50 * 16))
+    ->UseRealTime();
 
 }  // namespace
 }  // namespace rill
