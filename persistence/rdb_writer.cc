@@ -183,6 +183,15 @@ void RdbWriter::PutKey(const ds::Entry& entry) {
     PutByte(rdb::kOpExpireTimeMs);
     PutMillis(entry.expire_ms());
   }
+  if (options_.access_clock != nullptr) {
+    if (options_.access_hint == RdbSaveOptions::AccessHint::kLruIdle) {
+      PutByte(rdb::kOpIdle);
+      PutLength(options_.access_clock->IdleMs(entry.access_bits()) / 1000);
+    } else if (options_.access_hint == RdbSaveOptions::AccessHint::kLfuFreq) {
+      PutByte(rdb::kOpFreq);
+      PutByte(static_cast<uint8_t>(options_.access_clock->DecayedCounter(entry.access_bits())));
+    }
+  }
   switch (entry.type()) {
     case ds::ValueType::kString:
       PutByte(rdb::kTypeString);

@@ -23,6 +23,7 @@
 #include <string_view>
 
 namespace rill::ds {
+class AccessClock;
 class Database;
 class Entry;
 class List;
@@ -65,6 +66,11 @@ struct RdbSaveOptions {
   // rdb-key-save-delay: microseconds slept per key (a test knob; negative values sleep 1us
   // with probability 1/-n, as Redis's debugDelay).
   int64_t key_save_delay_us = 0;
+  // Per-key access records before each key (RDB_OPCODE_IDLE / RDB_OPCODE_FREQ), as Redis writes
+  // them when maxmemory-policy is an LRU or LFU one; read through `access_clock`.
+  enum class AccessHint { kNone, kLruIdle, kLfuFreq };
+  AccessHint access_hint = AccessHint::kNone;
+  const ds::AccessClock* access_clock = nullptr;
   // Called after every kProgressInterval keys with the count so far (BGSAVE progress reports).
   std::function<void(uint64_t keys_written)> progress;
   static constexpr uint64_t kProgressInterval = 1024;

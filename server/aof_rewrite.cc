@@ -59,13 +59,8 @@ bool AppendOnlyFile::WriteBaseFile(const std::string& path, ChildReporter* repor
   uint64_t keys = 0;
   for (const ds::Database* db : dbs) keys += db->size();
   if (config.Bool("aof-use-rdb-preamble")) {
-    persistence::RdbSaveOptions options;
-    options.compression = config.Bool("rdbcompression");
-    options.checksum = config.Bool("rdbchecksum");
+    persistence::RdbSaveOptions options = engine_.rdb().SaveOptions();
     options.aof_base = true;
-    options.ctime = NowSeconds();
-    options.list_max_listpack_size = config.Int("list-max-listpack-size");
-    options.key_save_delay_us = config.Int("rdb-key-save-delay");
     options.progress = progress;
     std::vector<const ds::Database*> const_dbs(dbs.begin(), dbs.end());
     ok = persistence::WriteRdb(const_dbs, options, &sink, &error);

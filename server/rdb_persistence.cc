@@ -12,8 +12,8 @@
 #include "common/string_util.h"
 #include "persistence/rdb_file.h"
 #include "persistence/rdb_loader.h"
-#include "server/child_process.h"
 #include "server/alloc_counter.h"
+#include "server/child_process.h"
 #include "server/engine.h"
 #include "server/log.h"
 
@@ -71,6 +71,14 @@ persistence::RdbSaveOptions RdbPersistence::SaveOptions() const {
   options.used_mem = AllocatedBytes();
   options.list_max_listpack_size = config.Int("list-max-listpack-size");
   options.key_save_delay_us = config.Int("rdb-key-save-delay");
+  // Redis keeps each key's LRU idle time or LFU counter in the file when the policy uses it.
+  const std::string policy = config.String("maxmemory-policy");
+  if (policy.find("lru") != std::string::npos) {
+    options.access_hint = persistence::RdbSaveOptions::AccessHint::kLruIdle;
+  } else if (policy.find("lfu") != std::string::npos) {
+    options.access_hint = persistence::RdbSaveOptions::AccessHint::kLfuFreq;
+  }
+  options.access_clock = &engine_.access_clock();
   return options;
 }
 

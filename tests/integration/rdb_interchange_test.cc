@@ -1,7 +1,9 @@
 // RDB files between Rill and redis-server 7.0, both ways, and files Rill must refuse.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <csignal>
+#include <filesystem>
 #include <random>
 #include <string>
 #include <thread>
@@ -59,6 +61,51 @@ TEST_F(RdbInterchangeTest, RillSnapshotLoadsInRedisWithSameContent) {
     EXPECT_NE(redis->ReadLog().find("Done loading RDB, keys loaded: 24, keys expired: 0."),
               std::string::npos)
         << redis->ReadLog();
+  }
+}
+
+// With an LRU or LFU policy both servers keep each key's idle time or counter in the file
+// (RDB_OPCODE_IDLE / RDB_OPCODE_FREQ): same file size, and Redis reads back what Rill kept.
+TEST_F(RdbInterchangeTest, AccessRecordsOfLruAndLfuPoliciesTravelWithTheKeys) {
+  for (const char* policy : {"allkeys-lru", "allkeys-lfu"}) {
+    SCOPED_TRACE(policy);
+    const std::vector<std::string> args = {"--maxmemory-policy", policy};
+    DataDir rill_dir;
+    DataDir redis_dir;
+    auto rill = Start(RillServerBinary(), rill_dir, args);
+    auto redis = Start(RedisServerBinary(), redis_dir, args);
+    ASSERT_TRUE(rill && redis);
+    auto rc = ConnectTo(*rill);
+    auto dc = ConnectTo(*redis);
+    for (auto* c : {rc.get(), dc.get()}) {
+      ASSERT_EQ(c->Command({"SET", "cold", "1"}), "+OK\r\n");
+      ASSERT_EQ(c->Command({"SET", "hot", "2"}), "+OK\r\n");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+    for (int i = 0; i < 200; ++i) ASSERT_EQ(rc->Command({"GET", "hot"}), "$1\r\n2\r\n");
+    const std::string rill_freq = rc->Command({"OBJECT", "FREQ", "hot"});
+    ASSERT_EQ(rc->Command({"SAVE"}), "+OK\r\n");
+    ASSERT_EQ(dc->Command({"SAVE"}), "+OK\r\n");
+    EXPECT_EQ(std::filesystem::file_size(rill_dir.File("dump.rdb")),
+              std::filesystem::file_size(redis_dir.File("dump.rdb")));
+    ExpectRedisCheckAccepts(rill_dir.File("dump.rdb"));
+    rill->Stop(SIGKILL);
+    redis->Stop(SIGKILL);
+
+    auto loaded = Start(RedisServerBinary(), rill_dir, args);
+    ASSERT_TRUE(loaded);
+    auto lc = ConnectTo(*loaded);
+    if (std::string(policy) == "allkeys-lru") {
+      const std::string idle = lc->Command({"OBJECT", "IDLETIME", "cold"});
+      ASSERT_EQ(idle.front(), ':') << idle;
+      EXPECT_GE(std::stoll(idle.substr(1)), 2) << "the idle time was not kept";
+      const std::string hot_idle = lc->Command({"OBJECT", "IDLETIME", "hot"});
+      EXPECT_TRUE(hot_idle == ":0\r\n" || hot_idle == ":1\r\n") << hot_idle;
+    } else {
+      ASSERT_NE(rill_freq, ":5\r\n") << "200 reads did not raise the counter";
+      EXPECT_EQ(lc->Command({"OBJECT", "FREQ", "hot"}), rill_freq);
+      EXPECT_EQ(lc->Command({"OBJECT", "FREQ", "cold"}), ":5\r\n");
+    }
   }
 }
 
