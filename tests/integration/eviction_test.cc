@@ -98,7 +98,10 @@ TEST_F(EvictionTest, AllKeysLruKeepsRecentlyUsedKeys) {
   const double cold = Survival("k", kKeys / 2, kKeys);
   EXPECT_GT(hot, 0.8) << "cold " << cold;
   EXPECT_LT(cold, 0.3) << "hot " << hot;
-  EXPECT_LE(InfoInt(client_, "memory", "used_memory"), InfoInt(client_, "memory", "maxmemory"));
+  // Eviction runs before each command (as in Redis), so the last write may stand over the cap
+  // by about one key until the next command.
+  EXPECT_LE(InfoInt(client_, "memory", "used_memory"),
+            InfoInt(client_, "memory", "maxmemory") + 1024 + kValueBytes);
 }
 
 TEST_F(EvictionTest, AllKeysLfuKeepsFrequentlyUsedKeys) {
@@ -242,7 +245,13 @@ TEST_F(EvictionTest, EvictionsPublishEventsAndSignalWatchers) {
             "*3\r\n$9\r\nsubscribe\r\n$22\r\n__keyevent@0__:evicted\r\n:1\r\n");
   // With a 1-byte limit every key must go.
   ASSERT_EQ(client_.Command({"CONFIG", "SET", "maxmemory", "1"}), "+OK\r\n");
-  EXPECT_EQ(client_.Command({"DBSIZE"}), ":0\r\n");
+  // Each eviction cycle has a time budget (maxmemory-eviction-tenacity); a slow build (the
+  // sanitizers) needs more than one cycle, each command and the event loop run another.
+  std::string dbsize;
+  for (int i = 0; i < 500 && (dbsize = client_.Command({"DBSIZE"})) != ":0\r\n"; ++i) {
+    Sleep(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(dbsize, ":0\r\n");
   EXPECT_EQ(Evicted(), 101);
   std::set<std::string> evicted;
   for (int i = 0; i < 101; ++i) {
