@@ -406,8 +406,13 @@ void Database::set_access_clock(AccessClock* clock) { impl_->clock = clock; }
 void Database::Reserve(size_t keys) { impl_->index.Reserve(keys); }
 
 void Database::Swap(Database& other) {
-  // Hooks stay with their Database object (they know which db number they report for).
+  // Hooks stay with their Database object (they know which db number they report for), and so
+  // does the access clock: a database loaded on the side must not bring its own clock along.
+  AccessClock* const mine = impl_->clock;
+  AccessClock* const theirs = other.impl_->clock;
   impl_.swap(other.impl_);
+  impl_->clock = mine;
+  other.impl_->clock = theirs;
 }
 
 void Database::set_expired_hook(std::function<void(std::string_view key)> hook) {

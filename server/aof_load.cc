@@ -195,6 +195,7 @@ bool AppendOnlyFile::LoadRdbPart(int fd, const std::string& name, bool old_style
     options.verify_checksum = engine_.config().Bool("rdbchecksum");
     std::vector<ds::Database*> dbs;
     for (int i = 0; i < engine_.num_databases(); ++i) dbs.push_back(&engine_.db(i));
+    engine_.access_clock().Update(options.now_ms);  // loaded keys count as accessed now
     persistence::RdbLoadInfo info;
     ok = persistence::LoadRdb(file.data(), dbs, options, &info, &error);
     if (ok) {

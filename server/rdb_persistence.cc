@@ -228,7 +228,13 @@ bool RdbPersistence::LoadFile(std::vector<std::unique_ptr<ds::Database>>* target
   options.verify_checksum = config.Bool("rdbchecksum");
   options.allow_duplicates = merge;
   std::vector<ds::Database*> dbs;
-  for (auto& db : *target) dbs.push_back(db.get());
+  // Loaded keys count as accessed now, on the server's clock (as Redis stamps them), not at
+  // the time 0 of a database's own clock.
+  engine_.access_clock().Update(options.now_ms);
+  for (auto& db : *target) {
+    db->set_access_clock(&engine_.access_clock());
+    dbs.push_back(db.get());
+  }
   persistence::RdbLoadInfo info;
   if (!persistence::LoadRdb(file.data(), dbs, options, &info, error)) return false;
 

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <chrono>
 #include <csignal>
 #include <string>
 #include <thread>
@@ -210,6 +211,28 @@ TEST(RdbServerTest, DebugReloadKeepsEverything) {
   EXPECT_EQ(c->Command({"DEBUG", "RELOAD", "BOGUS"}),
             "-ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.\r\n");
   EXPECT_NE(rill->ReadLog().find("DB reloaded by DEBUG RELOAD"), std::string::npos);
+}
+
+// Keys loaded from a file are stamped on the server's LRU clock: idle times keep counting from
+// the load, and keys read since then are recent (what allkeys-lru evicts by).
+TEST(RdbServerTest, LoadedKeysHaveIdleTimesOnTheServersClock) {
+  DataDir dir;
+  auto rill = StartRill(dir, {"--enable-debug-command", "yes"});
+  ASSERT_TRUE(rill);
+  auto c = ConnectTo(*rill);
+  ASSERT_EQ(c->Command({"SET", "cold", "1"}), "+OK\r\n");
+  ASSERT_EQ(c->Command({"SET", "hot", "2"}), "+OK\r\n");
+  ASSERT_EQ(c->Command({"DEBUG", "RELOAD"}), "+OK\r\n");
+  EXPECT_EQ(c->Command({"OBJECT", "IDLETIME", "cold"}), ":0\r\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+  ASSERT_EQ(c->Command({"GET", "hot"}), "$1\r\n2\r\n");
+  ASSERT_EQ(c->Command({"SET", "new", "3"}), "+OK\r\n");
+  const std::string cold = c->Command({"OBJECT", "IDLETIME", "cold"});
+  ASSERT_EQ(cold.front(), ':') << cold;
+  EXPECT_GE(std::stoll(cold.substr(1)), 2);
+  EXPECT_LE(std::stoll(cold.substr(1)), 10);
+  EXPECT_EQ(c->Command({"OBJECT", "IDLETIME", "hot"}), ":0\r\n");
+  EXPECT_EQ(c->Command({"OBJECT", "IDLETIME", "new"}), ":0\r\n");
 }
 
 // The same steps on Rill and on redis-server: INFO persistence fields and the MISCONF refusal
