@@ -1,5 +1,6 @@
 #include "tests/fuzz/request_parser_target.h"
 
+#include <algorithm>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -60,6 +61,18 @@ Outcome ParseStream(std::string_view stream, size_t chunk, bool auth_required) {
   return outcome;
 }
 
+// Redis refuses an inline line longer than the limit only while its newline has not arrived
+// (processInlineBuffer looks for the newline first): a buffer that holds the whole line at once
+// is accepted. A stream cut into pieces may therefore stop with that error where the whole
+// stream went on; everything before the error must still agree.
+bool InlineLimitDivergence(const Outcome& whole, const Outcome& other) {
+  if (!other.error || other.error_text.find("too big inline request") == std::string::npos) {
+    return false;
+  }
+  if (other.commands.size() > whole.commands.size()) return false;
+  return std::equal(other.commands.begin(), other.commands.end(), whole.commands.begin());
+}
+
 }  // namespace
 
 void RunRequestParserInput(const uint8_t* data, size_t size) {
@@ -72,6 +85,7 @@ void RunRequestParserInput(const uint8_t* data, size_t size) {
   Outcome pieces = ParseStream(stream, chunk, auth_required);
   Outcome bytes = ParseStream(stream, 1, auth_required);
   for (const Outcome* other : {&pieces, &bytes}) {
+    if (InlineLimitDivergence(whole, *other)) continue;
     Check(other->commands == whole.commands, "commands depend on how the bytes arrive");
     Check(other->error == whole.error, "error depends on how the bytes arrive");
     Check(other->error_text == whole.error_text, "error text depends on how the bytes arrive");
