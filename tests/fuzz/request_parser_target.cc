@@ -61,15 +61,19 @@ Outcome ParseStream(std::string_view stream, size_t chunk, bool auth_required) {
   return outcome;
 }
 
-// Redis refuses an inline line longer than the limit only while its newline has not arrived
-// (processInlineBuffer looks for the newline first): a buffer that holds the whole line at once
-// is accepted. A stream cut into pieces may therefore stop with that error where the whole
-// stream went on; everything before the error must still agree.
-bool InlineLimitDivergence(const Outcome& whole, const Outcome& other) {
-  if (!other.error || other.error_text.find("too big inline request") == std::string::npos) {
-    return false;
+// Redis refuses a line longer than its limit (an inline request, a multibulk or bulk count)
+// only while the line's end has not arrived (processInlineBuffer and processMultibulkBuffer look
+// for it first): a buffer that holds the whole line is parsed, and accepted or refused for what
+// it says. A stream cut into pieces may therefore stop with a "too big" error where the whole
+// stream went on or failed otherwise; everything before the error must still agree.
+bool LineLimitDivergence(const Outcome& whole, const Outcome& other) {
+  if (!other.error) return false;
+  bool line_limit = false;
+  for (const char* text :
+       {"too big inline request", "too big mbulk count string", "too big bulk count string"}) {
+    if (other.error_text.find(text) != std::string::npos) line_limit = true;
   }
-  if (other.commands.size() > whole.commands.size()) return false;
+  if (!line_limit || other.commands.size() > whole.commands.size()) return false;
   return std::equal(other.commands.begin(), other.commands.end(), whole.commands.begin());
 }
 
@@ -85,7 +89,7 @@ void RunRequestParserInput(const uint8_t* data, size_t size) {
   Outcome pieces = ParseStream(stream, chunk, auth_required);
   Outcome bytes = ParseStream(stream, 1, auth_required);
   for (const Outcome* other : {&pieces, &bytes}) {
-    if (InlineLimitDivergence(whole, *other)) continue;
+    if (LineLimitDivergence(whole, *other)) continue;
     Check(other->commands == whole.commands, "commands depend on how the bytes arrive");
     Check(other->error == whole.error, "error depends on how the bytes arrive");
     Check(other->error_text == whole.error_text, "error text depends on how the bytes arrive");
