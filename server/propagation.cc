@@ -65,12 +65,6 @@ void Propagator::Flush() {
     return;
   }
   std::string_view pending(pending_);
-  if (ops_.size() == 1) {
-    for (Sink* sink : sinks_) sink->Feed(ops_.front().db, pending);
-    ops_.clear();
-    pending_.clear();
-    return;
-  }
   // Redis takes MULTI's database from the first command and EXEC's from the last, so that
   // neither needs a SELECT of its own.
   const bool wrap = ops_.size() > 1;
