@@ -222,6 +222,40 @@ TEST(ConnectionLimits, IdleClientsAreClosedAfterTimeout) {
   EXPECT_EQ(subscriber.Command({"PING"}), "*2\r\n$4\r\npong\r\n$0\r\n\r\n");
 }
 
+// A connection that has spoken keeps its read buffer lent to a pending read; once it has been
+// idle for more than 2 seconds the cron takes the buffer back (cancelling that read) and the
+// connection still answers afterwards.
+TEST(ConnectionLimits, IdleConnectionsGiveTheirReadBuffersBack) {
+  ServerProcess server(RillServerBinary(), {});
+  std::string error;
+  ASSERT_TRUE(server.Start(&error)) << error;
+  constexpr int kClients = 100;
+  constexpr int64_t kReadBuffer = 16 * 1024;
+  std::vector<std::unique_ptr<RespClient>> clients;
+  for (int i = 0; i < kClients; ++i) {
+    clients.push_back(std::make_unique<RespClient>());
+    ASSERT_TRUE(clients.back()->Connect(server.port()));
+    ASSERT_EQ(clients.back()->Command({"PING"}), "+PONG\r\n");
+  }
+  RespClient probe;
+  ASSERT_TRUE(probe.Connect(server.port()));
+  auto client_memory = [&] {
+    return std::stoll(InfoField(probe.Command({"INFO", "memory"}), "mem_clients_normal"));
+  };
+  const int64_t busy = client_memory();
+  EXPECT_GE(busy, kClients * kReadBuffer);
+  int64_t idle = busy;
+  auto deadline = steady_clock::now() + std::chrono::seconds(10);
+  while (steady_clock::now() < deadline && idle >= kClients * kReadBuffer / 4) {
+    std::this_thread::sleep_for(milliseconds(250));
+    idle = client_memory();
+  }
+  EXPECT_LT(idle, kClients * kReadBuffer / 4) << "while talking: " << busy;
+  for (auto& client : clients) ASSERT_EQ(client->Command({"PING"}), "+PONG\r\n");
+  EXPECT_EQ(InfoField(probe.Command({"INFO", "clients"}), "connected_clients"),
+            std::to_string(kClients + 1));
+}
+
 // The keepalive timer of the server's side of a connection from local port `client_port`, as
 // `ss` shows it ("keepalive,59sec,0"), "" if it has none.
 std::string ServerSideTimer(int server_port, int client_port) {
