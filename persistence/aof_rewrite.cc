@@ -136,7 +136,9 @@ bool WriteAofRewrite(std::span<ds::Database* const> databases, const AofRewriteO
           break;  // Rill has no other types yet
       }
       if (entry.has_expire()) w.Command({"PEXPIREAT", key, std::to_string(entry.expire_ms())});
-      if ((keys++ & 1023) == 0 && options.progress) options.progress(keys);
+      if ((keys++ % options.kProgressInterval) == 0 && options.progress) {
+        options.progress(keys);
+      }
     });
   }
   return w.Finish();

@@ -71,9 +71,11 @@ struct RdbSaveOptions {
   enum class AccessHint { kNone, kLruIdle, kLfuFreq };
   AccessHint access_hint = AccessHint::kNone;
   const ds::AccessClock* access_clock = nullptr;
-  // Called after every kProgressInterval keys with the count so far (BGSAVE progress reports).
+  // Called after every kProgressInterval keys with the count so far: BGSAVE progress reports,
+  // and the points where the child yields the CPU to a server that shares its core (a few
+  // tens of microseconds of work apart, so a client waits at most that long).
   std::function<void(uint64_t keys_written)> progress;
-  static constexpr uint64_t kProgressInterval = 1024;
+  static constexpr uint64_t kProgressInterval = 128;
 };
 
 class RdbWriter {

@@ -10,7 +10,8 @@
 // dirty memory, measured from /proc/self/smaps_rollup about once a second) through a
 // non-blocking pipe, for INFO's current_cow_size / current_save_keys_processed fields.
 //
-// Children run at nice 10: the server keeps the CPU for its clients while a snapshot is taken.
+// Children run at nice 10 and yield the CPU at every progress call (every 128 keys): the server
+// keeps the CPU for its clients while a snapshot is taken, even on a core it shares with it.
 //
 //   ChildProcessManager& children = engine.children();
 //   std::string error;

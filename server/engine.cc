@@ -298,6 +298,9 @@ void Engine::Execute(Client& client, std::span<const std::string_view> args, std
   ++client.total_commands;
   const int64_t now_ms = NowMs();
   access_clock_.Update(now_ms);
+  // While a forked child shares our pages, reads leave the keys' access bits alone: a GET that
+  // wrote them would copy a page per key touched (Redis skips the update then too).
+  access_clock_.set_touch_enabled(!children_.active());
 
   size_t out_before = out->size();
   Command* cmd = ResolveCommand(commands_, args, reply);
