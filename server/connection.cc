@@ -199,16 +199,7 @@ void Connection::EnsureReadSpace() {
 size_t Connection::ReleaseIdleBuffers() {
   // Only buffers holding nothing: a half-read command or unsent output stays.
   size_t released = 0;
-  if (buffer_lent_) {
-    // The empty buffer is lent to a pending read: cancel that read (nothing else is pending on
-    // a socket that is not writing) and let OnRead free the buffer once the read let go of it.
-    if (rstart_ == rend_ && !writing_ && !release_requested_) {
-      release_requested_ = true;
-      boost::system::error_code ec;
-      socket_.cancel(ec);
-      released += rbuf_.capacity();
-    }
-  } else if (rstart_ == rend_ && !rbuf_.empty()) {
+  if (rstart_ == rend_ && !rbuf_.empty()) {
     released += rbuf_.capacity();
     std::string().swap(rbuf_);
     rstart_ = rend_ = 0;
@@ -221,6 +212,7 @@ size_t Connection::ReleaseIdleBuffers() {
     released += sending_.capacity();
     std::string().swap(sending_);
   }
+  // INFO's mem_clients_normal and CLIENT LIST's qbuf-free show the release.
   client_.query_buffer_free = rbuf_.size() - rend_;
   NoteBufferMemory();
   return released;
@@ -229,20 +221,15 @@ size_t Connection::ReleaseIdleBuffers() {
 void Connection::ReadSome() {
   if (closed_ || reading_ || closing_) return;
   reading_ = true;
-  if (rstart_ == rend_ && rbuf_.empty()) {
-    // No buffer (a fresh connection, or one whose idle buffer was given back): wait for data
-    // without lending one, so that 10,000 idle connections allocate nothing.
+  if (rstart_ == rend_) {
+    // Nothing half-read: wait for data without lending a buffer, so that the buffer of an idle
+    // connection can be given back (ReleaseIdleBuffers) and a fresh one allocates none.
     socket_.async_wait(
         tcp::socket::wait_read,
         [self = shared_from_this()](const boost::system::error_code& ec) { self->OnReadable(ec); });
     return;
   }
-  // With a buffer, an asynchronous read is the cheapest wait there is: after a short read the
-  // reactor knows the socket is drained, so this queues the read without a syscall, while
-  // async_wait would re-arm the descriptor with an epoll_ctl on every request and a
-  // speculative recv would fail with EAGAIN on every request.
   EnsureReadSpace();
-  buffer_lent_ = true;
   socket_.async_read_some(asio::buffer(rbuf_.data() + rend_, rbuf_.size() - rend_),
                           [self = shared_from_this()](const boost::system::error_code& ec,
                                                       size_t n) { self->OnRead(ec, n); });
@@ -266,16 +253,7 @@ void Connection::OnReadable(const boost::system::error_code& ec) {
 
 void Connection::OnRead(const boost::system::error_code& ec, size_t n) {
   reading_ = false;
-  buffer_lent_ = false;
   if (closed_) return;
-  if (ec == asio::error::operation_aborted && release_requested_) {
-    // ReleaseIdleBuffers cancelled the read to take its buffer back; wait without one.
-    release_requested_ = false;
-    ReleaseIdleBuffers();
-    ReadSome();
-    return;
-  }
-  release_requested_ = false;
   if (ec) {
     Close();
     return;

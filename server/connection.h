@@ -66,9 +66,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string sending_;  // replies handed to an async write
   bool writing_ = false;
   bool reading_ = false;
-  bool buffer_lent_ = false;        // rbuf_ is the target of a pending async_read_some
-  bool release_requested_ = false;  // that read was cancelled to free the idle buffers
-  bool closing_ = false;            // close once output is flushed
+  bool closing_ = false;  // close once output is flushed
   bool closed_ = false;
   bool flush_scheduled_ = false;
   int64_t soft_limit_since_ms_ = 0;  // when pending output first passed the soft limit
