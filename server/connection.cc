@@ -3,18 +3,18 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 
 #include "server/engine.h"
 #include "server/log.h"
 #include "server/server.h"
+#include "server/socket_address.h"
 
 namespace rill {
-
-namespace asio = boost::asio;
-using asio::ip::tcp;
 
 namespace {
 
@@ -23,15 +23,6 @@ constexpr size_t kMinReadSpace = 4 * 1024;
 // Above this much pending output we stop reading until the client drains it: a client that
 // pipelines without reading cannot grow our memory without bound.
 constexpr size_t kOutputHighWater = 64 * 1024 * 1024;
-
-std::string EndpointString(const tcp::endpoint& ep) {
-  auto addr = ep.address();
-  if (addr.is_v6() && addr.to_v6().is_v4_mapped()) {
-    addr = asio::ip::make_address_v4(asio::ip::v4_mapped, addr.to_v6());
-  }
-  if (addr.is_v6()) return addr.to_string() + ":" + std::to_string(ep.port());
-  return addr.to_string() + ":" + std::to_string(ep.port());
-}
 
 // tcp-keepalive as Redis's anetKeepAlive: probes after `interval` idle seconds, then every
 // interval/3 seconds, the peer declared dead after 3 unanswered probes.
@@ -49,34 +40,33 @@ void SetKeepAlive(int fd, int64_t interval) {
 
 }  // namespace
 
-Connection::Connection(Server& server, tcp::socket socket)
-    : server_(server), engine_(server.engine()), socket_(std::move(socket)) {
-  boost::system::error_code ec;
+Connection::Connection(Server& server, int fd)
+    : server_(server), engine_(server.engine()), fd_(fd), loop_(server.loop()) {
   client_.id = engine_.NextClientId();
-  client_.fd = socket_.native_handle();
-  auto remote = socket_.remote_endpoint(ec);
-  if (!ec) client_.addr = EndpointString(remote);
-  auto local = socket_.local_endpoint(ec);
-  if (!ec) client_.laddr = EndpointString(local);
+  client_.fd = fd_;
+  client_.addr = PeerEndpoint(fd_);
+  client_.laddr = LocalEndpoint(fd_);
   client_.created_ms = NowMs();
   client_.last_interaction_ms = client_.created_ms;
   // Every connection starts as the default user, authenticated when that needs no password.
   engine_.SetClientUser(client_, engine_.acl().default_user(),
                         engine_.acl().NewClientAuthenticated());
-  socket_.set_option(tcp::no_delay(true), ec);
-  socket_.non_blocking(true, ec);
-  SetKeepAlive(client_.fd, engine_.config().Int("tcp-keepalive"));
+  int yes = 1;
+  setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof(yes));
+  SetKeepAlive(fd_, engine_.config().Int("tcp-keepalive"));
   protocol::ParserLimits limits;
   limits.max_bulk_len = engine_.config().Int("proto-max-bulk-len");
   parser_.set_limits(limits);
   // Before AUTH the parser refuses big multibulk/bulk headers, as Redis does for
   // unauthenticated clients, so a stranger cannot make the server allocate.
   parser_.set_auth_required(!client_.authenticated && engine_.acl().AuthRequired());
-  // The read buffer is allocated when data first arrives (see ReadSome).
+  // The read buffer is allocated when data first arrives (see OnReadable).
   NoteBufferMemory();
 }
 
-Connection::~Connection() = default;
+Connection::~Connection() {
+  if (fd_ >= 0) ::close(fd_);
+}
 
 void Connection::Start() {
   client_.kill = [weak = weak_from_this()] {
@@ -96,7 +86,28 @@ void Connection::Start() {
     return self ? self->ReleaseIdleBuffers() : 0;
   };
   engine_.AddClient(&client_);
-  ReadSome();
+  self_ = shared_from_this();
+  if (!loop_.Watch(fd_, this, /*read=*/true, /*write=*/false)) {
+    Log(LogLevel::kWarning, "Error registering fd event for the new client: %s",
+        std::strerror(errno));
+    Close();
+  }
+}
+
+void Connection::OnReady(bool readable, bool writable, bool failed) {
+  if (closed_) return;
+  if (writable) OnWritable();
+  if (readable && !closed_) {
+    OnReadable();
+  } else if (failed && !closed_) {
+    Close();
+  }
+}
+
+void Connection::UpdateInterest() {
+  if (closed_) return;
+  const bool read = !closing_ && !(writing_ && out_.size() > kOutputHighWater);
+  loop_.Update(fd_, read, writing_);
 }
 
 void Connection::Send(std::string_view bytes, bool push) {
@@ -110,7 +121,7 @@ void Connection::Send(std::string_view bytes, bool push) {
 bool Connection::OverOutputLimit() {
   const OutputBufferLimit& limit = engine_.output_limit(client_);
   if (limit.hard == 0 && limit.soft == 0) return false;
-  const uint64_t pending = out_.size() + sending_.size();
+  const uint64_t pending = out_.size() + (sending_.size() - sent_);
   bool over = limit.hard != 0 && pending > limit.hard;
   if (!over && limit.soft != 0 && pending > limit.soft) {
     const int64_t now = NowMs();
@@ -131,7 +142,8 @@ bool Connection::OverOutputLimit() {
   closing_ = true;
   out_.clear();
   out_.shrink_to_fit();
-  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->Close(); });
+  UpdateInterest();
+  loop_.Post([self = shared_from_this()] { self->Close(); });
   return true;
 }
 
@@ -149,7 +161,7 @@ void Connection::FlushScheduled() {
 void Connection::Resume() {
   // Posted rather than run inline: the caller is in the middle of serving another client's
   // command, and this client's pipelined commands must run after it completes.
-  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+  loop_.Post([self = shared_from_this()] {
     if (self->closed_ || self->client_.blocked) return;
     bool keep_open = self->ProcessInput();
     if (!keep_open) self->closing_ = true;
@@ -158,7 +170,7 @@ void Connection::Resume() {
       self->server_.Stop();
       return;
     }
-    if (!self->closing_ && !self->closed_ && !self->writing_) self->ReadSome();
+    self->UpdateInterest();
   });
 }
 
@@ -166,10 +178,14 @@ void Connection::Close() {
   if (closed_) return;
   closed_ = true;
   engine_.RemoveClient(client_.id);
-  boost::system::error_code ec;
-  socket_.shutdown(tcp::socket::shutdown_both, ec);
-  socket_.close(ec);
+  loop_.Unwatch(fd_);
+  ::shutdown(fd_, SHUT_RDWR);
+  ::close(fd_);
+  fd_ = -1;
   server_.OnConnectionClosed(this);
+  // The caller may still be inside this object (an event handler, a command): release it
+  // once the loop is back in control.
+  loop_.Post([self = std::move(self_)] {});
 }
 
 void Connection::EnsureReadSpace() {
@@ -218,47 +234,15 @@ size_t Connection::ReleaseIdleBuffers() {
   return released;
 }
 
-void Connection::ReadSome() {
-  if (closed_ || reading_ || closing_) return;
-  reading_ = true;
-  if (rstart_ == rend_) {
-    // Nothing half-read: wait for data without lending a buffer, so that the buffer of an idle
-    // connection can be given back (ReleaseIdleBuffers) and a fresh one allocates none.
-    socket_.async_wait(
-        tcp::socket::wait_read,
-        [self = shared_from_this()](const boost::system::error_code& ec) { self->OnReadable(ec); });
-    return;
-  }
+void Connection::OnReadable() {
   EnsureReadSpace();
-  socket_.async_read_some(asio::buffer(rbuf_.data() + rend_, rbuf_.size() - rend_),
-                          [self = shared_from_this()](const boost::system::error_code& ec,
-                                                      size_t n) { self->OnRead(ec, n); });
-}
-
-void Connection::OnReadable(const boost::system::error_code& ec) {
-  if (ec || closed_) {
-    OnRead(ec, 0);
-    return;
-  }
-  EnsureReadSpace();
-  boost::system::error_code read_ec;
-  size_t n = socket_.read_some(asio::buffer(rbuf_.data() + rend_, rbuf_.size() - rend_), read_ec);
-  if (read_ec == asio::error::would_block || read_ec == asio::error::try_again) {
-    reading_ = false;  // a spurious wake-up: wait again
-    ReadSome();
-    return;
-  }
-  OnRead(read_ec, n);
-}
-
-void Connection::OnRead(const boost::system::error_code& ec, size_t n) {
-  reading_ = false;
-  if (closed_) return;
-  if (ec) {
+  const ssize_t n = ::recv(fd_, rbuf_.data() + rend_, rbuf_.size() - rend_, 0);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return;
+  if (n <= 0) {  // the peer closed, or the connection failed
     Close();
     return;
   }
-  rend_ += n;
+  rend_ += static_cast<size_t>(n);
   ++engine_.stats().total_reads_processed;
   client_.net_input_bytes += n;
   engine_.stats().total_net_input_bytes += n;
@@ -278,7 +262,7 @@ void Connection::OnRead(const boost::system::error_code& ec, size_t n) {
     server_.Stop();
     return;
   }
-  if (!closing_ && !closed_ && !(writing_ && out_.size() > kOutputHighWater)) ReadSome();
+  UpdateInterest();
 }
 
 bool Connection::ProcessInput() {
@@ -344,15 +328,14 @@ void Connection::Flush() {
     if (!writing_ && closing_) Close();
     return;
   }
-  // Try a direct non-blocking write first: most replies fit in the socket buffer, and this
-  // saves a round through the reactor.
-  boost::system::error_code ec;
-  size_t written = socket_.write_some(asio::buffer(out_), ec);
+  // Most replies fit in the socket buffer: one send, no wait for writability.
+  const ssize_t n = ::send(fd_, out_.data(), out_.size(), MSG_NOSIGNAL);
   ++engine_.stats().total_writes_processed;
-  if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
+  if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
     Close();
     return;
   }
+  const size_t written = n > 0 ? static_cast<size_t>(n) : 0;
   client_.net_output_bytes += written;
   engine_.stats().total_net_output_bytes += written;
   if (written == out_.size()) {
@@ -362,30 +345,38 @@ void Connection::Flush() {
     return;
   }
   sending_.assign(out_, written);
+  sent_ = 0;
   out_.clear();
   writing_ = true;
   client_.output_buffer_size = sending_.size();
-  asio::async_write(socket_, asio::buffer(sending_),
-                    [self = shared_from_this()](const boost::system::error_code& ec, size_t n) {
-                      self->OnWritten(ec, n);
-                    });
+  UpdateInterest();
 }
 
-void Connection::OnWritten(const boost::system::error_code& ec, size_t n) {
+void Connection::OnWritable() {
+  if (!writing_) return;
+  while (sent_ < sending_.size()) {
+    const ssize_t n = ::send(fd_, sending_.data() + sent_, sending_.size() - sent_, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      client_.output_buffer_size = sending_.size() - sent_;
+      return;  // epoll reports the socket again when there is room
+    }
+    if (n <= 0) {
+      Close();
+      return;
+    }
+    sent_ += static_cast<size_t>(n);
+    client_.net_output_bytes += n;
+    engine_.stats().total_net_output_bytes += n;
+  }
   writing_ = false;
   client_.output_buffer_size = 0;
-  NoteBufferMemory();
-  if (closed_) return;
-  if (ec) {
-    Close();
-    return;
-  }
-  client_.net_output_bytes += n;
-  engine_.stats().total_net_output_bytes += n;
   sending_.clear();
+  sent_ = 0;
   if (sending_.capacity() > 1024 * 1024) sending_.shrink_to_fit();
+  NoteBufferMemory();
   Flush();
-  if (!closing_ && !closed_ && !writing_) ReadSome();
+  UpdateInterest();
 }
 
 }  // namespace rill

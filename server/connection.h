@@ -3,35 +3,40 @@
 // with one syscall (DESIGN.md, execution model). Pipelining is the fast path.
 #pragma once
 
-#include <boost/asio.hpp>
 #include <memory>
 #include <string>
 
 #include "protocol/request_parser.h"
 #include "server/client.h"
+#include "server/event_loop.h"
 
 namespace rill {
 
 class Engine;
 class Server;
 
-class Connection : public std::enable_shared_from_this<Connection> {
+class Connection : public std::enable_shared_from_this<Connection>, public EventLoop::Handler {
  public:
-  Connection(Server& server, boost::asio::ip::tcp::socket socket);
+  // Takes ownership of `fd`, a connected non-blocking TCP socket.
+  Connection(Server& server, int fd);
   ~Connection();
 
   void Start();
-  // Closes the socket; pending operations complete with an error and release the connection.
+  // Closes the socket and releases the connection after the current event.
   void Close();
+  void OnReady(bool readable, bool writable, bool failed) override;
 
   Client& client() { return client_; }
   // The flush ScheduleFlush asked for, run by the server at the end of the event-loop turn.
   void FlushScheduled();
 
  private:
-  void ReadSome();
-  void OnReadable(const boost::system::error_code& ec);
-  void OnRead(const boost::system::error_code& ec, size_t n);
+  // Reads once (level-triggered: epoll reports the socket again if bytes are left).
+  void OnReadable();
+  void OnWritable();
+  // Whether epoll should report readability: not while closing, nor while a client that
+  // does not read its replies has more than the high-water mark pending.
+  void UpdateInterest();
   // Frees the read and write buffers when they hold nothing (the cron calls this for idle
   // clients, as Redis frees idle clients' query buffers). Returns the bytes freed.
   size_t ReleaseIdleBuffers();
@@ -39,7 +44,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // connection must close after flushing (protocol error, QUIT, kill).
   bool ProcessInput();
   void Flush();
-  void OnWritten(const boost::system::error_code& ec, size_t n);
   void EnsureReadSpace();
   // Queues bytes produced outside this client's own commands (see Client::send and push);
   // replies but not pushes are dropped under CLIENT REPLY OFF.
@@ -55,7 +59,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   Server& server_;
   Engine& engine_;
-  boost::asio::ip::tcp::socket socket_;
+  int fd_;
+  EventLoop& loop_;
+  // Held while the connection is open; Close() hands it to the loop so that the object
+  // outlives the event that closed it.
+  std::shared_ptr<Connection> self_;
   Client client_;
   protocol::RequestParser parser_;
 
@@ -63,9 +71,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   size_t rstart_ = 0;
   size_t rend_ = 0;
   std::string out_;      // replies being accumulated
-  std::string sending_;  // replies handed to an async write
-  bool writing_ = false;
-  bool reading_ = false;
+  std::string sending_;  // replies the socket did not take yet; [sent_, size) left
+  size_t sent_ = 0;
+  bool writing_ = false;  // sending_ waits for the socket to become writable
   bool closing_ = false;  // close once output is flushed
   bool closed_ = false;
   bool flush_scheduled_ = false;

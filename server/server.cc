@@ -1,95 +1,99 @@
 #include "server/server.h"
 
+#include <arpa/inet.h>
 #include <malloc.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <csignal>
+#include <cstring>
 
 #include "absl/strings/str_split.h"
 #include "protocol/errors.h"
 #include "server/connection.h"
 #include "server/engine.h"
 #include "server/log.h"
+#include "server/socket_address.h"
 
 namespace rill {
 
 namespace asio = boost::asio;
-using asio::ip::tcp;
 
 namespace {
 
 constexpr size_t kTrimThreshold = 1 << 20;
+// Redis's MAX_ACCEPTS_PER_CALL: a flood of connections cannot starve the clients already in.
+constexpr int kMaxAcceptsPerEvent = 1000;
 
 }  // namespace
 
-Server::Server(Engine& engine)
-    : engine_(engine),
-      io_(1),
-      signals_(io_, SIGTERM, SIGINT),
-      child_signals_(io_),
-      cron_timer_(io_),
-      block_timer_(io_) {
+class Server::Listener : public EventLoop::Handler {
+ public:
+  Listener(Server& server, int fd) : server_(server), fd_(fd) {}
+  ~Listener() { Close(); }
+  int fd() const { return fd_; }
+  void Close() {
+    if (fd_ < 0) return;
+    server_.loop_.Unwatch(fd_);
+    ::close(fd_);
+    fd_ = -1;
+  }
+  void OnReady(bool, bool, bool) override {
+    if (fd_ >= 0) server_.AcceptFrom(fd_);
+  }
+
+ private:
+  Server& server_;
+  int fd_;
+};
+
+Server::Server(Engine& engine) : engine_(engine) {
   engine_.blocking().set_arm_timer([this](int64_t deadline_ms) { ArmBlockTimer(deadline_ms); });
   engine_.set_run_after([this](int64_t delay_ms, std::function<void()> fn) {
+    auto guarded = [this, fn = std::move(fn)] {
+      if (!stopping_) fn();
+    };
     if (delay_ms <= 0) {
-      asio::post(io_, [this, fn = std::move(fn)] {
-        if (!stopping_) fn();
-      });
-      return;
+      loop_.Post(std::move(guarded));
+    } else {
+      loop_.RunAfter(delay_ms, std::move(guarded));
     }
-    auto timer = std::make_shared<asio::steady_timer>(io_, std::chrono::milliseconds(delay_ms));
-    timer->async_wait([this, timer, fn = std::move(fn)](const boost::system::error_code& ec) {
-      if (!ec && !stopping_) fn();
-    });
   });
-  child_signals_.add(SIGCHLD);
-  // Asio installs its handler without SA_RESTART; a child's exit must not make a blocking call
-  // of the loop thread (a SAVE's write, a log line) fail with EINTR.
-  struct sigaction action;
-  if (sigaction(SIGCHLD, nullptr, &action) == 0) {
-    action.sa_flags |= SA_RESTART;
-    sigaction(SIGCHLD, &action, nullptr);
-  }
-  // A forked child gives up the listening sockets at once (plain close(): an Asio call would
-  // change the epoll set it shares with the parent).
+  loop_.set_before_sleep([this] { BeforeSleep(); });
+  // Installed now, before the data loads: a SIGTERM while loading waits for the loop.
+  loop_.OnSignal(SIGTERM, [this] { OnTerminationSignal(SIGTERM); });
+  loop_.OnSignal(SIGINT, [this] { OnTerminationSignal(SIGINT); });
+  // SIGCHLD: a background child (BGSAVE, BGREWRITEAOF) exited.
+  loop_.OnSignal(SIGCHLD, [this] { engine_.children().Reap(); });
+  // A forked child gives up the listening sockets at once (plain close(): the epoll set is
+  // shared with the parent and must not change).
   engine_.children().set_in_child_hook([this] {
-    for (auto& acceptor : acceptors_) ::close(acceptor->native_handle());
+    for (auto& listener : listeners_) ::close(listener->fd());
   });
 }
 
-void Server::WaitForChildren() {
-  child_signals_.async_wait([this](const boost::system::error_code& ec, int) {
-    if (ec) return;
-    engine_.children().Reap();
-    if (!stopping_) WaitForChildren();
-  });
-}
-
-void Server::WaitForTermination() {
-  signals_.async_wait([this](const boost::system::error_code& ec, int signo) {
-    if (ec) return;
-    Log(LogLevel::kWarning, "Received %s scheduling shutdown...",
-        signo == SIGINT ? "SIGINT" : "SIGTERM");
-    // shutdown-on-sigterm / shutdown-on-sigint: SHUTDOWN's flags (default: save if save
-    // points are set). If the final save fails the server keeps running, as Redis does.
-    const int flags = static_cast<int>(
-        engine_.config().Int(signo == SIGINT ? "shutdown-on-sigint" : "shutdown-on-sigterm"));
-    if (engine_.PrepareForShutdown(flags)) {
-      engine_.RequestShutdown();
-      Stop();
-      return;
-    }
-    WaitForTermination();
-  });
+void Server::OnTerminationSignal(int signo) {
+  Log(LogLevel::kWarning, "Received %s scheduling shutdown...",
+      signo == SIGINT ? "SIGINT" : "SIGTERM");
+  // shutdown-on-sigterm / shutdown-on-sigint: SHUTDOWN's flags (default: save if save
+  // points are set). If the final save fails the server keeps running, as Redis does.
+  const int flags = static_cast<int>(
+      engine_.config().Int(signo == SIGINT ? "shutdown-on-sigint" : "shutdown-on-sigterm"));
+  if (engine_.PrepareForShutdown(flags)) {
+    engine_.RequestShutdown();
+    Stop();
+  }
 }
 
 void Server::ArmBlockTimer(int64_t deadline_ms) {
   if (block_timer_deadline_ms_ != 0 && block_timer_deadline_ms_ <= deadline_ms) return;
+  if (block_timer_deadline_ms_ != 0) loop_.Cancel(block_timer_);
   block_timer_deadline_ms_ = deadline_ms;
-  int64_t wait_ms = std::max<int64_t>(0, deadline_ms - NowMs());
-  block_timer_.expires_after(std::chrono::milliseconds(wait_ms));
-  block_timer_.async_wait([this](const boost::system::error_code& ec) {
-    if (ec) return;  // re-armed earlier (cancelled) or stopping
+  const int64_t wait_ms = std::max<int64_t>(0, deadline_ms - NowMs());
+  block_timer_ = loop_.RunAfter(wait_ms, [this] {
     block_timer_deadline_ms_ = 0;
     if (stopping_) return;
     engine_.blocking().ExpireTimeouts(NowMs());
@@ -104,6 +108,8 @@ bool Server::Listen(std::string* error) {
   std::string bind = engine_.config().String("bind");
   std::vector<std::string> addrs = absl::StrSplit(bind, ' ', absl::SkipEmpty());
   if (addrs.empty()) addrs = {"*", "-::*"};
+  const std::string failed =
+      "Failed listening on port " + std::to_string(port_) + " (tcp), aborting.";
   for (std::string addr : addrs) {
     bool optional = !addr.empty() && addr[0] == '-';
     if (optional) addr.erase(0, 1);
@@ -117,75 +123,78 @@ bool Server::Listen(std::string* error) {
       ip = asio::ip::make_address(addr, ec);
       if (ec) {
         if (optional) continue;
-        *error = "Failed listening on port " + std::to_string(port_) + " (tcp), aborting.";
+        *error = failed;
         Log(LogLevel::kWarning, "Could not create server TCP listening socket %s:%d: %s", addr,
             port_, ec.message());
         return false;
       }
     }
-    auto acceptor = std::make_unique<tcp::acceptor>(io_);
-    tcp::endpoint ep(ip, static_cast<unsigned short>(port_));
-    acceptor->open(ep.protocol(), ec);
-    if (!ec) acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
-    if (!ec && ip.is_v6()) acceptor->set_option(asio::ip::v6_only(true), ec);
-    if (!ec) acceptor->bind(ep, ec);
-    if (!ec) acceptor->listen(static_cast<int>(engine_.config().Int("tcp-backlog")), ec);
-    if (ec) {
+    std::string why;
+    const int fd =
+        OpenListeningSocket(ip, port_, static_cast<int>(engine_.config().Int("tcp-backlog")), &why);
+    if (fd < 0) {
       if (optional) continue;
       Log(LogLevel::kWarning, "Warning: Could not create server TCP listening socket %s:%d: %s",
-          addr, port_, ec.message());
-      *error = "Failed listening on port " + std::to_string(port_) + " (tcp), aborting.";
+          addr, port_, why);
+      *error = failed;
       return false;
     }
-    acceptors_.push_back(std::move(acceptor));
+    listeners_.push_back(std::make_unique<Listener>(*this, fd));
   }
-  if (acceptors_.empty()) {
-    *error = "Failed listening on port " + std::to_string(port_) + " (tcp), aborting.";
+  if (listeners_.empty()) {
+    *error = failed;
     return false;
   }
   return true;
 }
 
-void Server::StartAccept(tcp::acceptor& acceptor) {
-  acceptor.async_accept([this, &acceptor](const boost::system::error_code& ec, tcp::socket sock) {
-    if (stopping_) return;
-    if (!ec) {
-      auto max_clients = static_cast<size_t>(engine_.config().Int("maxclients"));
-      if (connections_ >= max_clients) {
-        Refuse(sock, "-ERR max number of clients reached\r\n");
-      } else if (RefusedByProtectedMode(sock)) {
-        Refuse(sock, errors::kProtectedModeDenied);
-      } else {
-        // As Redis, only accepted connections count as received.
-        ++engine_.stats().total_connections_received;
-        ++connections_;
-        std::make_shared<Connection>(*this, std::move(sock))->Start();
+void Server::AcceptFrom(int listen_fd) {
+  for (int i = 0; i < kMaxAcceptsPerEvent && !stopping_; ++i) {
+    sockaddr_storage peer{};
+    socklen_t len = sizeof(peer);
+    const int fd = ::accept4(listen_fd, reinterpret_cast<sockaddr*>(&peer), &len,
+                             SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN && errno != EWOULDBLOCK && errno != ECONNABORTED) {
+        Log(LogLevel::kVerbose, "Accepting client connection: %s", std::strerror(errno));
       }
-    } else if (ec == asio::error::operation_aborted) {
       return;
     }
-    StartAccept(acceptor);
-  });
+    const auto max_clients = static_cast<size_t>(engine_.config().Int("maxclients"));
+    if (connections_ >= max_clients) {
+      Refuse(fd, "-ERR max number of clients reached\r\n");
+    } else if (ProtectedModeRefuses(engine_.config().Bool("protected-mode"),
+                                    engine_.acl().default_user().nopass(), ToAddress(peer))) {
+      Refuse(fd, errors::kProtectedModeDenied);
+    } else {
+      // As Redis, only accepted connections count as received.
+      ++engine_.stats().total_connections_received;
+      ++connections_;
+      std::make_shared<Connection>(*this, fd)->Start();
+    }
+  }
 }
 
 void Server::FlushAtEndOfTurn(std::shared_ptr<Connection> conn) {
   to_flush_.push_back(std::move(conn));
-  if (flush_posted_) return;
-  flush_posted_ = true;
-  asio::post(io_, [this] {
-    flush_posted_ = false;
-    engine_.WritePendingAof();
+}
+
+void Server::BeforeSleep() {
+  engine_.WritePendingAof();
+  // Flushing can schedule more (a reply that completes a blocked client's wait); loop.
+  while (!to_flush_.empty()) {
     flushing_.swap(to_flush_);
     for (const std::shared_ptr<Connection>& conn : flushing_) conn->FlushScheduled();
     flushing_.clear();
-  });
+  }
 }
 
-void Server::Refuse(tcp::socket& sock, std::string_view error) {
+void Server::Refuse(int fd, std::string_view error) {
   ++engine_.stats().rejected_connections;
-  boost::system::error_code ignored;
-  asio::write(sock, asio::buffer(error), ignored);
-  sock.close(ignored);
+  // Best effort, as Redis: a fresh socket's buffer takes the short error line.
+  [[maybe_unused]] ssize_t n = ::send(fd, error.data(), error.size(), MSG_NOSIGNAL);
+  ::close(fd);
 }
 
 bool ProtectedModeRefuses(bool protected_mode, bool default_user_nopass,
@@ -198,23 +207,14 @@ bool ProtectedModeRefuses(bool protected_mode, bool default_user_nopass,
   return !ip.is_loopback();
 }
 
-bool Server::RefusedByProtectedMode(const tcp::socket& sock) const {
-  boost::system::error_code ec;
-  tcp::endpoint peer = sock.remote_endpoint(ec);
-  if (ec) return false;
-  return ProtectedModeRefuses(engine_.config().Bool("protected-mode"),
-                              engine_.acl().default_user().nopass(), peer.address());
-}
-
 void Server::OnConnectionClosed(Connection* conn) {
   if (connections_ > 0) --connections_;
 }
 
 void Server::ScheduleCron() {
   int64_t hz = std::clamp<int64_t>(engine_.config().Int("hz"), 1, 500);
-  cron_timer_.expires_after(std::chrono::milliseconds(1000 / hz));
-  cron_timer_.async_wait([this](const boost::system::error_code& ec) {
-    if (ec || stopping_) return;
+  cron_timer_ = loop_.RunAfter(1000 / hz, [this] {
+    if (stopping_) return;
     Cron();
     ScheduleCron();
   });
@@ -262,23 +262,20 @@ void Server::Cron() {
 }
 
 void Server::Run() {
-  WaitForTermination();
-  WaitForChildren();
-  for (auto& acceptor : acceptors_) StartAccept(*acceptor);
+  for (auto& listener : listeners_) {
+    loop_.Watch(listener->fd(), listener.get(), /*read=*/true, /*write=*/false);
+  }
   ScheduleCron();
-  io_.run();
+  loop_.Run();
 }
 
 void Server::Stop() {
   if (stopping_) return;
   stopping_ = true;
-  boost::system::error_code ec;
-  for (auto& acceptor : acceptors_) acceptor->close(ec);
-  cron_timer_.cancel();
-  block_timer_.cancel();
-  boost::system::error_code ignored;
-  child_signals_.cancel(ignored);
-  io_.stop();
+  for (auto& listener : listeners_) listener->Close();
+  loop_.Cancel(cron_timer_);
+  loop_.Cancel(block_timer_);
+  loop_.Stop();
 }
 
 }  // namespace rill

@@ -1,13 +1,16 @@
-// The process's network side: Asio io_context on one thread, listeners for every `bind`
-// address, signal handling and the periodic cron (active expiry, idle-client timeout).
+// The process's network side: the event loop on one thread (server/event_loop.h), listeners
+// for every `bind` address, signal handling and the periodic cron (active expiry, idle-client
+// timeout).
 #pragma once
 
-#include <boost/asio.hpp>
+#include <boost/asio/ip/address.hpp>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "server/event_loop.h"
 
 namespace rill {
 
@@ -28,45 +31,43 @@ class Server {
   bool Listen(std::string* error);
   // Runs the event loop until shutdown.
   void Run();
-  // Stops accepting and ends Run() after the current handler.
+  // Stops accepting and ends Run() after the current event.
   void Stop();
 
-  boost::asio::io_context& io() { return io_; }
+  EventLoop& loop() { return loop_; }
   Engine& engine() { return engine_; }
   int port() const { return port_; }
 
   void OnConnectionClosed(Connection* conn);
-  // Flushes `conn` at the end of the current event-loop turn, after every handler already
-  // queued: one posted handler per turn writes the AOF buffer once (Redis's beforeSleep) and
-  // then the output of every connection that asked.
+  // Flushes `conn` at the end of the current event-loop turn, after every event of the batch:
+  // before the loop waits again the AOF buffer is written once (Redis's beforeSleep) and then
+  // the output of every connection that asked.
   void FlushAtEndOfTurn(std::shared_ptr<Connection> conn);
   size_t connection_count() const { return connections_; }
 
  private:
-  void StartAccept(boost::asio::ip::tcp::acceptor& acceptor);
+  class Listener;
+
+  // Accepts what the listening socket has (at most a bounded batch per event, as Redis).
+  void AcceptFrom(int listen_fd);
   // Writes `error` to a connection that is not accepted and closes it (rejected_connections).
-  void Refuse(boost::asio::ip::tcp::socket& sock, std::string_view error);
-  bool RefusedByProtectedMode(const boost::asio::ip::tcp::socket& sock) const;
+  void Refuse(int fd, std::string_view error);
   void ScheduleCron();
   void Cron();
   void ArmBlockTimer(int64_t deadline_ms);
-  void WaitForTermination();
-  void WaitForChildren();
+  void OnTerminationSignal(int signo);
+  void BeforeSleep();
 
   Engine& engine_;
-  boost::asio::io_context io_;
-  boost::asio::signal_set signals_;
-  // SIGCHLD: a background child (BGSAVE, BGREWRITEAOF) exited.
-  boost::asio::signal_set child_signals_;
-  boost::asio::steady_timer cron_timer_;
+  EventLoop loop_;
+  EventLoop::TimerId cron_timer_ = 0;
   // Fires at the earliest deadline of a blocked client (BLPOP ... timeout).
-  boost::asio::steady_timer block_timer_;
+  EventLoop::TimerId block_timer_ = 0;
   int64_t block_timer_deadline_ms_ = 0;  // 0 = not armed
-  std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
+  std::vector<std::unique_ptr<Listener>> listeners_;
   size_t connections_ = 0;
   std::vector<std::shared_ptr<Connection>> to_flush_;
   std::vector<std::shared_ptr<Connection>> flushing_;  // kept for its capacity
-  bool flush_posted_ = false;
   int64_t last_buffer_trim_ms_ = 0;
   int port_ = 0;
   bool stopping_ = false;

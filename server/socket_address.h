@@ -1,0 +1,24 @@
+// Socket addresses between the kernel's sockaddr form and what Rill prints and checks
+// (CLIENT LIST's addr/laddr, protected mode), and the listening sockets of `bind`.
+#pragma once
+
+#include <sys/socket.h>
+
+#include <boost/asio/ip/address.hpp>
+#include <string>
+
+namespace rill {
+
+// The address of an IPv4 or IPv6 sockaddr (IPv4-mapped IPv6 addresses stay IPv6 here).
+boost::asio::ip::address ToAddress(const sockaddr_storage& sa);
+// "ip:port" as Redis prints it; an IPv4-mapped IPv6 address prints as IPv4.
+std::string EndpointString(const sockaddr_storage& sa);
+// The peer's / our own end of a connected socket, "" when the kernel does not say.
+std::string PeerEndpoint(int fd);
+std::string LocalEndpoint(int fd);
+// A non-blocking listening TCP socket on ip:port (SO_REUSEADDR; IPv6 sockets IPv6-only, as
+// Redis binds "::*" beside "*"). Returns the descriptor, or -1 with strerror's text in `why`.
+int OpenListeningSocket(const boost::asio::ip::address& ip, int port, int backlog,
+                        std::string* why);
+
+}  // namespace rill
