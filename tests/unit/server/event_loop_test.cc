@@ -1,0 +1,146 @@
+// The event loop: timers in deadline order and cancellable, posts before the next wait,
+// level-triggered readiness (a descriptor with bytes left is reported again), handlers
+// unwatched in the middle of a batch not called, signals delivered through the self-pipe, and
+// the before-sleep hook once per turn.
+#include "server/event_loop.h"
+
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <string>
+#include <vector>
+
+namespace rill {
+namespace {
+
+class Recorder : public EventLoop::Handler {
+ public:
+  explicit Recorder(std::function<void(Recorder&)> on_ready) : on_ready_(std::move(on_ready)) {}
+  void OnReady(bool readable, bool, bool) override {
+    if (readable) ++reads;
+    on_ready_(*this);
+  }
+  int reads = 0;
+
+ private:
+  std::function<void(Recorder&)> on_ready_;
+};
+
+TEST(EventLoop, TimersRunInDeadlineOrderAndCanBeCancelled) {
+  EventLoop loop;
+  std::vector<int> order;
+  loop.RunAfter(30, [&] { order.push_back(30); });
+  loop.RunAfter(10, [&] { order.push_back(10); });
+  const EventLoop::TimerId cancelled = loop.RunAfter(20, [&] { order.push_back(20); });
+  loop.RunAfter(40, [&] { loop.Stop(); });
+  loop.Cancel(cancelled);
+  loop.Run();
+  EXPECT_EQ(order, (std::vector<int>{10, 30}));
+}
+
+TEST(EventLoop, PostsRunBeforeTheNextWaitAndRepostsWaitATurn) {
+  EventLoop loop;
+  int turns = 0;
+  std::vector<std::string> log;
+  loop.set_before_sleep([&] {
+    log.push_back("sleep");
+    if (++turns == 2) loop.Stop();
+  });
+  loop.Post([&] {
+    log.push_back("a");
+    loop.Post([&] { log.push_back("b"); });
+  });
+  loop.Run();
+  EXPECT_EQ(log, (std::vector<std::string>{"a", "sleep", "b", "sleep"}));
+}
+
+TEST(EventLoop, LevelTriggeredReadinessReportsLeftoverBytes) {
+  int fds[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fds), 0);
+  ASSERT_EQ(write(fds[1], "abcdef", 6), 6);
+  EventLoop loop;
+  std::string got;
+  Recorder reader([&](Recorder&) {
+    char c;
+    if (read(fds[0], &c, 1) == 1) got += c;  // one byte per event: the rest must be reported
+    if (got.size() == 6) loop.Stop();
+  });
+  ASSERT_TRUE(loop.Watch(fds[0], &reader, /*read=*/true, /*write=*/false));
+  loop.RunAfter(5000, [&] { loop.Stop(); });  // a bound if readiness were lost
+  loop.Run();
+  EXPECT_EQ(got, "abcdef");
+  EXPECT_EQ(reader.reads, 6);
+  close(fds[0]);
+  close(fds[1]);
+}
+
+TEST(EventLoop, AHandlerUnwatchedDuringABatchIsNotCalled) {
+  int a[2], b[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, a), 0);
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, b), 0);
+  ASSERT_EQ(write(a[1], "x", 1), 1);
+  ASSERT_EQ(write(b[1], "y", 1), 1);
+  EventLoop loop;
+  int calls = 0;
+  // Whichever runs first unwatches the other: both are ready in the same batch.
+  Recorder* first = nullptr;
+  Recorder* second = nullptr;
+  Recorder ra([&](Recorder&) {
+    ++calls;
+    loop.Unwatch(b[0]);
+    loop.Unwatch(a[0]);
+  });
+  Recorder rb([&](Recorder&) {
+    ++calls;
+    loop.Unwatch(a[0]);
+    loop.Unwatch(b[0]);
+  });
+  first = &ra;
+  second = &rb;
+  ASSERT_TRUE(loop.Watch(a[0], first, true, false));
+  ASSERT_TRUE(loop.Watch(b[0], second, true, false));
+  loop.RunAfter(50, [&] { loop.Stop(); });
+  loop.Run();
+  EXPECT_EQ(calls, 1);
+  for (int fd : {a[0], a[1], b[0], b[1]}) close(fd);
+}
+
+TEST(EventLoop, WriteInterestAndUpdate) {
+  int fds[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fds), 0);
+  EventLoop loop;
+  int writable_events = 0;
+  struct Writer : EventLoop::Handler {
+    std::function<void(bool)> fn;
+    void OnReady(bool, bool writable, bool) override { fn(writable); }
+  } writer;
+  writer.fn = [&](bool writable) {
+    if (writable) ++writable_events;
+    loop.Update(fds[0], /*read=*/true, /*write=*/false);  // once is enough
+  };
+  ASSERT_TRUE(loop.Watch(fds[0], &writer, /*read=*/true, /*write=*/true));
+  loop.RunAfter(50, [&] { loop.Stop(); });
+  loop.Run();
+  EXPECT_EQ(writable_events, 1);
+  close(fds[0]);
+  close(fds[1]);
+}
+
+TEST(EventLoop, SignalsArriveOnTheLoop) {
+  EventLoop loop;
+  int got = 0;
+  loop.OnSignal(SIGUSR2, [&] {
+    ++got;
+    loop.Stop();
+  });
+  loop.Post([] { ::raise(SIGUSR2); });
+  loop.RunAfter(5000, [&] { loop.Stop(); });
+  loop.Run();
+  EXPECT_EQ(got, 1);
+  ::signal(SIGUSR2, SIG_DFL);
+}
+
+}  // namespace
+}  // namespace rill
