@@ -92,8 +92,16 @@ bool ChildProcessManager::Start(ChildType type, uint64_t keys_total, Work work, 
     *error = std::strerror(errno);
     return false;
   }
+  // Signals stay blocked across fork() until the child has reset their handlers: the
+  // parent's handlers write into a pipe the child shares, so a SIGTERM meant for the fresh
+  // child would otherwise reach the parent's loop as the parent's own.
+  sigset_t forwarded, previous;
+  sigemptyset(&forwarded);
+  for (int sig : {SIGTERM, SIGINT, SIGCHLD, SIGUSR1, SIGHUP}) sigaddset(&forwarded, sig);
+  ::sigprocmask(SIG_BLOCK, &forwarded, &previous);
   const int64_t fork_start = MonotonicUs();
   const pid_t pid = ::fork();
+  if (pid != 0) ::sigprocmask(SIG_SETMASK, &previous, nullptr);
   if (pid < 0) {
     *error = std::strerror(errno);
     ::close(fds[0]);
@@ -104,6 +112,7 @@ bool ChildProcessManager::Start(ChildType type, uint64_t keys_total, Work work, 
     // The child. Signals go back to their defaults: the parent's handlers (Asio's) would
     // forward them to the parent's loop through a pipe the child shares.
     for (int sig : {SIGTERM, SIGINT, SIGCHLD, SIGUSR1, SIGHUP}) ::signal(sig, SIG_DFL);
+    ::sigprocmask(SIG_SETMASK, &previous, nullptr);
     ::close(fds[0]);
     // Below the server's priority: on a busy machine (or one core shared with the parent, as
     // a pinned server's child inherits its affinity) the clients' latency comes first and the

@@ -247,6 +247,15 @@ void Connection::OnReadable() {
   client_.net_input_bytes += n;
   engine_.stats().total_net_input_bytes += n;
   client_.last_interaction_ms = NowMs();
+  if ((client_.blocked || client_.postponed) &&
+      rend_ - rstart_ > static_cast<size_t>(engine_.config().Int("client-query-buffer-limit"))) {
+    // A blocked or paused client's commands wait unparsed; they still may not grow without
+    // bound (ProcessInput, which checks the limit otherwise, does not run for it).
+    Log(LogLevel::kWarning, "Closing client that reached max query buffer length: id=%u",
+        client_.id);
+    Close();
+    return;
+  }
 
   bool keep_open = ProcessInput();
   if (!keep_open) closing_ = true;

@@ -8,6 +8,9 @@
 #include <chrono>
 #include <csignal>
 #include <cstring>
+#include <limits>
+
+#include "server/log.h"
 
 namespace rill {
 
@@ -38,7 +41,10 @@ void ForwardSignal(int signo) {
 class EventLoop::SignalPipe final : public EventLoop::Handler {
  public:
   explicit SignalPipe(EventLoop& loop) {
-    if (::pipe2(fds_, O_NONBLOCK | O_CLOEXEC) != 0) return;
+    if (::pipe2(fds_, O_NONBLOCK | O_CLOEXEC) != 0) {
+      Log(LogLevel::kWarning, "Cannot create the signal pipe: %s", std::strerror(errno));
+      return;
+    }
     g_signal_write_fd = fds_[1];
     loop.Watch(fds_[0], this, /*read=*/true, /*write=*/false);
   }
@@ -51,6 +57,7 @@ class EventLoop::SignalPipe final : public EventLoop::Handler {
 
   void Add(int signo, Callback fn) {
     callbacks_[signo] = std::move(fn);
+    if (g_signal_write_fd < 0) return;  // no pipe: leave the default action
     struct sigaction action {};
     action.sa_handler = ForwardSignal;
     sigemptyset(&action.sa_mask);
@@ -76,32 +83,52 @@ class EventLoop::SignalPipe final : public EventLoop::Handler {
   absl::flat_hash_map<int, Callback> callbacks_;
 };
 
-EventLoop::EventLoop() : epfd_(::epoll_create1(EPOLL_CLOEXEC)), events_(kMaxEventsPerWait) {}
+EventLoop::EventLoop() : epfd_(::epoll_create1(EPOLL_CLOEXEC)), events_(kMaxEventsPerWait) {
+  if (epfd_ < 0) Log(LogLevel::kWarning, "epoll_create1 failed: %s", std::strerror(errno));
+}
 
 EventLoop::~EventLoop() {
   delete signals_;
   if (epfd_ >= 0) ::close(epfd_);
 }
 
+namespace {
+
+uint64_t EventData(int fd, uint32_t generation) {
+  return (uint64_t{generation} << 32) | static_cast<uint32_t>(fd);
+}
+
+uint32_t Interest(bool read, bool write) {
+  return (read ? uint32_t{EPOLLIN} : 0u) | (write ? uint32_t{EPOLLOUT} : 0u);
+}
+
+}  // namespace
+
 bool EventLoop::Watch(int fd, Handler* handler, bool read, bool write) {
-  if (fd < 0) return false;
+  if (fd < 0 || epfd_ < 0) return false;
   if (static_cast<size_t>(fd) >= watched_.size()) watched_.resize(fd + 1024);
+  const uint32_t generation = next_generation_++;
   epoll_event ev{};
-  ev.events = (read ? uint32_t{EPOLLIN} : 0u) | (write ? uint32_t{EPOLLOUT} : 0u);
-  ev.data.fd = fd;
+  ev.events = Interest(read, write);
+  ev.data.u64 = EventData(fd, generation);
   if (::epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev) != 0) return false;
-  watched_[fd] = {handler, ev.events};
+  watched_[fd] = {handler, ev.events, generation};
   return true;
 }
 
 void EventLoop::Update(int fd, bool read, bool write) {
   if (fd < 0 || static_cast<size_t>(fd) >= watched_.size() || !watched_[fd].handler) return;
-  const uint32_t events = (read ? uint32_t{EPOLLIN} : 0u) | (write ? uint32_t{EPOLLOUT} : 0u);
-  if (watched_[fd].events == events) return;
+  Watched& w = watched_[fd];
+  const uint32_t events = Interest(read, write);
+  if (w.events == events) return;
   epoll_event ev{};
   ev.events = events;
-  ev.data.fd = fd;
-  if (::epoll_ctl(epfd_, EPOLL_CTL_MOD, fd, &ev) == 0) watched_[fd].events = events;
+  ev.data.u64 = EventData(fd, w.generation);
+  if (::epoll_ctl(epfd_, EPOLL_CTL_MOD, fd, &ev) == 0) {
+    w.events = events;
+  } else {
+    Log(LogLevel::kWarning, "epoll_ctl(MOD) failed for fd %d: %s", fd, std::strerror(errno));
+  }
 }
 
 void EventLoop::Unwatch(int fd) {
@@ -115,8 +142,11 @@ void EventLoop::Post(Callback fn) { posted_.push_back(std::move(fn)); }
 
 EventLoop::TimerId EventLoop::RunAfter(int64_t delay_ms, Callback fn) {
   const TimerId id = next_timer_++;
-  // At least 1 us ahead, so that RunTimers never runs a timer added while it runs.
-  const int64_t deadline = MonotonicNowUs() + std::max<int64_t>(1, delay_ms * 1000);
+  // At least 1 us ahead, so that RunTimers never runs a timer added while it runs; saturated
+  // far in the future (BLPOP key 1e16 must wait, not overflow into "now").
+  const int64_t now = MonotonicNowUs();
+  const int64_t max_delay_ms = (std::numeric_limits<int64_t>::max() - now) / 1000 - 1;
+  const int64_t deadline = now + std::max<int64_t>(1, std::min(delay_ms, max_delay_ms) * 1000);
   timers_.emplace(std::make_pair(deadline, id), std::move(fn));
   timer_deadlines_[id] = deadline;
   return id;
@@ -144,12 +174,16 @@ int EventLoop::WaitTimeoutMs() const {
 }
 
 void EventLoop::Dispatch(const epoll_event& event) {
-  const int fd = event.data.fd;
-  if (static_cast<size_t>(fd) >= watched_.size()) return;
-  Handler* handler = watched_[fd].handler;
-  if (handler == nullptr) return;  // unwatched earlier in this batch
-  handler->OnReady((event.events & EPOLLIN) != 0, (event.events & EPOLLOUT) != 0,
-                   (event.events & (EPOLLERR | EPOLLHUP)) != 0);
+  const int fd = static_cast<int>(event.data.u64 & 0xFFFFFFFFu);
+  const auto generation = static_cast<uint32_t>(event.data.u64 >> 32);
+  if (fd < 0 || static_cast<size_t>(fd) >= watched_.size()) return;
+  const Watched& w = watched_[fd];
+  // Unwatched earlier in this batch, or the number now belongs to another registration.
+  if (w.handler == nullptr || w.generation != generation) return;
+  // Only what is still asked for: interest dropped earlier in the batch stays dropped.
+  const uint32_t events = event.events & (w.events | EPOLLERR | EPOLLHUP);
+  w.handler->OnReady((events & EPOLLIN) != 0, (events & EPOLLOUT) != 0,
+                     (events & (EPOLLERR | EPOLLHUP)) != 0);
 }
 
 void EventLoop::RunTimers() {
@@ -184,7 +218,10 @@ void EventLoop::Run() {
     if (before_sleep_) before_sleep_();
     const int n =
         ::epoll_wait(epfd_, events_.data(), static_cast<int>(events_.size()), WaitTimeoutMs());
-    if (n < 0 && errno != EINTR) break;
+    if (n < 0 && errno != EINTR) {
+      Log(LogLevel::kWarning, "epoll_wait failed: %s", std::strerror(errno));
+      break;
+    }
     for (int i = 0; i < n && !stopped_; ++i) Dispatch(events_[i]);
     RunTimers();
   }

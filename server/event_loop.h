@@ -14,8 +14,9 @@
 //   loop.set_before_sleep([] { ... });        // after each batch of events, before waiting
 //   loop.Run();                               // until Stop()
 //
-// Handlers are looked up by descriptor when an event is dispatched, so a handler that is
-// unwatched while events of the same batch are pending is simply not called.
+// Handlers are looked up by descriptor and registration when an event is dispatched, so a
+// handler that is unwatched while events of the same batch are pending is simply not called,
+// and neither is a new handler that got the same descriptor number.
 #pragma once
 
 #include <sys/epoll.h>
@@ -54,7 +55,7 @@ class EventLoop {
   void Update(int fd, bool read, bool write);
   void Unwatch(int fd);
 
-  // Runs `fn` on the loop after the current event (or before the next wait).
+  // Runs `fn` on the loop after the current batch of events and timers, before the next wait.
   void Post(Callback fn);
   // Runs `fn` once, `delay_ms` from now (0: on the next turn, after the events).
   TimerId RunAfter(int64_t delay_ms, Callback fn);
@@ -73,6 +74,9 @@ class EventLoop {
   struct Watched {
     Handler* handler = nullptr;
     uint32_t events = 0;
+    // Tells this registration from an earlier one of the same descriptor number: an event of
+    // a socket closed earlier in the batch must not reach the socket that reused its number.
+    uint32_t generation = 0;
   };
   class SignalPipe;
 
@@ -89,6 +93,7 @@ class EventLoop {
   std::map<std::pair<int64_t, TimerId>, Callback> timers_;  // by (deadline in us, id)
   absl::flat_hash_map<TimerId, int64_t> timer_deadlines_;
   TimerId next_timer_ = 1;
+  uint32_t next_generation_ = 1;
   Callback before_sleep_;
   SignalPipe* signals_ = nullptr;
   bool stopped_ = false;

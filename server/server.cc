@@ -155,9 +155,16 @@ void Server::AcceptFrom(int listen_fd) {
     const int fd = ::accept4(listen_fd, reinterpret_cast<sockaddr*>(&peer), &len,
                              SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
-      if (errno == EINTR) continue;
-      if (errno != EAGAIN && errno != EWOULDBLOCK && errno != ECONNABORTED) {
-        Log(LogLevel::kVerbose, "Accepting client connection: %s", std::strerror(errno));
+      if (errno == EINTR || errno == ECONNABORTED) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+      Log(LogLevel::kWarning, "Accepting client connection: %s", std::strerror(errno));
+      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+        // Out of descriptors or memory: the pending connection stays ready, so a
+        // level-triggered listener would spin. Rest it for 100 ms, then try again.
+        loop_.Update(listen_fd, /*read=*/false, /*write=*/false);
+        loop_.RunAfter(100, [this, listen_fd] {
+          if (!stopping_) loop_.Update(listen_fd, /*read=*/true, /*write=*/false);
+        });
       }
       return;
     }

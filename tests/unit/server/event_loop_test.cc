@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -105,6 +106,48 @@ TEST(EventLoop, AHandlerUnwatchedDuringABatchIsNotCalled) {
   loop.Run();
   EXPECT_EQ(calls, 1);
   for (int fd : {a[0], a[1], b[0], b[1]}) close(fd);
+}
+
+TEST(EventLoop, AStaleEventDoesNotReachTheSocketThatReusedTheNumber) {
+  int a[2], b[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, a), 0);
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, b), 0);
+  ASSERT_EQ(write(a[1], "x", 1), 1);
+  ASSERT_EQ(write(b[1], "y", 1), 1);
+  EventLoop loop;
+  int reused_calls = 0;
+  int fresh[2] = {-1, -1};
+  Recorder reused([&](Recorder&) { ++reused_calls; });
+  // Whichever of a / b runs first closes the other and opens a socket pair, which gets the
+  // lowest free number: the closed one. The closed socket's event in the same batch must not
+  // be delivered to the new registration (which has nothing to read).
+  auto close_other_and_reopen = [&](int other_read, int other_write) {
+    if (fresh[0] >= 0) return;
+    loop.Unwatch(other_read);
+    close(other_read);
+    close(other_write);
+    ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fresh), 0);
+    ASSERT_TRUE(loop.Watch(fresh[0], &reused, true, false));
+  };
+  Recorder ra([&](Recorder&) { close_other_and_reopen(b[0], b[1]); });
+  Recorder rb([&](Recorder&) { close_other_and_reopen(a[0], a[1]); });
+  ASSERT_TRUE(loop.Watch(a[0], &ra, true, false));
+  ASSERT_TRUE(loop.Watch(b[0], &rb, true, false));
+  loop.RunAfter(50, [&] { loop.Stop(); });
+  loop.Run();
+  ASSERT_GE(fresh[0], 0);
+  EXPECT_TRUE(fresh[0] == a[0] || fresh[0] == b[0]) << "the number was not reused: " << fresh[0];
+  EXPECT_EQ(reused_calls, 0);
+}
+
+TEST(EventLoop, AHugeDelaySaturatesInsteadOfFiringAtOnce) {
+  EventLoop loop;
+  bool fired = false;
+  loop.RunAfter(std::numeric_limits<int64_t>::max(), [&] { fired = true; });
+  loop.RunAfter(10'000'000'000'000'000, [&] { fired = true; });
+  loop.RunAfter(30, [&] { loop.Stop(); });
+  loop.Run();
+  EXPECT_FALSE(fired);
 }
 
 TEST(EventLoop, WriteInterestAndUpdate) {
