@@ -211,6 +211,14 @@ void EventLoop::RunPosted() {
   running_.clear();
 }
 
+void EventLoop::RunPending() {
+  while (!posted_.empty()) {
+    running_.swap(posted_);
+    for (Callback& fn : running_) fn();
+    running_.clear();
+  }
+}
+
 void EventLoop::Run() {
   while (!stopped_) {
     RunPosted();

@@ -66,6 +66,8 @@ class EventLoop {
   void set_before_sleep(Callback fn) { before_sleep_ = std::move(fn); }
 
   void Run();
+  // Runs the callbacks posted so far (at shutdown, after Run: releases what they hold).
+  void RunPending();
   // Ends Run() after the current event.
   void Stop() { stopped_ = true; }
   bool stopped() const { return stopped_; }

@@ -100,7 +100,16 @@ void Server::ArmBlockTimer(int64_t deadline_ms) {
   });
 }
 
-Server::~Server() = default;
+Server::~Server() {
+  // Open connections own themselves until closed: close them, then run the posted releases,
+  // so that nothing outlives the loop.
+  std::vector<std::function<void()>> kills;
+  for (const auto& [id, client] : engine_.clients()) {
+    if (client->kill) kills.push_back(client->kill);
+  }
+  for (auto& kill : kills) kill();
+  loop_.RunPending();
+}
 
 bool Server::Listen(std::string* error) {
   port_ = static_cast<int>(engine_.config().Int("port"));
