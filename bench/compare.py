@@ -61,18 +61,29 @@ def resp(*args):
     return (f"*{len(args)}\r\n" + "".join(f"${len(a)}\r\n{a}\r\n" for a in args)).encode()
 
 
+def command_on(sock, *args):
+    """Sends one command on an open connection and returns its reply (simple or bulk)."""
+    sock.sendall(resp(*args))
+    reply = b""
+    while True:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return reply
+        reply += chunk
+        end = reply.find(b"\r\n")
+        if end < 0:
+            continue
+        if not reply.startswith(b"$"):
+            return reply
+        if len(reply) >= end + 2 + int(reply[1:end]) + 2:
+            return reply
+
+
 def timed_command(port, *args):
-    """Seconds from sending one command to its complete (short) reply, and the reply."""
+    """Seconds from sending one command to its complete reply, and the reply."""
     with socket.create_connection(("127.0.0.1", port), timeout=600) as s:
-        request = resp(*args)
         start = time.perf_counter()
-        s.sendall(request)
-        reply = b""
-        while not reply.endswith(b"\r\n"):
-            chunk = s.recv(4096)
-            if not chunk:
-                break
-            reply += chunk
+        reply = command_on(s, *args)
         return time.perf_counter() - start, reply
 
 
@@ -486,24 +497,6 @@ def get_p99_ms(server, requests):
     """GET at pipeline 1, 50 clients, over the loaded keys: redis-benchmark's p99 (ms)."""
     return redis_benchmark(server, ["-t", "get", "-r", "1000000"], 1, requests, CLIENTS,
                            "GET").p99
-
-
-def command_on(sock, *args):
-    """Sends one command on an open connection and returns its reply (simple or bulk)."""
-    sock.sendall(resp(*args))
-    reply = b""
-    while True:
-        chunk = sock.recv(65536)
-        if not chunk:
-            return reply
-        reply += chunk
-        end = reply.find(b"\r\n")
-        if end < 0:
-            continue
-        if not reply.startswith(b"$"):
-            return reply
-        if len(reply) >= end + 2 + int(reply[1:end]) + 2:
-            return reply
 
 
 def get_p99_during_bgsave_ms(server, requests):

@@ -7,6 +7,7 @@
 #include "datastructs/list.h"
 #include "datastructs/stream.h"
 #include "persistence/aof_command.h"
+#include "persistence/rdb_writer.h"
 
 namespace rill::persistence {
 namespace {
@@ -136,7 +137,7 @@ bool WriteAofRewrite(std::span<ds::Database* const> databases, const AofRewriteO
           break;  // Rill has no other types yet
       }
       if (entry.has_expire()) w.Command({"PEXPIREAT", key, std::to_string(entry.expire_ms())});
-      if ((keys++ % options.kProgressInterval) == 0 && options.progress) {
+      if ((keys++ % RdbSaveOptions::kProgressInterval) == 0 && options.progress) {
         options.progress(keys);
       }
     });

@@ -35,10 +35,9 @@ struct AofRewriteOptions {
   // Writes "#TS:<unix seconds>\r\n" first (aof-timestamp-enabled).
   bool timestamp_annotation = false;
   int64_t now_unix_seconds = 0;
-  // Calls `progress(keys_written)` every kProgressInterval keys (child info for INFO, and where
-  // the child yields the CPU, as RdbSaveOptions::progress).
+  // Calls `progress(keys_written)` every RdbSaveOptions::kProgressInterval keys (child info for
+  // INFO, and where the child yields the CPU, as RdbSaveOptions::progress).
   std::function<void(uint64_t keys)> progress;
-  static constexpr uint64_t kProgressInterval = 128;
 };
 
 // Writes every database of `databases` (index = db number). False if `out` failed.

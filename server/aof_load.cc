@@ -186,16 +186,10 @@ bool AppendOnlyFile::LoadRdbPart(int fd, const std::string& name, bool old_style
   int saved_errno = 0;
   bool ok = file.Open(PathOf(name), &error, &saved_errno);
   if (ok) {
-    persistence::RdbLoadOptions options;
-    options.list_limits = ds::ListLimits{engine_.config().Int("list-max-listpack-size")};
-    options.stream_limits = ds::StreamLimits{engine_.config().Int("stream-node-max-bytes"),
-                                             engine_.config().Int("stream-node-max-entries")};
-    options.now_ms = NowMs();
+    persistence::RdbLoadOptions options = engine_.rdb().PrepareLoad();
     options.skip_expired = false;  // the commands after it may still touch them
-    options.verify_checksum = engine_.config().Bool("rdbchecksum");
     std::vector<ds::Database*> dbs;
     for (int i = 0; i < engine_.num_databases(); ++i) dbs.push_back(&engine_.db(i));
-    engine_.access_clock().Update(options.now_ms);  // loaded keys count as accessed now
     persistence::RdbLoadInfo info;
     ok = persistence::LoadRdb(file.data(), dbs, options, &info, &error);
     if (ok) {

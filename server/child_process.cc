@@ -20,6 +20,10 @@ namespace {
 // Nice value of children relative to the default 0 (the parent's, normally).
 constexpr int kChildNice = 10;
 
+// The signals the server's loop handles (through a pipe the child would share): blocked across
+// fork() and set back to their defaults in the child.
+constexpr int kLoopSignals[] = {SIGTERM, SIGINT, SIGCHLD, SIGUSR1, SIGHUP};
+
 // One report, written whole (far below PIPE_BUF, so never interleaved or split).
 struct Report {
   uint64_t keys;
@@ -97,7 +101,7 @@ bool ChildProcessManager::Start(ChildType type, uint64_t keys_total, Work work, 
   // child would otherwise reach the parent's loop as the parent's own.
   sigset_t forwarded, previous;
   sigemptyset(&forwarded);
-  for (int sig : {SIGTERM, SIGINT, SIGCHLD, SIGUSR1, SIGHUP}) sigaddset(&forwarded, sig);
+  for (int sig : kLoopSignals) sigaddset(&forwarded, sig);
   ::sigprocmask(SIG_BLOCK, &forwarded, &previous);
   const int64_t fork_start = MonotonicUs();
   const pid_t pid = ::fork();
@@ -109,9 +113,9 @@ bool ChildProcessManager::Start(ChildType type, uint64_t keys_total, Work work, 
     return false;
   }
   if (pid == 0) {
-    // The child. Signals go back to their defaults: the parent's handlers (Asio's) would
-    // forward them to the parent's loop through a pipe the child shares.
-    for (int sig : {SIGTERM, SIGINT, SIGCHLD, SIGUSR1, SIGHUP}) ::signal(sig, SIG_DFL);
+    // The child. Signals go back to their defaults: the parent's handlers would forward them
+    // to the parent's loop through the pipe the child shares.
+    for (int sig : kLoopSignals) ::signal(sig, SIG_DFL);
     ::sigprocmask(SIG_SETMASK, &previous, nullptr);
     ::close(fds[0]);
     // Below the server's priority: on a busy machine (or one core shared with the parent, as

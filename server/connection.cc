@@ -247,12 +247,9 @@ void Connection::OnReadable() {
   client_.net_input_bytes += n;
   engine_.stats().total_net_input_bytes += n;
   client_.last_interaction_ms = NowMs();
-  if ((client_.blocked || client_.postponed) &&
-      rend_ - rstart_ > static_cast<size_t>(engine_.config().Int("client-query-buffer-limit"))) {
-    // A blocked or paused client's commands wait unparsed; they still may not grow without
-    // bound (ProcessInput, which checks the limit otherwise, does not run for it).
-    Log(LogLevel::kWarning, "Closing client that reached max query buffer length: id=%u",
-        client_.id);
+  // A blocked or paused client's commands wait unparsed; they still may not grow without
+  // bound (ProcessInput, which checks the limit otherwise, does not run for it).
+  if ((client_.blocked || client_.postponed) && OverQueryLimit(rend_ - rstart_)) {
     Close();
     return;
   }
@@ -274,17 +271,20 @@ void Connection::OnReadable() {
   UpdateInterest();
 }
 
+bool Connection::OverQueryLimit(size_t pending) const {
+  if (pending <= static_cast<size_t>(engine_.config().Int("client-query-buffer-limit"))) {
+    return false;
+  }
+  Log(LogLevel::kWarning, "Closing client that reached max query buffer length: id=%u", client_.id);
+  return true;
+}
+
 bool Connection::ProcessInput() {
-  const size_t query_limit = static_cast<size_t>(engine_.config().Int("client-query-buffer-limit"));
   while (rstart_ < rend_ && !closed_ && !client_.blocked) {
     std::string_view data(rbuf_.data() + rstart_, rend_ - rstart_);
     protocol::ParseStatus status = parser_.Parse(data);
     if (status == protocol::ParseStatus::kNeedMore) {
-      if (data.size() > query_limit) {
-        Log(LogLevel::kWarning, "Closing client that reached max query buffer length: id=%u",
-            client_.id);
-        return false;
-      }
+      if (OverQueryLimit(data.size())) return false;
       break;
     }
     if (status == protocol::ParseStatus::kError) {
@@ -328,6 +328,17 @@ void Connection::NoteBufferMemory() {
       sizeof(Connection) + rbuf_.capacity() + out_.capacity() + sending_.capacity();
 }
 
+ssize_t Connection::SendSome(std::string_view bytes) {
+  ssize_t n;
+  do {
+    n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
+  client_.net_output_bytes += n;
+  engine_.stats().total_net_output_bytes += n;
+  return n;
+}
+
 void Connection::Flush() {
   if (closed_) return;
   // No reply may leave before the AOF has the writes it acknowledges (with appendfsync always,
@@ -338,22 +349,19 @@ void Connection::Flush() {
     return;
   }
   // Most replies fit in the socket buffer: one send, no wait for writability.
-  const ssize_t n = ::send(fd_, out_.data(), out_.size(), MSG_NOSIGNAL);
   ++engine_.stats().total_writes_processed;
-  if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+  const ssize_t written = SendSome(out_);
+  if (written < 0) {
     Close();
     return;
   }
-  const size_t written = n > 0 ? static_cast<size_t>(n) : 0;
-  client_.net_output_bytes += written;
-  engine_.stats().total_net_output_bytes += written;
-  if (written == out_.size()) {
+  if (static_cast<size_t>(written) == out_.size()) {
     out_.clear();
     if (out_.capacity() > 1024 * 1024) out_.shrink_to_fit();
     if (closing_) Close();
     return;
   }
-  sending_.assign(out_, written);
+  sending_.assign(out_, static_cast<size_t>(written));
   sent_ = 0;
   out_.clear();
   writing_ = true;
@@ -364,19 +372,16 @@ void Connection::Flush() {
 void Connection::OnWritable() {
   if (!writing_) return;
   while (sent_ < sending_.size()) {
-    const ssize_t n = ::send(fd_, sending_.data() + sent_, sending_.size() - sent_, MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      client_.output_buffer_size = sending_.size() - sent_;
-      return;  // epoll reports the socket again when there is room
-    }
-    if (n <= 0) {
+    const ssize_t n = SendSome(std::string_view(sending_).substr(sent_));
+    if (n < 0) {
       Close();
       return;
     }
+    if (n == 0) {
+      client_.output_buffer_size = sending_.size() - sent_;
+      return;  // epoll reports the socket again when there is room
+    }
     sent_ += static_cast<size_t>(n);
-    client_.net_output_bytes += n;
-    engine_.stats().total_net_output_bytes += n;
   }
   writing_ = false;
   client_.output_buffer_size = 0;

@@ -3,6 +3,8 @@
 // with one syscall (DESIGN.md, execution model). Pipelining is the fast path.
 #pragma once
 
+#include <sys/types.h>
+
 #include <memory>
 #include <string>
 
@@ -44,6 +46,11 @@ class Connection : public std::enable_shared_from_this<Connection>, public Event
   // connection must close after flushing (protocol error, QUIT, kill).
   bool ProcessInput();
   void Flush();
+  // One send of `bytes` (retried on EINTR), counted in the output statistics: the bytes the
+  // socket took, 0 when it is full, -1 when the connection failed.
+  ssize_t SendSome(std::string_view bytes);
+  // Logs and returns true when `pending` unparsed bytes pass client-query-buffer-limit.
+  bool OverQueryLimit(size_t pending) const;
   void EnsureReadSpace();
   // Queues bytes produced outside this client's own commands (see Client::send and push);
   // replies but not pushes are dropped under CLIENT REPLY OFF.

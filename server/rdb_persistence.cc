@@ -62,6 +62,18 @@ std::vector<const ds::Database*> RdbPersistence::Databases() const {
   return dbs;
 }
 
+persistence::RdbLoadOptions RdbPersistence::PrepareLoad() {
+  const Config& config = engine_.config();
+  persistence::RdbLoadOptions options;
+  options.list_limits.max_listpack_size = config.Int("list-max-listpack-size");
+  options.stream_limits = {config.Int("stream-node-max-bytes"),
+                           config.Int("stream-node-max-entries")};
+  options.now_ms = NowMs();
+  options.verify_checksum = config.Bool("rdbchecksum");
+  engine_.access_clock().Update(options.now_ms);
+  return options;
+}
+
 persistence::RdbSaveOptions RdbPersistence::SaveOptions() const {
   Config& config = engine_.config();
   persistence::RdbSaveOptions options;
@@ -219,18 +231,10 @@ bool RdbPersistence::LoadFile(std::vector<std::unique_ptr<ds::Database>>* target
     }
     return false;
   }
-  Config& config = engine_.config();
-  persistence::RdbLoadOptions options;
-  options.list_limits.max_listpack_size = config.Int("list-max-listpack-size");
-  options.stream_limits = {config.Int("stream-node-max-bytes"),
-                           config.Int("stream-node-max-entries")};
-  options.now_ms = NowMs();
-  options.verify_checksum = config.Bool("rdbchecksum");
+  persistence::RdbLoadOptions options = PrepareLoad();
   options.allow_duplicates = merge;
   std::vector<ds::Database*> dbs;
-  // Loaded keys count as accessed now, on the server's clock (as Redis stamps them), not at
-  // the time 0 of a database's own clock.
-  engine_.access_clock().Update(options.now_ms);
+  // The new databases stamp keys on the server's clock, not at the time 0 of their own.
   for (auto& db : *target) {
     db->set_access_clock(&engine_.access_clock());
     dbs.push_back(db.get());

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "persistence/rdb_loader.h"
 #include "persistence/rdb_writer.h"
 
 namespace rill {
@@ -58,6 +59,10 @@ class RdbPersistence {
 
   // The options a save would use now (also for the AOF's RDB preamble).
   persistence::RdbSaveOptions SaveOptions() const;
+  // Options for loading a file now (config limits, checksum, the time), with the engine's
+  // access clock set to that moment: loaded keys count as accessed at the load, on the
+  // server's clock, as Redis stamps them. Both the RDB and the AOF base load through this.
+  persistence::RdbLoadOptions PrepareLoad();
 
  private:
   struct SaveParam {

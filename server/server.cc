@@ -1,8 +1,6 @@
 #include "server/server.h"
 
-#include <arpa/inet.h>
 #include <malloc.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -216,11 +214,7 @@ void Server::Refuse(int fd, std::string_view error) {
 bool ProtectedModeRefuses(bool protected_mode, bool default_user_nopass,
                           const asio::ip::address& peer) {
   if (!protected_mode || !default_user_nopass) return false;
-  asio::ip::address ip = peer;
-  if (ip.is_v6() && ip.to_v6().is_v4_mapped()) {
-    ip = asio::ip::make_address_v4(asio::ip::v4_mapped, ip.to_v6());
-  }
-  return !ip.is_loopback();
+  return !Unmapped(peer).is_loopback();
 }
 
 void Server::OnConnectionClosed(Connection* conn) {

@@ -24,15 +24,18 @@ asio::ip::address ToAddress(const sockaddr_storage& sa) {
   return {};
 }
 
+asio::ip::address Unmapped(const asio::ip::address& addr) {
+  if (addr.is_v6() && addr.to_v6().is_v4_mapped()) {
+    return asio::ip::make_address_v4(asio::ip::v4_mapped, addr.to_v6());
+  }
+  return addr;
+}
+
 std::string EndpointString(const sockaddr_storage& sa) {
   int port = 0;
   if (sa.ss_family == AF_INET) port = ntohs(reinterpret_cast<const sockaddr_in&>(sa).sin_port);
   if (sa.ss_family == AF_INET6) port = ntohs(reinterpret_cast<const sockaddr_in6&>(sa).sin6_port);
-  asio::ip::address addr = ToAddress(sa);
-  if (addr.is_v6() && addr.to_v6().is_v4_mapped()) {
-    addr = asio::ip::make_address_v4(asio::ip::v4_mapped, addr.to_v6());
-  }
-  return addr.to_string() + ":" + std::to_string(port);
+  return Unmapped(ToAddress(sa)).to_string() + ":" + std::to_string(port);
 }
 
 std::string PeerEndpoint(int fd) {

@@ -11,6 +11,9 @@ namespace rill {
 
 // The address of an IPv4 or IPv6 sockaddr (IPv4-mapped IPv6 addresses stay IPv6 here).
 boost::asio::ip::address ToAddress(const sockaddr_storage& sa);
+// An IPv4-mapped IPv6 address (::ffff:a.b.c.d) as the IPv4 address it carries; others as
+// they are.
+boost::asio::ip::address Unmapped(const boost::asio::ip::address& addr);
 // "ip:port" as Redis prints it; an IPv4-mapped IPv6 address prints as IPv4.
 std::string EndpointString(const sockaddr_storage& sa);
 // The peer's / our own end of a connected socket, "" when the kernel does not say.

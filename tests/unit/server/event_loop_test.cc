@@ -29,6 +29,12 @@ class Recorder : public EventLoop::Handler {
   std::function<void(Recorder&)> on_ready_;
 };
 
+// A connected socket pair whose first end has one byte to read.
+void ReadablePair(int fds[2]) {
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fds), 0);
+  ASSERT_EQ(write(fds[1], "x", 1), 1);
+}
+
 TEST(EventLoop, TimersRunInDeadlineOrderAndCanBeCancelled) {
   EventLoop loop;
   std::vector<int> order;
@@ -79,15 +85,11 @@ TEST(EventLoop, LevelTriggeredReadinessReportsLeftoverBytes) {
 
 TEST(EventLoop, AHandlerUnwatchedDuringABatchIsNotCalled) {
   int a[2], b[2];
-  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, a), 0);
-  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, b), 0);
-  ASSERT_EQ(write(a[1], "x", 1), 1);
-  ASSERT_EQ(write(b[1], "y", 1), 1);
+  ASSERT_NO_FATAL_FAILURE(ReadablePair(a));
+  ASSERT_NO_FATAL_FAILURE(ReadablePair(b));
   EventLoop loop;
   int calls = 0;
   // Whichever runs first unwatches the other: both are ready in the same batch.
-  Recorder* first = nullptr;
-  Recorder* second = nullptr;
   Recorder ra([&](Recorder&) {
     ++calls;
     loop.Unwatch(b[0]);
@@ -98,10 +100,8 @@ TEST(EventLoop, AHandlerUnwatchedDuringABatchIsNotCalled) {
     loop.Unwatch(a[0]);
     loop.Unwatch(b[0]);
   });
-  first = &ra;
-  second = &rb;
-  ASSERT_TRUE(loop.Watch(a[0], first, true, false));
-  ASSERT_TRUE(loop.Watch(b[0], second, true, false));
+  ASSERT_TRUE(loop.Watch(a[0], &ra, true, false));
+  ASSERT_TRUE(loop.Watch(b[0], &rb, true, false));
   loop.RunAfter(50, [&] { loop.Stop(); });
   loop.Run();
   EXPECT_EQ(calls, 1);
@@ -110,10 +110,8 @@ TEST(EventLoop, AHandlerUnwatchedDuringABatchIsNotCalled) {
 
 TEST(EventLoop, AStaleEventDoesNotReachTheSocketThatReusedTheNumber) {
   int a[2], b[2];
-  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, a), 0);
-  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, b), 0);
-  ASSERT_EQ(write(a[1], "x", 1), 1);
-  ASSERT_EQ(write(b[1], "y", 1), 1);
+  ASSERT_NO_FATAL_FAILURE(ReadablePair(a));
+  ASSERT_NO_FATAL_FAILURE(ReadablePair(b));
   EventLoop loop;
   int reused_calls = 0;
   int fresh[2] = {-1, -1};
