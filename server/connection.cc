@@ -23,6 +23,8 @@ constexpr size_t kMinReadSpace = 4 * 1024;
 // Above this much pending output we stop reading until the client drains it: a client that
 // pipelines without reading cannot grow our memory without bound.
 constexpr size_t kOutputHighWater = 64 * 1024 * 1024;
+// A subscriber's deferred pushes go out once they reach this much (see Server::DeferFlush).
+constexpr size_t kMaxDeferredPushBytes = 64 * 1024;
 
 // tcp-keepalive as Redis's anetKeepAlive: probes after `interval` idle seconds, then every
 // interval/3 seconds, the peer declared dead after 3 unanswered probes.
@@ -115,7 +117,7 @@ void Connection::Send(std::string_view bytes, bool push) {
   if (!push && client_.reply_mode == Client::ReplyMode::kOff) return;
   out_.append(bytes);
   if (OverOutputLimit()) return;
-  ScheduleFlush();
+  ScheduleFlush(push);
 }
 
 bool Connection::OverOutputLimit() {
@@ -147,14 +149,29 @@ bool Connection::OverOutputLimit() {
   return true;
 }
 
-void Connection::ScheduleFlush() {
-  if (flush_scheduled_) return;
-  flush_scheduled_ = true;
+void Connection::ScheduleFlush(bool push) {
+  if (!push) push_only_ = false;
+  if (flush_state_ == FlushState::kScheduled) return;
+  // A deferred flush takes more pushes along, up to a batch; a reply cannot wait for it.
+  if (flush_state_ == FlushState::kDeferred && push && out_.size() < kMaxDeferredPushBytes) return;
+  flush_state_ = FlushState::kScheduled;
   server_.FlushAtEndOfTurn(shared_from_this());
 }
 
-void Connection::FlushScheduled() {
-  flush_scheduled_ = false;
+void Connection::FlushScheduled(bool may_defer) {
+  if (flush_state_ != FlushState::kScheduled) return;  // flushed since it was scheduled
+  if (may_defer && push_only_ && !writing_ && !closing_ && out_.size() < kMaxDeferredPushBytes) {
+    flush_state_ = FlushState::kDeferred;
+    server_.DeferFlush(shared_from_this());
+    return;
+  }
+  flush_state_ = FlushState::kNone;
+  Flush();
+}
+
+void Connection::FlushDeferred() {
+  if (flush_state_ != FlushState::kDeferred) return;  // flushed or rescheduled since
+  flush_state_ = FlushState::kNone;
   Flush();
 }
 
@@ -341,6 +358,7 @@ ssize_t Connection::SendSome(std::string_view bytes) {
 
 void Connection::Flush() {
   if (closed_) return;
+  push_only_ = true;
   // No reply may leave before the AOF has the writes it acknowledges (with appendfsync always,
   // before they are on disk).
   engine_.WritePendingAof();

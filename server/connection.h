@@ -30,7 +30,11 @@ class Connection : public std::enable_shared_from_this<Connection>, public Event
 
   Client& client() { return client_; }
   // The flush ScheduleFlush asked for, run by the server at the end of the event-loop turn.
-  void FlushScheduled();
+  // With `may_defer`, output that is only pushes (pub/sub messages other clients published)
+  // is handed to Server::DeferFlush instead: it goes out with the pushes of the turns to come.
+  void FlushScheduled(bool may_defer);
+  // The flush Server::DeferFlush held back, run when the loop goes idle or the deferral ends.
+  void FlushDeferred();
 
  private:
   // Reads once (level-triggered: epoll reports the socket again if bytes are left).
@@ -57,8 +61,9 @@ class Connection : public std::enable_shared_from_this<Connection>, public Event
   void Send(std::string_view bytes, bool push);
   // Runs the commands that were waiting behind a blocking command (see Client::resume).
   void Resume();
-  // Flushes at the end of the current event-loop turn (once, however many sends).
-  void ScheduleFlush();
+  // Flushes at the end of the current event-loop turn (once, however many sends). `push`:
+  // the bytes are a pub/sub message from another client's command, which may wait for more.
+  void ScheduleFlush(bool push = false);
   // Applies client-output-buffer-limit; true when the client was scheduled to close.
   bool OverOutputLimit();
   // Refreshes client_.buffer_memory.
@@ -83,7 +88,10 @@ class Connection : public std::enable_shared_from_this<Connection>, public Event
   bool writing_ = false;  // sending_ waits for the socket to become writable
   bool closing_ = false;  // close once output is flushed
   bool closed_ = false;
-  bool flush_scheduled_ = false;
+  enum class FlushState { kNone, kScheduled, kDeferred };
+  FlushState flush_state_ = FlushState::kNone;
+  // Nothing but pushes was queued since the last flush: nobody waits for a reply here.
+  bool push_only_ = true;
   int64_t soft_limit_since_ms_ = 0;  // when pending output first passed the soft limit
 };
 

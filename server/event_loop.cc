@@ -219,13 +219,23 @@ void EventLoop::RunPending() {
   }
 }
 
+int EventLoop::Wait() {
+  const int max_events = static_cast<int>(events_.size());
+  if (idle_requested_) {
+    idle_requested_ = false;
+    const int n = ::epoll_wait(epfd_, events_.data(), max_events, 0);
+    if (n != 0 || !on_idle_) return n;
+    on_idle_();
+  }
+  return ::epoll_wait(epfd_, events_.data(), max_events, WaitTimeoutMs());
+}
+
 void EventLoop::Run() {
   while (!stopped_) {
     RunPosted();
     if (stopped_) break;
     if (before_sleep_) before_sleep_();
-    const int n =
-        ::epoll_wait(epfd_, events_.data(), static_cast<int>(events_.size()), WaitTimeoutMs());
+    const int n = Wait();
     if (n < 0 && errno != EINTR) {
       Log(LogLevel::kWarning, "epoll_wait failed: %s", std::strerror(errno));
       break;

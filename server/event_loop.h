@@ -64,6 +64,12 @@ class EventLoop {
   void OnSignal(int signo, Callback fn);
   // Called after each batch of events, timers and posts, right before waiting again.
   void set_before_sleep(Callback fn) { before_sleep_ = std::move(fn); }
+  // Called when the loop is about to sleep and nothing is ready: work that waits for the
+  // loop to go idle (see Server's deferred push flushes). Only after RequestIdleCallback, which
+  // holds for one wait: the loop first polls without sleeping, runs the dispatch as usual if
+  // events are ready, and calls `fn` only when none are, then waits as it would have.
+  void set_on_idle(Callback fn) { on_idle_ = std::move(fn); }
+  void RequestIdleCallback() { idle_requested_ = true; }
 
   void Run();
   // Runs the callbacks posted so far (at shutdown, after Run: releases what they hold).
@@ -83,6 +89,8 @@ class EventLoop {
   class SignalPipe;
 
   int WaitTimeoutMs() const;
+  // epoll_wait for the next batch, through the idle callback when it was requested.
+  int Wait();
   void RunTimers();
   void RunPosted();
   void Dispatch(const epoll_event& event);
@@ -97,6 +105,8 @@ class EventLoop {
   TimerId next_timer_ = 1;
   uint32_t next_generation_ = 1;
   Callback before_sleep_;
+  Callback on_idle_;
+  bool idle_requested_ = false;
   SignalPipe* signals_ = nullptr;
   bool stopped_ = false;
 };

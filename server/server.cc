@@ -25,6 +25,9 @@ namespace {
 constexpr size_t kTrimThreshold = 1 << 20;
 // Redis's MAX_ACCEPTS_PER_CALL: a flood of connections cannot starve the clients already in.
 constexpr int kMaxAcceptsPerEvent = 1000;
+// Bounds of Server::DeferFlush.
+constexpr int kMaxDeferredTurns = 16;
+constexpr int64_t kMaxDeferralUs = 1000;
 
 }  // namespace
 
@@ -61,6 +64,7 @@ Server::Server(Engine& engine) : engine_(engine) {
     }
   });
   loop_.set_before_sleep([this] { BeforeSleep(); });
+  loop_.set_on_idle([this] { FlushDeferred(); });
   // Installed now, before the data loads: a SIGTERM while loading waits for the loop.
   loop_.OnSignal(SIGTERM, [this] { OnTerminationSignal(SIGTERM); });
   loop_.OnSignal(SIGINT, [this] { OnTerminationSignal(SIGINT); });
@@ -194,14 +198,35 @@ void Server::FlushAtEndOfTurn(std::shared_ptr<Connection> conn) {
   to_flush_.push_back(std::move(conn));
 }
 
+void Server::DeferFlush(std::shared_ptr<Connection> conn) { deferred_.push_back(std::move(conn)); }
+
 void Server::BeforeSleep() {
   engine_.WritePendingAof();
+  // Deferral is bounded: a server that always has input ready still flushes its
+  // subscribers every few turns, or after 1 ms when turns are long.
+  bool may_defer = true;
+  if (!deferred_.empty()) {
+    may_defer = ++deferred_turns_ < kMaxDeferredTurns &&
+                MonotonicUs() - deferred_since_us_ < kMaxDeferralUs;
+    if (!may_defer) FlushDeferred();
+  }
   // Flushing can schedule more (a reply that completes a blocked client's wait); loop.
   while (!to_flush_.empty()) {
     flushing_.swap(to_flush_);
-    for (const std::shared_ptr<Connection>& conn : flushing_) conn->FlushScheduled();
+    for (const std::shared_ptr<Connection>& conn : flushing_) conn->FlushScheduled(may_defer);
     flushing_.clear();
   }
+  if (!deferred_.empty()) {
+    if (deferred_turns_ == 0) deferred_since_us_ = MonotonicUs();
+    loop_.RequestIdleCallback();
+  }
+}
+
+void Server::FlushDeferred() {
+  deferred_turns_ = 0;
+  flushing_deferred_.swap(deferred_);
+  for (const std::shared_ptr<Connection>& conn : flushing_deferred_) conn->FlushDeferred();
+  flushing_deferred_.clear();
 }
 
 void Server::Refuse(int fd, std::string_view error) {

@@ -100,6 +100,31 @@ TEST_F(TransactionsTest, FanOutDeliversEveryMessageInOrder) {
   EXPECT_FALSE(failed);
 }
 
+// Pushes may wait for a busy server's burst to end (Server::DeferFlush), but never behind a
+// reply: a RESP3 subscriber that sends a command gets every message published before it, then
+// its reply, at once; and a message published to an idle server arrives without more traffic.
+TEST_F(TransactionsTest, PushesKeepTheirOrderWithTheSubscribersOwnReplies) {
+  auto sub = Connect();
+  auto publisher = Connect();
+  ASSERT_TRUE(sub && publisher);
+  ASSERT_EQ(sub->Command({"HELLO", "3"}).substr(0, 1), "%");
+  ASSERT_EQ(sub->Command({"SUBSCRIBE", "news"}), ">3\r\n$9\r\nsubscribe\r\n$4\r\nnews\r\n:1\r\n");
+  constexpr int kMessages = 2000;
+  for (int m = 0; m < kMessages; ++m) publisher->Send({"PUBLISH", "news", std::to_string(m)});
+  for (int m = 0; m < kMessages; ++m) ASSERT_EQ(publisher->ReadReply(), ":1\r\n");
+  // Every message is queued or sent before the server reads this PING.
+  sub->Send({"PING", "after"});
+  for (int m = 0; m < kMessages; ++m) {
+    const std::string payload = std::to_string(m);
+    ASSERT_EQ(sub->ReadReply(), ">3\r\n$7\r\nmessage\r\n$4\r\nnews\r\n$" +
+                                    std::to_string(payload.size()) + "\r\n" + payload + "\r\n");
+  }
+  EXPECT_EQ(sub->ReadReply(), "$5\r\nafter\r\n");
+  // Idle server, one message: delivered with no other request to push it out.
+  ASSERT_EQ(publisher->Command({"PUBLISH", "news", "last"}), ":1\r\n");
+  EXPECT_EQ(sub->ReadReply(), ">3\r\n$7\r\nmessage\r\n$4\r\nnews\r\n$4\r\nlast\r\n");
+}
+
 }  // namespace
 }  // namespace rill::testing
 

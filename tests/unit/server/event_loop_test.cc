@@ -1,7 +1,7 @@
 // The event loop: timers in deadline order and cancellable, posts before the next wait,
 // level-triggered readiness (a descriptor with bytes left is reported again), handlers
-// unwatched in the middle of a batch not called, signals delivered through the self-pipe, and
-// the before-sleep hook once per turn.
+// unwatched in the middle of a batch not called, signals delivered through the self-pipe, the
+// before-sleep hook once per turn, and the idle callback only when asked for and nothing is ready.
 #include "server/event_loop.h"
 
 #include <gtest/gtest.h>
@@ -167,6 +167,45 @@ TEST(EventLoop, WriteInterestAndUpdate) {
   EXPECT_EQ(writable_events, 1);
   close(fds[0]);
   close(fds[1]);
+}
+
+TEST(EventLoop, TheIdleCallbackWaitsUntilNothingIsReady) {
+  int fds[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fds), 0);
+  ASSERT_EQ(write(fds[1], "abc", 3), 3);
+  EventLoop loop;
+  std::string log;
+  Recorder reader([&](Recorder&) {
+    char c;
+    if (read(fds[0], &c, 1) == 1) log += c;  // one byte per turn: ready three turns running
+  });
+  ASSERT_TRUE(loop.Watch(fds[0], &reader, /*read=*/true, /*write=*/false));
+  loop.set_before_sleep([&] { loop.RequestIdleCallback(); });
+  loop.set_on_idle([&] {
+    log += '.';
+    loop.Stop();
+  });
+  loop.RunAfter(5000, [&] { loop.Stop(); });  // a bound if the callback never came
+  loop.Run();
+  EXPECT_EQ(log, "abc.");  // not called while a byte was ready
+  close(fds[0]);
+  close(fds[1]);
+}
+
+TEST(EventLoop, TheIdleCallbackRunsOnlyWhenRequested) {
+  EventLoop loop;
+  int idle = 0;
+  int turns = 0;
+  loop.set_on_idle([&] { ++idle; });
+  loop.set_before_sleep([&] {
+    ++turns;
+    if (turns == 3) loop.RequestIdleCallback();  // one request covers one wait
+  });
+  for (int delay : {10, 20, 30, 40}) loop.RunAfter(delay, [] {});
+  loop.RunAfter(50, [&] { loop.Stop(); });
+  loop.Run();
+  EXPECT_GE(turns, 5);
+  EXPECT_EQ(idle, 1);
 }
 
 TEST(EventLoop, SignalsArriveOnTheLoop) {
