@@ -94,6 +94,16 @@ KeyIndex::Block* KeyIndex::Find(std::string_view key, uint64_t hash) const {
   return it == segment->blocks.end() ? nullptr : *it;
 }
 
+void KeyIndex::PrefetchSlots(uint64_t hash) const {
+  SegmentFor(hash)->blocks.prefetch(AnyKeyWithHash{hash});
+}
+
+void KeyIndex::PrefetchBlock(uint64_t hash) const {
+  const BlockSet& blocks = SegmentFor(hash)->blocks;
+  auto it = blocks.find(AnyKeyWithHash{hash});
+  if (it != blocks.end()) __builtin_prefetch(*it);
+}
+
 void KeyIndex::Replace(const Block* old_block, Block* new_block, uint64_t hash) {
   Segment* segment = SegmentFor(hash);
   auto it = segment->blocks.find(LookupKey{block::Key(old_block), hash});

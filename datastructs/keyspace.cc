@@ -5,6 +5,7 @@
 
 #include <malloc.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
 #include <utility>
@@ -229,6 +230,18 @@ Entry* Database::Find(std::string_view key, int64_t now_ms, bool touch) {
   AccessClock& clock = *impl_->clock;
   if (touch && clock.touch_enabled()) block::SetAccess(b, clock.Touched(block::Access(b)));
   return AsEntry(b);
+}
+
+void Database::PrefetchKeys(std::span<const std::string_view> keys) const {
+  constexpr size_t kMax = 16;
+  uint64_t hashes[kMax];
+  const size_t n = std::min(keys.size(), kMax);
+  // Two passes: all slot groups first, then all blocks, so that each pass's misses overlap.
+  for (size_t i = 0; i < n; ++i) {
+    hashes[i] = KeyIndex::Hash(keys[i]);
+    impl_->index.PrefetchSlots(hashes[i]);
+  }
+  for (size_t i = 0; i < n; ++i) impl_->index.PrefetchBlock(hashes[i]);
 }
 
 Entry* Database::Peek(std::string_view key) const {

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -81,6 +82,9 @@ class Database {
   Entry* Find(std::string_view key, int64_t now_ms, bool touch = true);
   // Lookup without expiring or any side effect (expired keys are still returned).
   Entry* Peek(std::string_view key) const;
+  // Starts fetching what lookups of `keys` will read (a pipeline's next keys), so that their
+  // cache misses overlap instead of each stalling its command. No effect on the data.
+  void PrefetchKeys(std::span<const std::string_view> keys) const;
 
   // Insert or overwrite `key` with a string value. A value that is the canonical decimal form
   // of an int64 is stored as an integer. `ttl` decides the expiry: kClear drops any, kKeep keeps

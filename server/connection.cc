@@ -8,7 +8,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <span>
 
+#include "protocol/key_peek.h"
 #include "server/engine.h"
 #include "server/log.h"
 #include "server/server.h"
@@ -296,8 +298,19 @@ bool Connection::OverQueryLimit(size_t pending) const {
   return true;
 }
 
+size_t Connection::PrefetchAhead() {
+  const protocol::PeekedKeys peeked =
+      protocol::PeekFirstKeys(std::string_view(rbuf_.data() + rstart_, rend_ - rstart_));
+  // One command gains nothing: its lookup would wait for the prefetch anyway.
+  if (peeked.count < 2) return rend_;
+  engine_.db(client_.db).PrefetchKeys(std::span(peeked.keys, peeked.count));
+  return rstart_ + peeked.end;
+}
+
 bool Connection::ProcessInput() {
+  size_t prefetched_to = rstart_;
   while (rstart_ < rend_ && !closed_ && !client_.blocked) {
+    if (rstart_ >= prefetched_to) prefetched_to = PrefetchAhead();
     std::string_view data(rbuf_.data() + rstart_, rend_ - rstart_);
     protocol::ParseStatus status = parser_.Parse(data);
     if (status == protocol::ParseStatus::kNeedMore) {

@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include "protocol/key_peek.h"
 #include "protocol/request_parser.h"
 #include "tests/fuzz/contract.h"
 
@@ -12,6 +13,21 @@ namespace rill::fuzz {
 namespace {
 
 void Check(bool ok, const char* what) { CheckContract(ok, "request parser", what); }
+
+// The connection's look ahead (protocol/key_peek.h) runs over the same bytes: it must stay
+// inside them.
+void CheckPeek(std::string_view data) {
+  const protocol::PeekedKeys peeked = protocol::PeekFirstKeys(data);
+  Check(peeked.count <= protocol::PeekedKeys::kMax, "peeked more than a batch");
+  Check(peeked.end <= data.size(), "peeked past the end");
+  for (size_t i = 0; i < peeked.count; ++i) {
+    const std::string_view key = peeked.keys[i];
+    Check(key.empty() || (key.data() >= data.data() &&
+                          key.data() + key.size() <= data.data() + peeked.end),
+          "peeked key outside the commands");
+    std::string copy(key);  // touches every byte: AddressSanitizer reports a stray view
+  }
+}
 
 // What one parse of a byte stream produced: each command's arguments, then how it ended.
 struct Outcome {
@@ -39,6 +55,7 @@ Outcome ParseStream(std::string_view stream, size_t chunk, bool auth_required) {
     // Run every complete command in the buffer, as Connection::ProcessInput does.
     while (!buffer.empty()) {
       std::string_view data(buffer);
+      CheckPeek(data);
       protocol::ParseStatus status = parser.Parse(data);
       if (status == protocol::ParseStatus::kNeedMore) break;
       if (status == protocol::ParseStatus::kError) {

@@ -334,3 +334,36 @@ TEST(DatabaseTest, MemoryUsageTracksBlocks) {
 
 }  // namespace
 }  // namespace rill::ds
+
+namespace rill::ds {
+namespace {
+
+// Prefetching is only a hint: it finds, changes and touches nothing, whatever the keys (present,
+// absent, empty, more than a batch), over an index that has split into many segments.
+TEST(DatabaseTest, PrefetchKeysLeavesTheDataAndAccessBitsAlone) {
+  Database db;
+  for (int i = 0; i < 10000; ++i) db.SetInt("key:" + std::to_string(i), i);
+  std::vector<uint32_t> access_before;
+  for (int i = 0; i < 10000; i += 97) {
+    access_before.push_back(db.Peek("key:" + std::to_string(i))->access_bits());
+  }
+  std::vector<std::string> names;
+  for (int i = 0; i < 40; ++i) names.push_back("key:" + std::to_string(i * 250));
+  names.push_back("absent");
+  names.push_back("");
+  std::vector<std::string_view> keys(names.begin(), names.end());
+  db.PrefetchKeys(keys);
+  db.PrefetchKeys({});
+  EXPECT_EQ(db.size(), 10000u);
+  size_t n = 0;
+  for (int i = 0; i < 10000; i += 97) {
+    const Entry* e = db.Peek("key:" + std::to_string(i));
+    ASSERT_NE(e, nullptr);
+    EXPECT_EQ(e->int_value(), i);
+    EXPECT_EQ(e->access_bits(), access_before[n++]);
+  }
+  EXPECT_EQ(db.Peek("absent"), nullptr);
+}
+
+}  // namespace
+}  // namespace rill::ds
