@@ -28,7 +28,8 @@ TEST(PeekFirstKeys, FindsTheSecondElementOfEachCompleteCommand) {
 TEST(PeekFirstKeys, StopsAtAnIncompleteCommand) {
   const std::string first = "*2\r\n$3\r\nGET\r\n$1\r\na\r\n";
   const std::string second = "*2\r\n$3\r\nGET\r\n$10\r\nshort";
-  const PeekedKeys p = PeekFirstKeys(first + second);
+  const std::string data = first + second;  // the keys are views into it
+  const PeekedKeys p = PeekFirstKeys(data);
   EXPECT_EQ(Keys(p), (std::vector<std::string>{"a"}));
   EXPECT_EQ(p.end, first.size());
   // Cut anywhere inside the first command: nothing is seen.
@@ -45,7 +46,8 @@ TEST(PeekFirstKeys, StopsAtInlineOrMalformedCommands) {
   EXPECT_EQ(PeekFirstKeys("*2\r\n$99999999999999999\r\nx").count, 0u);
   EXPECT_EQ(PeekFirstKeys("*2\r\n$3\r\nGET\r\n$5\r\nab\r\n").count, 0u);  // shorter than said
   const std::string ok = "*2\r\n$3\r\nGET\r\n$1\r\nk\r\n";
-  EXPECT_EQ(Keys(PeekFirstKeys(ok + "garbage")), (std::vector<std::string>{"k"}));
+  const std::string trailing = ok + "garbage";
+  EXPECT_EQ(Keys(PeekFirstKeys(trailing)), (std::vector<std::string>{"k"}));
 }
 
 TEST(PeekFirstKeys, SeesAtMostABatch) {
