@@ -321,6 +321,20 @@ class Harness:
         return ServerProc(name, binary or self.binaries[name], self.workdir,
                           extra=[*self.flags, *extra], **kw)
 
+    @staticmethod
+    def start_all(*starters):
+        """Starts servers in order; when one fails to start, stops the ones already running
+        (they would outlive the harness otherwise)."""
+        started = []
+        try:
+            for start in starters:
+                started.append(start())
+        except BaseException:
+            for srv in started:
+                srv.stop()
+            raise
+        return started
+
     def wanted(self, group):
         return self.a.only is None or group in self.a.only
 
@@ -359,7 +373,7 @@ class Harness:
     def throughput_rows(self):
         if not any(self.wanted(row[0]) for row in THROUGHPUT):
             return
-        servers = [self.start("rill"), self.start(self.other)]
+        servers = self.start_all(lambda: self.start("rill"), lambda: self.start(self.other))
         try:
             for pipeline in PIPELINES:
                 for group, label, pipelines, clients, setup, run in THROUGHPUT:
@@ -393,9 +407,9 @@ class Harness:
         # Three servers in the same alternating rounds: Rill with the AOF, Rill without it,
         # the other side with the AOF.
         names = ("rill-aof", "rill-noaof", f"{self.other}-aof")
-        servers = [self.start(names[0], self.a.rill, AOF_ARGS),
-                   self.start(names[1], self.a.rill),
-                   self.start(names[2], self.binaries[self.other], AOF_ARGS)]
+        servers = self.start_all(lambda: self.start(names[0], self.a.rill, AOF_ARGS),
+                                 lambda: self.start(names[1], self.a.rill),
+                                 lambda: self.start(names[2], self.binaries[self.other], AOF_ARGS))
         try:
             s = self.rounds(servers, lambda srv: self.measured(
                 srv, lambda: redis_benchmark(srv, ["-t", "set", "-r", "100000"], 16,
@@ -454,7 +468,8 @@ class Harness:
                     expect(srv, "DBSIZE after load", int(srv.cli("DBSIZE").strip()), a.keys)
                 finally:
                     srv.stop()
-        servers = [self.start(name, data_dir=dirs[name], timeout=120) for name in names]
+        servers = self.start_all(
+            *[lambda name=name: self.start(name, data_dir=dirs[name], timeout=120) for name in names])
         try:
             for i in range(a.rounds):
                 for srv in servers if i % 2 == 0 else servers[::-1]:

@@ -303,7 +303,12 @@ size_t Connection::PrefetchAhead() {
       protocol::PeekFirstKeys(std::string_view(rbuf_.data() + rstart_, rend_ - rstart_));
   // One command gains nothing: its lookup would wait for the prefetch anyway.
   if (peeked.count < 2) return rend_;
-  engine_.db(client_.db).PrefetchKeys(std::span(peeked.keys, peeked.count));
+  std::string_view keys[protocol::PeekedKeys::kMax];
+  size_t n = 0;
+  for (size_t i = 0; i < peeked.count; ++i) {
+    if (!peeked.keys[i].empty()) keys[n++] = peeked.keys[i];  // PING and the like: no key
+  }
+  if (n >= 2) engine_.db(client_.db).PrefetchKeys(std::span(keys, n));
   return rstart_ + peeked.end;
 }
 
