@@ -275,10 +275,13 @@ void Connection::OnReadable() {
 
   bool keep_open = ProcessInput();
   if (!keep_open) closing_ = true;
-  if (engine_.aof().has_unwritten() && !engine_.shutdown_requested()) {
-    // Writes of this turn wait in the AOF buffer: flush at the end of the turn, so that one
-    // write (and with appendfsync always one fsync) covers every connection served in it,
-    // as Redis writes its AOF once per event-loop iteration.
+  if (!engine_.shutdown_requested()) {
+    // Replies leave at the end of the turn, after every ready connection was served, as
+    // Redis writes them in beforeSleep: the AOF is written once for the whole turn first (with
+    // appendfsync always one fsync covers every connection served in it), and the clients get
+    // their replies in one burst. Sent one by one between reads, each reply found its client
+    // asleep again and paid a wake-up: perf showed 7% of the server's time in
+    // sock_def_readable at MULTI/INCR/EXEC P1 against Redis's 1.6%.
     ScheduleFlush();
   } else {
     Flush();
