@@ -27,11 +27,11 @@ bool ReadLength(std::string_view data, size_t* pos, int64_t* value) {
 PeekedKeys PeekFirstKeys(std::string_view data) {
   PeekedKeys peeked;
   size_t pos = 0;
-  while (peeked.count < PeekedKeys::kMax && pos < data.size() && data[pos] == '*') {
+  while (peeked.commands < PeekedKeys::kMax && pos < data.size() && data[pos] == '*') {
     size_t p = pos + 1;
     int64_t elements;
     if (!ReadLength(data, &p, &elements) || elements < 1) break;
-    std::string_view key;
+    std::string_view key;  // stays empty for a one-element command
     bool complete = true;
     for (int64_t e = 0; e < elements; ++e) {
       int64_t len;
@@ -49,7 +49,8 @@ PeekedKeys PeekFirstKeys(std::string_view data) {
       p += static_cast<size_t>(len) + 2;
     }
     if (!complete) break;
-    peeked.keys[peeked.count++] = key;
+    ++peeked.commands;
+    if (elements > 1) peeked.keys[peeked.count++] = key;
     pos = p;
   }
   peeked.end = pos;

@@ -13,11 +13,12 @@
 namespace rill::protocol {
 
 struct PeekedKeys {
-  static constexpr size_t kMax = 16;
-  // The second element of each complete multibulk command (the first key of most commands),
-  // empty for commands with one element. `count` commands were seen.
+  static constexpr size_t kMax = 16;  // commands looked at
+  // The second element of each complete multibulk command that has one (the first key of most
+  // commands; PING and the like have none): `count` keys from `commands` commands.
   std::string_view keys[kMax];
   size_t count = 0;
+  size_t commands = 0;
   // Bytes of `data` the seen commands cover.
   size_t end = 0;
 };

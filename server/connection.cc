@@ -305,13 +305,8 @@ size_t Connection::PrefetchAhead() {
   const protocol::PeekedKeys peeked =
       protocol::PeekFirstKeys(std::string_view(rbuf_.data() + rstart_, rend_ - rstart_));
   // One command gains nothing: its lookup would wait for the prefetch anyway.
-  if (peeked.count < 2) return rend_;
-  std::string_view keys[protocol::PeekedKeys::kMax];
-  size_t n = 0;
-  for (size_t i = 0; i < peeked.count; ++i) {
-    if (!peeked.keys[i].empty()) keys[n++] = peeked.keys[i];  // PING and the like: no key
-  }
-  if (n >= 2) engine_.db(client_.db).PrefetchKeys(std::span(keys, n));
+  if (peeked.commands < 2) return rend_;
+  if (peeked.count >= 2) engine_.db(client_.db).PrefetchKeys(std::span(peeked.keys, peeked.count));
   return rstart_ + peeked.end;
 }
 

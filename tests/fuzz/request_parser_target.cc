@@ -18,12 +18,13 @@ void Check(bool ok, const char* what) { CheckContract(ok, "request parser", what
 // inside them.
 void CheckPeek(std::string_view data) {
   const protocol::PeekedKeys peeked = protocol::PeekFirstKeys(data);
-  Check(peeked.count <= protocol::PeekedKeys::kMax, "peeked more than a batch");
+  Check(peeked.commands <= protocol::PeekedKeys::kMax, "peeked more than a batch");
+  Check(peeked.count <= peeked.commands, "more keys than commands");
   Check(peeked.end <= data.size(), "peeked past the end");
   for (size_t i = 0; i < peeked.count; ++i) {
     const std::string_view key = peeked.keys[i];
-    Check(key.empty() || (key.data() >= data.data() &&
-                          key.data() + key.size() <= data.data() + peeked.end),
+    Check(key.empty() ||
+              (key.data() >= data.data() && key.data() + key.size() <= data.data() + peeked.end),
           "peeked key outside the commands");
     std::string copy(key);  // touches every byte: AddressSanitizer reports a stray view
   }
