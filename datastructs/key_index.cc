@@ -3,7 +3,6 @@
 #include <utility>
 
 #include "absl/base/config.h"
-#include "absl/hash/hash.h"
 
 // Random access to a segment's slots. absl's flat_hash_set offers no "slot i" and walking its
 // iterator to a random offset costs ~7 ns per element (3 µs for one eviction sample), so on the
@@ -81,8 +80,6 @@ uint64_t ReverseBits(uint64_t v) {
   v = ((v >> 4) & 0x0F0F0F0F0F0F0F0FULL) | ((v & 0x0F0F0F0F0F0F0F0FULL) << 4);
   return __builtin_bswap64(v);
 }
-
-uint64_t KeyIndex::Hash(std::string_view key) { return absl::Hash<std::string_view>{}(key); }
 
 KeyIndex::KeyIndex() { Clear(); }
 

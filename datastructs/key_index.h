@@ -22,6 +22,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/random/random.h"
 #include "datastructs/entry_block.h"
+#include "datastructs/key_hash.h"
 
 namespace rill::ds {
 
@@ -29,7 +30,7 @@ class KeyIndex {
  public:
   using Block = uint8_t;
 
-  static uint64_t Hash(std::string_view key);
+  static uint64_t Hash(std::string_view key) { return HashKey(key); }
 
   KeyIndex();
   ~KeyIndex();

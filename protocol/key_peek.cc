@@ -6,18 +6,19 @@ namespace rill::protocol {
 
 namespace {
 
-// Reads "<digits>\r\n" at data[*pos] (after the type byte); false if it is not there in full.
-bool ReadLength(std::string_view data, size_t* pos, int64_t* value) {
-  size_t i = *pos;
+// Reads "<digits>\r\n" at *p (after the type byte), up to 12 digits; false if it is not there in
+// full. Pointers and no per-digit length check: this runs three times per GET, as often as the
+// parser's own header reads.
+inline bool ReadLength(const char** p, const char* end, int64_t* value) {
+  const char* q = *p;
+  const char* const limit = end - q > 12 ? q + 12 : end;
   int64_t v = 0;
-  size_t digits = 0;
-  while (i < data.size() && data[i] >= '0' && data[i] <= '9') {
-    if (++digits > 12) return false;  // longer than any length we would follow
-    v = v * 10 + (data[i] - '0');
-    ++i;
+  while (q < limit && static_cast<unsigned char>(*q - '0') <= 9) {
+    v = v * 10 + (*q - '0');
+    ++q;
   }
-  if (digits == 0 || i + 1 >= data.size() || data[i] != '\r' || data[i + 1] != '\n') return false;
-  *pos = i + 2;
+  if (q == *p || end - q < 2 || q[0] != '\r' || q[1] != '\n') return false;
+  *p = q + 2;
   *value = v;
   return true;
 }
@@ -26,34 +27,36 @@ bool ReadLength(std::string_view data, size_t* pos, int64_t* value) {
 
 PeekedKeys PeekFirstKeys(std::string_view data) {
   PeekedKeys peeked;
-  size_t pos = 0;
-  while (peeked.commands < PeekedKeys::kMax && pos < data.size() && data[pos] == '*') {
-    size_t p = pos + 1;
+  const char* const begin = data.data();
+  const char* const end = begin + data.size();
+  const char* pos = begin;
+  while (peeked.commands < PeekedKeys::kMax && pos < end && *pos == '*') {
+    const char* p = pos + 1;
     int64_t elements;
-    if (!ReadLength(data, &p, &elements) || elements < 1) break;
+    if (!ReadLength(&p, end, &elements) || elements < 1) break;
     std::string_view key;  // stays empty for a one-element command
     bool complete = true;
     for (int64_t e = 0; e < elements; ++e) {
       int64_t len;
-      if (p >= data.size() || data[p] != '$') {
+      if (p >= end || *p != '$') {
         complete = false;
         break;
       }
       ++p;
-      if (!ReadLength(data, &p, &len) ||
-          static_cast<uint64_t>(len) + 2 > static_cast<uint64_t>(data.size() - p)) {
+      if (!ReadLength(&p, end, &len) ||
+          static_cast<uint64_t>(len) + 2 > static_cast<uint64_t>(end - p)) {
         complete = false;
         break;
       }
-      if (e == 1) key = data.substr(p, static_cast<size_t>(len));
-      p += static_cast<size_t>(len) + 2;
+      if (e == 1) key = std::string_view(p, static_cast<size_t>(len));
+      p += len + 2;
     }
     if (!complete) break;
     ++peeked.commands;
     if (elements > 1) peeked.keys[peeked.count++] = key;
     pos = p;
   }
-  peeked.end = pos;
+  peeked.end = static_cast<size_t>(pos - begin);
   return peeked;
 }
 

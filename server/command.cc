@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 
 #include "absl/strings/ascii.h"
 #include "server/acl/command_index.h"
@@ -48,6 +49,7 @@ void CommandContext::RewriteArgument(size_t index, std::string_view value) {
 }
 
 void CommandTable::Add(std::string_view name, CommandHandler handler) {
+  cache_ = {};
   const CommandMeta* meta = FindCommandMeta(name);
   if (meta == nullptr) {
     std::fprintf(stderr, "BUG: command '%.*s' registered without metadata\n",
@@ -90,11 +92,24 @@ void CommandTable::Add(std::string_view name, CommandHandler handler) {
 }
 
 Command* CommandTable::Find(std::string_view name) {
+  CachedName* cached = nullptr;
+  if (!name.empty() && name.size() <= sizeof(CachedName::bytes)) {
+    cached = &cache_[CacheSlot(name)];
+    if (cached->size == name.size() && std::memcmp(cached->bytes, name.data(), name.size()) == 0) {
+      return cached->cmd;
+    }
+  }
   char lower[64];
   if (name.size() >= sizeof(lower)) return nullptr;
   for (size_t i = 0; i < name.size(); ++i) lower[i] = absl::ascii_tolower(name[i]);
   auto it = commands_.find(std::string_view(lower, name.size()));
-  return it == commands_.end() ? nullptr : &it->second;
+  if (it == commands_.end()) return nullptr;
+  if (cached != nullptr) {
+    std::memcpy(cached->bytes, name.data(), name.size());
+    cached->size = static_cast<uint8_t>(name.size());
+    cached->cmd = &it->second;
+  }
+  return &it->second;
 }
 
 const Command* CommandTable::Find(std::string_view name) const {

@@ -16,6 +16,7 @@
 #include "protocol/errors.h"
 #include "server/alloc_counter.h"
 #include "server/client.h"
+#include "server/cycle_clock.h"
 #include "server/latency_histogram.h"
 #include "server/log.h"
 
@@ -40,6 +41,8 @@ int64_t MonotonicUs() {
 }
 
 Engine::Engine(Config config) : config_(std::move(config)) {
+  static const bool clock_ready = (CycleClock::Init(), true);
+  (void)clock_ready;
   stats_.start_time_ms = NowMs();
   stats_.last_save_time = stats_.start_time_ms / 1000;
   int n = static_cast<int>(std::max<int64_t>(1, config_.Int("databases")));
@@ -390,7 +393,7 @@ void Engine::Execute(Client& client, std::span<const std::string_view> args, std
   }
 
   CommandContext ctx{*this, client, args, reply, now_ms};
-  int64_t start = MonotonicUs();
+  const uint64_t start = CycleClock::Now();
   const uint64_t dirty_before = stats_.dirty;
   propagation_.BeginUnit();
   ++execute_depth_;
@@ -398,7 +401,7 @@ void Engine::Execute(Client& client, std::span<const std::string_view> args, std
   --execute_depth_;
   PropagateCommand(ctx, cmd, dirty_before);
   propagation_.EndUnit();
-  int64_t duration_us = MonotonicUs() - start;
+  const int64_t duration_us = CycleClock::ToUs(CycleClock::Now() - start);
   cmd->usec += static_cast<uint64_t>(duration_us);
   RecordCommandLatency(client, *cmd, args, duration_us);
   if (latency_tracking_ && !client.blocked) {

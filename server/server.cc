@@ -12,6 +12,7 @@
 #include "absl/strings/str_split.h"
 #include "protocol/errors.h"
 #include "server/connection.h"
+#include "server/cycle_clock.h"
 #include "server/engine.h"
 #include "server/log.h"
 #include "server/socket_address.h"
@@ -267,6 +268,7 @@ void Server::Cron() {
   // Postponed AOF writes, the everysec fsync, scheduled and automatic rewrites.
   engine_.aof().Cron();
   engine_.CheckPauseTimeout(NowMs());
+  CycleClock::Calibrate();
 
   const int64_t now = NowMs();
   const int64_t timeout = engine_.config().Int("timeout");
