@@ -24,6 +24,7 @@ import csv
 import datetime
 import math
 import os
+import resource
 import shutil
 import socket
 import statistics
@@ -158,6 +159,7 @@ class Sample:
     def __init__(self, rate, requests, p50=None, p99=None):
         self.rate, self.requests, self.p50, self.p99 = rate, requests, p50, p99
         self.cpu_per_million = None
+        self.loadgen_busy = None  # the load generator's CPU time / wall time of the run
 
 
 # ---- load generators ----
@@ -339,12 +341,12 @@ class Harness:
         return self.a.only is None or group in self.a.only
 
     def add(self, group, workload, unit, r, d, kind, pipeline=None, clients=None, cpu=None,
-            p50=None, p99=None):
+            p50=None, p99=None, busy=None):
         """kind: "throughput" (higher is better) or "cost" (lower is better) or "info"."""
         row = dict(group=group, workload=workload, unit=unit, rill=r, other=d,
                    ratio=r / d if d else float("nan"), kind=kind, pipeline=pipeline,
                    clients=clients, cpu=cpu or (None, None), p50=p50 or (None, None),
-                   p99=p99 or (None, None))
+                   p99=p99 or (None, None), busy=busy or (None, None))
         self.rows.append(row)
         line = f"{workload:<44} rill {fmt(r, unit):>12}  {self.other} {fmt(d, unit):>12}  " \
             f"ratio {row['ratio']:5.2f}"
@@ -352,6 +354,8 @@ class Harness:
             line += f"  cpu/Mreq {cpu[0]:6.2f}s/{cpu[1]:6.2f}s ({cpu[0] / cpu[1]:4.2f})"
         if p99 and p99[0] is not None:
             line += f"  p99 {p99[0]:.3f}/{p99[1]:.3f} ms"
+        if busy and busy[0] is not None:
+            line += f"  load gen busy {busy[0]:.0%}/{busy[1]:.0%}"
         print(line, flush=True)
 
     def rounds(self, servers, measure):
@@ -364,10 +368,22 @@ class Harness:
                 samples[srv.name].append(sample)
         return samples
 
+    @staticmethod
+    def children_cpu_seconds():
+        # Only children that exited and were waited for: the load generator of the run, not
+        # the servers (still running).
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return usage.ru_utime + usage.ru_stime
+
     def measured(self, srv, run):
+        """Runs one load generator against srv: its server CPU per million requests, and how
+        busy the load generator was (near 100% means the row measures the client's limit)."""
         before = srv.cpu_seconds()
+        loadgen_before, start = self.children_cpu_seconds(), time.perf_counter()
         sample = run()
+        wall = time.perf_counter() - start
         sample.cpu_per_million = (srv.cpu_seconds() - before) / sample.requests * 1e6
+        sample.loadgen_busy = (self.children_cpu_seconds() - loadgen_before) / wall
         return sample
 
     def throughput_rows(self):
@@ -401,7 +417,8 @@ class Harness:
         self.add(group, workload, unit, med(r, "rate"), med(d, "rate"), kind, pipeline, clients,
                  cpu=(med(r, "cpu_per_million"), med(d, "cpu_per_million")),
                  p50=(med(r, "p50"), med(d, "p50")) if pipeline == 1 else None,
-                 p99=(med(r, "p99"), med(d, "p99")) if pipeline == 1 else None)
+                 p99=(med(r, "p99"), med(d, "p99")) if pipeline == 1 else None,
+                 busy=(med(r, "loadgen_busy"), med(d, "loadgen_busy")))
 
     def aof_rows(self):
         # Three servers in the same alternating rounds: Rill with the AOF, Rill without it,
@@ -571,13 +588,14 @@ def print_tables(h):
     other = "Redis" if h.other == "redis" else "baseline"
     print()
     print(f"| workload | unit | Rill | {other} | Rill/{other} | Rill CPU s/M req | "
-          f"{other} CPU s/M req | CPU Rill/{other} |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|")
+          f"{other} CPU s/M req | CPU Rill/{other} | load gen busy (Rill / {other} runs) |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
     for row in h.rows:
-        cpu = row["cpu"]
+        cpu, busy = row["cpu"], row["busy"]
+        busy_text = f"{busy[0]:.0%} / {busy[1]:.0%}" if busy[0] is not None else ""
         print(f"| {row['workload']} | {row['unit']} | {fmt(row['rill'], row['unit'])} | "
               f"{fmt(row['other'], row['unit'])} | {row['ratio']:.2f} | {opt(cpu[0], '.2f')} | "
-              f"{opt(cpu[1], '.2f')} | {opt(ratio(cpu), '.2f')} |")
+              f"{opt(cpu[1], '.2f')} | {opt(ratio(cpu), '.2f')} | {busy_text} |")
     latency = [row for row in h.rows if row["p99"][0] is not None]
     if latency:
         print()
@@ -597,13 +615,15 @@ def write_csv(h, path):
         w = csv.writer(f)
         w.writerow(["group", "workload", "unit", "kind", "pipeline", "clients", "rill", o,
                     "ratio", "rill_cpu_s_per_M", f"{o}_cpu_s_per_M", "cpu_ratio",
-                    "rill_p50_ms", f"{o}_p50_ms", "rill_p99_ms", f"{o}_p99_ms", "p99_ratio"])
+                    "rill_p50_ms", f"{o}_p50_ms", "rill_p99_ms", f"{o}_p99_ms", "p99_ratio",
+                    "rill_loadgen_busy", f"{o}_loadgen_busy"])
         for row in h.rows:
             w.writerow([row["group"], row["workload"], row["unit"], row["kind"],
                         row["pipeline"] or "", row["clients"] or "", row["rill"], row["other"],
                         row["ratio"], *[opt(v, "") for v in row["cpu"]],
                         opt(ratio(row["cpu"]), ""), *[opt(v, "") for v in row["p50"]],
-                        *[opt(v, "") for v in row["p99"]], opt(ratio(row["p99"]), "")])
+                        *[opt(v, "") for v in row["p99"]], opt(ratio(row["p99"]), ""),
+                        *[opt(v, ".3f") for v in row["busy"]]])
 
 
 def geomean(values):
