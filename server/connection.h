@@ -49,9 +49,10 @@ class Connection : public std::enable_shared_from_this<Connection>, public Event
   // Parses and executes every complete command in the read buffer. Returns false when the
   // connection must close after flushing (protocol error, QUIT, kill).
   bool ProcessInput();
-  // Prefetches the keys of the next commands in the read buffer (protocol/key_peek.h); returns
-  // the offset up to which they were covered, where the next look ahead starts.
-  size_t PrefetchAhead();
+  // Prefetches the keys of the commands in the read buffer from offset `from` on (at most a
+  // batch, protocol/key_peek.h); returns the offset up to which they were covered, where the
+  // next look ahead starts.
+  size_t PrefetchAhead(size_t from);
   void Flush();
   // One send of `bytes` (retried on EINTR), counted in the output statistics: the bytes the
   // socket took, 0 when it is full, -1 when the connection failed.
