@@ -51,6 +51,21 @@ class AccessClock {
     return (lfu_minutes_ << 8) | counter;
   }
 
+  // LFU bits of a key whose counter a file recorded (RDB_OPCODE_FREQ): that counter, last
+  // decremented now, as Redis's objectSetLRUOrLFU.
+  uint32_t LfuBitsWithCounter(uint8_t counter) const { return (lfu_minutes_ << 8) | counter; }
+
+  // LRU bits of a key a file recorded as idle for `idle_seconds` (RDB_OPCODE_IDLE): accessed
+  // that long before now on the wrapping clock, as Redis 7.0's objectSetLRUOrLFU (which adds
+  // LRU_CLOCK_MAX when now - idle is negative). The clock holds idle times up to
+  // kAccessBitsMask - 1 seconds (about 194 days); a longer one is kept as that longest one,
+  // where Redis lets it wrap around to an arbitrary, possibly recent, access.
+  uint32_t LruBitsIdleFor(uint64_t idle_seconds) const {
+    const uint32_t idle = idle_seconds < kAccessBitsMask - 1 ? static_cast<uint32_t>(idle_seconds)
+                                                             : kAccessBitsMask - 1;
+    return idle <= lru_seconds_ ? lru_seconds_ - idle : lru_seconds_ + kAccessBitsMask - idle;
+  }
+
   // LRU: milliseconds since the access recorded in `bits` (at one-second resolution).
   uint64_t IdleMs(uint32_t bits) const {
     const uint32_t then = bits & kAccessBitsMask;

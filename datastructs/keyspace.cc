@@ -72,6 +72,9 @@ size_t Entry::StringLength() const {
 }
 
 uint32_t Entry::access_bits() const { return block::Access(Bytes(this)); }
+void Entry::set_access_bits(uint32_t bits) {
+  block::SetAccess(reinterpret_cast<Block*>(this), bits & kAccessBitsMask);
+}
 
 int64_t Entry::expire_ms() const {
   const Block* b = Bytes(this);

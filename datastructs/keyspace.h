@@ -50,6 +50,9 @@ class Entry {
 
   // The 24 LRU/LFU bits (access_clock.h says how to read them).
   uint32_t access_bits() const;
+  // Overwrites them (the low 24 bits of `bits`): a loaded key gets the idle time or counter its
+  // file recorded, without a second lookup.
+  void set_access_bits(uint32_t bits);
 
   // Bytes used by this entry (block + object), for MEMORY USAGE.
   size_t MemoryUsage() const;

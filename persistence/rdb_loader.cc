@@ -5,6 +5,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "datastructs/access_clock.h"
 #include "datastructs/keyspace.h"
 #include "persistence/crc64.h"
 #include "persistence/rdb_format.h"
@@ -49,6 +50,14 @@ bool IsStreamType(uint8_t t) {
          t == rdb::kTypeStreamListpacks3;
 }
 
+// What RDB_OPCODE_FREQ / RDB_OPCODE_IDLE said about the next key.
+struct AccessHint {
+  bool has_freq = false;
+  bool has_idle = false;
+  uint8_t freq = 0;
+  uint64_t idle_seconds = 0;
+};
+
 class Loader {
  public:
   Loader(std::string_view input, std::span<ds::Database* const> dbs, const RdbLoadOptions& options,
@@ -83,6 +92,7 @@ class Loader {
   bool Body() {
     int db = 0;
     int64_t expire_ms = ds::kNoExpire;
+    AccessHint hint;
     while (true) {
       const size_t record = in_.pos();
       uint8_t type;
@@ -94,16 +104,14 @@ class Loader {
         case rdb::kOpExpireTimeMs:
           if (!in_.ReadMillis(&expire_ms)) return false;
           continue;
-        case rdb::kOpFreq: {
-          uint8_t ignored;
-          if (!in_.ReadByte(&ignored)) return false;
+        case rdb::kOpFreq:
+          if (!in_.ReadByte(&hint.freq)) return false;
+          hint.has_freq = true;
           continue;
-        }
-        case rdb::kOpIdle: {
-          uint64_t ignored;
-          if (!in_.ReadLength(&ignored)) return false;
+        case rdb::kOpIdle:
+          if (!in_.ReadLength(&hint.idle_seconds)) return false;
+          hint.has_idle = true;
           continue;
-        }
         case rdb::kOpEof:
           return true;
         case rdb::kOpSelectDb: {
@@ -133,8 +141,10 @@ class Loader {
         case rdb::kOpFunction2:
           return in_.Fail("the file holds FUNCTION libraries, which Rill does not support", record);
         default:
-          if (!KeyValue(type, db, expire_ms, record)) return false;
+          if (!KeyValue(type, db, expire_ms, hint, record)) return false;
+          // Like the expiry, the hints belong to one key, loaded or not.
           expire_ms = ds::kNoExpire;
+          hint = AccessHint{};
       }
     }
   }
@@ -151,7 +161,7 @@ class Loader {
     return true;
   }
 
-  bool KeyValue(uint8_t type, int db, int64_t expire_ms, size_t record) {
+  bool KeyValue(uint8_t type, int db, int64_t expire_ms, const AccessHint& hint, size_t record) {
     if (const char* what = UnsupportedTypeName(type)) {
       RdbString key;
       char kb[24];
@@ -173,14 +183,15 @@ class Loader {
     const ds::TtlMode ttl = expire_ms == ds::kNoExpire ? ds::TtlMode::kClear : ds::TtlMode::kSet;
     const size_t before = target.size();
 
+    ds::Entry* entry;
     if (type == rdb::kTypeString) {
       RdbString value;
       if (!in_.ReadString(&value, &scratch_value_)) return false;
       if (expired) return CountExpired();
       if (value.is_int) {
-        target.SetInt(key_bytes, value.int_value, ttl, expire_ms);
+        entry = target.SetInt(key_bytes, value.int_value, ttl, expire_ms);
       } else {
-        target.SetString(key_bytes, value.bytes, ttl, expire_ms);
+        entry = target.SetString(key_bytes, value.bytes, ttl, expire_ms);
       }
     } else {
       // The container decoders use only scratch_value_, so key_bytes stays valid.
@@ -198,9 +209,21 @@ class Loader {
         if (object == nullptr) return false;
       }
       if (expired) return CountExpired();
-      target.SetObject(key_bytes, std::move(object), ttl, expire_ms);
+      entry = target.SetObject(key_bytes, std::move(object), ttl, expire_ms);
     }
+    ApplyAccessHint(hint, entry);
     return Added(target, before, key_bytes, record);
+  }
+
+  // The recorded access of the kind the policy uses replaces the new key's bits.
+  void ApplyAccessHint(const AccessHint& hint, ds::Entry* entry) const {
+    const ds::AccessClock* clock = options_.access_clock;
+    if (clock == nullptr) return;
+    if (clock->lfu()) {
+      if (hint.has_freq) entry->set_access_bits(clock->LfuBitsWithCounter(hint.freq));
+    } else if (hint.has_idle) {
+      entry->set_access_bits(clock->LruBitsIdleFor(hint.idle_seconds));
+    }
   }
 
   bool CountExpired() {

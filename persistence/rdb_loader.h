@@ -2,8 +2,9 @@
 // write for the types Rill has. Strings in all encodings; lists as LIST (linked), ZIPLIST,
 // QUICKLIST of ziplists and QUICKLIST_2 of listpacks or plain nodes; streams as
 // STREAM_LISTPACKS 1, 2 and 3 with their groups, PELs and consumers; expiries in seconds or
-// milliseconds; aux fields. Sets, hashes, sorted sets, modules and functions are refused with
-// an error naming them.
+// milliseconds; each key's recorded LRU idle time or LFU counter (RdbLoadOptions::access_clock);
+// aux fields. Sets, hashes, sorted sets, modules and functions are refused with an error
+// naming them.
 //
 // The input is hostile until proven otherwise (a damaged disk, a file from elsewhere, a
 // fuzzer): every length is checked against the bytes left before it is used, counts cannot
@@ -31,8 +32,9 @@
 #include "datastructs/stream.h"
 
 namespace rill::ds {
+class AccessClock;
 class Database;
-}
+}  // namespace rill::ds
 
 namespace rill::persistence {
 
@@ -47,6 +49,11 @@ struct RdbLoadOptions {
   bool verify_checksum = true;
   // DEBUG RELOAD MERGE: a key already present is replaced instead of failing the load.
   bool allow_duplicates = false;
+  // The per-key access records (RDB_OPCODE_FREQ / RDB_OPCODE_IDLE) set the next key's LRU/LFU
+  // bits on this clock, as Redis's objectSetLRUOrLFU: a FREQ when the clock is LFU (an LFU
+  // maxmemory-policy), an IDLE otherwise; the other kind is ignored. Without a clock both are
+  // skipped and keys keep the bits of a new key.
+  const ds::AccessClock* access_clock = nullptr;
 };
 
 struct RdbLoadInfo {

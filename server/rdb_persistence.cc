@@ -71,6 +71,8 @@ persistence::RdbLoadOptions RdbPersistence::PrepareLoad() {
   options.now_ms = NowMs();
   options.verify_checksum = config.Bool("rdbchecksum");
   engine_.access_clock().Update(options.now_ms);
+  // The clock knows the policy: a recorded LFU counter or idle time is kept when it uses it.
+  options.access_clock = &engine_.access_clock();
   return options;
 }
 

@@ -61,7 +61,8 @@ class RdbPersistence {
   persistence::RdbSaveOptions SaveOptions() const;
   // Options for loading a file now (config limits, checksum, the time), with the engine's
   // access clock set to that moment: loaded keys count as accessed at the load, on the
-  // server's clock, as Redis stamps them. Both the RDB and the AOF base load through this.
+  // server's clock, as Redis stamps them, unless the file kept the idle time or LFU counter
+  // the policy uses. Both the RDB and the AOF base load through this.
   persistence::RdbLoadOptions PrepareLoad();
 
  private:

@@ -7,6 +7,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "datastructs/access_clock.h"
 #include "datastructs/keyspace.h"
 #include "datastructs/list.h"
 #include "datastructs/stream.h"
@@ -55,10 +56,23 @@ struct Databases {
   std::vector<ds::Database*> ptrs;
 };
 
+ds::AccessClock ClockAtNow(bool lfu) {
+  ds::AccessClock clock;
+  clock.set_lfu(lfu);
+  clock.Update(kNowMs);
+  return clock;
+}
+
+// The access records apply through an LRU clock without checksum verification and an LFU one
+// with it, so that inputs reach both ways of applying them (the contents compared below do not
+// include the access bits).
 RdbLoadOptions Options(bool verify_checksum) {
+  static const ds::AccessClock lru = ClockAtNow(false);
+  static const ds::AccessClock lfu = ClockAtNow(true);
   RdbLoadOptions options;
   options.now_ms = kNowMs;
   options.verify_checksum = verify_checksum;
+  options.access_clock = verify_checksum ? &lfu : &lru;
   return options;
 }
 

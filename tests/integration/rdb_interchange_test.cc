@@ -110,6 +110,88 @@ TEST_F(RdbInterchangeTest, AccessRecordsOfLruAndLfuPoliciesTravelWithTheKeys) {
   }
 }
 
+// The other way: Redis keeps idle times and counters in its file (set here through RESTORE's
+// IDLETIME and FREQ, so that no test waits for keys to age), and Rill, loading it with the
+// same kind of policy, reports them; with the other kind it ignores them, as Redis does.
+TEST_F(RdbInterchangeTest, RillKeepsTheAccessRecordsOfARedisFile) {
+  // lfu-decay-time 0: a minute boundary during the test would take one off the counters.
+  auto args = [](const char* policy) {
+    return std::vector<std::string>{"--maxmemory-policy",     policy, "--lfu-decay-time", "0",
+                                    "--enable-debug-command", "yes"};
+  };
+  using Records = std::vector<std::pair<std::string, int64_t>>;
+  // Idle seconds: 10 million (116 days) reaches back across the wrap of the 24-bit LRU clock
+  // during part of each of its 194-day turns; either way it must read back whole.
+  const Records idle_times = {{"str", 1000}, {"list", 200}, {"edge", 10'000'000}};
+  const Records counters = {{"str", 77}, {"list", 200}, {"edge", 0}};
+
+  auto fill = [](RespClient& c, const char* option, const Records& records) {
+    ASSERT_EQ(c.Command({"SET", "str", "v"}), "+OK\r\n");
+    ASSERT_EQ(c.Command({"RPUSH", "list", "a", "b"}), ":2\r\n");
+    ASSERT_EQ(c.Command({"SET", "edge", "1"}), "+OK\r\n");
+    ASSERT_EQ(c.Command({"SET", "fresh", "v"}), "+OK\r\n");
+    for (const auto& [key, value] : records) {
+      const std::string dump = c.Command({"DUMP", key});
+      const size_t body = dump.find("\r\n") + 2;
+      ASSERT_TRUE(dump.starts_with("$") && body > 2 && dump.size() >= body + 2)
+          << EscapeBytes(dump);
+      const std::string payload = dump.substr(body, dump.size() - body - 2);
+      ASSERT_EQ(c.Command({"RESTORE", key, "0", payload, "REPLACE", option, std::to_string(value)}),
+                "+OK\r\n");
+    }
+  };
+  // Idle times: at least what was recorded (the clock only moves on), and not much more.
+  auto expect_idle = [&](RespClient& c) {
+    for (const auto& [key, value] : idle_times) {
+      const int64_t idle = IntegerReply(c, {"OBJECT", "IDLETIME", key});
+      EXPECT_GE(idle, value) << key;
+      EXPECT_LE(idle, value + 60) << key;
+    }
+    EXPECT_LE(IntegerReply(c, {"OBJECT", "IDLETIME", "fresh"}), 60);
+  };
+  auto expect_counters = [&](RespClient& c) {
+    for (const auto& [key, value] : counters) {
+      EXPECT_EQ(IntegerReply(c, {"OBJECT", "FREQ", key}), value) << key;
+    }
+    EXPECT_EQ(IntegerReply(c, {"OBJECT", "FREQ", "fresh"}), 5);
+  };
+
+  for (bool lfu : {false, true}) {
+    const char* policy = lfu ? "allkeys-lfu" : "allkeys-lru";
+    SCOPED_TRACE(policy);
+    auto expect_kept = [&](RespClient& c) { lfu ? expect_counters(c) : expect_idle(c); };
+    DataDir dir, copy;
+    auto redis = Start(RedisServerBinary(), dir, args(policy));
+    ASSERT_TRUE(redis);
+    auto dc = ConnectTo(*redis);
+    fill(*dc, lfu ? "FREQ" : "IDLETIME", lfu ? counters : idle_times);
+    expect_kept(*dc);
+    ASSERT_EQ(dc->Command({"SAVE"}), "+OK\r\n");
+    redis->Stop(SIGKILL);
+    WriteFileBytes(copy.File("dump.rdb"), ReadFileBytes(dir.File("dump.rdb")));
+
+    auto rill = Start(RillServerBinary(), dir, args(policy));
+    ASSERT_TRUE(rill);
+    auto rc = ConnectTo(*rill);
+    expect_kept(*rc);
+    // Rill writes them back and reads them again.
+    ASSERT_EQ(rc->Command({"DEBUG", "RELOAD"}), "+OK\r\n");
+    expect_kept(*rc);
+
+    // A policy of the other kind has no use for them: the keys are as new.
+    auto other = Start(RillServerBinary(), copy, args(lfu ? "allkeys-lru" : "allkeys-lfu"));
+    ASSERT_TRUE(other);
+    auto oc = ConnectTo(*other);
+    for (const auto& [key, value] : idle_times) {
+      if (lfu) {
+        EXPECT_LE(IntegerReply(*oc, {"OBJECT", "IDLETIME", key}), 60) << key;
+      } else {
+        EXPECT_EQ(IntegerReply(*oc, {"OBJECT", "FREQ", key}), 5) << key;
+      }
+    }
+  }
+}
+
 TEST_F(RdbInterchangeTest, StreamNodesBehaveTheSameAfterTheTrip) {
   // Approximate trimming removes whole nodes and appends decide when a node is full: both
   // depend on the node layout, which must survive the file exactly, in both directions.

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <filesystem>
 #include <string>
 #include <thread>
 
@@ -259,6 +260,100 @@ TEST(RdbServerTest, LoadedKeysHaveIdleTimesOnTheServersClock) {
   EXPECT_LE(std::stoll(cold.substr(1)), 10);
   EXPECT_EQ(c->Command({"OBJECT", "IDLETIME", "hot"}), ":0\r\n");
   EXPECT_EQ(c->Command({"OBJECT", "IDLETIME", "new"}), ":0\r\n");
+}
+
+// With an LFU policy the counters go into the file (RDB_OPCODE_FREQ) and come back from it:
+// through DEBUG RELOAD, a restart from dump.rdb and the RDB base of an AOF.
+TEST(RdbServerTest, LfuCountersSurviveReloadsAndRestarts) {
+  DataDir dir;
+  // lfu-log-factor 0: every read adds one to the counter (new keys start at 5); decay time 0: a
+  // minute boundary during the test takes nothing away.
+  const std::vector<std::string> args = {
+      "--maxmemory-policy", "allkeys-lfu", "--lfu-log-factor",       "0",
+      "--lfu-decay-time",   "0",           "--enable-debug-command", "yes"};
+  auto rill = StartRill(dir, args);
+  ASSERT_TRUE(rill);
+  auto c = ConnectTo(*rill);
+  ASSERT_EQ(c->Command({"SET", "hot", "1"}), "+OK\r\n");
+  ASSERT_EQ(c->Command({"RPUSH", "list", "a", "b"}), ":2\r\n");
+  ASSERT_EQ(c->Command({"SET", "cold", "2"}), "+OK\r\n");
+  for (int i = 0; i < 4; ++i) ASSERT_EQ(c->Command({"GET", "hot"}), "$1\r\n1\r\n");
+  for (int i = 0; i < 2; ++i) ASSERT_EQ(c->Command({"LLEN", "list"}), ":2\r\n");
+  auto expect_counters = [](RespClient& client) {
+    EXPECT_EQ(IntegerReply(client, {"OBJECT", "FREQ", "hot"}), 9);
+    EXPECT_EQ(IntegerReply(client, {"OBJECT", "FREQ", "list"}), 7);
+    EXPECT_EQ(IntegerReply(client, {"OBJECT", "FREQ", "cold"}), 5);
+  };
+  expect_counters(*c);
+  {
+    SCOPED_TRACE("DEBUG RELOAD");
+    ASSERT_EQ(c->Command({"DEBUG", "RELOAD"}), "+OK\r\n");
+    expect_counters(*c);
+  }
+  {
+    SCOPED_TRACE("restart from dump.rdb");
+    rill->Stop(SIGKILL);
+    rill = StartRill(dir, args);
+    ASSERT_TRUE(rill);
+    c = ConnectTo(*rill);
+    expect_counters(*c);
+  }
+  {
+    SCOPED_TRACE("restart from the AOF's RDB base");
+    ASSERT_EQ(c->Command({"CONFIG", "SET", "appendonly", "yes"}), "+OK\r\n");
+    ASSERT_TRUE(WaitUntil([&] {
+      return InfoField(*c, "persistence", "aof_rewrite_in_progress") == "0" &&
+             InfoField(*c, "persistence", "aof_rewrites") == "1";
+    }));
+    rill->Stop(SIGKILL);
+    std::filesystem::remove(dir.File("dump.rdb"));
+    std::vector<std::string> aof_args = args;
+    aof_args.insert(aof_args.end(), {"--appendonly", "yes"});
+    rill = StartRill(dir, aof_args);
+    ASSERT_TRUE(rill);
+    c = ConnectTo(*rill);
+    EXPECT_NE(rill->ReadLog().find("Reading RDB base file on AOF loading"), std::string::npos);
+    expect_counters(*c);
+  }
+}
+
+// With an LRU policy the idle times go into the file (RDB_OPCODE_IDLE) and come back from it:
+// a key idle before a reload or restart is still idle after it.
+TEST(RdbServerTest, LruIdleTimesSurviveReloadsAndRestarts) {
+  DataDir dir;
+  const std::vector<std::string> args = {"--maxmemory-policy", "allkeys-lru",
+                                         "--enable-debug-command", "yes"};
+  auto rill = StartRill(dir, args);
+  ASSERT_TRUE(rill);
+  auto c = ConnectTo(*rill);
+  ASSERT_EQ(c->Command({"SET", "cold", "1"}), "+OK\r\n");
+  ASSERT_EQ(c->Command({"RPUSH", "list", "a"}), ":1\r\n");
+  ASSERT_EQ(c->Command({"SET", "hot", "2"}), "+OK\r\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+  ASSERT_EQ(c->Command({"GET", "hot"}), "$1\r\n2\r\n");
+  // The upper bounds only say the idle time is the one kept, not one from some other clock.
+  auto expect_idle = [](RespClient& client) {
+    const int64_t cold = IntegerReply(client, {"OBJECT", "IDLETIME", "cold"});
+    EXPECT_GE(cold, 2);
+    EXPECT_LE(cold, 60);
+    const int64_t list = IntegerReply(client, {"OBJECT", "IDLETIME", "list"});
+    EXPECT_GE(list, 2);
+    EXPECT_LE(list, 60);
+    EXPECT_LE(IntegerReply(client, {"OBJECT", "IDLETIME", "hot"}), 1);
+  };
+  {
+    SCOPED_TRACE("DEBUG RELOAD");
+    ASSERT_EQ(c->Command({"DEBUG", "RELOAD"}), "+OK\r\n");
+    expect_idle(*c);
+  }
+  {
+    SCOPED_TRACE("restart from dump.rdb");
+    rill->Stop(SIGKILL);
+    rill = StartRill(dir, args);
+    ASSERT_TRUE(rill);
+    c = ConnectTo(*rill);
+    expect_idle(*c);
+  }
 }
 
 // The same steps on Rill and on redis-server: INFO persistence fields and the MISCONF refusal

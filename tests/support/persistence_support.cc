@@ -1,5 +1,6 @@
 #include "tests/support/persistence_support.h"
 
+#include <gtest/gtest.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 
@@ -12,6 +13,19 @@
 #include "tests/support/server_fixture.h"
 
 namespace rill::testing {
+
+int64_t IntegerReply(RespClient& client, const std::vector<std::string>& argv) {
+  const std::string reply = client.Command(argv);
+  int64_t value;
+  if (reply.size() < 4 || reply[0] != ':' || !reply.ends_with("\r\n") ||
+      !ParseInt64(std::string_view(reply).substr(1, reply.size() - 3), &value)) {
+    std::string command;
+    for (const std::string& arg : argv) command += (command.empty() ? "" : " ") + arg;
+    ADD_FAILURE() << command << " replied " << EscapeBytes(reply);
+    return -1;
+  }
+  return value;
+}
 
 DataDir::DataDir() {
   std::string pattern = (std::filesystem::temp_directory_path() / "rill-data-XXXXXX").string();

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -39,6 +40,10 @@ bool FileExists(const std::string& path);
 
 // Runs redis-check-rdb on `path`; true if it reports the file OK. *output gets its text.
 bool RedisCheckRdb(const std::string& path, std::string* output);
+
+// The integer of `argv`'s reply (OBJECT IDLETIME, OBJECT FREQ); any other reply fails the
+// calling test (gtest) and reads as -1.
+int64_t IntegerReply(RespClient& client, const std::vector<std::string>& argv);
 
 // Polls `condition` every 20 ms until it holds or `timeout` passes; returns its last value.
 bool WaitUntil(const std::function<bool()>& condition,

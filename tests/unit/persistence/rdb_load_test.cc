@@ -229,6 +229,8 @@ TEST(RdbLoad, StreamListpacksVersion3WithActiveTime) {
             "  consumer c1 seen=888 owns=1-1,\n");
 }
 
+// Without an access clock in the options the IDLE and FREQ records are read and dropped
+// (rdb_access_hint_test.cc has them applied).
 TEST(RdbLoad, ExpiryOpcodesAndIgnoredHints) {
   RawRdb f(9);
   f.Byte(rdb::kOpAux).Str("redis-ver").Str("6.2.6");
