@@ -247,6 +247,10 @@ void Database::PrefetchKeys(std::span<const std::string_view> keys) const {
   for (size_t i = 0; i < n; ++i) impl_->index.PrefetchBlock(hashes[i]);
 }
 
+void Database::PrefetchSlotsFor(std::string_view key) const {
+  impl_->index.PrefetchSlots(KeyIndex::Hash(key));
+}
+
 Entry* Database::Peek(std::string_view key) const {
   return AsEntry(impl_->index.Find(key, KeyIndex::Hash(key)));
 }

@@ -88,6 +88,9 @@ class Database {
   // Starts fetching what lookups of `keys` will read (a pipeline's next keys), so that their
   // cache misses overlap instead of each stalling its command. No effect on the data.
   void PrefetchKeys(std::span<const std::string_view> keys) const;
+  // Only the index slots a lookup or insert of `key` will probe (for keys about to be added,
+  // which have no block to fetch yet: the RDB loader's lookahead).
+  void PrefetchSlotsFor(std::string_view key) const;
 
   // Insert or overwrite `key` with a string value. A value that is the canonical decimal form
   // of an int64 is stored as an integer. `ttl` decides the expiry: kClear drops any, kKeep keeps
