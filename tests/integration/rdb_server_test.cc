@@ -7,6 +7,7 @@
 #include <chrono>
 #include <csignal>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <thread>
 
@@ -37,6 +38,25 @@ void Pipeline(RespClient& c, const std::vector<std::vector<std::string>>& comman
 }
 
 std::string Key(int i) { return "key:" + std::to_string(i); }
+
+// Runs `expect` after DEBUG RELOAD and again after a SIGKILL restart from dump.rdb with the same
+// `args`; `rill` and `c` then point at the restarted server.
+void ExpectAfterReloadAndRestart(const DataDir& dir, const std::vector<std::string>& args,
+                                 std::unique_ptr<ServerProcess>& rill,
+                                 std::unique_ptr<RespClient>& c,
+                                 const std::function<void(RespClient&)>& expect) {
+  {
+    SCOPED_TRACE("DEBUG RELOAD");
+    ASSERT_EQ(c->Command({"DEBUG", "RELOAD"}), "+OK\r\n");
+    expect(*c);
+  }
+  SCOPED_TRACE("restart from dump.rdb");
+  rill->Stop(SIGKILL);
+  rill = StartRill(dir, args);
+  ASSERT_TRUE(rill);
+  c = ConnectTo(*rill);
+  expect(*c);
+}
 
 TEST(RdbServerTest, BgsaveWritesTheDataAsOfTheFork) {
   DataDir dir;
@@ -285,19 +305,7 @@ TEST(RdbServerTest, LfuCountersSurviveReloadsAndRestarts) {
     EXPECT_EQ(IntegerReply(client, {"OBJECT", "FREQ", "cold"}), 5);
   };
   expect_counters(*c);
-  {
-    SCOPED_TRACE("DEBUG RELOAD");
-    ASSERT_EQ(c->Command({"DEBUG", "RELOAD"}), "+OK\r\n");
-    expect_counters(*c);
-  }
-  {
-    SCOPED_TRACE("restart from dump.rdb");
-    rill->Stop(SIGKILL);
-    rill = StartRill(dir, args);
-    ASSERT_TRUE(rill);
-    c = ConnectTo(*rill);
-    expect_counters(*c);
-  }
+  ASSERT_NO_FATAL_FAILURE(ExpectAfterReloadAndRestart(dir, args, rill, c, expect_counters));
   {
     SCOPED_TRACE("restart from the AOF's RDB base");
     ASSERT_EQ(c->Command({"CONFIG", "SET", "appendonly", "yes"}), "+OK\r\n");
@@ -341,19 +349,7 @@ TEST(RdbServerTest, LruIdleTimesSurviveReloadsAndRestarts) {
     EXPECT_LE(list, 60);
     EXPECT_LE(IntegerReply(client, {"OBJECT", "IDLETIME", "hot"}), 1);
   };
-  {
-    SCOPED_TRACE("DEBUG RELOAD");
-    ASSERT_EQ(c->Command({"DEBUG", "RELOAD"}), "+OK\r\n");
-    expect_idle(*c);
-  }
-  {
-    SCOPED_TRACE("restart from dump.rdb");
-    rill->Stop(SIGKILL);
-    rill = StartRill(dir, args);
-    ASSERT_TRUE(rill);
-    c = ConnectTo(*rill);
-    expect_idle(*c);
-  }
+  ExpectAfterReloadAndRestart(dir, args, rill, c, expect_idle);
 }
 
 // The same steps on Rill and on redis-server: INFO persistence fields and the MISCONF refusal
