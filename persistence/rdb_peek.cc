@@ -11,6 +11,12 @@ namespace rill::persistence {
 
 bool PeekStringRecord(std::string_view in, size_t pos, std::string_view* key, size_t* end) {
   auto byte = [&](size_t i) { return static_cast<uint8_t>(in[i]); };
+  // The length at `pos` (advanced past it); nullopt when cut short or malformed.
+  auto length = [&]() -> std::optional<RdbLength> {
+    std::optional<RdbLength> len = ParseRdbLength(in.substr(std::min(pos, in.size())));
+    if (len) pos += len->consumed;
+    return len;
+  };
   if (pos < in.size() && byte(pos) == rdb::kOpExpireTimeMs) {
     pos += 9;
   } else if (pos < in.size() && byte(pos) == rdb::kOpExpireTime) {
@@ -18,25 +24,22 @@ bool PeekStringRecord(std::string_view in, size_t pos, std::string_view* key, si
   }
   if (pos >= in.size() || byte(pos) != rdb::kTypeString) return false;
   ++pos;
-  std::optional<RdbLength> len = ParseRdbLength(in.substr(pos));
-  if (!len || len->encoded || len->value > in.size() - pos - len->consumed) return false;
-  *key = in.substr(pos + len->consumed, static_cast<size_t>(len->value));
-  pos += len->consumed + static_cast<size_t>(len->value);
-  len = ParseRdbLength(in.substr(std::min(pos, in.size())));
-  if (!len) return false;
-  pos += len->consumed;
-  uint64_t bytes = len->value;
-  if (len->encoded) {
-    if (len->value == rdb::kEncLzf) {
-      std::optional<RdbLength> compressed = ParseRdbLength(in.substr(std::min(pos, in.size())));
+  const std::optional<RdbLength> key_len = length();
+  if (!key_len || key_len->encoded || key_len->value > in.size() - pos) return false;
+  *key = in.substr(pos, static_cast<size_t>(key_len->value));
+  pos += static_cast<size_t>(key_len->value);
+  const std::optional<RdbLength> value = length();
+  if (!value) return false;
+  uint64_t bytes = value->value;
+  if (value->encoded) {
+    if (value->value == rdb::kEncLzf) {
+      const std::optional<RdbLength> compressed = length();
       if (!compressed || compressed->encoded) return false;
-      pos += compressed->consumed;
-      std::optional<RdbLength> original = ParseRdbLength(in.substr(std::min(pos, in.size())));
+      const std::optional<RdbLength> original = length();
       if (!original || original->encoded) return false;
-      pos += original->consumed;
       bytes = compressed->value;
-    } else if (len->value <= 2) {
-      bytes = uint64_t{1} << len->value;  // an 8, 16 or 32-bit integer
+    } else if (value->value <= 2) {
+      bytes = uint64_t{1} << value->value;  // an 8, 16 or 32-bit integer
     } else {
       return false;
     }
