@@ -31,21 +31,13 @@ bool ParseStrictInt64(const char* p, size_t len, int64_t* out) {
     if (len == 0) return false;
   }
   if (p[0] < '1' || p[0] > '9') return false;
+  // Up to 18 digits nothing can overflow: the per-digit check (a division) is for longer ones.
+  const bool may_overflow = len > 18;
   uint64_t v = 0;
-  if (len <= 18) {
-    // Below 10^18 nothing can overflow: no check per digit (every header takes this path).
-    for (size_t i = 0; i < len; ++i) {
-      const unsigned digit = static_cast<unsigned char>(p[i]) - '0';
-      if (digit > 9) return false;
-      v = v * 10 + digit;
-    }
-    *out = negative ? -static_cast<int64_t>(v) : static_cast<int64_t>(v);
-    return true;
-  }
   for (size_t i = 0; i < len; ++i) {
     unsigned digit = static_cast<unsigned char>(p[i]) - '0';
     if (digit > 9) return false;
-    if (v > (UINT64_MAX - digit) / 10) return false;
+    if (may_overflow && v > (UINT64_MAX - digit) / 10) return false;
     v = v * 10 + digit;
   }
   if (negative) {
