@@ -99,8 +99,11 @@ bool RdbInput::ReadCount(uint64_t* count, size_t min_item_bytes) {
   const size_t start = pos_;
   if (!ReadLength(count)) return false;
   if (*count > remaining() / (min_item_bytes == 0 ? 1 : min_item_bytes)) {
-    return Fail(absl::StrCat("a count of ", *count, " items that the ", remaining(),
-                             " bytes left cannot hold"),
+    // The file ends before the items the count promises: a truncated file reads this way as
+    // often as it ends inside a read (which one depends on where the cut falls), so the
+    // message says truncation either way and then what was seen.
+    return Fail(absl::StrCat("unexpected end of file (the file is truncated): a count of ", *count,
+                             " items that the ", remaining(), " bytes left cannot hold"),
                 start);
   }
   return true;

@@ -323,7 +323,9 @@ TEST_F(RdbBadFileTest, TruncatedAtSeveralPoints) {
   for (size_t len :
        {size_t{9}, size_t{40}, size_t{200}, file.size() / 2, file.size() - 9, file.size() - 1}) {
     SCOPED_TRACE(len);
-    ExpectRefused(file.substr(0, len), "unexpected end of file (the file is truncated) at offset");
+    // Where the cut falls decides whether a read runs off the end or a count is seen that the
+    // bytes left cannot hold; both are reported as truncation.
+    ExpectRefused(file.substr(0, len), "unexpected end of file (the file is truncated)");
   }
   ExpectRefused(file.substr(0, 4), "wrong signature (not an RDB file) at offset 0");
 }
