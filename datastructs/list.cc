@@ -74,7 +74,7 @@ size_t ListEntryBytes(size_t value_len) {
 List::List(const List& other) : limits_(other.limits_), size_(other.size_) {
   nodes_.reserve(other.nodes_.size());
   for (const Node& n : other.nodes_) {
-    Node copy;
+    Node copy;  // without the spare room
     copy.bytes = n.bytes;
     copy.count = n.count;
     copy.buf = static_cast<char*>(std::malloc(std::max<size_t>(n.bytes, 1)));
@@ -85,14 +85,14 @@ List::List(const List& other) : limits_(other.limits_), size_(other.size_) {
 }
 
 List::~List() {
-  for (Node& n : nodes_) std::free(n.buf);
+  for (Node& n : nodes_) std::free(n.base());
 }
 
 std::unique_ptr<ObjectValue> List::Clone() const { return std::make_unique<List>(*this); }
 
 size_t List::MemoryUsage() const {
   size_t bytes = sizeof(List) + nodes_.capacity() * sizeof(Node);
-  for (const Node& n : nodes_) bytes += malloc_usable_size(n.buf);
+  for (const Node& n : nodes_) bytes += malloc_usable_size(n.base());
   return bytes;
 }
 
@@ -115,18 +115,71 @@ List::Node& List::NewNode(size_t at) {
 }
 
 void List::RemoveNode(size_t at) {
-  std::free(nodes_[at].buf);
+  std::free(nodes_[at].base());
   nodes_.erase(nodes_.begin() + static_cast<ptrdiff_t>(at));
+}
+
+void List::ReserveBack(Node& node, size_t need) {
+  if (node.back >= need) return;
+  const size_t size = node.front + node.bytes + need + ListNodeGrowthSlack(node.bytes);
+  char* base = static_cast<char*>(std::realloc(node.base(), size));
+  if (base == nullptr) std::abort();
+  node.buf = base + node.front;
+  // The allocator's rounding is room too (malloc_usable_size is as usable as what was asked).
+  node.back = static_cast<uint32_t>(malloc_usable_size(base) - node.front - node.bytes);
+}
+
+void List::ReserveFront(Node& node, size_t need) {
+  if (node.front >= need) return;
+  // The entries move to a new block at their new offset: one copy, where realloc and then a
+  // memmove would be two.
+  const size_t front = need + ListNodeGrowthSlack(node.bytes);
+  char* base = static_cast<char*>(std::malloc(front + node.bytes + node.back));
+  if (base == nullptr) std::abort();
+  if (node.bytes > 0) std::memcpy(base + front, node.buf, node.bytes);
+  std::free(node.base());
+  node.buf = base + front;
+  node.front = static_cast<uint32_t>(front);
+  node.back = static_cast<uint32_t>(malloc_usable_size(base) - front - node.bytes);
+}
+
+void List::MaybeShrink(Node& node) {
+  // Growth leaves at most an eighth of the entries at each end (plus the allocator's
+  // rounding), so this bound is not reached by pushes, only by removals.
+  if (node.bytes == 0 || node.front + node.back <= node.bytes / 2 + 64) return;
+  Compact(node);
+}
+
+void List::Compact(Node& node) {
+  // (The allocator's rounding, under 32 bytes, is not worth a realloc.)
+  if (node.bytes == 0 || (node.front == 0 && node.back < 32)) return;
+  char* base = node.base();
+  if (node.front > 0) std::memmove(base, node.buf, node.bytes);
+  // Shrinking in place never fails in practice; keep the old block if it does.
+  if (char* shrunk = static_cast<char*>(std::realloc(base, node.bytes))) base = shrunk;
+  node.buf = base;
+  node.front = 0;
+  node.back = static_cast<uint32_t>(malloc_usable_size(base) - node.bytes);
 }
 
 void List::InsertEntry(Node& node, size_t offset, std::string_view value) {
   const size_t head = VarintSize(value.size()) + value.size();
   const size_t entry = head + BacklenSize(head);
-  char* buf = static_cast<char*>(std::realloc(node.buf, node.bytes + entry));
-  if (buf == nullptr) std::abort();
-  node.buf = buf;
-  if (offset < node.bytes) std::memmove(buf + offset + entry, buf + offset, node.bytes - offset);
-  char* p = PutVarint(buf + offset, value.size());
+  char* at;
+  if (node.count > 0 && offset < node.bytes - offset) {
+    // Nearer the front: the entries before `offset` move left into the front room.
+    ReserveFront(node, entry);
+    std::memmove(node.buf - entry, node.buf, offset);
+    node.buf -= entry;
+    node.front -= static_cast<uint32_t>(entry);
+    at = node.buf + offset;
+  } else {
+    ReserveBack(node, entry);
+    at = node.buf + offset;
+    std::memmove(at + entry, at, node.bytes - offset);
+    node.back -= static_cast<uint32_t>(entry);
+  }
+  char* p = PutVarint(at, value.size());
   if (!value.empty()) std::memcpy(p, value.data(), value.size());
   PutBacklen(p + value.size(), head);
   node.bytes += static_cast<uint32_t>(entry);
@@ -134,13 +187,19 @@ void List::InsertEntry(Node& node, size_t offset, std::string_view value) {
 }
 
 void List::EraseBytes(Node& node, size_t from, size_t to, size_t n) {
-  std::memmove(node.buf + from, node.buf + to, node.bytes - to);
-  node.bytes -= static_cast<uint32_t>(to - from);
-  node.count -= static_cast<uint32_t>(n);
-  if (node.bytes > 0) {
-    // Shrinking in place never fails in practice; keep the old block if it does.
-    if (char* buf = static_cast<char*>(std::realloc(node.buf, node.bytes))) node.buf = buf;
+  const size_t removed = to - from;
+  if (from < node.bytes - to) {
+    // Fewer bytes before the hole than after it: those move right, the front room grows.
+    std::memmove(node.buf + removed, node.buf, from);
+    node.buf += removed;
+    node.front += static_cast<uint32_t>(removed);
+  } else {
+    std::memmove(node.buf + from, node.buf + to, node.bytes - to);
+    node.back += static_cast<uint32_t>(removed);
   }
+  node.bytes -= static_cast<uint32_t>(removed);
+  node.count -= static_cast<uint32_t>(n);
+  MaybeShrink(node);
 }
 
 size_t List::OffsetOf(const Node& node, size_t i) {
@@ -170,14 +229,21 @@ size_t List::Locate(size_t index, size_t* in_node) const {
 
 void List::PushFront(std::string_view value) {
   const size_t entry = ListEntryBytes(value.size());
-  if (nodes_.empty() || !Fits(nodes_.front(), entry)) NewNode(0);
+  if (nodes_.empty() || !Fits(nodes_.front(), entry)) {
+    // The full node will not be pushed into again: its spare room goes back to the allocator.
+    if (!nodes_.empty()) Compact(nodes_.front());
+    NewNode(0);
+  }
   InsertEntry(nodes_.front(), 0, value);
   ++size_;
 }
 
 void List::PushBack(std::string_view value) {
   const size_t entry = ListEntryBytes(value.size());
-  if (nodes_.empty() || !Fits(nodes_.back(), entry)) NewNode(nodes_.size());
+  if (nodes_.empty() || !Fits(nodes_.back(), entry)) {
+    if (!nodes_.empty()) Compact(nodes_.back());
+    NewNode(nodes_.size());
+  }
   Node& node = nodes_.back();
   InsertEntry(node, node.bytes, value);
   ++size_;

@@ -9,10 +9,17 @@
 //   |                  |             | the right (0x80 = more to the left)|
 //   +------------------+-------------+-----------------------------------+
 //
-// so an entry can be read forwards from its start or backwards from its end, and a node is
-// exactly as big as its entries (realloc'd per change, like Redis's listpacks: no spare
-// capacity to pay for). Nodes are bounded by list-max-listpack-size, so a push or pop touches
-// one small buffer; index operations walk the nodes, then the entries of one node.
+// so an entry can be read forwards from its start or backwards from its end. Nodes are bounded
+// by list-max-listpack-size, so a push or pop touches one small buffer; index operations walk
+// the nodes, then the entries of one node.
+//
+// A node keeps spare room at both ends: a push at the head writes into the room before the
+// entries instead of moving the whole node (Redis's listpack moves it, half a node per LPUSH on
+// average), and a pop at either end just widens the room. Room grows by an eighth of the node
+// when it runs out, so a node's bytes are copied a bounded number of times however many
+// elements pass through it. It is given back when a node fills up (a new node takes the pushes)
+// and when it exceeds half the entries' size (after pops), so only the nodes at the ends of a
+// list carry any.
 //
 // Public API for persistence: ForEach() visits elements head to tail; building is PushBack().
 #pragma once
@@ -77,11 +84,15 @@ class List final : public ObjectValue {
   void ForEach(const std::function<void(std::string_view value)>& visit) const;
 
  private:
-  // One packed node. Owns `buf` (malloc/realloc/free); moved, never copied implicitly.
+  // One packed node. Owns the allocation that starts `front` bytes before `buf`
+  // (malloc/realloc/free); moved, never copied implicitly.
   struct Node {
-    char* buf = nullptr;
-    uint32_t bytes = 0;
+    char* buf = nullptr;  // the first entry
+    uint32_t bytes = 0;   // of entries, from buf
     uint32_t count = 0;
+    uint32_t front = 0;  // spare bytes before buf
+    uint32_t back = 0;   // spare bytes after the last entry
+    char* base() const { return buf - front; }
   };
 
   // Whether `node` may take one more entry of `entry_bytes` bytes.
@@ -90,10 +101,17 @@ class List final : public ObjectValue {
   size_t Locate(size_t index, size_t* in_node) const;
   // Byte offset of element `i` of `node`.
   static size_t OffsetOf(const Node& node, size_t i);
-  // Writes one entry for `value` into `node` at byte `offset`.
+  // Writes one entry for `value` into `node` at byte `offset`, moving the shorter side.
   static void InsertEntry(Node& node, size_t offset, std::string_view value);
-  // Removes bytes [from, to) holding `n` entries from `node`.
+  // Removes bytes [from, to) holding `n` entries from `node`, moving the shorter side.
   static void EraseBytes(Node& node, size_t from, size_t to, size_t n);
+  // Make sure `node` has `need` spare bytes before / after its entries.
+  static void ReserveFront(Node& node, size_t need);
+  static void ReserveBack(Node& node, size_t need);
+  // Gives the spare room back once it outgrows the entries (after removals).
+  static void MaybeShrink(Node& node);
+  // Gives all of the spare room back.
+  static void Compact(Node& node);
   // Inserts a new empty node at position `at` and returns it.
   Node& NewNode(size_t at);
   void RemoveNode(size_t at);
@@ -105,5 +123,9 @@ class List final : public ObjectValue {
 
 // Sizes of one packed entry (exposed for tests of node boundaries).
 size_t ListEntryBytes(size_t value_len);
+
+// Spare room added when a node's end runs out of it: an eighth of its entries' bytes, so
+// pushing n bytes through one end copies O(n) bytes in all.
+inline size_t ListNodeGrowthSlack(size_t node_bytes) { return node_bytes / 8; }
 
 }  // namespace rill::ds

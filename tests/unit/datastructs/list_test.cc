@@ -94,6 +94,38 @@ TEST(ListTest, CopyIsDeep) {
   EXPECT_GT(list.MemoryUsage(), 0u);
 }
 
+// The spare room at the nodes' ends stays bounded: a list built by head pushes, by tail pushes,
+// or cycled through as a queue takes little more than its compact copy (which has none).
+TEST(ListTest, SpareRoomStaysBounded) {
+  const std::string value = "element:000000";
+  for (int direction = 0; direction < 2; ++direction) {
+    SCOPED_TRACE(direction == 0 ? "head pushes" : "tail pushes");
+    List list;  // 8 KB nodes
+    for (int i = 0; i < 20000; ++i) direction == 0 ? list.PushFront(value) : list.PushBack(value);
+    const List copy(list);
+    ASSERT_EQ(copy.size(), list.size());
+    const double ratio =
+        static_cast<double>(list.MemoryUsage()) / static_cast<double>(copy.MemoryUsage());
+    // Full nodes give their room back; only the node being pushed into keeps up to an eighth.
+    EXPECT_LT(ratio, 1.02) << list.MemoryUsage() << " vs " << copy.MemoryUsage();
+    EXPECT_GE(ratio, 1.0);
+  }
+  // A queue: head pushes, tail pops, with a backlog of 1,000 (two nodes).
+  List queue;
+  for (int i = 0; i < 1000; ++i) queue.PushFront(value);
+  size_t most = 0;
+  for (int i = 0; i < 100000; ++i) {
+    queue.PushFront(value);
+    ASSERT_EQ(queue.PopBack(), value);
+    most = std::max(most, queue.MemoryUsage());
+  }
+  EXPECT_EQ(queue.size(), 1000u);
+  EXPECT_LT(most, 3 * List(queue).MemoryUsage());
+  // Draining from the head hands the room back as it grows past half the node.
+  for (int i = 0; i < 990; ++i) queue.PopFront();
+  EXPECT_LT(queue.MemoryUsage(), List(queue).MemoryUsage() + 256);
+}
+
 // Every operation against a std::deque model, with tiny nodes so that node boundaries are hit
 // all the time, under several limits.
 class ListModelTest : public ::testing::TestWithParam<int64_t> {};
@@ -107,7 +139,7 @@ TEST_P(ListModelTest, RandomOperationsMatchADeque) {
     return std::string(len, static_cast<char>('a' + rng() % 26));
   };
   for (int step = 0; step < 4000; ++step) {
-    const int op = static_cast<int>(rng() % 9);
+    const int op = static_cast<int>(rng() % 10);
     const size_t n = model.size();
     if (op == 0) {
       std::string v = random_value();
@@ -149,6 +181,9 @@ TEST_P(ListModelTest, RandomOperationsMatchADeque) {
         return ++visited < 5;
       });
       EXPECT_EQ(visited, std::min<size_t>(5, b - a + 1));
+    } else if (op == 8) {
+      // A copy (which leaves the spare room behind) holds the same elements.
+      if (step % 50 == 0) ExpectSame(List(list), model);
     }
     if (step % 500 == 0) ExpectSame(list, model);
   }
