@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/string_util.h"
+#include "server/command_queue.h"
 
 namespace rill {
 
@@ -87,7 +88,7 @@ struct Client {
   bool in_exec = false;
   size_t exec_count = 0;
   bool multi_aborted = false;  // a command failed to queue: EXEC replies EXECABORT
-  std::vector<std::vector<std::string>> multi_queue;
+  CommandQueue multi_queue;
   // WATCH: keys by (db, key); `watch_dirty` is set when any of them is touched.
   std::vector<std::pair<int, std::string>> watched;
   bool watch_dirty = false;

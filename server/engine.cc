@@ -233,7 +233,7 @@ void Engine::ExecuteLoaded(Client& client, std::span<const std::string_view> arg
     return;
   }
   if (client.in_multi && !RunsInsideMulti(cmd->name)) {
-    client.multi_queue.emplace_back(args.begin(), args.end());
+    client.multi_queue.Add(args);
     return;
   }
   CommandContext ctx{*this, client, args, reply, NowMs()};
@@ -244,8 +244,9 @@ bool Engine::WritesData(const Command& cmd, const Client& client) {
   if ((cmd.flags & kCmdWrite) || cmd.name == "ping") return true;
   if (cmd.name != "exec") return false;
   // EXEC counts as a write when a queued command is one (Redis's mstate.cmd_flags).
-  for (const auto& queued : client.multi_queue) {
-    const Command* c = queued.empty() ? nullptr : commands_.Find(queued[0]);
+  const CommandQueue& queue = client.multi_queue;
+  for (size_t i = 0; i < queue.size(); ++i) {
+    const Command* c = queue.argc(i) == 0 ? nullptr : commands_.Find(queue.arg(i, 0));
     if (c != nullptr && (c->flags & kCmdWrite)) return true;
   }
   return false;
@@ -386,7 +387,7 @@ void Engine::Execute(Client& client, std::span<const std::string_view> args, std
     // A transaction already doomed (a watched key changed, a command failed to queue) keeps
     // no commands, as Redis: EXEC will discard them anyway.
     if (!client.watch_dirty && !client.multi_aborted) {
-      client.multi_queue.emplace_back(args.begin(), args.end());
+      client.multi_queue.Add(args);
     }
     reply.Simple("QUEUED");
     return;

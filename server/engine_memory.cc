@@ -53,11 +53,12 @@ void Engine::RecordStartupMemory() {
 
 uint32_t Engine::QueuedFlags(const Client& client) {
   uint32_t flags = 0;
-  for (const auto& argv : client.multi_queue) {
-    Command* cmd = commands_.Find(argv[0]);
+  const CommandQueue& queue = client.multi_queue;
+  for (size_t i = 0; i < queue.size(); ++i) {
+    Command* cmd = commands_.Find(queue.arg(i, 0));
     if (cmd == nullptr) continue;
-    if (!cmd->subcommands.empty() && argv.size() >= 2) {
-      auto it = cmd->subcommands.find(ToLowerAscii(argv[1]));
+    if (!cmd->subcommands.empty() && queue.argc(i) >= 2) {
+      auto it = cmd->subcommands.find(ToLowerAscii(queue.arg(i, 1)));
       if (it != cmd->subcommands.end()) cmd = &it->second;
     }
     flags |= cmd->flags;

@@ -50,7 +50,8 @@ void CmdExec(CommandContext& ctx) {
     ctx.reply.NullArray();
     return;
   }
-  std::vector<std::vector<std::string>> queue = std::move(client.multi_queue);
+  CommandQueue queue;
+  queue.swap(client.multi_queue);
   EndTransaction(ctx);
   ctx.reply.ArrayHeader(queue.size());
   // Each queued command appends exactly one reply after the header. Blocking commands act as
@@ -60,13 +61,14 @@ void CmdExec(CommandContext& ctx) {
   client.in_exec = true;
   client.exec_count = queue.size();
   std::string* out = ctx.reply.buffer();
-  for (const auto& argv : queue) {
-    std::vector<std::string_view> args(argv.begin(), argv.end());
-    ctx.engine.Execute(client, args, out);
-  }
+  for (size_t i = 0; i < queue.size(); ++i) ctx.engine.Execute(client, queue.Args(i), out);
   client.in_exec = false;
   client.exec_count = 0;
   client.no_block = false;
+  // The buffers go back for the client's next transaction (no command inside EXEC can queue:
+  // MULTI is refused there).
+  queue.clear();
+  if (client.multi_queue.empty()) client.multi_queue.swap(queue);
 }
 
 void CmdWatch(CommandContext& ctx) {

@@ -1,0 +1,45 @@
+// CommandQueue: the commands a client queued inside MULTI, kept for EXEC.
+//
+// One byte buffer holds every argument back to back, with their end offsets beside it, instead
+// of a vector of strings per command: queueing a command then costs no allocation once the
+// buffers have grown, and a client running transactions in a loop reuses them (a vector of
+// strings per command cost a malloc and a free per queued command, 8% of a MULTI/INCR/EXEC
+// transaction's instructions).
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace rill {
+
+class CommandQueue {
+ public:
+  void Add(std::span<const std::string_view> args);
+  size_t size() const { return first_arg_.size(); }
+  bool empty() const { return first_arg_.empty(); }
+  // Forgets the commands; keeps the buffers unless they grew past a few transactions' worth.
+  void clear();
+  void swap(CommandQueue& other) noexcept;
+
+  size_t argc(size_t command) const { return LastArg(command) - first_arg_[command]; }
+  // Argument `arg` (< argc) of command `command`; valid until the next Add or clear.
+  std::string_view arg(size_t command, size_t arg) const;
+  // All arguments of `command`, valid until the next Args, Add or clear (the views live in a
+  // buffer of the queue's, reused from command to command).
+  std::span<const std::string_view> Args(size_t command);
+
+ private:
+  size_t LastArg(size_t command) const {
+    return command + 1 < first_arg_.size() ? first_arg_[command + 1] : arg_end_.size();
+  }
+
+  std::string bytes_;
+  std::vector<size_t> arg_end_;    // end offset in bytes_ of every argument, in order
+  std::vector<size_t> first_arg_;  // index into arg_end_ of each command's first argument
+  std::vector<std::string_view> views_;
+};
+
+}  // namespace rill
