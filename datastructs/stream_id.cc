@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "absl/strings/numbers.h"
 #include "datastructs/keyspace.h"
 
 namespace rill::ds {
@@ -30,21 +31,13 @@ bool StreamId::Decrement() {
   return true;
 }
 
-static char* FormatU64(char* p, uint64_t v) {
-  char tmp[20];
-  int n = 0;
-  do {
-    tmp[n++] = static_cast<char>('0' + v % 10);
-    v /= 10;
-  } while (v != 0);
-  while (n > 0) *p++ = tmp[--n];
-  return p;
-}
-
 size_t StreamId::Format(char* buf) const {
-  char* p = FormatU64(buf, ms);
+  // abseil's two-digits-at-a-time conversion: a digit-by-digit loop was 338 instructions for a
+  // 13-digit millisecond time, once per XADD reply and once more for its propagated form. It
+  // writes a NUL after each number (kMaxTextSize has room for both).
+  char* p = absl::numbers_internal::FastIntToBuffer(ms, buf);
   *p++ = '-';
-  p = FormatU64(p, seq);
+  p = absl::numbers_internal::FastIntToBuffer(seq, p);
   return static_cast<size_t>(p - buf);
 }
 
