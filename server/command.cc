@@ -38,7 +38,10 @@ void CommandContext::RewriteCommand(std::initializer_list<std::string_view> args
 
 void CommandContext::RewriteCommand(std::vector<std::string> args) { rewritten_ = std::move(args); }
 
+bool CommandContext::propagating() const { return engine.propagation().active(); }
+
 void CommandContext::RewriteArgument(size_t index, std::string_view value) {
+  if (!propagating()) return;
   if (rewritten_.empty()) rewritten_.assign(args.begin(), args.end());
   if (index < rewritten_.size()) {
     rewritten_[index] = std::string(value);

@@ -75,7 +75,11 @@ struct CommandContext {
   // command, or one argument of it. Propagated only if the command still changed the dataset.
   void RewriteCommand(std::initializer_list<std::string_view> args);
   void RewriteCommand(std::vector<std::string> args);
+  // A no-op when nothing listens to propagation (no AOF): see propagating().
   void RewriteArgument(size_t index, std::string_view value);
+  // Whether the command's effect goes anywhere (the AOF): a handler can skip building a
+  // rewritten argument otherwise.
+  bool propagating() const;
   // The handler propagated its effect itself (Engine::Propagate): nothing more for it.
   void PreventPropagation() { propagation_ = Propagation::kPrevent; }
   // Propagate even if nothing changed (FLUSHALL on an empty server still reaches the AOF).

@@ -294,7 +294,8 @@ void Connection::OnReadable() {
 }
 
 bool Connection::OverQueryLimit(size_t pending) const {
-  if (pending <= static_cast<size_t>(engine_.config().Int("client-query-buffer-limit"))) {
+  static const Config::IntParam kQueryBufferLimit("client-query-buffer-limit");
+  if (pending <= static_cast<size_t>(engine_.config().Int(kQueryBufferLimit))) {
     return false;
   }
   Log(LogLevel::kWarning, "Closing client that reached max query buffer length: id=%u", client_.id);

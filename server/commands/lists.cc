@@ -34,7 +34,8 @@ ds::List* LookupWrite(CommandContext& ctx, std::string_view key, bool* wrong_typ
 }
 
 ds::List* CreateList(CommandContext& ctx, std::string_view key) {
-  ds::ListLimits limits{ctx.engine.config().Int("list-max-listpack-size")};
+  static const Config::IntParam kMaxListpackSize("list-max-listpack-size");
+  ds::ListLimits limits{ctx.engine.config().Int(kMaxListpackSize)};
   ds::Entry* entry = ctx.db().SetObject(key, std::make_unique<ds::List>(limits));
   return static_cast<ds::List*>(entry->object());
 }

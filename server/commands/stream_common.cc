@@ -70,8 +70,9 @@ bool ParseRangeEndOrReply(CommandContext& ctx, std::string_view arg, ds::StreamI
 }
 
 ds::StreamLimits NodeLimits(CommandContext& ctx) {
-  return {ctx.engine.config().Int("stream-node-max-bytes"),
-          ctx.engine.config().Int("stream-node-max-entries")};
+  static const Config::IntParam kMaxBytes("stream-node-max-bytes");
+  static const Config::IntParam kMaxEntries("stream-node-max-entries");
+  return {ctx.engine.config().Int(kMaxBytes), ctx.engine.config().Int(kMaxEntries)};
 }
 
 void PropagateClaim(Engine& engine, int db, std::string_view key, std::string_view group_name,

@@ -121,7 +121,8 @@ int ParseAddOrTrimArgs(CommandContext& ctx, bool xadd, AddTrimArgs* args) {
     }
   } else if (args->trim.approx) {
     // Approximate trimming does at most 100 nodes' worth of work per call unless told.
-    int64_t limit = 100 * ctx.engine.config().Int("stream-node-max-entries");
+    static const Config::IntParam kMaxEntries("stream-node-max-entries");
+    int64_t limit = 100 * ctx.engine.config().Int(kMaxEntries);
     if (limit <= 0) limit = 10000;
     if (limit > 1000000) limit = 1000000;
     args->trim.limit = limit;
@@ -175,7 +176,9 @@ void CmdXAdd(CommandContext& ctx) {
   Notify(ctx, "xadd", key);
   ++ctx.engine.stats().dirty;
   // Logged with the ID it got, so that a replay does not read its own clock.
-  if (!args.id_given || !args.seq_given) ctx.RewriteArgument(id_pos, added.ToString());
+  if ((!args.id_given || !args.seq_given) && ctx.propagating()) {
+    ctx.RewriteArgument(id_pos, added.ToString());
+  }
   if (args.trim.strategy != ds::TrimStrategy::kNone) {
     if (stream->Trim(args.trim) != 0) Notify(ctx, "xtrim", key);
     RewriteApproxTrim(ctx, args, *stream);

@@ -39,7 +39,8 @@ void SignalWrite(CommandContext& ctx, std::string_view key, char type_class,
 }
 
 bool CheckStringLengthOrReply(CommandContext& ctx, uint64_t current, uint64_t added) {
-  const int64_t limit = ctx.engine.config().Int("proto-max-bulk-len");
+  static const Config::IntParam kMaxBulkLen("proto-max-bulk-len");
+  const int64_t limit = ctx.engine.config().Int(kMaxBulkLen);
   const uint64_t total = current + added;
   if (total < current || total > static_cast<uint64_t>(limit)) {
     ctx.reply.Error(errors::kStringTooLong);

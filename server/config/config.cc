@@ -464,6 +464,21 @@ bool Config::Set(std::span<const std::pair<std::string_view, std::string_view>> 
   return true;
 }
 
+Config::IntParam::IntParam(std::string_view name) : index_(0) {
+  const std::span<const cp::Param> params = cp::AllParams();
+  while (index_ < params.size() && params[index_].name != name) ++index_;
+  const bool numeric = index_ < params.size() && (params[index_].type == cp::Type::kNumeric ||
+                                                  params[index_].type == cp::Type::kBool ||
+                                                  params[index_].type == cp::Type::kEnum);
+  if (!numeric) {
+    std::fprintf(stderr, "BUG: config parameter '%.*s' is not numeric\n",
+                 static_cast<int>(name.size()), name.data());
+    std::abort();
+  }
+}
+
+int64_t Config::Int(const IntParam& param) const { return impl_->values[param.index()].number; }
+
 int64_t Config::Int(std::string_view name) const {
   size_t index = impl_->Index(name);
   cp::Type t = impl_->params[index].type;

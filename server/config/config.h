@@ -56,6 +56,18 @@ class Config {
   // Typed reads by canonical parameter name (aborts on a name that is not an int/bool/string
   // parameter: a programming error).
   int64_t Int(std::string_view name) const;
+  // A numeric parameter found once, for reads on hot paths (a read by name hashes the name):
+  //   static const Config::IntParam kLimit("proto-max-bulk-len");  ...  config.Int(kLimit)
+  // The index is the parameter's place in the static parameter table, the same in every Config.
+  class IntParam {
+   public:
+    explicit IntParam(std::string_view name);  // aborts on a name that is not numeric
+    size_t index() const { return index_; }
+
+   private:
+    size_t index_;
+  };
+  int64_t Int(const IntParam& param) const;
   bool Bool(std::string_view name) const;
   std::string String(std::string_view name) const;  // enums and lists in their CONFIG GET form
 

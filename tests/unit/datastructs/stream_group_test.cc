@@ -88,7 +88,9 @@ TEST(ConsumerGroupTest, RandomOperationsKeepPelsInAgreement) {
               ++it;
             }
           }
-          if (n >= 0) EXPECT_EQ(n, expect);
+          if (n >= 0) {
+            EXPECT_EQ(n, expect);
+          }
         }
         break;
       default:

@@ -432,6 +432,24 @@ TEST(ConfigTest, OnChangeFiresOnlyForChangedValues) {
   EXPECT_EQ(port_calls, 1);
 }
 
+TEST(ConfigTest, IntParamReadsTheSameValueAsTheName) {
+  static const Config::IntParam kBulk("proto-max-bulk-len");
+  static const Config::IntParam kEntries("stream-node-max-entries");
+  static const Config::IntParam kAppendOnly("appendonly");  // booleans are numbers too
+  Config a;
+  Config b;
+  EXPECT_EQ(a.Int(kBulk), 512 * 1024 * 1024);
+  EXPECT_EQ(a.Int(kEntries), 100);
+  EXPECT_EQ(a.Int(kAppendOnly), 0);
+  EXPECT_EQ(SetPairs(a, {{"proto-max-bulk-len", "1mb"}, {"stream-node-max-entries", "7"}}),
+            "OK");
+  EXPECT_EQ(a.Int(kBulk), 1024 * 1024);
+  EXPECT_EQ(a.Int(kBulk), a.Int("proto-max-bulk-len"));
+  EXPECT_EQ(a.Int(kEntries), 7);
+  // One parameter handle serves every Config, each with its own value.
+  EXPECT_EQ(b.Int(kEntries), 100);
+}
+
 TEST(ConfigTest, ProtectedConfigsFollowEnableProtectedConfigs) {
   Config c;
   ASSERT_EQ(LoadText(c, "enable-protected-configs local\n"), "OK");
