@@ -6,9 +6,9 @@
 // 64x64->128-bit multiplies here; longer ones fold 16 bytes per multiply. Every bit of the result
 // depends on every input bit, so hash tables may take any of its bits.
 //
-// The keyspace seeds it with a seed of its own (datastructs/key_hash.h); the string tables of
-// common/string_util.h (channels, watched and blocked keys, command and parameter names) with
-// ProcessHashSeed().
+// Seeded with ProcessHashSeed() by the keyspace (datastructs/key_hash.h) and by the string
+// tables of common/string_util.h (channels, watched and blocked keys, command and parameter
+// names).
 #pragma once
 
 #include <cstddef>

@@ -1,18 +1,9 @@
 #include "datastructs/key_hash.h"
 
-#include <random>
-
 namespace rill::ds::key_hash_internal {
 
-namespace {
-
-uint64_t DrawSeed() {
-  std::random_device device;
-  return (uint64_t{device()} << 32) ^ device();
-}
-
-}  // namespace
-
-const uint64_t kSeed = DrawSeed();
+// A copy of the process's seed in a plain constant: the keyspace hashes twice per command and
+// skips ProcessHashSeed()'s first-use check this way.
+const uint64_t kSeed = ProcessHashSeed();
 
 }  // namespace rill::ds::key_hash_internal

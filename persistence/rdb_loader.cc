@@ -1,7 +1,6 @@
 #include "persistence/rdb_loader.h"
 
 #include <algorithm>
-#include <optional>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -11,7 +10,6 @@
 #include "persistence/crc64.h"
 #include "persistence/rdb_format.h"
 #include "persistence/rdb_input.h"
-#include "persistence/rdb_length.h"
 #include "persistence/rdb_load_types.h"
 #include "persistence/rdb_peek.h"
 

@@ -464,29 +464,34 @@ bool Config::Set(std::span<const std::pair<std::string_view, std::string_view>> 
   return true;
 }
 
+namespace {
+
+// Int() reads a parameter's number: a programming error for any other kind of parameter, or
+// for `index` past the table (a name that is no parameter).
+void AbortUnlessNumeric(size_t index, std::string_view name) {
+  const std::span<const cp::Param> params = cp::AllParams();
+  const bool numeric = index < params.size() && (params[index].type == cp::Type::kNumeric ||
+                                                 params[index].type == cp::Type::kBool ||
+                                                 params[index].type == cp::Type::kEnum);
+  if (numeric) return;
+  std::fprintf(stderr, "BUG: config parameter '%.*s' is not numeric\n",
+               static_cast<int>(name.size()), name.data());
+  std::abort();
+}
+
+}  // namespace
+
 Config::IntParam::IntParam(std::string_view name) : index_(0) {
   const std::span<const cp::Param> params = cp::AllParams();
   while (index_ < params.size() && params[index_].name != name) ++index_;
-  const bool numeric = index_ < params.size() && (params[index_].type == cp::Type::kNumeric ||
-                                                  params[index_].type == cp::Type::kBool ||
-                                                  params[index_].type == cp::Type::kEnum);
-  if (!numeric) {
-    std::fprintf(stderr, "BUG: config parameter '%.*s' is not numeric\n",
-                 static_cast<int>(name.size()), name.data());
-    std::abort();
-  }
+  AbortUnlessNumeric(index_, name);
 }
 
 int64_t Config::Int(const IntParam& param) const { return impl_->values[param.index()].number; }
 
 int64_t Config::Int(std::string_view name) const {
-  size_t index = impl_->Index(name);
-  cp::Type t = impl_->params[index].type;
-  if (t != cp::Type::kNumeric && t != cp::Type::kBool && t != cp::Type::kEnum) {
-    std::fprintf(stderr, "BUG: config parameter '%.*s' is not numeric\n",
-                 static_cast<int>(name.size()), name.data());
-    std::abort();
-  }
+  const size_t index = impl_->Index(name);
+  AbortUnlessNumeric(index, name);
   return impl_->values[index].number;
 }
 
