@@ -16,7 +16,7 @@
 
 #include "benchmark/benchmark.h"
 #include "datastructs/keyspace.h"
-#include "server/alloc_counter.h"
+#include "server/observe/alloc_counter.h"
 
 extern "C" {
 void* __libc_malloc(size_t size) noexcept;
@@ -45,12 +45,14 @@ void RunRing(benchmark::State& state, Alloc alloc, Free release) {
 }
 
 void BM_AllocLibc(benchmark::State& state) {
-  RunRing(state, [](size_t n) { return __libc_malloc(n); }, [](void* p) { __libc_free(p); });
+  RunRing(
+      state, [](size_t n) { return __libc_malloc(n); }, [](void* p) { __libc_free(p); });
 }
 BENCHMARK(BM_AllocLibc);
 
 void BM_AllocCounted(benchmark::State& state) {
-  RunRing(state, [](size_t n) { return std::malloc(n); }, [](void* p) { std::free(p); });
+  RunRing(
+      state, [](size_t n) { return std::malloc(n); }, [](void* p) { std::free(p); });
   state.counters["allocated_bytes"] = static_cast<double>(AllocatedBytes());
 }
 BENCHMARK(BM_AllocCounted);

@@ -38,6 +38,18 @@ template <typename V>
 using StringMap = absl::flat_hash_map<std::string, V, StringViewHash, StringViewEq>;
 using StringSet = absl::flat_hash_set<std::string, StringViewHash, StringViewEq>;
 
+// Case-insensitive ASCII comparison, for option keywords ("EX", "nx", ...).
+inline bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+
 inline std::string ToLowerAscii(std::string_view s) {
   std::string out(s);
   for (char& c : out) {

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "absl/random/random.h"
+#include "common/number_parse.h"
 #include "datastructs/entry_block.h"
 #include "datastructs/key_index.h"
 
@@ -26,7 +27,7 @@ block::Value StringValue(std::string_view value, StringForm form) {
   block::Value v;
   int64_t n;
   if (form == StringForm::kBuffer) v.encoding = block::Encoding::kRawBuffer;
-  if (form == StringForm::kAuto && ParseCanonicalInt64(value, &n)) {
+  if (form == StringForm::kAuto && ParseInt64(value, &n)) {
     v.encoding = block::Encoding::kInt;
     v.int_value = n;
   } else {

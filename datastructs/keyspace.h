@@ -178,8 +178,4 @@ class Database {
   bool expire_deletes_ = true;
 };
 
-// Parses `s` as the canonical decimal form of an int64 (as Redis's string2ll: no leading '+',
-// no leading zeros, no spaces, "-0" rejected). Used for the integer encoding.
-bool ParseCanonicalInt64(std::string_view s, int64_t* out);
-
 }  // namespace rill::ds

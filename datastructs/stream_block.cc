@@ -4,6 +4,7 @@
 #include <cstring>
 #include <new>
 
+#include "common/number_parse.h"
 #include "datastructs/entry_block.h"
 #include "datastructs/keyspace.h"
 
@@ -50,7 +51,7 @@ size_t StreamBlock::LpIntSize(int64_t v) {
 size_t StreamBlock::LpStringSize(std::string_view s) {
   int64_t v;
   // listpack stores strings that are canonical integers as integers.
-  if (s.size() < 21 && ParseCanonicalInt64(s, &v)) return LpIntSize(v);
+  if (s.size() < 21 && ParseInt64(s, &v)) return LpIntSize(v);
   size_t enc = s.size() < 64 ? 1 + s.size() : s.size() < 4096 ? 2 + s.size() : 5 + s.size();
   return enc + LpBacklenSize(enc);
 }

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "absl/strings/numbers.h"
+#include "common/number_parse.h"
 #include "datastructs/keyspace.h"
 
 namespace rill::ds {
@@ -53,7 +54,7 @@ namespace {
 // values above INT64_MAX ...).
 bool String2Ull(const char* s, uint64_t* out) {
   int64_t ll;
-  if (ParseCanonicalInt64(std::string_view(s), &ll)) {
+  if (ParseInt64(std::string_view(s), &ll)) {
     if (ll < 0) return false;
     *out = static_cast<uint64_t>(ll);
     return true;

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "absl/strings/numbers.h"
+#include "common/number_parse.h"
 #include "datastructs/keyspace.h"
 #include "datastructs/stream_block.h"
 
@@ -67,9 +68,7 @@ size_t StringHeadSize(size_t len) {
   return 5 + len;
 }
 
-bool StringAsInteger(std::string_view s, int64_t* v) {
-  return s.size() <= 20 && ds::ParseCanonicalInt64(s, v);
-}
+bool StringAsInteger(std::string_view s, int64_t* v) { return s.size() <= 20 && ParseInt64(s, v); }
 
 }  // namespace
 

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "absl/strings/numbers.h"
+#include "common/number_parse.h"
 #include "datastructs/keyspace.h"
 #include "datastructs/list.h"
 #include "datastructs/stream.h"
@@ -113,7 +114,7 @@ void RdbWriter::PutString(std::string_view s) {
     int64_t v;
     char enc[5];
     size_t n;
-    if (ds::ParseCanonicalInt64(s, &v) && (n = EncodeInteger(v, enc)) > 0) {
+    if (ParseInt64(s, &v) && (n = EncodeInteger(v, enc)) > 0) {
       buf_.append(enc, n);
       return;
     }

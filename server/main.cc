@@ -9,10 +9,10 @@
 
 #include "absl/strings/str_split.h"
 #include "server/config/config.h"
-#include "server/engine.h"
-#include "server/fd_limit.h"
-#include "server/log.h"
-#include "server/server.h"
+#include "server/engine/engine.h"
+#include "server/net/fd_limit.h"
+#include "server/observe/log.h"
+#include "server/net/server.h"
 
 namespace {
 

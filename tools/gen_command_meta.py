@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generates server/command_meta_data_*.cc from a running Redis 7.0 server.
+"""Generates server/meta/command_meta_data_*.cc from a running Redis 7.0 server.
 
 The facts (arity, flags, key positions, ACL categories, tips, key specs, argument structure,
 since, group, doc flags, deprecation) are read from the server with COMMAND INFO and COMMAND DOCS.
@@ -7,7 +7,7 @@ The words (summaries, complexity, history notes) come from tools/command_summari
 holds Rill's own text; Redis's prose is never copied into the output.
 
 Run by hand, not by the build:
-    tools/gen_command_meta.py [--host 127.0.0.1] [--port 7001] [--out server]
+    tools/gen_command_meta.py [--host 127.0.0.1] [--port 7001] [--out server/meta]
 Standard library only.
 """
 
@@ -298,7 +298,7 @@ HEADER = """\
 #include <string_view>
 #include <utility>
 
-#include "server/command_meta.h"
+#include "server/meta/command_meta.h"
 
 namespace rill::command_meta_data {
 namespace {
@@ -311,7 +311,7 @@ def main():
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=7001)
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    parser.add_argument("--out", default=os.path.join(root, "server"))
+    parser.add_argument("--out", default=os.path.join(root, "server", "meta"))
     parser.add_argument("--words", default=os.path.join(root, "tools", "command_summaries.tsv"))
     opts = parser.parse_args()
 

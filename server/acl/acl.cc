@@ -12,7 +12,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "common/string_util.h"
-#include "server/log.h"
+#include "server/observe/log.h"
 
 namespace rill::acl {
 namespace {

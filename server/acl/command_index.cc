@@ -5,7 +5,7 @@
 #include <cstdlib>
 
 #include "absl/strings/ascii.h"
-#include "server/key_specs.h"
+#include "server/engine/key_specs.h"
 
 namespace rill::acl {
 

@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "server/command_meta.h"
+#include "server/meta/command_meta.h"
 
 namespace rill::acl {
 

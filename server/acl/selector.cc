@@ -5,10 +5,10 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "common/number_parse.h"
 #include "common/string_util.h"
 #include "datastructs/glob.h"
-#include "server/commands/arg_parse.h"
-#include "server/log.h"
+#include "server/observe/log.h"
 
 namespace rill::acl {
 namespace {

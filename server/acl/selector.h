@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "server/acl/command_index.h"
-#include "server/key_specs.h"
+#include "server/engine/key_specs.h"
 
 namespace rill::acl {
 

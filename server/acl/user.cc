@@ -1,9 +1,9 @@
 #include "server/acl/user.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/number_parse.h"
 #include "common/string_util.h"
 #include "server/acl/password.h"
-#include "server/commands/arg_parse.h"
 #include "server/config/config_syntax.h"
 
 namespace rill::acl {

@@ -2,7 +2,7 @@
 
 #include <unistd.h>
 
-#include "server/engine.h"
+#include "server/engine/engine.h"
 
 namespace rill {
 namespace {

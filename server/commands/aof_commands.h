@@ -2,7 +2,7 @@
 // server_admin.cc).
 #pragma once
 
-#include "server/command.h"
+#include "server/engine/command.h"
 
 namespace rill {
 

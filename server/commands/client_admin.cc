@@ -5,11 +5,11 @@
 #include "absl/strings/str_cat.h"
 #include "common/string_util.h"
 #include "protocol/errors.h"
-#include "server/client.h"
-#include "server/command.h"
 #include "server/commands/arg_parse.h"
-#include "server/commands/client_list.h"
-#include "server/engine.h"
+#include "server/engine/client.h"
+#include "server/engine/client_info.h"
+#include "server/engine/command.h"
+#include "server/engine/engine.h"
 
 namespace rill {
 namespace {

@@ -6,11 +6,11 @@
 #include <vector>
 
 #include "protocol/errors.h"
-#include "server/client.h"
-#include "server/command.h"
 #include "server/config/config.h"
 #include "server/config/reset_stats.h"
-#include "server/engine.h"
+#include "server/engine/client.h"
+#include "server/engine/command.h"
+#include "server/engine/engine.h"
 
 namespace rill {
 namespace {

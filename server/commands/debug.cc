@@ -11,11 +11,11 @@
 #include "datastructs/list.h"
 #include "persistence/lzf_codec.h"
 #include "protocol/errors.h"
-#include "server/client.h"
 #include "server/commands/arg_parse.h"
 #include "server/commands/keys_internal.h"
-#include "server/engine.h"
-#include "server/log.h"
+#include "server/engine/client.h"
+#include "server/engine/engine.h"
+#include "server/observe/log.h"
 
 namespace rill {
 namespace {
@@ -41,7 +41,7 @@ size_t RdbIntegerBytes(int64_t v) {
 // when it saves room (rdbcompression yes, more than 20 bytes), else length and bytes.
 size_t RdbStringBytes(std::string_view s, bool compression) {
   int64_t v;
-  if (s.size() <= 11 && ds::ParseCanonicalInt64(s, &v) && RdbIntegerBytes(v) != 0) {
+  if (s.size() <= 11 && ParseInt64(s, &v) && RdbIntegerBytes(v) != 0) {
     return RdbIntegerBytes(v);
   }
   if (compression && s.size() > 20) {
@@ -57,7 +57,7 @@ size_t RdbStringBytes(std::string_view s, bool compression) {
 size_t ListpackEntryBytes(std::string_view s) {
   int64_t v;
   size_t body;
-  if (s.size() <= 20 && ds::ParseCanonicalInt64(s, &v)) {
+  if (s.size() <= 20 && ParseInt64(s, &v)) {
     if (v >= 0 && v <= 127) {
       body = 1;
     } else if (v >= -4096 && v <= 4095) {

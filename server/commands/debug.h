@@ -4,7 +4,7 @@
 
 #include <string_view>
 
-#include "server/command.h"
+#include "server/engine/command.h"
 
 namespace rill {
 

@@ -17,11 +17,11 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "common/string_util.h"
-#include "server/alloc_counter.h"
-#include "server/client.h"
-#include "server/engine.h"
-#include "server/latency_histogram.h"
-#include "server/memory_report.h"
+#include "server/engine/client.h"
+#include "server/engine/engine.h"
+#include "server/observe/alloc_counter.h"
+#include "server/observe/latency_histogram.h"
+#include "server/observe/memory_report.h"
 
 namespace rill {
 namespace {
@@ -128,7 +128,7 @@ void Memory(Engine& e, std::string* o) {
 
 void Persistence(Engine& e, std::string* o) {
   e.rdb().AppendInfo(o);
-  // The aof_* fields come from the AOF itself (server/aof.cc), in Redis's order around the
+  // The aof_* fields come from the AOF itself (server/persist/aof.cc), in Redis's order around the
   // module fork fields.
   o->append(e.aof().InfoFields());
   o->append("module_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n");

@@ -1,15 +1,15 @@
 // COMMAND and its subcommands: everything is served from the command table (what Rill runs) and
-// each command's metadata (server/command_meta.h), in the reply shapes of Redis 7.0.
+// each command's metadata (server/meta/command_meta.h), in the reply shapes of Redis 7.0.
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "absl/strings/ascii.h"
 #include "datastructs/glob.h"
-#include "server/command.h"
 #include "server/commands/arg_parse.h"
-#include "server/engine.h"
-#include "server/key_specs.h"
+#include "server/engine/command.h"
+#include "server/engine/engine.h"
+#include "server/engine/key_specs.h"
 
 namespace rill {
 namespace {

@@ -14,11 +14,11 @@
 #include "datastructs/glob.h"
 #include "datastructs/keyspace.h"
 #include "protocol/errors.h"
-#include "server/client.h"
-#include "server/command.h"
 #include "server/commands/arg_parse.h"
 #include "server/commands/keys_internal.h"
-#include "server/engine.h"
+#include "server/engine/client.h"
+#include "server/engine/command.h"
+#include "server/engine/engine.h"
 
 namespace rill {
 namespace keys_internal {

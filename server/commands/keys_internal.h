@@ -6,7 +6,7 @@
 #include <string_view>
 
 #include "datastructs/keyspace.h"
-#include "server/command.h"
+#include "server/engine/command.h"
 
 namespace rill::keys_internal {
 

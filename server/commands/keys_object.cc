@@ -8,11 +8,11 @@
 #include <string>
 
 #include "datastructs/keyspace.h"
-#include "server/client.h"
-#include "server/command.h"
 #include "server/commands/arg_parse.h"
 #include "server/commands/keys_internal.h"
-#include "server/engine.h"
+#include "server/engine/client.h"
+#include "server/engine/command.h"
+#include "server/engine/engine.h"
 
 namespace rill::keys_internal {
 namespace {

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "datastructs/list.h"
-#include "server/command.h"
+#include "server/engine/command.h"
 
 namespace rill::lists_internal {
 

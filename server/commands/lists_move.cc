@@ -1,12 +1,12 @@
 // LMOVE RPOPLPUSH LMPOP and the blocking forms BLPOP BRPOP BLMOVE BRPOPLPUSH BLMPOP, which
-// park the client in the blocking registry (server/blocking.h) when every key is empty.
+// park the client in the blocking registry (server/engine/blocking.h) when every key is empty.
 #include <memory>
 #include <vector>
 
 #include "protocol/errors.h"
 #include "server/commands/arg_parse.h"
 #include "server/commands/lists_internal.h"
-#include "server/engine.h"
+#include "server/engine/engine.h"
 
 namespace rill {
 namespace {

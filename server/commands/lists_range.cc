@@ -4,7 +4,7 @@
 #include "protocol/errors.h"
 #include "server/commands/arg_parse.h"
 #include "server/commands/lists_internal.h"
-#include "server/engine.h"
+#include "server/engine/engine.h"
 
 namespace rill {
 namespace {

@@ -8,11 +8,11 @@
 #include "absl/strings/str_cat.h"
 #include "datastructs/keyspace.h"
 #include "protocol/errors.h"
-#include "server/client.h"
-#include "server/command.h"
 #include "server/commands/arg_parse.h"
-#include "server/engine.h"
-#include "server/memory_report.h"
+#include "server/engine/client.h"
+#include "server/engine/command.h"
+#include "server/engine/engine.h"
+#include "server/observe/memory_report.h"
 
 namespace rill {
 namespace {

@@ -7,14 +7,14 @@
 #include "absl/strings/str_cat.h"
 #include "common/string_util.h"
 #include "protocol/errors.h"
-#include "server/client.h"
-#include "server/command.h"
 #include "server/commands/aof_commands.h"
 #include "server/commands/arg_parse.h"
 #include "server/commands/debug.h"
 #include "server/commands/info.h"
-#include "server/engine.h"
-#include "server/log.h"
+#include "server/engine/client.h"
+#include "server/engine/command.h"
+#include "server/engine/engine.h"
+#include "server/observe/log.h"
 
 namespace rill {
 namespace {

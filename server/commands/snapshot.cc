@@ -1,9 +1,9 @@
 // RDB snapshot commands: SAVE, BGSAVE [SCHEDULE], LASTSAVE.
 #include "common/string_util.h"
 #include "protocol/errors.h"
-#include "server/command.h"
 #include "server/commands/arg_parse.h"
-#include "server/engine.h"
+#include "server/engine/command.h"
+#include "server/engine/engine.h"
 
 namespace rill {
 namespace {

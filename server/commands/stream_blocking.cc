@@ -15,11 +15,11 @@
 #include <string>
 #include <vector>
 
-#include "server/blocking.h"
-#include "server/client.h"
 #include "server/commands/stream_internal.h"
 #include "server/commands/stream_read_internal.h"
-#include "server/engine.h"
+#include "server/engine/blocking.h"
+#include "server/engine/client.h"
+#include "server/engine/engine.h"
 
 namespace rill::stream_internal {
 

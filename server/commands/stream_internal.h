@@ -7,7 +7,7 @@
 #include <string_view>
 
 #include "datastructs/stream.h"
-#include "server/command.h"
+#include "server/engine/command.h"
 
 namespace rill::stream_internal {
 

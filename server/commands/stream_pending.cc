@@ -6,10 +6,10 @@
 #include <vector>
 
 #include "protocol/errors.h"
-#include "server/client.h"
 #include "server/commands/arg_parse.h"
 #include "server/commands/stream_internal.h"
-#include "server/engine.h"
+#include "server/engine/client.h"
+#include "server/engine/engine.h"
 
 namespace rill {
 namespace {

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "datastructs/stream.h"
-#include "server/command.h"
+#include "server/engine/command.h"
 
 namespace rill::stream_internal {
 

@@ -12,10 +12,10 @@
 
 #include "datastructs/keyspace.h"
 #include "protocol/errors.h"
-#include "server/command.h"
 #include "server/commands/arg_parse.h"
 #include "server/commands/strings_internal.h"
-#include "server/engine.h"
+#include "server/engine/command.h"
+#include "server/engine/engine.h"
 
 namespace rill {
 namespace {

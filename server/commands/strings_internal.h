@@ -7,7 +7,7 @@
 #include <string_view>
 
 #include "datastructs/keyspace.h"
-#include "server/command.h"
+#include "server/engine/command.h"
 
 namespace rill::strings_internal {
 

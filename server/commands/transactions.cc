@@ -3,8 +3,8 @@
 #include <string_view>
 #include <vector>
 
-#include "server/command.h"
-#include "server/engine.h"
+#include "server/engine/command.h"
+#include "server/engine/engine.h"
 
 namespace rill {
 namespace {

@@ -1,6 +1,6 @@
 #include "server/config/reset_stats.h"
 
-#include "server/engine.h"
+#include "server/engine/engine.h"
 
 namespace rill {
 namespace {

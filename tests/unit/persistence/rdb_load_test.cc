@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "common/number_parse.h"
 #include "persistence/listpack.h"
 #include "persistence/lzf_codec.h"
 #include "persistence/rdb_format.h"
@@ -49,7 +50,7 @@ std::string Ziplist(std::initializer_list<std::string_view> elements) {
     int64_t v;
     if (e.size() == 1 && e[0] >= '0' && e[0] <= '9') {
       entry.push_back(static_cast<char>(0xf1 + (e[0] - '0')));  // immediate 0..9
-    } else if (ds::ParseCanonicalInt64(e, &v) && v >= -128 && v <= 127) {
+    } else if (ParseInt64(e, &v) && v >= -128 && v <= 127) {
       entry.push_back(static_cast<char>(0xfe));
       entry.push_back(static_cast<char>(v));
     } else {

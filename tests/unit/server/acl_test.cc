@@ -12,8 +12,8 @@
 
 #include "server/acl/command_index.h"
 #include "server/acl/password.h"
-#include "server/command_meta.h"
-#include "server/server.h"
+#include "server/meta/command_meta.h"
+#include "server/net/server.h"
 
 namespace rill::acl {
 namespace {

@@ -1,4 +1,4 @@
-#include "server/command_meta.h"
+#include "server/meta/command_meta.h"
 
 #include <string>
 #include <string_view>
@@ -6,7 +6,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "server/command.h"
+#include "server/engine/command.h"
 
 namespace rill {
 namespace {

@@ -1,4 +1,4 @@
-#include "server/command_queue.h"
+#include "server/engine/command_queue.h"
 
 #include <string>
 #include <string_view>

@@ -3,7 +3,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "server/command.h"
+#include "server/engine/command.h"
 
 namespace rill {
 namespace {

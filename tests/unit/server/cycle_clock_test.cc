@@ -1,4 +1,4 @@
-#include "server/cycle_clock.h"
+#include "server/observe/cycle_clock.h"
 
 #include <time.h>
 

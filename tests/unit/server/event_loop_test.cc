@@ -2,7 +2,7 @@
 // level-triggered readiness (a descriptor with bytes left is reported again), handlers
 // unwatched in the middle of a batch not called, signals delivered through the self-pipe, the
 // before-sleep hook once per turn, and the idle callback only when asked for and nothing is ready.
-#include "server/event_loop.h"
+#include "server/net/event_loop.h"
 
 #include <gtest/gtest.h>
 #include <sys/socket.h>

@@ -1,7 +1,7 @@
 // Latency histogram: percentiles come out as the bucket bounds Redis's HDR histogram reports.
 #include <gtest/gtest.h>
 
-#include "server/latency_histogram.h"
+#include "server/observe/latency_histogram.h"
 
 namespace rill {
 namespace {

@@ -1,9 +1,9 @@
 // Slowlog argument trimming and log bounds; latency samples merged per second.
-#include "server/slowlog.h"
+#include "server/observe/slowlog.h"
 
 #include <gtest/gtest.h>
 
-#include "server/latency.h"
+#include "server/observe/latency.h"
 
 namespace rill {
 namespace {

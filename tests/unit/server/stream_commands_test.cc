@@ -7,9 +7,9 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "server/client.h"
+#include "server/engine/client.h"
 #include "server/config/config.h"
-#include "server/engine.h"
+#include "server/engine/engine.h"
 
 namespace rill {
 namespace {

@@ -1,0 +1,18 @@
+// Numbers parsed from client bytes with Redis's acceptance rules, for every layer.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+namespace rill {
+
+// Redis's string2ll: accepts exactly the canonical decimal form of an int64 (no leading '+',
+// no leading zeros, no spaces, "-0" refused), the strings an int64 prints back as. Storing such
+// a string as an integer therefore never changes the bytes a client reads back.
+bool ParseInt64(std::string_view s, int64_t* out);
+// Redis's getLongDoubleFromObject / getDoubleFromObject: the whole argument through
+// strtold/strtod, no leading space, no NaN, no overflow.
+bool ParseLongDouble(std::string_view s, long double* out);
+bool ParseDouble(std::string_view s, double* out);
+
+}  // namespace rill

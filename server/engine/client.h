@@ -1,0 +1,104 @@
+// Per-connection state that commands read and change (selected db, protocol version, name...).
+// Owned by the Connection; the Engine keeps a registry of all live clients for CLIENT LIST etc.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/string_util.h"
+#include "server/engine/command_queue.h"
+
+namespace rill {
+
+namespace acl {
+class User;
+}  // namespace acl
+
+struct Client {
+  uint64_t id = 0;
+  std::string name;
+  std::string addr;   // "ip:port" of the peer
+  std::string laddr;  // "ip:port" of the local side
+  int fd = -1;
+  int db = 0;
+  int resp = 2;
+  bool authenticated = false;
+  bool no_evict = false;  // CLIENT NO-EVICT (the 'e' flag; client eviction is not implemented)
+  bool monitor = false;   // MONITOR was sent
+  // The ACL user the client runs as, and its name (CLIENT LIST's user=, CLIENT KILL USER). Both
+  // change together (Engine::SetClientUser). nullptr runs unrestricted, as Redis's internal
+  // clients without a user do.
+  const acl::User* acl_user = nullptr;
+  std::string user = "default";
+  int64_t created_ms = 0;
+  int64_t last_interaction_ms = 0;
+  std::string last_command = "NULL";
+  // Sizes the connection reports for CLIENT LIST / INFO clients.
+  size_t query_buffer_size = 0;
+  size_t query_buffer_free = 0;
+  size_t output_buffer_size = 0;
+  // Bytes the connection holds for this client (buffers and its own object): INFO memory's
+  // mem_clients_normal and MEMORY STATS clients.normal.
+  size_t buffer_memory = 0;
+  uint64_t total_commands = 0;
+  uint64_t net_input_bytes = 0;
+  uint64_t net_output_bytes = 0;
+
+  // CLIENT REPLY: kOff drops every reply (and message) to this client; kSkipNext drops the
+  // reply of the next command, which runs as kSkip; the connection applies it.
+  enum class ReplyMode : uint8_t { kOn, kOff, kSkipNext, kSkip };
+  ReplyMode reply_mode = ReplyMode::kOn;
+
+  // Set by commands: close the connection after the reply is written (QUIT, CLIENT KILL).
+  bool close_after_reply = false;
+  // Asks the owning connection to close now (CLIENT KILL from another client).
+  std::function<void()> kill;
+
+  // Appends bytes to this client's output from outside its own command processing: the reply
+  // of a blocking command served by another client's write, a pub/sub message. The connection
+  // flushes them once per event-loop turn, so many sends in one command cost one write.
+  std::function<void(std::string_view bytes)> send;
+  // Gives back the connection's empty I/O buffers (called for clients idle a while); returns
+  // the bytes freed.
+  std::function<size_t()> release_idle_buffers;
+  // The same for push messages (pub/sub): unlike replies, CLIENT REPLY OFF does not drop them,
+  // as in Redis 7.0.
+  std::function<void(std::string_view bytes)> push;
+
+  // Set by a blocking command that has to wait (BLPOP, XREAD BLOCK ...): the connection runs
+  // none of the commands pipelined behind it until the waiter clears `blocked` and calls
+  // `resume`, which happens after the serving command's reply is sent with `send`.
+  bool blocked = false;
+  std::function<void()> resume;
+  // Set with `blocked` by CLIENT PAUSE: the command that was about to run was not processed;
+  // the connection keeps it in its buffer and runs it again on `resume`.
+  bool postponed = false;
+  // Set while EXEC runs queued commands: blocking commands then act as their non-blocking
+  // form (reply as on timeout instead of waiting), as in Redis.
+  bool no_block = false;
+
+  // MULTI/EXEC (server/commands/transactions.cc). `in_exec` is set while EXEC runs the queued
+  // commands (CLIENT LIST then still shows the transaction, and ACL refusals say that the rules
+  // changed since queueing), `exec_count` being their number.
+  bool in_multi = false;
+  bool in_exec = false;
+  size_t exec_count = 0;
+  bool multi_aborted = false;  // a command failed to queue: EXEC replies EXECABORT
+  CommandQueue multi_queue;
+  // WATCH: keys by (db, key); `watch_dirty` is set when any of them is touched.
+  std::vector<std::pair<int, std::string>> watched;
+  bool watch_dirty = false;
+
+  // Pub/Sub subscriptions (server/engine/pubsub.h).
+  StringSet channels;
+  StringSet patterns;
+  StringSet shard_channels;
+  size_t subscription_count() const { return channels.size() + patterns.size(); }
+  bool subscribed() const { return subscription_count() + shard_channels.size() > 0; }
+};
+
+}  // namespace rill

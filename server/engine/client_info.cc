@@ -1,0 +1,62 @@
+#include "server/engine/client_info.h"
+
+#include "absl/strings/str_format.h"
+#include "common/string_util.h"
+
+namespace rill {
+
+namespace {
+
+// Redis's client flag letters (in 7.0's order) for the states Rill has; "N" when none applies.
+std::string FlagsOf(const Client& client) {
+  std::string flags;
+  if (client.subscribed()) flags += 'P';
+  if (client.in_multi || client.in_exec) flags += 'x';
+  if (client.blocked) flags += 'b';
+  if (client.watch_dirty) flags += 'd';
+  if (client.close_after_reply) flags += 'c';
+  if (client.no_evict) flags += 'e';
+  return flags.empty() ? "N" : flags;
+}
+
+}  // namespace
+
+void AppendClientInfoLine(const Client& client, int64_t now_ms, std::string* out) {
+  absl::StrAppendFormat(
+      out,
+      "id=%u addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=%d sub=%d psub=%d "
+      "ssub=%d multi=%d qbuf=%u qbuf-free=%u argv-mem=0 multi-mem=0 rbs=%u rbp=0 obl=0 oll=0 "
+      "omem=%u tot-mem=%u events=r cmd=%s user=%s redir=-1 resp=%d\n",
+      client.id, client.addr, client.laddr, client.fd, client.name,
+      (now_ms - client.created_ms) / 1000, (now_ms - client.last_interaction_ms) / 1000,
+      FlagsOf(client), client.db, client.channels.size(), client.patterns.size(),
+      client.shard_channels.size(),
+      client.in_multi  ? static_cast<int64_t>(client.multi_queue.size())
+      : client.in_exec ? static_cast<int64_t>(client.exec_count)
+                       : int64_t{-1},
+      client.query_buffer_size, client.query_buffer_free,
+      client.query_buffer_size + client.query_buffer_free, client.output_buffer_size,
+      client.query_buffer_size + client.query_buffer_free + client.output_buffer_size,
+      client.last_command, client.user, client.resp);
+}
+
+bool ParseClientType(std::string_view name, ClientType* type) {
+  if (EqualsIgnoreCase(name, "normal")) {
+    *type = ClientType::kNormal;
+  } else if (EqualsIgnoreCase(name, "pubsub")) {
+    *type = ClientType::kPubsub;
+  } else if (EqualsIgnoreCase(name, "master")) {
+    *type = ClientType::kMaster;
+  } else if (EqualsIgnoreCase(name, "replica") || EqualsIgnoreCase(name, "slave")) {
+    *type = ClientType::kReplica;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+ClientType TypeOf(const Client& client) {
+  return client.subscribed() ? ClientType::kPubsub : ClientType::kNormal;
+}
+
+}  // namespace rill

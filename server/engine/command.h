@@ -1,0 +1,187 @@
+// The command table: every command Rill runs, its metadata (from command_meta) and handler.
+//
+// A family file (server/commands/strings.cc, keys.cc, ...) defines handlers with the
+// `CommandHandler` signature and registers them by name in its Register*Commands function; the
+// arity, flags and key positions come from the command's metadata entry, declared once.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/string_util.h"
+#include "protocol/reply_builder.h"
+#include "server/meta/command_meta.h"
+
+namespace rill {
+
+namespace ds {
+class Database;
+class Entry;
+}  // namespace ds
+class Engine;
+struct Client;
+
+// Parsed flags of a command, for dispatch decisions (bit per Redis command flag we act on).
+enum CommandFlag : uint32_t {
+  kCmdWrite = 1u << 0,
+  kCmdReadonly = 1u << 1,
+  kCmdDenyOom = 1u << 2,
+  kCmdAdmin = 1u << 3,
+  kCmdPubsub = 1u << 4,
+  kCmdNoScript = 1u << 5,
+  kCmdBlocking = 1u << 6,
+  kCmdLoading = 1u << 7,
+  kCmdStale = 1u << 8,
+  kCmdSkipMonitor = 1u << 9,
+  kCmdSkipSlowlog = 1u << 10,
+  kCmdFast = 1u << 11,
+  kCmdNoAuth = 1u << 12,
+  kCmdNoMulti = 1u << 13,
+  kCmdMovableKeys = 1u << 14,
+  kCmdAllowBusy = 1u << 15,
+  // Redis's internal CMD_MAY_REPLICATE (not in COMMAND INFO): commands that are not writes but
+  // may propagate something (PUBLISH, EVAL ...). CLIENT PAUSE WRITE holds them too.
+  kCmdMayReplicate = 1u << 16,
+};
+
+struct CommandContext {
+  CommandContext(Engine& engine, Client& client, std::span<const std::string_view> args,
+                 protocol::ReplyBuilder& reply, int64_t now_ms)
+      : engine(engine), client(client), args(args), reply(reply), now_ms(now_ms) {}
+
+  Engine& engine;
+  Client& client;
+  std::span<const std::string_view> args;  // args[0] is the command name as sent
+  protocol::ReplyBuilder& reply;
+  int64_t now_ms;  // the command's notion of "now", fixed for the whole command
+
+  ds::Database& db();
+  size_t argc() const { return args.size(); }
+  // Redis's lookupKeyRead: the live entry or nullptr, counting keyspace hits and misses and
+  // (unless `notify_miss` is false, as for OBJECT) publishing the "keymiss" event. The key counts
+  // as accessed for LRU/LFU unless `touch` is false (Redis's LOOKUP_NOTOUCH: TYPE, EXISTS, TTL,
+  // OBJECT).
+  ds::Entry* LookupKeyRead(std::string_view key, bool notify_miss = true, bool touch = true);
+
+  // ---- Propagation to the AOF (server/engine/propagation.h) ----
+  // A command that changed the dataset (the dirty counter grew) is propagated with its
+  // arguments as sent, after its handler returned. A handler whose effect would differ on
+  // replay says what to propagate instead (Redis's rewriteClientCommandVector): the whole
+  // command, or one argument of it. Propagated only if the command still changed the dataset.
+  void RewriteCommand(std::initializer_list<std::string_view> args);
+  void RewriteCommand(std::vector<std::string> args);
+  // A no-op when nothing listens to propagation (no AOF): see propagating().
+  void RewriteArgument(size_t index, std::string_view value);
+  // Whether the command's effect goes anywhere (the AOF): a handler can skip building a
+  // rewritten argument otherwise.
+  bool propagating() const;
+  // The handler propagated its effect itself (Engine::Propagate): nothing more for it.
+  void PreventPropagation() { propagation_ = Propagation::kPrevent; }
+  // Propagate even if nothing changed (FLUSHALL on an empty server still reaches the AOF).
+  void ForcePropagation() { propagation_ = Propagation::kForce; }
+
+  enum class Propagation : uint8_t { kIfDirty, kPrevent, kForce };
+  Propagation propagation() const { return propagation_; }
+  // The rewritten form; empty when the command goes as sent.
+  const std::vector<std::string>& rewritten() const { return rewritten_; }
+
+ private:
+  Propagation propagation_ = Propagation::kIfDirty;
+  std::vector<std::string> rewritten_;
+};
+
+class LatencyHistogram;
+using CommandHandler = void (*)(CommandContext& ctx);
+
+struct Command {
+  std::string name;  // lower case; "config|get" for subcommands
+  const CommandMeta* meta = nullptr;
+  CommandHandler handler = nullptr;
+  uint32_t flags = 0;
+  int arity = 0;
+  int acl_id = -1;  // id in acl::CommandIndex (ACL permission bit)
+  // Subcommands, by lower-case subcommand name ("get" for CONFIG GET).
+  StringMap<Command> subcommands;
+  // Per-command statistics for INFO commandstats.
+  uint64_t calls = 0;
+  uint64_t usec = 0;
+  uint64_t rejected_calls = 0;
+  uint64_t failed_calls = 0;
+  // For INFO latencystats; allocated when the command first runs (latency-tracking yes).
+  std::shared_ptr<LatencyHistogram> latency_histogram;
+};
+
+class CommandTable {
+ public:
+  // Registers a handler for `name` ("get", or "config|get" for a subcommand). The metadata is
+  // looked up in command_meta; registering a command without metadata is a programming error
+  // and aborts at start-up.
+  void Add(std::string_view name, CommandHandler handler);
+
+  // Lookup by the name as the client sent it (any case). nullptr if unknown.
+  Command* Find(std::string_view name);
+  const Command* Find(std::string_view name) const;
+
+  size_t size() const { return commands_.size(); }
+  template <typename F>
+  void ForEach(F&& f) const {
+    for (const auto& [name, cmd] : commands_) f(cmd);
+  }
+  template <typename F>
+  void ForEachMutable(F&& f) {
+    for (auto& [name, cmd] : commands_) f(cmd);
+  }
+
+ private:
+  // The spellings looked up last, one per slot by a cheap hash of their length and end bytes.
+  // A pipeline repeats the same few names; a hit costs one compare of a few bytes instead of
+  // lower-casing the name and a hash-map probe (std::hash over the name: about 150
+  // instructions a command, 2.7% of the server's time at pipeline 16 in perf).
+  struct CachedName {
+    char bytes[15];
+    uint8_t size = 0;
+    Command* cmd = nullptr;
+  };
+  static constexpr size_t kCacheSlots = 64;
+  static size_t CacheSlot(std::string_view name) {
+    return (name.size() * 31 + static_cast<unsigned char>(name[0]) +
+            static_cast<unsigned char>(name.back()) * 7) %
+           kCacheSlots;
+  }
+
+  StringMap<Command> commands_;
+  // Filled by Find, emptied by Add (which may move every Command the map holds).
+  mutable std::array<CachedName, kCacheSlots> cache_{};
+};
+
+// Builds the table with every family's commands.
+void RegisterAllCommands(CommandTable& table);
+
+// Family registration functions, one per file in server/commands/.
+void RegisterStringCommands(CommandTable& table);
+void RegisterKeyCommands(CommandTable& table);
+void RegisterConnectionCommands(CommandTable& table);
+void RegisterServerCommands(CommandTable& table);
+void RegisterIntrospectionCommands(CommandTable& table);  // COMMAND ...
+void RegisterConfigCommands(CommandTable& table);
+void RegisterListBasicCommands(CommandTable& table);  // lists.cc
+void RegisterListRangeCommands(CommandTable& table);  // lists_range.cc
+void RegisterListMoveCommands(CommandTable& table);
+void RegisterTransactionCommands(CommandTable& table);  // transactions.cc
+void RegisterPubSubCommands(
+    CommandTable& table);  // pubsub.cc   // lists_move.cc (and blocking forms)
+void RegisterStreamCommands(CommandTable& table);  // stream_*.cc
+void RegisterSlowlogCommands(CommandTable& table);
+void RegisterLatencyCommands(CommandTable& table);
+void RegisterAclCommands(CommandTable& table);          // acl.cc
+void RegisterSnapshotCommands(CommandTable& table);     // snapshot.cc: SAVE BGSAVE LASTSAVE
+void RegisterAofCommands(CommandTable& table);          // aof_commands.cc
+void RegisterClientAdminCommands(CommandTable& table);  // client_admin.cc
+void RegisterMemoryCommands(CommandTable& table);       // memory.cc
+
+}  // namespace rill

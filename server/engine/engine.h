@@ -1,0 +1,329 @@
+// The Engine owns all data and shared state of one event loop: databases, command table,
+// configuration, client registry and statistics. Commands reach everything through it (never
+// through globals), so that one engine per core stays a later step, not a rewrite.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "datastructs/access_clock.h"
+#include "datastructs/keyspace.h"
+#include "server/acl/acl.h"
+#include "server/persist/aof.h"
+#include "server/engine/blocking.h"
+#include "server/persist/child_process.h"
+#include "server/engine/client.h"
+#include "server/engine/command.h"
+#include "server/config/config.h"
+#include "server/engine/eviction.h"
+#include "server/observe/latency.h"
+#include "server/engine/propagation.h"
+#include "server/engine/pubsub.h"
+#include "server/persist/rdb_persistence.h"
+#include "server/observe/slowlog.h"
+#include "server/engine/watch.h"
+
+namespace rill {
+
+struct Stats {
+  int64_t start_time_ms = 0;
+  uint64_t total_connections_received = 0;
+  uint64_t total_commands_processed = 0;
+  uint64_t rejected_connections = 0;
+  uint64_t expired_keys = 0;
+  uint64_t evicted_keys = 0;
+  uint64_t keyspace_hits = 0;
+  uint64_t keyspace_misses = 0;
+  uint64_t total_net_input_bytes = 0;
+  uint64_t total_net_output_bytes = 0;
+  uint64_t total_error_replies = 0;
+  uint64_t total_reads_processed = 0;   // socket reads that delivered bytes or EOF
+  uint64_t total_writes_processed = 0;  // socket writes of replies
+  int64_t last_save_time = 0;           // unix seconds
+  uint64_t dirty = 0;                   // changes since last save
+  // Error replies by code ("ERR", "WRONGTYPE" ...), for INFO errorstats.
+  std::map<std::string, uint64_t, std::less<>> error_counts;
+};
+
+// One class of client-output-buffer-limit: bytes of pending output beyond `hard`, or beyond
+// `soft` for `soft_seconds` in a row, close the client (0 = no limit).
+struct OutputBufferLimit {
+  uint64_t hard = 0;
+  uint64_t soft = 0;
+  int64_t soft_seconds = 0;
+};
+
+class Engine {
+ public:
+  explicit Engine(Config config);
+  ~Engine();
+
+  Config& config() { return config_; }
+  acl::Acl& acl() { return acl_; }
+  CommandTable& commands() { return commands_; }
+  Stats& stats() { return stats_; }
+
+  int num_databases() const { return static_cast<int>(databases_.size()); }
+  ds::Database& db(int index) { return *databases_[index]; }
+  const ds::Database& db(int index) const { return *databases_[index]; }
+  // Swaps in whole databases (a load at start, DEBUG RELOAD): fresh[i] becomes database i and
+  // gets the old contents. WATCHed keys of both are touched.
+  void ReplaceDatabases(std::vector<std::unique_ptr<ds::Database>>& fresh);
+
+  // Background children (BGSAVE, BGREWRITEAOF) and RDB snapshots.
+  ChildProcessManager& children() { return children_; }
+  const ChildProcessManager& children() const { return children_; }
+  RdbPersistence& rdb() { return rdb_; }
+
+  // Client registry (for CLIENT LIST / KILL / INFO clients).
+  uint64_t NextClientId() { return ++last_client_id_; }
+  void AddClient(Client* client) { clients_[client->id] = client; }
+  void RemoveClient(uint64_t id);
+
+  // Clients parked by blocking commands (server/engine/blocking.h).
+  BlockingRegistry& blocking() { return blocking_; }
+  PubSub& pubsub() { return pubsub_; }
+  // client-output-buffer-limit for a client (its pub/sub or normal class).
+  const OutputBufferLimit& output_limit(const Client& client) const {
+    return client.subscribed() ? output_limits_[1] : output_limits_[0];
+  }
+  // MONITOR: clients that see every command.
+  void AddMonitor(Client& client) {
+    client.monitor = true;
+    if (std::find(monitors_.begin(), monitors_.end(), &client) == monitors_.end()) {
+      monitors_.push_back(&client);
+    }
+  }
+  WatchRegistry& watches() { return watches_; }
+  Slowlog& slowlog() { return slowlog_; }
+  LatencyMonitor& latency() { return latency_; }
+  int64_t latency_threshold_ms() const { return latency_threshold_ms_; }
+  // Called before FLUSHDB/FLUSHALL empties `db`, or SWAPDB exchanges it with `other`: WATCH
+  // invalidation for keys that exist there.
+  void DatabaseWillChange(int db, int other = -1);
+  const absl::flat_hash_map<uint64_t, Client*>& clients() const { return clients_; }
+  // Whether an ACL user of this name exists (CLIENT KILL USER). Until ACL users exist, only
+  // "default" does.
+  bool UserExists(std::string_view name) const { return name == "default"; }
+
+  // ACL: the user a client runs as (name and rules change together).
+  void SetClientUser(Client& client, const acl::User& user, bool authenticated);
+  // Appends to ACL LOG, with the client's CLIENT INFO line and the context it ran in.
+  void AddAclLogEntry(const Client& client, acl::Denial reason, std::string_view object,
+                      std::string_view username);
+  // Disconnects the clients authenticated as `user` (deleted or replaced), as Redis's
+  // ACLFreeUserAndKillClients: they fall back to the default user, unauthenticated, and close;
+  // `current` (the client running the command) closes after its reply.
+  void DisconnectUserClients(const acl::User* user, Client* current);
+  // Before `user` takes the rules of `updated`: closes its subscribed clients that hold a
+  // channel or pattern the new rules no longer allow (Redis's ACLKillPubsubClientsIfNeeded).
+  void DisconnectRevokedSubscribers(const acl::User& user, const acl::User& updated,
+                                    Client* current);
+
+  // Runs one command for `client`: lookup, arity/auth/ACL checks, handler, statistics. The reply
+  // is appended to `out` in the client's protocol.
+  void Execute(Client& client, std::span<const std::string_view> args, std::string* out);
+
+  // Hooks every write calls after changing a key, so that WATCH, keyspace notifications and
+  // the dirty counter follow all writes. `event` is Redis's event name ("set", "del", "expire"
+  // ...), `type_class` the notification class letter ('g' generic, '$' string, 'l' list,
+  // 'x' expired, 'e' evicted, 't' stream).
+  void KeyModified(int db, std::string_view key);
+  void NotifyKeyspaceEvent(char type_class, std::string_view event, std::string_view key, int db);
+
+  // Replies `error` for a command refused before running (arity, auth), with Redis's effect
+  // on an open transaction: it is flagged to abort, or ended when the refused command is EXEC.
+  // Counts one error reply (total_error_replies and its code for INFO errorstats); `reply` is
+  // the error text with or without the leading '-'.
+  void CountErrorReply(std::string_view reply);
+  static constexpr size_t kMaxErrorCodes = 128;
+  void RejectCommand(Client& client, Command& cmd, std::string_view error,
+                     protocol::ReplyBuilder& reply);
+  // The ACL check of Execute for a restricted user: false (after replying NOPERM and logging)
+  // when the call is not allowed.
+  bool AclAllows(Client& client, Command& cmd, std::span<const std::string_view> args,
+                 protocol::ReplyBuilder& reply);
+
+  // ---- Memory accounting and maxmemory (server/engine/eviction.h, engine_memory.cc) ----
+  // The LRU/LFU clock of every key (refreshed before each command).
+  ds::AccessClock& access_clock() { return access_clock_; }
+  Evictor& evictor() { return evictor_; }
+  // Deletes `key` of database `db` to bring memory under maxmemory. Every eviction goes
+  // through here, and only evictions: it counts evicted_keys, signals WATCH and blocked clients
+  // (KeyModified) and publishes the "evicted" keyspace event. Returns the bytes the deletion
+  // released (what the eviction loop counts against the excess). Propagating the deletion to
+  // the AOF and replicas ("key deleted by the server") belongs here too.
+  int64_t EvictKey(int db, std::string_view key);
+  // Memory that maxmemory does not count (Redis's mem_not_counted_for_evict: the AOF buffer and
+  // replica output buffers). Each source reports its current size through a function.
+  void AddNotCountedForEvictSource(std::function<size_t()> source);
+  size_t MemoryNotCountedForEvict() const;
+  // Peak of AllocatedBytes() seen after commands (CONFIG RESETSTAT restarts it), and the bytes
+  // allocated once start-up was done (INFO used_memory_startup).
+  size_t used_memory_peak() const { return used_memory_peak_; }
+  void ResetMemoryPeak();
+  void RecordStartupMemory();
+  size_t used_memory_startup() const { return used_memory_startup_; }
+  // Eviction stands still while clients are paused (their view of the dataset is frozen).
+  bool MayEvict() const { return pause_type_ == PauseType::kNone; }
+
+  // Work the engine defers to the event loop (eviction past its time budget, the end of a
+  // client pause); the server installs the timer. Without one, nothing runs.
+  void set_run_after(std::function<void(int64_t delay_ms, std::function<void()>)> run_after) {
+    run_after_ = std::move(run_after);
+  }
+  void RunAfter(int64_t delay_ms, std::function<void()> fn) {
+    if (run_after_) run_after_(delay_ms, std::move(fn));
+  }
+
+  // ---- CLIENT PAUSE (engine_pause.cc) ----
+  // WRITE postpones commands that may change the dataset (write and may-replicate commands, EXEC
+  // of such), ALL postpones every command of normal clients, until `end_ms` or UnpauseClients.
+  // A later pause extends the end and may widen WRITE to ALL, never the reverse (as Redis).
+  // While paused, keys neither expire nor get evicted.
+  enum class PauseType { kNone, kWrite, kAll };
+  void PauseClients(PauseType type, int64_t end_ms);
+  void UnpauseClients();
+  PauseType pause_type() const { return pause_type_; }
+  // Ends the pause if its time has come (timer and cron).
+  void CheckPauseTimeout(int64_t now_ms);
+
+  // ---- Propagation to the AOF and replicas (server/engine/propagation.h) ----
+  Propagator& propagation() { return propagation_; }
+  // Redis's alsoPropagate: adds a command for database `db` to the current execution unit
+  // (a command propagating its effect in another form: XREADGROUP as XCLAIMs ...).
+  void Propagate(int db, std::initializer_list<std::string_view> args) {
+    propagation_.Add(db, args);
+  }
+  void Propagate(int db, std::span<const std::string_view> args) { propagation_.Add(db, args); }
+
+  // THE entry point for a key the server deletes on its own initiative, not on a client's
+  // command: expiry (lazy on access or by the active cycle; Database's expired hook calls it)
+  // and eviction under maxmemory. Call it just before or after deleting `key` from `db`. It
+  // propagates the deletion as "DEL key" ("UNLINK key" when lazyfree-lazy-expire /
+  // lazyfree-lazy-eviction is yes), so that the AOF and replicas drop the key too instead of
+  // re-deciding on their own clocks and memory. Inside a command it joins that command's
+  // execution unit (SET on an expired key becomes MULTI, DEL, SET, EXEC); outside any command
+  // (active expiry, eviction before a command runs) it is propagated on its own right away.
+  // Statistics and keyspace events stay the caller's job.
+  enum class ServerDeletion { kExpired, kEvicted };
+  void PropagateServerDeletion(int db, std::string_view key, ServerDeletion why);
+
+  // Propagates a command whose handler has returned, as `ctx` says (server/engine/propagation.h):
+  // its rewritten form or its arguments when the dirty counter grew past `dirty_before`.
+  // `cmd` is null for a blocked client served later (its serve function ran in `ctx`).
+  void PropagateCommand(CommandContext& ctx, const Command* cmd, uint64_t dirty_before);
+
+  // The append-only file (server/persist/aof.h).
+  AppendOnlyFile& aof() { return *aof_; }
+  const AppendOnlyFile& aof() const { return *aof_; }
+  // Writes what the AOF buffer holds: called before any reply leaves (Connection::Flush).
+  void WritePendingAof() {
+    if (aof_->has_unwritten()) aof_->WriteBuffer(false);
+  }
+  // True while EXEC runs its queued commands. For code without the client at hand (CONFIG SET
+  // appliers, BGREWRITEAOF scheduling); command handlers use Client::in_exec.
+  bool in_exec() const { return execute_depth_ > 1; }
+
+  // While loading an AOF: commands run for the loader's client without statistics, replies go
+  // nowhere, nothing is propagated and no key expires (Redis's server.loading).
+  bool loading() const { return loading_; }
+  void set_loading(bool loading);
+
+  // Active expiry over all databases, bounded by `budget_us`. Called by a timer.
+  void ActiveExpireCycle(int64_t budget_us);
+  // DEBUG SET-ACTIVE-EXPIRE: tests turn the active cycle off to watch lazy expiry alone.
+  void set_active_expire_enabled(bool on) { active_expire_enabled_ = on; }
+
+  // Shutdown request from SHUTDOWN; the server loop checks it after each batch.
+  bool shutdown_requested() const { return shutdown_requested_; }
+  void RequestShutdown() { shutdown_requested_ = true; }
+  // Redis's prepareForShutdown with SHUTDOWN's flags (kShutdown*, also the values of
+  // shutdown-on-sigterm): stops a background child, makes the final save, removes the pid
+  // file. False (logged) when the save failed without FORCE: the server keeps running.
+  static constexpr int kShutdownSave = 1;
+  static constexpr int kShutdownNoSave = 2;
+  static constexpr int kShutdownNow = 4;
+  static constexpr int kShutdownForce = 8;
+  bool PrepareForShutdown(int flags);
+
+ private:
+  Config config_;
+  acl::Acl acl_;
+  CommandTable commands_;
+  Stats stats_;
+  std::vector<std::unique_ptr<ds::Database>> databases_;
+  ChildProcessManager children_;
+  RdbPersistence rdb_{*this};
+  absl::flat_hash_map<uint64_t, Client*> clients_;
+  BlockingRegistry blocking_{*this};
+  PubSub pubsub_;
+  WatchRegistry watches_;
+  Slowlog slowlog_;
+  LatencyMonitor latency_;
+  // slowlog-log-slower-than, slowlog-max-len, latency-monitor-threshold, cached off the
+  // per-command path.
+  int64_t slowlog_slower_than_ = 0;
+  int64_t slowlog_max_len_ = 0;
+  int64_t latency_threshold_ms_ = 0;
+  bool latency_tracking_ = true;
+  bool active_expire_enabled_ = true;
+  Propagator propagation_;
+  std::unique_ptr<AppendOnlyFile> aof_;
+  const Command* exec_command_ = nullptr;  // never propagated itself
+  bool loading_ = false;
+  // Engine::Execute while loading: the handler alone (MULTI queueing included).
+  void ExecuteLoaded(Client& client, std::span<const std::string_view> args, std::string* out);
+  void ReadMonitorSettings();
+  // Whether a command counts as a write for -MISCONF (write commands, PING, EXEC of writes).
+  bool WritesData(const Command& cmd, const Client& client);
+  // Slowlog and latency monitor samples of one command that ran for `duration_us`.
+  void RecordCommandLatency(const Client& client, const Command& cmd,
+                            std::span<const std::string_view> args, int64_t duration_us);
+  uint32_t notify_flags_ = 0;           // parsed notify-keyspace-events
+  OutputBufferLimit output_limits_[2];  // normal, pubsub
+  std::vector<Client*> monitors_;
+  void ParseOutputLimits();
+  // Default-user password from requirepass, acl-pubsub-default (server/engine/engine_acl.cc).
+  void ConfigureAcl();
+  void FeedMonitors(const Client& client, std::span<const std::string_view> args);
+
+  ds::AccessClock access_clock_;
+  Evictor evictor_{*this};
+  std::vector<std::function<size_t()>> not_counted_sources_;
+  size_t used_memory_peak_ = 0;
+  size_t used_memory_startup_ = 0;
+  std::function<void(int64_t, std::function<void()>)> run_after_;
+  void ReadEvictionSettings();
+  // Whether `cmd` must be refused while memory is over maxmemory and nothing can be evicted.
+  bool RefusedWhenOutOfMemory(const Client& client, const Command& cmd);
+  // The flags of every command queued in `client`'s transaction, or-ed.
+  uint32_t QueuedFlags(const Client& client);
+
+  PauseType pause_type_ = PauseType::kNone;
+  int64_t pause_end_ms_ = 0;
+  std::vector<Client*> postponed_;  // in the order they were paused
+  bool ShouldPostpone(const Client& client, const Command& cmd);
+  void ArmPauseTimer();
+  // Nesting of Execute (EXEC runs commands inside one): waiters are served when it is back
+  // to zero, after the outermost command completed.
+  int execute_depth_ = 0;
+  uint64_t last_client_id_ = 0;
+  bool shutdown_requested_ = false;
+};
+
+// notify-keyspace-events: the bit of one class letter, and a whole spec parsed ("KEA", "Ex"...).
+uint32_t NotifyFlagOf(char c);
+uint32_t ParseNotifyFlags(std::string_view spec);
+
+// Wall clock in milliseconds / microseconds since the epoch; a monotonic clock in microseconds.
+int64_t NowMs();
+int64_t NowUs();
+int64_t MonotonicUs();
+
+}  // namespace rill

@@ -1,0 +1,76 @@
+// Engine: memory accounting and the maxmemory settings (see engine.h and server/eviction.h).
+#include "common/string_util.h"
+#include "server/observe/alloc_counter.h"
+#include "server/engine/engine.h"
+
+namespace rill {
+
+void Engine::ReadEvictionSettings() {
+  evictor_.set_maxmemory(static_cast<uint64_t>(config_.Int("maxmemory")));
+  evictor_.set_policy(static_cast<EvictionPolicy>(config_.Int("maxmemory-policy")));
+  evictor_.set_samples(config_.Int("maxmemory-samples"));
+  evictor_.set_tenacity(config_.Int("maxmemory-eviction-tenacity"));
+  access_clock_.set_lfu(PolicyIsLfu(evictor_.policy()));
+  access_clock_.set_lfu_log_factor(config_.Int("lfu-log-factor"));
+  access_clock_.set_lfu_decay_time(config_.Int("lfu-decay-time"));
+}
+
+int64_t Engine::EvictKey(int db, std::string_view key) {
+  const bool timed = latency_threshold_ms_ > 0;
+  const int64_t start_us = timed ? MonotonicUs() : 0;
+  // The DEL reaches the AOF before the key goes, as Redis's propagateDeletion (its own
+  // allocation is then in the AOF buffer, which maxmemory does not count).
+  PropagateServerDeletion(db, key, ServerDeletion::kEvicted);
+  const int64_t before = static_cast<int64_t>(AllocatedBytes());
+  databases_[db]->Delete(key);
+  const int64_t freed = before - static_cast<int64_t>(AllocatedBytes());
+  if (timed) {
+    latency_.AddSampleIfNeeded("eviction-del", (MonotonicUs() - start_us) / 1000,
+                               latency_threshold_ms_, NowMs() / 1000);
+  }
+  ++stats_.evicted_keys;
+  KeyModified(db, key);
+  NotifyKeyspaceEvent('e', "evicted", key, db);
+  return freed;
+}
+
+void Engine::AddNotCountedForEvictSource(std::function<size_t()> source) {
+  not_counted_sources_.push_back(std::move(source));
+}
+
+size_t Engine::MemoryNotCountedForEvict() const {
+  size_t bytes = 0;
+  for (const auto& source : not_counted_sources_) bytes += source();
+  return bytes;
+}
+
+void Engine::ResetMemoryPeak() { used_memory_peak_ = AllocatedBytes(); }
+
+void Engine::RecordStartupMemory() {
+  used_memory_startup_ = AllocatedBytes();
+  used_memory_peak_ = std::max(used_memory_peak_, used_memory_startup_);
+}
+
+uint32_t Engine::QueuedFlags(const Client& client) {
+  uint32_t flags = 0;
+  const CommandQueue& queue = client.multi_queue;
+  for (size_t i = 0; i < queue.size(); ++i) {
+    Command* cmd = commands_.Find(queue.arg(i, 0));
+    if (cmd == nullptr) continue;
+    if (!cmd->subcommands.empty() && queue.argc(i) >= 2) {
+      auto it = cmd->subcommands.find(ToLowerAscii(queue.arg(i, 1)));
+      if (it != cmd->subcommands.end()) cmd = &it->second;
+    }
+    flags |= cmd->flags;
+  }
+  return flags;
+}
+
+bool Engine::RefusedWhenOutOfMemory(const Client& client, const Command& cmd) {
+  if (cmd.flags & kCmdDenyOom) return true;
+  if (cmd.name == "exec") return (QueuedFlags(client) & kCmdDenyOom) != 0;
+  // Inside MULTI, queueing takes memory too: only the commands that end it still run.
+  return client.in_multi && cmd.name != "discard" && cmd.name != "quit" && cmd.name != "reset";
+}
+
+}  // namespace rill

@@ -1,0 +1,318 @@
+#include "server/net/server.h"
+
+#include <malloc.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+
+#include "absl/strings/str_split.h"
+#include "protocol/errors.h"
+#include "server/net/connection.h"
+#include "server/observe/cycle_clock.h"
+#include "server/engine/engine.h"
+#include "server/observe/log.h"
+#include "server/net/socket_address.h"
+
+namespace rill {
+
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr size_t kTrimThreshold = 1 << 20;
+// Redis's MAX_ACCEPTS_PER_CALL: a flood of connections cannot starve the clients already in.
+constexpr int kMaxAcceptsPerEvent = 1000;
+// Bounds of Server::DeferFlush.
+constexpr int kMaxDeferredTurns = 16;
+constexpr int64_t kMaxDeferralUs = 1000;
+
+}  // namespace
+
+class Server::Listener : public EventLoop::Handler {
+ public:
+  Listener(Server& server, int fd) : server_(server), fd_(fd) {}
+  ~Listener() { Close(); }
+  int fd() const { return fd_; }
+  void Close() {
+    if (fd_ < 0) return;
+    server_.loop_.Unwatch(fd_);
+    ::close(fd_);
+    fd_ = -1;
+  }
+  void OnReady(bool, bool, bool) override {
+    if (fd_ >= 0) server_.AcceptFrom(fd_);
+  }
+
+ private:
+  Server& server_;
+  int fd_;
+};
+
+Server::Server(Engine& engine) : engine_(engine) {
+  engine_.blocking().set_arm_timer([this](int64_t deadline_ms) { ArmBlockTimer(deadline_ms); });
+  engine_.set_run_after([this](int64_t delay_ms, std::function<void()> fn) {
+    auto guarded = [this, fn = std::move(fn)] {
+      if (!stopping_) fn();
+    };
+    if (delay_ms <= 0) {
+      loop_.Post(std::move(guarded));
+    } else {
+      loop_.RunAfter(delay_ms, std::move(guarded));
+    }
+  });
+  loop_.set_before_sleep([this] { BeforeSleep(); });
+  loop_.set_on_idle([this] { FlushDeferred(); });
+  // Installed now, before the data loads: a SIGTERM while loading waits for the loop.
+  loop_.OnSignal(SIGTERM, [this] { OnTerminationSignal(SIGTERM); });
+  loop_.OnSignal(SIGINT, [this] { OnTerminationSignal(SIGINT); });
+  // SIGCHLD: a background child (BGSAVE, BGREWRITEAOF) exited.
+  loop_.OnSignal(SIGCHLD, [this] { engine_.children().Reap(); });
+  // A forked child gives up the listening sockets at once (plain close(): the epoll set is
+  // shared with the parent and must not change).
+  engine_.children().set_in_child_hook([this] {
+    for (auto& listener : listeners_) ::close(listener->fd());
+  });
+}
+
+void Server::OnTerminationSignal(int signo) {
+  Log(LogLevel::kWarning, "Received %s scheduling shutdown...",
+      signo == SIGINT ? "SIGINT" : "SIGTERM");
+  // shutdown-on-sigterm / shutdown-on-sigint: SHUTDOWN's flags (default: save if save
+  // points are set). If the final save fails the server keeps running, as Redis does.
+  const int flags = static_cast<int>(
+      engine_.config().Int(signo == SIGINT ? "shutdown-on-sigint" : "shutdown-on-sigterm"));
+  if (engine_.PrepareForShutdown(flags)) {
+    engine_.RequestShutdown();
+    Stop();
+  }
+}
+
+void Server::ArmBlockTimer(int64_t deadline_ms) {
+  if (block_timer_deadline_ms_ != 0 && block_timer_deadline_ms_ <= deadline_ms) return;
+  if (block_timer_deadline_ms_ != 0) loop_.Cancel(block_timer_);
+  block_timer_deadline_ms_ = deadline_ms;
+  const int64_t wait_ms = std::max<int64_t>(0, deadline_ms - NowMs());
+  block_timer_ = loop_.RunAfter(wait_ms, [this] {
+    block_timer_deadline_ms_ = 0;
+    if (stopping_) return;
+    engine_.blocking().ExpireTimeouts(NowMs());
+  });
+}
+
+Server::~Server() {
+  // Open connections own themselves until closed: close them, then run the posted releases,
+  // so that nothing outlives the loop.
+  std::vector<std::function<void()>> kills;
+  for (const auto& [id, client] : engine_.clients()) {
+    if (client->kill) kills.push_back(client->kill);
+  }
+  for (auto& kill : kills) kill();
+  loop_.RunPending();
+}
+
+bool Server::Listen(std::string* error) {
+  port_ = static_cast<int>(engine_.config().Int("port"));
+  if (port_ == 0) return true;  // Redis: port 0 means no TCP listener.
+  std::string bind = engine_.config().String("bind");
+  std::vector<std::string> addrs = absl::StrSplit(bind, ' ', absl::SkipEmpty());
+  if (addrs.empty()) addrs = {"*", "-::*"};
+  const std::string failed =
+      "Failed listening on port " + std::to_string(port_) + " (tcp), aborting.";
+  for (std::string addr : addrs) {
+    bool optional = !addr.empty() && addr[0] == '-';
+    if (optional) addr.erase(0, 1);
+    boost::system::error_code ec;
+    asio::ip::address ip;
+    if (addr == "*") {
+      ip = asio::ip::address_v4::any();
+    } else if (addr == "::*") {
+      ip = asio::ip::address_v6::any();
+    } else {
+      ip = asio::ip::make_address(addr, ec);
+      if (ec) {
+        if (optional) continue;
+        *error = failed;
+        Log(LogLevel::kWarning, "Could not create server TCP listening socket %s:%d: %s", addr,
+            port_, ec.message());
+        return false;
+      }
+    }
+    std::string why;
+    const int fd =
+        OpenListeningSocket(ip, port_, static_cast<int>(engine_.config().Int("tcp-backlog")), &why);
+    if (fd < 0) {
+      if (optional) continue;
+      Log(LogLevel::kWarning, "Warning: Could not create server TCP listening socket %s:%d: %s",
+          addr, port_, why);
+      *error = failed;
+      return false;
+    }
+    listeners_.push_back(std::make_unique<Listener>(*this, fd));
+  }
+  if (listeners_.empty()) {
+    *error = failed;
+    return false;
+  }
+  return true;
+}
+
+void Server::AcceptFrom(int listen_fd) {
+  for (int i = 0; i < kMaxAcceptsPerEvent && !stopping_; ++i) {
+    sockaddr_storage peer{};
+    socklen_t len = sizeof(peer);
+    const int fd = ::accept4(listen_fd, reinterpret_cast<sockaddr*>(&peer), &len,
+                             SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (errno == EINTR || errno == ECONNABORTED) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+      Log(LogLevel::kWarning, "Accepting client connection: %s", std::strerror(errno));
+      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+        // Out of descriptors or memory: the pending connection stays ready, so a
+        // level-triggered listener would spin. Rest it for 100 ms, then try again.
+        loop_.Update(listen_fd, /*read=*/false, /*write=*/false);
+        loop_.RunAfter(100, [this, listen_fd] {
+          if (!stopping_) loop_.Update(listen_fd, /*read=*/true, /*write=*/false);
+        });
+      }
+      return;
+    }
+    const auto max_clients = static_cast<size_t>(engine_.config().Int("maxclients"));
+    if (connections_ >= max_clients) {
+      Refuse(fd, "-ERR max number of clients reached\r\n");
+    } else if (ProtectedModeRefuses(engine_.config().Bool("protected-mode"),
+                                    engine_.acl().default_user().nopass(), ToAddress(peer))) {
+      Refuse(fd, errors::kProtectedModeDenied);
+    } else {
+      // As Redis, only accepted connections count as received.
+      ++engine_.stats().total_connections_received;
+      ++connections_;
+      std::make_shared<Connection>(*this, fd)->Start();
+    }
+  }
+}
+
+void Server::FlushAtEndOfTurn(std::shared_ptr<Connection> conn) {
+  to_flush_.push_back(std::move(conn));
+}
+
+void Server::DeferFlush(std::shared_ptr<Connection> conn) { deferred_.push_back(std::move(conn)); }
+
+void Server::BeforeSleep() {
+  engine_.WritePendingAof();
+  // Deferral is bounded: a server that always has input ready still flushes its
+  // subscribers every few turns, or after 1 ms when turns are long.
+  bool may_defer = true;
+  if (!deferred_.empty()) {
+    may_defer = ++deferred_turns_ < kMaxDeferredTurns &&
+                MonotonicUs() - deferred_since_us_ < kMaxDeferralUs;
+    if (!may_defer) FlushDeferred();
+  }
+  // Flushing can schedule more (a reply that completes a blocked client's wait); loop.
+  while (!to_flush_.empty()) {
+    flushing_.swap(to_flush_);
+    for (const std::shared_ptr<Connection>& conn : flushing_) conn->FlushScheduled(may_defer);
+    flushing_.clear();
+  }
+  if (!deferred_.empty()) {
+    if (deferred_turns_ == 0) deferred_since_us_ = MonotonicUs();
+    loop_.RequestIdleCallback();
+  }
+}
+
+void Server::FlushDeferred() {
+  deferred_turns_ = 0;
+  flushing_deferred_.swap(deferred_);
+  for (const std::shared_ptr<Connection>& conn : flushing_deferred_) conn->FlushDeferred();
+  flushing_deferred_.clear();
+}
+
+void Server::Refuse(int fd, std::string_view error) {
+  ++engine_.stats().rejected_connections;
+  // Best effort, as Redis: a fresh socket's buffer takes the short error line.
+  [[maybe_unused]] ssize_t n = ::send(fd, error.data(), error.size(), MSG_NOSIGNAL);
+  ::close(fd);
+}
+
+bool ProtectedModeRefuses(bool protected_mode, bool default_user_nopass,
+                          const asio::ip::address& peer) {
+  if (!protected_mode || !default_user_nopass) return false;
+  return !Unmapped(peer).is_loopback();
+}
+
+void Server::OnConnectionClosed(Connection* conn) {
+  if (connections_ > 0) --connections_;
+}
+
+void Server::ScheduleCron() {
+  int64_t hz = std::clamp<int64_t>(engine_.config().Int("hz"), 1, 500);
+  cron_timer_ = loop_.RunAfter(1000 / hz, [this] {
+    if (stopping_) return;
+    Cron();
+    ScheduleCron();
+  });
+}
+
+void Server::Cron() {
+  int64_t hz = std::clamp<int64_t>(engine_.config().Int("hz"), 1, 500);
+  // Redis spends at most 25% of each cron period on active expiry.
+  engine_.ActiveExpireCycle(1000000 / hz / 4);
+  // Backstop for the block timer (e.g. a clock step): deadlines are also checked here.
+  engine_.blocking().ExpireTimeouts(NowMs());
+  // Backstop for SIGCHLD, then save points and scheduled BGSAVEs.
+  engine_.children().Reap();
+  engine_.rdb().Cron(NowMs());
+  // Postponed AOF writes, the everysec fsync, scheduled and automatic rewrites.
+  engine_.aof().Cron();
+  engine_.CheckPauseTimeout(NowMs());
+  CycleClock::Calibrate();
+
+  const int64_t now = NowMs();
+  const int64_t timeout = engine_.config().Int("timeout");
+  // Once a second, clients idle for more than 2 seconds give their empty buffers back (Redis
+  // frees idle clients' query buffers too): 10,000 idle connections then cost little memory.
+  const bool trim = now - last_buffer_trim_ms_ >= 1000;
+  if (trim) last_buffer_trim_ms_ = now;
+  if (timeout <= 0 && !trim) return;
+  std::vector<Client*> idle;
+  size_t released = 0;
+  for (const auto& [id, client] : engine_.clients()) {
+    const int64_t idle_ms = now - client->last_interaction_ms;
+    if (trim && idle_ms > 2000 && client->release_idle_buffers) {
+      released += client->release_idle_buffers();
+    }
+    // As Redis, in whole seconds; blocked clients, subscribers and monitors wait on purpose.
+    if (timeout > 0 && !client->blocked && !client->subscribed() && !client->monitor &&
+        now / 1000 - client->last_interaction_ms / 1000 > timeout) {
+      idle.push_back(client);
+    }
+  }
+  // glibc keeps freed small blocks in the process; hand a large batch back to the OS.
+  if (released >= kTrimThreshold) malloc_trim(0);
+  for (Client* client : idle) {
+    Log(LogLevel::kVerbose, "Closing idle client");
+    if (client->kill) client->kill();
+  }
+}
+
+void Server::Run() {
+  for (auto& listener : listeners_) {
+    loop_.Watch(listener->fd(), listener.get(), /*read=*/true, /*write=*/false);
+  }
+  ScheduleCron();
+  loop_.Run();
+}
+
+void Server::Stop() {
+  if (stopping_) return;
+  stopping_ = true;
+  for (auto& listener : listeners_) listener->Close();
+  loop_.Cancel(cron_timer_);
+  loop_.Cancel(block_timer_);
+  loop_.Stop();
+}
+
+}  // namespace rill

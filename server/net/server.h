@@ -1,0 +1,88 @@
+// The process's network side: the event loop on one thread (server/net/event_loop.h), listeners
+// for every `bind` address, signal handling and the periodic cron (active expiry, idle-client
+// timeout).
+#pragma once
+
+#include <boost/asio/ip/address.hpp>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "server/net/event_loop.h"
+
+namespace rill {
+
+class Engine;
+class Connection;
+
+// protected-mode's decision: refuse a peer that is not on loopback while the default user needs
+// no password (Redis 7.0 applies it whatever the bind address).
+bool ProtectedModeRefuses(bool protected_mode, bool default_user_nopass,
+                          const boost::asio::ip::address& peer);
+
+class Server {
+ public:
+  explicit Server(Engine& engine);
+  ~Server();
+
+  // Opens listeners as `bind`/`port` say. On failure returns false with Redis's log text.
+  bool Listen(std::string* error);
+  // Runs the event loop until shutdown.
+  void Run();
+  // Stops accepting and ends Run() after the current event.
+  void Stop();
+
+  EventLoop& loop() { return loop_; }
+  Engine& engine() { return engine_; }
+  int port() const { return port_; }
+
+  void OnConnectionClosed(Connection* conn);
+  // Flushes `conn` at the end of the current event-loop turn, after every event of the batch:
+  // before the loop waits again the AOF buffer is written once (Redis's beforeSleep) and then
+  // the output of every connection that asked.
+  void FlushAtEndOfTurn(std::shared_ptr<Connection> conn);
+  // Holds back the flush of a connection whose output is only pub/sub pushes while the server
+  // has more requests ready: they go out when a wait finds nothing ready, after a few turns
+  // or 1 ms at most. Why: one PUBLISH turn to N subscribers costs N sends, and a busy fan-out
+  // server would make them turn after turn for a message or two each; batched, the
+  // subscribers' messages cost one send per subscriber for the whole burst, like TCP
+  // autocorking but without its wait when the server is idle.
+  void DeferFlush(std::shared_ptr<Connection> conn);
+  size_t connection_count() const { return connections_; }
+
+ private:
+  class Listener;
+
+  // Accepts what the listening socket has (at most a bounded batch per event, as Redis).
+  void AcceptFrom(int listen_fd);
+  // Writes `error` to a connection that is not accepted and closes it (rejected_connections).
+  void Refuse(int fd, std::string_view error);
+  void ScheduleCron();
+  void Cron();
+  void ArmBlockTimer(int64_t deadline_ms);
+  void OnTerminationSignal(int signo);
+  void BeforeSleep();
+  void FlushDeferred();
+
+  Engine& engine_;
+  EventLoop loop_;
+  EventLoop::TimerId cron_timer_ = 0;
+  // Fires at the earliest deadline of a blocked client (BLPOP ... timeout).
+  EventLoop::TimerId block_timer_ = 0;
+  int64_t block_timer_deadline_ms_ = 0;  // 0 = not armed
+  std::vector<std::unique_ptr<Listener>> listeners_;
+  size_t connections_ = 0;
+  std::vector<std::shared_ptr<Connection>> to_flush_;
+  std::vector<std::shared_ptr<Connection>> flushing_;  // kept for its capacity
+  std::vector<std::shared_ptr<Connection>> deferred_;
+  std::vector<std::shared_ptr<Connection>> flushing_deferred_;  // kept for its capacity
+  int deferred_turns_ = 0;  // event-loop turns the oldest deferred flush has waited
+  int64_t deferred_since_us_ = 0;
+  int64_t last_buffer_trim_ms_ = 0;
+  int port_ = 0;
+  bool stopping_ = false;
+};
+
+}  // namespace rill
