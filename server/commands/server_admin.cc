@@ -127,6 +127,7 @@ void CmdDebug(CommandContext& ctx) {
     }
     std::string error;
     if (ctx.engine.rdb().DebugReload(flush, save, merge, &error)) {
+      ctx.DatabaseChanged(0);
       ctx.reply.Ok();
     } else {
       ctx.reply.Error(error);

@@ -23,8 +23,6 @@
 namespace rill {
 namespace {
 
-using strings_internal::LookupRead;
-
 struct LcsOptions {
   bool len = false;
   bool idx = false;
@@ -158,7 +156,7 @@ void ReplyRanges(CommandContext& ctx, const LcsOptions& opts, const LcsResult& r
 // Looks up one LCS operand: a missing key reads as "", another type makes *is_string false.
 // The value is copied because the next lookup may expire keys and move entries.
 std::string LcsOperand(CommandContext& ctx, std::string_view key, bool* is_string) {
-  ds::Entry* entry = LookupRead(ctx, key);
+  ds::Entry* entry = ctx.FindKey(key).entry();
   *is_string = entry == nullptr || entry->type() == ds::ValueType::kString;
   if (entry == nullptr || !*is_string) return std::string();
   char scratch[24];
