@@ -139,6 +139,7 @@ TEST_F(HostileCommandsTest, LcsAllowedWorkStaysWithinTheBound) {
 // DEBUG POPULATE with a huge value size aborted the server on the failed allocation (Redis 7.0
 // too); no value may exceed proto-max-bulk-len, so neither may these.
 TEST_F(HostileCommandsTest, DebugPopulateHugeValuesAreRefused) {
+  if (TestingAgainstRedis()) GTEST_SKIP() << "redis-server aborts here";
   const std::string too_long(errors::kStringTooLong);
   ExpectBounded({"DEBUG", "POPULATE", "1", "key", "9223372036854775807"}, "-" + too_long + "\r\n");
   ExpectBounded({"DEBUG", "POPULATE", "1", "key", "536870913"}, "-" + too_long + "\r\n");
