@@ -16,13 +16,8 @@
 namespace rill {
 namespace {
 
-// Loopback TCP peers and unix-socket clients count as local for
-// enable-protected-configs "local".
-bool IsLocalClient(const Client& client) {
-  std::string_view addr = client.addr;
-  return addr.empty() || addr.starts_with("127.") || addr.starts_with("::1") ||
-         addr.starts_with("[::1]") || addr.starts_with("/");
-}
+// enable-protected-configs "local": the connection decided it (Client::local_peer).
+bool IsLocalClient(const Client& client) { return client.local_peer; }
 
 void CmdConfigGet(CommandContext& ctx) {
   std::vector<std::string_view> patterns(ctx.args.begin() + 2, ctx.args.end());

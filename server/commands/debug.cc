@@ -162,6 +162,13 @@ void DebugPopulate(CommandContext& ctx) {
       ctx.reply.Error("ERR value is out of range, must be positive");
       return;
     }
+    // Better than Redis, whose allocation of a value this big aborts the server: no value may
+    // be bigger than proto-max-bulk-len anyway.
+    static const Config::IntParam kMaxBulkLen("proto-max-bulk-len");
+    if (size > ctx.engine.config().Int(kMaxBulkLen)) {
+      ctx.reply.Error(errors::kStringTooLong);
+      return;
+    }
   }
   const std::string_view prefix = ctx.argc() >= 4 ? ctx.args[3] : std::string_view("key");
   std::string key, value;

@@ -6,6 +6,7 @@
 // the same tie-breaking Redis uses so that ranges come out identical.
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <new>
 #include <stdexcept>
@@ -163,6 +164,31 @@ std::string LcsOperand(CommandContext& ctx, std::string_view key, bool* is_strin
   return std::string(entry->StringView(scratch));
 }
 
+// Redis 7.0's bound on the command's transient memory: the table of (|a|+1)*(|b|+1) uint32
+// cells must fit in proto-max-bulk-len (the most one value may take), checked before any of it
+// is allocated. Without it, two 70 KB strings would ask for 20 GB and minutes of the event loop.
+// Everything else LCS holds (the operands' copies, the ranges) is linear in its input, so the
+// table is its peak; the table's fill is the command's time, quadratic but bounded by the same
+// product. False after replying Redis's error.
+bool LcsTableFitsOrReply(CommandContext& ctx, uint64_t a_len, uint64_t b_len) {
+  // The table indexes with uint32_t, as Redis's does.
+  if (a_len >= UINT32_MAX - 1 || b_len >= UINT32_MAX - 1) {
+    ctx.reply.Error("ERR String too long for LCS");
+    return false;
+  }
+  static const Config::IntParam kMaxBulkLen("proto-max-bulk-len");
+  const uint64_t cells = (a_len + 1) * (b_len + 1);  // < 2^64: both factors are < 2^32
+  if (cells > SIZE_MAX / sizeof(uint32_t)) {
+    ctx.reply.Error("ERR Insufficient memory, failed allocating transient memory for LCS");
+    return false;
+  }
+  if (cells * sizeof(uint32_t) > static_cast<uint64_t>(ctx.engine.config().Int(kMaxBulkLen))) {
+    ctx.reply.Error("ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len");
+    return false;
+  }
+  return true;
+}
+
 void CmdLcs(CommandContext& ctx) {
   // Both keys are looked up (and counted as hits or misses) before anything is checked.
   bool a_is_string, b_is_string;
@@ -174,6 +200,7 @@ void CmdLcs(CommandContext& ctx) {
   }
   LcsOptions opts;
   if (!ParseLcsOptions(ctx, &opts)) return;
+  if (!LcsTableFitsOrReply(ctx, a.size(), b.size())) return;
 
   LcsResult result;
   try {
