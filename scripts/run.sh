@@ -34,7 +34,8 @@ fi
 setting() {
   local name="$1" value="" i
   if [[ -n "$conf" && -r "$conf" ]]; then
-    value="$(sed -nE "s/^[[:space:]]*${name}[[:space:]]+([^[:space:]]+).*/\1/Ip" "$conf" | tail -n 1)"
+    value="$(sed -nE "s/^[[:space:]]*${name}[[:space:]]+(.*[^[:space:]])[[:space:]]*$/\1/Ip" \
+      "$conf" | tail -n 1)"
   fi
   local args=("${@:2}")
   for ((i = 0; i < ${#args[@]}; i++)); do
@@ -42,7 +43,8 @@ setting() {
       value="${args[i + 1]}"
     fi
   done
-  printf '%s' "$value"
+  value="${value#[\"\']}"
+  printf '%s' "${value%[\"\']}"
 }
 
 extra=()
@@ -64,6 +66,14 @@ run.sh: choose another port:  $0 ${*:+$* }--port 7000
 run.sh: (Debian's redis-server package starts a Redis on 6379; this script never stops it.)
 EOF
   exit 1
+fi
+
+# A config that daemonizes (Debian's stock one does) makes the server return at once: say where
+# its output goes instead of leaving a silent prompt.
+if [[ "$(setting daemonize "$@")" == yes ]]; then
+  logfile="$(setting logfile "$@")"
+  echo "run.sh: the config says 'daemonize yes': the server goes to the background and logs to" \
+    "${logfile:-nowhere (logfile is empty)}; add --daemonize no to keep it in the foreground" >&2
 fi
 
 # The file comes first, as redis-server expects; --dir next, so that later options still win.

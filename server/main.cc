@@ -52,7 +52,8 @@ void WritePidFile(const std::string& path) {
   if (path.empty()) return;
   FILE* fp = std::fopen(path.c_str(), "w");
   if (fp == nullptr) {
-    // Best effort, as Redis: the server runs on, but says why there is no pid file.
+    // Best effort, as in Redis: the server runs on. Redis 7.0 says nothing here, which leaves a
+    // daemonized server's missing pid file unexplained; Rill logs why (a log line only).
     rill::Log(rill::LogLevel::kWarning, "Failed to write PID file: %s", std::strerror(errno));
     return;
   }

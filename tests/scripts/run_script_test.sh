@@ -152,6 +152,37 @@ else
 fi
 stop "$pid5"
 
+# 5. A config that daemonizes: run.sh says where the output goes before the server returns.
+port6="$(free_port)"
+printf 'port %s\nbind 127.0.0.1\nsave ""\ndaemonize yes\npidfile %s\nlogfile %s\n' \
+  "$port6" "$tmp/rill6.pid" "$tmp/rill6.log" >"$tmp/work/daemon.conf"
+status=0
+(cd "$tmp/work" && RILL_SERVER_BINARY="$server" "$repo/scripts/run.sh" daemon.conf \
+  >"$tmp/run6.log" 2>&1) || status=$?
+expect_eq "daemonize yes: run.sh returns at once, successfully" "$status" "0"
+expect_true "daemonize yes: the log file is named" \
+  grep -q "daemonize yes.*logs to $tmp/rill6.log" "$tmp/run6.log"
+for ((i = 0; i < 100; i++)); do
+  [[ -s "$tmp/rill6.pid" ]] && break
+  sleep 0.1
+done
+if [[ -s "$tmp/rill6.pid" ]]; then
+  pid6="$(cat "$tmp/rill6.pid")"
+  pids+=("$pid6")
+  for ((i = 0; i < 100; i++)); do
+    [[ "$(command_lines "$port6" PING 2>/dev/null)" == "+PONG" ]] && break
+    sleep 0.1
+  done
+  expect_eq "the daemon answers" "$(command_lines "$port6" PING)" "+PONG"
+  kill "$pid6"
+  for ((i = 0; i < 100; i++)); do
+    [[ -e "/proc/$pid6" ]] || break
+    sleep 0.1
+  done
+else
+  fail "no pid file from the daemonized server: $(cat "$tmp/run6.log" "$tmp/rill6.log" 2>&1)"
+fi
+
 if ((failures > 0)); then
   echo "$failures check(s) failed" >&2
   exit 1
