@@ -18,11 +18,9 @@ set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 server="${RILL_SERVER_BINARY:-}"
-if [[ -z "$server" ]]; then
-  "$repo/scripts/setup.sh"
-  "$repo/scripts/build.sh"
-  server="$repo/build/rill-server"
-fi
+# Setup first: installing Debian's redis-server may take port 6379, checked below before the
+# build (minutes on a fresh clone), not after it.
+[[ -n "$server" ]] || "$repo/scripts/setup.sh"
 
 # The config file is the first argument when it is not an option (nor "-", stdin).
 conf=""
@@ -66,6 +64,11 @@ run.sh: choose another port:  $0 ${*:+$* }--port 7000
 run.sh: (Debian's redis-server package starts a Redis on 6379; this script never stops it.)
 EOF
   exit 1
+fi
+
+if [[ -z "$server" ]]; then
+  "$repo/scripts/build.sh"
+  server="$repo/build/rill-server"
 fi
 
 # A config that daemonizes (Debian's stock one does) makes the server return at once: say where
