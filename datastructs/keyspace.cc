@@ -14,6 +14,7 @@
 #include "common/number_parse.h"
 #include "datastructs/entry_block.h"
 #include "datastructs/key_index.h"
+#include "datastructs/shared_string.h"
 
 namespace rill::ds {
 namespace {
@@ -43,6 +44,11 @@ block::Value IntValue(int64_t n) {
   return v;
 }
 
+// A string kept as the buffer of a big argument (shared_string.h), out of the hot path.
+[[gnu::noinline]] std::string_view SharedBytesOf(const Block* b) {
+  return static_cast<const SharedString*>(block::ObjectOf(b))->bytes();
+}
+
 void DeleteObjectOf(const Block* b) {
   if (block::EncodingOf(b) == block::Encoding::kObject) delete block::ObjectOf(b);
 }
@@ -58,7 +64,12 @@ bool Entry::is_buffer() const {
   return block::EncodingOf(Bytes(this)) == block::Encoding::kRawBuffer;
 }
 int64_t Entry::int_value() const { return block::IntValue(Bytes(this)); }
-std::string_view Entry::raw_bytes() const { return block::RawValue(Bytes(this)); }
+std::string_view Entry::raw_bytes() const {
+  const Block* b = Bytes(this);
+  if (block::EncodingOf(b) == block::Encoding::kObject) [[unlikely]]
+    return SharedBytesOf(b);
+  return block::RawValue(b);
+}
 ObjectValue* Entry::object() const { return block::ObjectOf(Bytes(this)); }
 
 std::string_view Entry::StringView(char (&scratch)[24]) const {
@@ -258,6 +269,10 @@ Entry* Database::Peek(std::string_view key) const {
 
 Entry* Database::SetString(std::string_view key, std::string_view value, TtlMode ttl,
                            int64_t expire_ms, StringForm form) {
+  // A big argument the connection lent is kept as it is instead of copied into the block.
+  if (const SharedBytes* lent = LentBuffers::Find(value)) [[unlikely]] {
+    return SetObject(key, std::make_unique<SharedString>(*lent), ttl, expire_ms);
+  }
   return impl_->Set(key, StringValue(value, form), ttl, expire_ms);
 }
 
