@@ -340,7 +340,12 @@ bool Connection::ReadBigArg() {
   big_filled_ += static_cast<size_t>(n);
   big_bytes_ += static_cast<size_t>(n);
   if (FillingBigArg()) {  // nothing to parse before the argument is complete
-    if (OverQueryLimit(PendingInput())) Close();
+    if (OverQueryLimit(PendingInput())) {
+      Close();
+    } else {
+      client_.query_buffer_size = PendingInput();  // CLIENT LIST's qbuf
+      NoteBufferMemory();
+    }
     return false;
   }
   parser_.AttachBulk(arg.view());
