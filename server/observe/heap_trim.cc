@@ -11,7 +11,10 @@ namespace rill {
 
 bool HeapTrimmer::MaybeTrim(size_t resident, size_t allocated) {
   const int64_t slack = static_cast<int64_t>(resident) - static_cast<int64_t>(allocated);
-  if (baseline_ < 0 || slack < baseline_) {
+  // The slack is negative while allocated memory is not all resident yet (untouched pages of
+  // big buffers).
+  if (!measured_ || slack < baseline_) {
+    measured_ = true;
     baseline_ = slack;
     return false;
   }

@@ -29,7 +29,8 @@ class HeapTrimmer {
   bool MaybeTrim();
 
  private:
-  int64_t baseline_ = -1;  // the slack the last trim left, lowered whenever it shrinks
+  bool measured_ = false;
+  int64_t baseline_ = 0;  // the slack the last trim left, lowered whenever it shrinks
 };
 
 }  // namespace rill

@@ -26,5 +26,13 @@ TEST(HeapTrimmerTest, ShrinkingSlackLowersTheBaseline) {
   EXPECT_TRUE(trimmer.MaybeTrim(100 * kMB, 95 * kMB - HeapTrimmer::kSlackGrowth));
 }
 
+// Allocated bytes that are not all resident yet (a big buffer's untouched pages) make the
+// slack negative; once they are freed, the pages that were touched are trimmed.
+TEST(HeapTrimmerTest, NegativeSlackIsABaselineToo) {
+  HeapTrimmer trimmer;
+  EXPECT_FALSE(trimmer.MaybeTrim(60 * kMB, 180 * kMB));
+  EXPECT_TRUE(trimmer.MaybeTrim(60 * kMB, 1 * kMB));
+}
+
 }  // namespace
 }  // namespace rill
