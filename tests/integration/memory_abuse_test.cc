@@ -137,7 +137,7 @@ TEST_F(MemoryAbuseTest, BigSetAndGetHoldTheValueOnce) {
 
 // Values of a few tens of MB come and go: the memory goes back each time. glibc raises its
 // mmap threshold after freeing a big block, so the next big buffers come from its heap and
-// stayed there after DEL (before: +52 MB after the second DEL below); the cron's trim gives
+// stayed there after DEL (before: +32 MB after the last DEL below); the cron's trim gives
 // them back.
 TEST_F(MemoryAbuseTest, BigValuesComeAndGoWithoutKeepingMemory) {
   StartServer();
