@@ -94,7 +94,8 @@ void RequestParser::AttachBulk(std::string_view payload) {
 
 void RequestParser::UseAttached(size_t offset) {
   for (size_t i = 0; i < attached_.size(); ++i) {
-    if (attached_[i].offset == offset) {
+    if (attached_[i].offset == offset &&
+        attached_[i].payload.size() == static_cast<size_t>(bulk_len_)) {
       attached_args_.push_back({arg_offsets_.size(), i});
       bulk_len_ = 0;
       return;

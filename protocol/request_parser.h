@@ -109,7 +109,8 @@ class RequestParser {
     size_t arg;
     size_t attached;
   };
-  // Looks for an attached payload at `offset`; on a hit, the bulk being read is that payload.
+  // Looks for an attached payload of the bulk's length at `offset`; on a hit, the bulk being
+  // read is that payload.
   void UseAttached(size_t offset);
 
   ParserLimits limits_;
