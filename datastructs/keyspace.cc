@@ -15,6 +15,7 @@
 #include "common/number_parse.h"
 #include "datastructs/entry_block.h"
 #include "datastructs/key_index.h"
+#include "datastructs/shared_string.h"
 
 namespace rill::ds {
 namespace {
@@ -44,6 +45,11 @@ block::Value IntValue(int64_t n) {
   return v;
 }
 
+// A string kept as the buffer of a big argument (shared_string.h), out of the hot path.
+[[gnu::noinline]] std::string_view SharedBytesOf(const Block* b) {
+  return static_cast<const SharedString*>(block::ObjectOf(b))->bytes();
+}
+
 void DeleteObjectOf(const Block* b) {
   if (block::EncodingOf(b) == block::Encoding::kObject) delete block::ObjectOf(b);
 }
@@ -59,7 +65,12 @@ bool Entry::is_buffer() const {
   return block::EncodingOf(Bytes(this)) == block::Encoding::kRawBuffer;
 }
 int64_t Entry::int_value() const { return block::IntValue(Bytes(this)); }
-std::string_view Entry::raw_bytes() const { return block::RawValue(Bytes(this)); }
+std::string_view Entry::raw_bytes() const {
+  const Block* b = Bytes(this);
+  if (block::EncodingOf(b) == block::Encoding::kObject) [[unlikely]]
+    return SharedBytesOf(b);
+  return block::RawValue(b);
+}
 ObjectValue* Entry::object() const { return block::ObjectOf(Bytes(this)); }
 
 std::string_view Entry::StringView(char (&scratch)[24]) const {
@@ -233,6 +244,7 @@ struct Database::Impl {
     if (target != b) {
       if (block::HasExpire(b)) volatile_blocks[block::VolatilePos(b)] = target;
       index.Replace(b, target, hash);
+      DeleteObjectOf(b);  // a big argument kept as its buffer (shared_string.h): now copied
       Free(b);
     }
     return target;
@@ -319,6 +331,10 @@ block::Value ObjectValueOf(std::unique_ptr<ObjectValue> value) {
 
 Entry* Database::SetString(std::string_view key, std::string_view value, TtlMode ttl,
                            int64_t expire_ms, StringForm form) {
+  // A big argument the connection lent is kept as it is instead of copied into the block.
+  if (const SharedBytes* lent = LentBuffers::Find(value)) [[unlikely]] {
+    return SetObject(key, std::make_unique<SharedString>(*lent), ttl, expire_ms);
+  }
   Changed();
   return impl_->Set(key, StringValue(value, form), ttl, expire_ms);
 }
@@ -336,6 +352,9 @@ Entry* Database::SetObject(std::string_view key, std::unique_ptr<ObjectValue> va
 
 Entry* Database::SetString(KeySlot& slot, std::string_view value, TtlMode ttl, int64_t expire_ms,
                            StringForm form) {
+  if (const SharedBytes* lent = LentBuffers::Find(value)) [[unlikely]] {
+    return SetObject(slot, std::make_unique<SharedString>(*lent), ttl, expire_ms);
+  }
   Changed();
   Entry* e =
       impl_->Set(slot.key_, slot.hash_, slot.block_, StringValue(value, form), ttl, expire_ms);

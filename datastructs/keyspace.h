@@ -117,7 +117,9 @@ class Database {
 
   // Insert or overwrite `key` with a string value. A value that is the canonical decimal form
   // of an int64 is stored as an integer. `ttl` decides the expiry: kClear drops any, kKeep keeps
-  // the old one (none for a new key), kSet sets `expire_ms`.
+  // the old one (none for a new key), kSet sets `expire_ms`. When `value` is exactly a buffer
+  // lent for the command being run (common/shared_bytes.h: a big argument, 32 KB and more), the
+  // key keeps a reference to that buffer instead of a copy of its bytes.
   Entry* SetString(std::string_view key, std::string_view value, TtlMode ttl = TtlMode::kClear,
                    int64_t expire_ms = kNoExpire, StringForm form = StringForm::kAuto);
   Entry* SetInt(std::string_view key, int64_t value, TtlMode ttl = TtlMode::kClear,

@@ -1,5 +1,6 @@
-// Values stored in the keyspace. Strings live inside the key's entry (integers as integers);
-// container types (lists, streams, ...) are heap objects behind ObjectValue.
+// Values stored in the keyspace. Strings live inside the key's entry (integers as integers),
+// except a big argument kept without a copy (shared_string.h); container types (lists,
+// streams, ...) are heap objects behind ObjectValue.
 #pragma once
 
 #include <cstddef>

@@ -70,6 +70,7 @@ inline int HexValue(char c) {
 
 void RequestParser::Reset() {
   ResetCommandState();
+  attached_.clear();
   cmd_start_ = 0;
   args_.clear();
   consumed_ = 0;
@@ -78,10 +79,28 @@ void RequestParser::Reset() {
 
 void RequestParser::ResetCommandState() {
   arg_offsets_.clear();
+  attached_args_.clear();
   multibulk_remaining_ = -1;
   bulk_len_ = -1;
   pos_ = 0;
   bytes_wanted_ = 0;
+}
+
+void RequestParser::AttachBulk(std::string_view payload) {
+  attached_.push_back({pos_ - cmd_start_, payload});
+  attached_args_.push_back({arg_offsets_.size(), attached_.size() - 1});
+  bulk_len_ = 0;  // what is left of the bulk in the caller's data: its CRLF
+}
+
+void RequestParser::UseAttached(size_t offset) {
+  for (size_t i = 0; i < attached_.size(); ++i) {
+    if (attached_[i].offset == offset &&
+        attached_[i].payload.size() == static_cast<size_t>(bulk_len_)) {
+      attached_args_.push_back({arg_offsets_.size(), i});
+      bulk_len_ = 0;
+      return;
+    }
+  }
 }
 
 ParseStatus RequestParser::Fail(std::string message) {
@@ -171,11 +190,17 @@ ParseStatus RequestParser::ParseMultibulk(std::string_view data) {
           len > limits_.max_bulk_len) {
         return Fail(std::string(errors::kProtoInvalidBulkLength));
       }
-      if (len > kUnauthenticatedMaxBulk && auth_required_) {
-        return Fail(std::string(errors::kProtoUnauthenticatedBulkLength));
-      }
       pos_ = cr_pos + 2;
       bulk_len_ = len;
+      // Nested so that a short bulk pays for one compare.
+      if (len > kUnauthenticatedMaxBulk) [[unlikely]] {
+        if (auth_required_) return Fail(std::string(errors::kProtoUnauthenticatedBulkLength));
+        // Parsed again from its start (postponed), a command finds its attached payloads.
+        static_assert(kBigBulk > kUnauthenticatedMaxBulk);
+        if (len >= static_cast<int64_t>(kBigBulk) && !attached_.empty()) {
+          UseAttached(pos_ - cmd_start_);
+        }
+      }
     }
     // The bulk and its CRLF must be complete; like Redis, the two bytes after the bulk are
     // skipped without checking that they are "\r\n".
@@ -192,6 +217,9 @@ ParseStatus RequestParser::ParseMultibulk(std::string_view data) {
 
   args_.reserve(arg_offsets_.size());
   for (const auto& [start, len] : arg_offsets_) args_.emplace_back(base + start, len);
+  if (!attached_args_.empty()) [[unlikely]] {
+    for (const AttachedArg& a : attached_args_) args_[a.arg] = attached_[a.attached].payload;
+  }
   consumed_ = pos_;
   ResetCommandState();
   return ParseStatus::kCommand;

@@ -9,6 +9,14 @@
 //     `consumed()` bytes form this command. The parser is ready for the next command.
 //   * kError: `error()` is the full Redis error text (e.g. "ERR Protocol error: invalid bulk
 //     length"); the connection replies with it and closes, as Redis does.
+//   * A big bulk (kBigBulk bytes or more) whose payload has not fully arrived when its header is
+//     read may be read elsewhere: after kNeedMore, big_bulk_pending() says where its payload
+//     starts in `data`; the caller reads that payload into a buffer of its own, removes the
+//     payload bytes it already had from its buffer (so that the header is followed directly by
+//     the bulk's CRLF and what comes after) and calls AttachBulk with the filled buffer. The
+//     argument is then a view into that buffer (Redis reads such a bulk into a query buffer
+//     sized for it alone and makes the argument's object from it, PROTO_MBULK_BIG_ARG). A
+//     caller that never attaches gets every bulk from `data`, as before.
 //   * Empty commands (`*0`, `*-1`, blank inline lines) produce nothing, as in Redis. When a real
 //     command follows them in `data`, it is returned and consumed() covers both. Otherwise
 //     kCommand comes back with zero args and consumed() covering just the empty commands: the
@@ -53,6 +61,24 @@ class RequestParser {
   // size its next read for a large bulk argument. 0 when unknown.
   size_t bytes_wanted() const { return bytes_wanted_; }
 
+  // Bulks at least this long may be read into a buffer of their own (PROTO_MBULK_BIG_ARG).
+  static constexpr size_t kBigBulk = 32 * 1024;
+  // After kNeedMore: the command waits for the payload of a bulk of kBigBulk bytes or more that
+  // has no attached buffer. Its first payload byte is at big_bulk_offset() in `data` (the
+  // command starts at offset 0) and it is big_bulk_length() bytes long (CRLF excluded).
+  bool big_bulk_pending() const { return bulk_len_ >= static_cast<int64_t>(kBigBulk); }
+  size_t big_bulk_offset() const { return pos_; }
+  size_t big_bulk_length() const { return static_cast<size_t>(bulk_len_); }
+  // Gives the pending big bulk its payload: big_bulk_length() bytes at `payload`, which must
+  // stay valid and unchanged until DropAttachedBulks(). From the next Parse call on, the
+  // caller's data holds that bulk's header directly followed by its CRLF. Parsing the same
+  // command again from its start (a command postponed by CLIENT PAUSE) finds the attachment by
+  // its offset. REQUIRES: big_bulk_pending(), payload.size() == big_bulk_length().
+  void AttachBulk(std::string_view payload);
+  // Forgets the attached payloads. The caller calls it when it drops the bytes of the command
+  // they belong to (after kCommand, once the command will not be parsed again).
+  void DropAttachedBulks() { attached_.clear(); }
+
   void Reset();
 
  private:
@@ -71,6 +97,22 @@ class RequestParser {
     bool owned;
   };
 
+  // A bulk payload read outside `data`: `offset` is where its payload would start, counted
+  // from the start of the command.
+  struct AttachedBulk {
+    size_t offset;
+    std::string_view payload;
+  };
+  // Arguments of the command in progress that are attached payloads: (argument index, index
+  // in attached_).
+  struct AttachedArg {
+    size_t arg;
+    size_t attached;
+  };
+  // Looks for an attached payload of the bulk's length at `offset`; on a hit, the bulk being
+  // read is that payload.
+  void UseAttached(size_t offset);
+
   ParserLimits limits_;
   bool auth_required_ = false;
   std::vector<std::string_view> args_;
@@ -86,6 +128,8 @@ class RequestParser {
   size_t consumed_ = 0;
   size_t bytes_wanted_ = 0;
   std::string error_;
+  std::vector<AttachedBulk> attached_;
+  std::vector<AttachedArg> attached_args_;
   std::string inline_storage_;  // bytes of inline args that needed unquoting/unescaping
   std::vector<InlineArg> inline_args_;
 };

@@ -20,8 +20,19 @@ namespace rill {
 
 namespace {
 
-constexpr size_t kInitialReadBuffer = 16 * 1024;
-constexpr size_t kMinReadSpace = 4 * 1024;
+// A connection's first read buffer, allocated when its first bytes arrive: most clients send
+// commands far smaller than this. It grows for longer requests and pipelines, reading up to
+// kMaxReadSize per call as Redis does (PROTO_IOBUF_LEN).
+constexpr size_t kInitialReadSize = 1024;
+constexpr size_t kMaxReadSize = 16 * 1024;
+// A read is not attempted with less room than this (a partial command at the end of the
+// buffer moves to its start or the buffer grows).
+constexpr size_t kMinReadSpace = 512;
+// A read buffer that grew past this for one request is freed once it holds nothing.
+constexpr size_t kKeepReadBuffer = 64 * 1024;
+// A big argument's own buffer starts at this (or the argument's length when smaller) and
+// doubles as its bytes arrive: a client that announces 512 MB and stops costs what it sent.
+constexpr size_t kBigArgInitial = 256 * 1024;
 // Above this much pending output we stop reading until the client drains it: a client that
 // pipelines without reading cannot grow our memory without bound.
 constexpr size_t kOutputHighWater = 64 * 1024 * 1024;
@@ -66,6 +77,7 @@ Connection::Connection(Server& server, int fd)
   // unauthenticated clients, so a stranger cannot make the server allocate.
   parser_.set_auth_required(!client_.authenticated && engine_.acl().AuthRequired());
   // The read buffer is allocated when data first arrives (see OnReadable).
+  read_size_ = kInitialReadSize;
   NoteBufferMemory();
 }
 
@@ -208,36 +220,71 @@ void Connection::Close() {
   loop_.Post([self = std::move(self_)] {});
 }
 
-void Connection::EnsureReadSpace() {
+// Inlined: the read path of every request.
+[[gnu::always_inline]] inline bool Connection::EnsureReadSpace() {
   // Drop parsed bytes so that the unparsed tail starts at offset 0 (the parser keeps offsets
   // relative to the command start, so moving the tail is safe).
+  const size_t capacity = rbuf_.capacity();
   if (rstart_ == rend_) {
     rstart_ = rend_ = 0;
-  } else if (rstart_ > 0 && (rbuf_.size() - rend_ < kMinReadSpace || rstart_ > rbuf_.size() / 2)) {
+  } else if (rstart_ > 0 && (capacity - rend_ < kMinReadSpace || rstart_ > capacity / 2)) {
     std::memmove(rbuf_.data(), rbuf_.data() + rstart_, rend_ - rstart_);
     rend_ -= rstart_;
     rstart_ = 0;
   }
-  // A bulk header announces how much is coming, but the buffer grows at most twofold per read:
-  // room is paid for (resize zero-fills it) only as the bytes actually arrive, so a client that
-  // sends "$536870912" and stops costs a few kilobytes, not half a gigabyte.
-  size_t wanted =
-      std::max(kMinReadSpace, std::min(parser_.bytes_wanted(), std::max(rbuf_.size(), rend_)));
-  if (rbuf_.size() - rend_ < wanted) {
-    rbuf_.resize(std::max({rbuf_.size() * 2, rend_ + wanted, kInitialReadBuffer}));
-  } else if (rend_ == 0 && rbuf_.size() > 4 * kInitialReadBuffer) {
-    // A big request is done: give the memory back.
-    rbuf_.resize(kInitialReadBuffer);
-    rbuf_.shrink_to_fit();
+  // Room for the rest of a bulk being read (under kBigBulk: a bigger one reads into a buffer
+  // of its own), at least kMinReadSpace, and a whole read of read_size_ in an empty buffer.
+  // realloc does not touch the new room: it costs memory once bytes arrive.
+  const size_t wanted = std::min(parser_.bytes_wanted(), protocol::RequestParser::kBigBulk + 2);
+  const size_t needed = std::max(read_size_, rend_ + std::max(kMinReadSpace, wanted));
+  if (capacity >= needed) return true;
+  return rbuf_.Grow(std::max(needed, capacity * 2));
+}
+
+void Connection::ShrinkReadBuffer() {
+  if (rstart_ == rend_ && rbuf_.capacity() > kKeepReadBuffer) {
+    rbuf_.Release();
+    rstart_ = rend_ = 0;
   }
+}
+
+bool Connection::StartBigArg() {
+  const size_t length = parser_.big_bulk_length();
+  const size_t payload = rstart_ + parser_.big_bulk_offset();
+  const size_t have = std::min(rend_ - payload, length);
+  SharedBytes buffer = SharedBytes::Allocate(std::min(length, std::max(have, kBigArgInitial)));
+  if (!buffer) return false;
+  std::memcpy(buffer.data(), rbuf_.data() + payload, have);
+  // What followed the payload (at most the first byte of its CRLF) moves up to the header.
+  std::memmove(rbuf_.data() + payload, rbuf_.data() + payload + have, rend_ - payload - have);
+  rend_ -= have;
+  big_args_.push_back(std::move(buffer));
+  big_filled_ = have;
+  big_length_ = length;
+  big_bytes_ += have;
+  if (!FillingBigArg()) parser_.AttachBulk(big_args_.back().view());
+  return true;
+}
+
+bool Connection::MakeBigArgRoom() {
+  SharedBytes& buffer = big_args_.back();
+  if (buffer.size() > big_filled_) return true;
+  // Doubling, and exactly the argument's length at the end.
+  return buffer.Resize(std::min(big_length_, std::max(kBigArgInitial, buffer.size() * 2)));
+}
+
+void Connection::DropBigArgs() {
+  parser_.DropAttachedBulks();
+  big_args_.clear();
+  big_filled_ = big_length_ = big_bytes_ = 0;
 }
 
 size_t Connection::ReleaseIdleBuffers() {
   // Only buffers holding nothing: a half-read command or unsent output stays.
   size_t released = 0;
-  if (rstart_ == rend_ && !rbuf_.empty()) {
+  if (rstart_ == rend_ && !HasBigArgs() && rbuf_.capacity() > 0) {
     released += rbuf_.capacity();
-    std::string().swap(rbuf_);
+    rbuf_.Release();
     rstart_ = rend_ = 0;
   }
   if (out_.empty()) {
@@ -249,27 +296,74 @@ size_t Connection::ReleaseIdleBuffers() {
     std::string().swap(sending_);
   }
   // INFO's mem_clients_normal and CLIENT LIST's qbuf-free show the release.
-  client_.query_buffer_free = rbuf_.size() - rend_;
+  client_.query_buffer_free = rbuf_.capacity() - rend_;
   NoteBufferMemory();
   return released;
 }
 
-void Connection::OnReadable() {
-  EnsureReadSpace();
-  const ssize_t n = ::recv(fd_, rbuf_.data() + rend_, rbuf_.size() - rend_, 0);
-  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return;
+// Inlined: the read path of every request.
+[[gnu::always_inline]] inline ssize_t Connection::Receive(char* into, size_t room) {
+  const ssize_t n = ::recv(fd_, into, room, 0);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return 0;
   if (n <= 0) {  // the peer closed, or the connection failed
     Close();
-    return;
+    return 0;
   }
-  rend_ += static_cast<size_t>(n);
   ++engine_.stats().total_reads_processed;
   client_.net_input_bytes += n;
   engine_.stats().total_net_input_bytes += n;
   client_.last_interaction_ms = NowMs();
+  return n;
+}
+
+// Inlined: the read path of every request.
+[[gnu::always_inline]] inline bool Connection::ReadIntoBuffer() {
+  if (!EnsureReadSpace()) {
+    CloseOutOfMemory();
+    return false;
+  }
+  const size_t room = rbuf_.capacity() - rend_;
+  const ssize_t n = Receive(rbuf_.data() + rend_, room);
+  if (n <= 0) return false;
+  rend_ += static_cast<size_t>(n);
+  if (static_cast<size_t>(n) == room && read_size_ < kMaxReadSize) read_size_ *= 2;
+  return true;
+}
+
+bool Connection::ReadBigArg() {
+  if (!MakeBigArgRoom()) {
+    CloseOutOfMemory();
+    return false;
+  }
+  const SharedBytes& arg = big_args_.back();
+  const ssize_t n = Receive(arg.data() + big_filled_, arg.size() - big_filled_);
+  if (n <= 0) return false;
+  big_filled_ += static_cast<size_t>(n);
+  big_bytes_ += static_cast<size_t>(n);
+  if (FillingBigArg()) {  // nothing to parse before the argument is complete
+    if (OverQueryLimit(PendingInput())) {
+      Close();
+    } else {
+      client_.query_buffer_size = PendingInput();  // CLIENT LIST's qbuf
+      NoteBufferMemory();
+    }
+    return false;
+  }
+  parser_.AttachBulk(arg.view());
+  return true;
+}
+
+void Connection::CloseOutOfMemory() {
+  Log(LogLevel::kWarning, "Out of memory reading from client id=%u: closing it", client_.id);
+  Close();
+}
+
+void Connection::OnReadable() {
+  // A big argument being filled takes the bytes until it is complete (and only its bytes).
+  if (!(FillingBigArg() ? ReadBigArg() : ReadIntoBuffer())) return;
   // A blocked or paused client's commands wait unparsed; they still may not grow without
   // bound (ProcessInput, which checks the limit otherwise, does not run for it).
-  if ((client_.blocked || client_.postponed) && OverQueryLimit(rend_ - rstart_)) {
+  if ((client_.blocked || client_.postponed) && OverQueryLimit(PendingInput())) {
     Close();
     return;
   }
@@ -317,8 +411,15 @@ bool Connection::ProcessInput() {
     std::string_view data(rbuf_.data() + rstart_, rend_ - rstart_);
     protocol::ParseStatus status = parser_.Parse(data);
     if (status == protocol::ParseStatus::kNeedMore) {
-      if (OverQueryLimit(data.size())) return false;
-      break;
+      if (OverQueryLimit(PendingInput())) return false;
+      if (!parser_.big_bulk_pending()) break;
+      if (!StartBigArg()) {
+        CloseOutOfMemory();
+        return false;
+      }
+      // Complete already (all but the CRLF had arrived): parse on; else wait for the bytes.
+      if (FillingBigArg()) break;
+      continue;
     }
     if (status == protocol::ParseStatus::kError) {
       protocol::ReplyBuilder reply(&out_);
@@ -338,7 +439,12 @@ bool Connection::ProcessInput() {
         client_.reply_mode = Client::ReplyMode::kSkip;
       }
       const size_t out_before = out_.size();
-      engine_.Execute(client_, args, &out_);
+      if (!HasBigArgs()) {
+        engine_.Execute(client_, args, &out_);
+      } else {
+        LentBuffers::Scope lend(big_args_);
+        engine_.Execute(client_, args, &out_);
+      }
       // CLIENT PAUSE held the command back: it stays in the buffer to be parsed again.
       if (client_.postponed) break;
       // CLIENT REPLY OFF / SKIP: the command ran, its reply is dropped.
@@ -352,17 +458,23 @@ bool Connection::ProcessInput() {
       parser_.set_auth_required(!client_.authenticated && engine_.acl().AuthRequired());
     }
     rstart_ += consumed;
+    if (HasBigArgs()) DropBigArgs();
     if (client_.close_after_reply || engine_.shutdown_requested()) return false;
   }
-  client_.query_buffer_size = rend_ - rstart_;
-  client_.query_buffer_free = rbuf_.size() - rend_;
+  ShrinkReadBuffer();
+  client_.query_buffer_size = PendingInput();
+  client_.query_buffer_free = rbuf_.capacity() - rend_;
   NoteBufferMemory();
   return true;
 }
 
 void Connection::NoteBufferMemory() {
+  size_t big = 0;
+  if (HasBigArgs()) {
+    for (const SharedBytes& arg : big_args_) big += arg.size();
+  }
   client_.buffer_memory =
-      sizeof(Connection) + rbuf_.capacity() + out_.capacity() + sending_.capacity();
+      sizeof(Connection) + rbuf_.capacity() + big + out_.capacity() + sending_.capacity();
 }
 
 ssize_t Connection::SendSome(std::string_view bytes) {
@@ -399,11 +511,13 @@ void Connection::Flush() {
     if (closing_) Close();
     return;
   }
-  sending_.assign(out_, static_cast<size_t>(written));
-  sent_ = 0;
+  // The unsent replies change buffers instead of being copied (a 100 MB reply would be held
+  // three times: the value, out_ and a copy in sending_).
+  sending_.swap(out_);
+  sent_ = static_cast<size_t>(written);
   out_.clear();
   writing_ = true;
-  client_.output_buffer_size = sending_.size();
+  client_.output_buffer_size = sending_.size() - sent_;
   UpdateInterest();
 }
 

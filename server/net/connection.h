@@ -7,10 +7,13 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "common/shared_bytes.h"
 #include "protocol/request_parser.h"
 #include "server/engine/client.h"
 #include "server/net/event_loop.h"
+#include "server/net/read_buffer.h"
 
 namespace rill {
 
@@ -39,6 +42,14 @@ class Connection : public std::enable_shared_from_this<Connection>, public Event
  private:
   // Reads once (level-triggered: epoll reports the socket again if bytes are left).
   void OnReadable();
+  // One recv into `into`, counted in the input statistics. Returns the bytes read, 0 when
+  // there were none or the connection closed (it is then closed).
+  ssize_t Receive(char* into, size_t room);
+  // Reads into the read buffer, or into the big argument being filled. False when there is
+  // nothing new to parse (no bytes, the argument is still incomplete, or the connection closed).
+  bool ReadIntoBuffer();
+  bool ReadBigArg();
+  void CloseOutOfMemory();
   void OnWritable();
   // Whether epoll should report readability: not while closing, nor while a client that
   // does not read its replies has more than the high-water mark pending.
@@ -59,7 +70,25 @@ class Connection : public std::enable_shared_from_this<Connection>, public Event
   ssize_t SendSome(std::string_view bytes);
   // Logs and returns true when `pending` unparsed bytes pass client-query-buffer-limit.
   bool OverQueryLimit(size_t pending) const;
-  void EnsureReadSpace();
+  // Bytes of input received and not yet executed: the read buffer's unparsed part and the
+  // payloads of the current command's big arguments.
+  size_t PendingInput() const { return rend_ - rstart_ + big_bytes_; }
+  // Room for the next read in the read buffer; false when out of memory.
+  bool EnsureReadSpace();
+  // The parser waits for a big bulk's payload (protocol/request_parser.h): moves what already
+  // arrived of it into a buffer of its own, where the next reads go. Returns false when out of
+  // memory.
+  bool StartBigArg();
+  bool HasBigArgs() const { return big_length_ != 0; }
+  // A big argument still receiving its payload.
+  bool FillingBigArg() const { return big_filled_ < big_length_; }
+  // Room in the big argument being filled for the next read; false when out of memory.
+  bool MakeBigArgRoom();
+  // The current command was consumed: its big arguments' buffers are let go (a key that kept
+  // one holds its own reference).
+  void DropBigArgs();
+  // Frees a read buffer that grew for a big request once it holds nothing.
+  void ShrinkReadBuffer();
   // Queues bytes produced outside this client's own commands (see Client::send and push);
   // replies but not pushes are dropped under CLIENT REPLY OFF.
   void Send(std::string_view bytes, bool push);
@@ -83,11 +112,23 @@ class Connection : public std::enable_shared_from_this<Connection>, public Event
   Client client_;
   protocol::RequestParser parser_;
 
-  std::string rbuf_;  // bytes read; [rstart_, rend_) not yet parsed
+  ReadBuffer rbuf_;  // bytes read; [rstart_, rend_) not yet parsed
   size_t rstart_ = 0;
   size_t rend_ = 0;
-  std::string out_;      // replies being accumulated
-  std::string sending_;  // replies the socket did not take yet; [sent_, size) left
+  // Room the next read asks for: starts small, doubles (up to Redis's 16 KB read size) after a
+  // read that filled all the room it had.
+  size_t read_size_;
+  // The current command's big arguments: each bulk of ParserLimits' kBigBulk bytes or more that
+  // had not arrived when its header was parsed is read into a buffer of its own, exactly its
+  // length once complete, and attached to the parser. While the last one fills
+  // (big_filled_ < big_length_) reads go there. They are lent to the keyspace while the
+  // command runs (common/shared_bytes.h), so SET keeps the value without a copy.
+  std::vector<SharedBytes> big_args_;
+  size_t big_filled_ = 0;  // payload bytes of big_args_.back() received
+  size_t big_length_ = 0;  // its announced length (0: no big arguments)
+  size_t big_bytes_ = 0;   // payload bytes received into all of big_args_
+  std::string out_;        // replies being accumulated
+  std::string sending_;    // replies the socket did not take yet; [sent_, size) left
   size_t sent_ = 0;
   bool writing_ = false;  // sending_ waits for the socket to become writable
   bool closing_ = false;  // close once output is flushed

@@ -1,6 +1,5 @@
 #include "server/net/server.h"
 
-#include <malloc.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -24,7 +23,6 @@ namespace asio = boost::asio;
 
 namespace {
 
-constexpr size_t kTrimThreshold = 1 << 20;
 // Redis's MAX_ACCEPTS_PER_CALL: a flood of connections cannot starve the clients already in.
 constexpr int kMaxAcceptsPerEvent = 1000;
 // Bounds of Server::DeferFlush.
@@ -279,20 +277,18 @@ void Server::Cron() {
   if (trim) last_buffer_trim_ms_ = now;
   if (timeout <= 0 && !trim) return;
   std::vector<Client*> idle;
-  size_t released = 0;
   for (const auto& [id, client] : engine_.clients()) {
     const int64_t idle_ms = now - client->last_interaction_ms;
-    if (trim && idle_ms > 2000 && client->release_idle_buffers) {
-      released += client->release_idle_buffers();
-    }
+    if (trim && idle_ms > 2000 && client->release_idle_buffers) client->release_idle_buffers();
     // As Redis, in whole seconds; blocked clients, subscribers and monitors wait on purpose.
     if (timeout > 0 && !client->blocked && !client->subscribed() && !client->monitor &&
         now / 1000 - client->last_interaction_ms / 1000 > timeout) {
       idle.push_back(client);
     }
   }
-  // glibc keeps freed small blocks in the process; hand a large batch back to the OS.
-  if (released >= kTrimThreshold) malloc_trim(0);
+  // Freed memory (those buffers, closed connections, deleted keys, big requests done) goes
+  // back to the system once enough of it piled up in glibc's heap.
+  if (trim) heap_trimmer_.MaybeTrim();
   for (Client* client : idle) {
     Log(LogLevel::kVerbose, "Closing idle client");
     if (client->kill) client->kill();

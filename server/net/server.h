@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "server/net/event_loop.h"
+#include "server/observe/heap_trim.h"
 
 namespace rill {
 
@@ -81,6 +82,7 @@ class Server {
   int deferred_turns_ = 0;  // event-loop turns the oldest deferred flush has waited
   int64_t deferred_since_us_ = 0;
   int64_t last_buffer_trim_ms_ = 0;
+  HeapTrimmer heap_trimmer_;
   int port_ = 0;
   bool stopping_ = false;
 };

@@ -226,15 +226,15 @@ TEST(ConnectionLimits, IdleClientsAreClosedAfterTimeout) {
   EXPECT_EQ(subscriber.Command({"PING"}), "*2\r\n$4\r\npong\r\n$0\r\n\r\n");
 }
 
-// A connection that has spoken keeps its read buffer lent to a pending read; once it has been
-// idle for more than 2 seconds the cron takes the buffer back (cancelling that read) and the
-// connection still answers afterwards.
+// A connection that has spoken keeps its read buffer; once it has been idle for more than 2
+// seconds the cron takes the buffer back and the connection still answers afterwards.
 TEST(ConnectionLimits, IdleConnectionsGiveTheirReadBuffersBack) {
   ServerProcess server(RillServerBinary(), {});
   std::string error;
   ASSERT_TRUE(server.Start(&error)) << error;
   constexpr int kClients = 100;
-  constexpr int64_t kReadBuffer = 16 * 1024;
+  // A connection's first read buffer (server/net/connection.cc).
+  constexpr int64_t kReadBuffer = 1024;
   std::vector<std::unique_ptr<RespClient>> clients;
   for (int i = 0; i < kClients; ++i) {
     clients.push_back(std::make_unique<RespClient>());
@@ -248,13 +248,16 @@ TEST(ConnectionLimits, IdleConnectionsGiveTheirReadBuffersBack) {
   };
   const int64_t busy = client_memory();
   EXPECT_GE(busy, kClients * kReadBuffer);
+  // Every idle connection gives its read buffer back (the probe, which keeps asking, need not;
+  // its own output buffer may grow meanwhile: a tenth of margin).
+  const int64_t released = kClients * kReadBuffer * 9 / 10;
   int64_t idle = busy;
   auto deadline = steady_clock::now() + std::chrono::seconds(10);
-  while (steady_clock::now() < deadline && idle >= kClients * kReadBuffer / 4) {
+  while (steady_clock::now() < deadline && busy - idle < released) {
     std::this_thread::sleep_for(milliseconds(250));
     idle = client_memory();
   }
-  EXPECT_LT(idle, kClients * kReadBuffer / 4) << "while talking: " << busy;
+  EXPECT_GE(busy - idle, released) << "while talking: " << busy;
   for (auto& client : clients) ASSERT_EQ(client->Command({"PING"}), "+PONG\r\n");
   EXPECT_EQ(InfoField(probe.Command({"INFO", "clients"}), "connected_clients"),
             std::to_string(kClients + 1));

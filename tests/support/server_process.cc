@@ -62,13 +62,29 @@ bool ResidentMemoryIsMeaningful() {
   return env == nullptr || std::string(env) != "1";
 }
 
-int64_t ResidentBytes(pid_t pid) {
+namespace {
+
+// A "Name:   <n> kB" line of /proc/<pid>/status, in bytes, or -1.
+int64_t StatusBytes(pid_t pid, const std::string& name) {
   std::ifstream status("/proc/" + std::to_string(pid) + "/status");
   std::string line;
   while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stoll(line.substr(6)) * 1024;  // "... kB"
+    if (line.rfind(name + ":", 0) == 0) return std::stoll(line.substr(name.size() + 1)) * 1024;
   }
   return -1;
+}
+
+}  // namespace
+
+int64_t ResidentBytes(pid_t pid) { return StatusBytes(pid, "VmRSS"); }
+
+int64_t PeakResidentBytes(pid_t pid) { return StatusBytes(pid, "VmHWM"); }
+
+bool ResetPeakResident(pid_t pid) {
+  std::ofstream clear("/proc/" + std::to_string(pid) + "/clear_refs");
+  clear << "5";
+  clear.flush();
+  return static_cast<bool>(clear);
 }
 
 int FindFreePort() {

@@ -34,6 +34,13 @@ bool ResidentMemoryIsMeaningful();
 // Resident set size of process `pid` in bytes (VmRSS of /proc/<pid>/status), or -1.
 int64_t ResidentBytes(pid_t pid);
 
+// The highest resident set size of `pid` (VmHWM) since it started or since the last
+// ResetPeakResident, or -1.
+int64_t PeakResidentBytes(pid_t pid);
+// Restarts VmHWM from the current resident size (writes "5" to /proc/<pid>/clear_refs);
+// false when the kernel does not let us.
+bool ResetPeakResident(pid_t pid);
+
 class ServerProcess {
  public:
   // `extra_args` are appended as given, e.g. {"--maxclients", "100"}.
