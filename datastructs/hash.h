@@ -28,7 +28,7 @@ namespace rill::ds {
 class PackedTable;
 
 struct HashLimits {
-  size_t max_listpack_entries = 128;
+  size_t max_listpack_entries = 512;
   size_t max_listpack_value = 64;
 };
 
