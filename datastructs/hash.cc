@@ -82,6 +82,8 @@ size_t Hash::MemoryUsage() const {
 
 std::string_view Hash::EncodingName() const { return is_listpack() ? "listpack" : "hashtable"; }
 
+size_t Hash::FreeEffort() const { return is_listpack() ? 1 : table()->size(); }
+
 size_t Hash::size() const { return is_listpack() ? pack_count_ : table()->size(); }
 
 int64_t Hash::PackFind(std::string_view field) const {

@@ -34,6 +34,7 @@ struct HashLimits {
 
 class Hash final : public ObjectValue {
  public:
+  static constexpr ValueType kType = ValueType::kHash;
   using Visit = absl::FunctionRef<void(std::string_view field, std::string_view value)>;
 
   Hash() = default;
@@ -45,6 +46,8 @@ class Hash final : public ObjectValue {
   std::unique_ptr<ObjectValue> Clone() const override;
   size_t MemoryUsage() const override;
   std::string_view EncodingName() const override;
+  // A table's entries (freed one by one); a packed form is one block.
+  size_t FreeEffort() const override;
 
   bool is_listpack() const { return bytes_ != kTableForm; }
   size_t size() const;

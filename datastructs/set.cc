@@ -46,6 +46,8 @@ size_t Set::MemoryUsage() const {
 
 std::string_view Set::EncodingName() const { return is_table_ ? "hashtable" : "intset"; }
 
+size_t Set::FreeEffort() const { return is_table_ ? table()->size() : 1; }
+
 size_t Set::size() const { return is_table_ ? table()->size() : ints()->size(); }
 
 bool Set::Contains(std::string_view member) const {

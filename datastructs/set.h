@@ -33,6 +33,7 @@ struct SetLimits {
 
 class Set final : public ObjectValue {
  public:
+  static constexpr ValueType kType = ValueType::kSet;
   using Visit = absl::FunctionRef<void(std::string_view member)>;
 
   // An empty intset.
@@ -45,6 +46,8 @@ class Set final : public ObjectValue {
   std::unique_ptr<ObjectValue> Clone() const override;
   size_t MemoryUsage() const override;
   std::string_view EncodingName() const override;
+  // A table's entries (freed one by one); a packed form is one block.
+  size_t FreeEffort() const override;
 
   bool is_intset() const { return !is_table_; }
   size_t size() const;
