@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdlib>
+#include <cstring>
 #include <utility>
 
 #include "absl/random/random.h"
@@ -168,9 +169,9 @@ struct Database::Impl {
     return b;
   }
 
-  Entry* Set(std::string_view key, const block::Value& v, TtlMode ttl, int64_t expire_ms) {
-    const uint64_t hash = KeyIndex::Hash(key);
-    Block* old = index.Find(key, hash);
+  // Inserts or overwrites the key whose current block (nullptr when absent) is `old`.
+  Entry* Set(std::string_view key, uint64_t hash, Block* old, const block::Value& v, TtlMode ttl,
+             int64_t expire_ms) {
     bool has_expire = ttl == TtlMode::kSet && expire_ms != kNoExpire;
     if (old == nullptr) {
       return AsEntry(Create(key, hash, has_expire, expire_ms, clock->NewKeyBits(), v));
@@ -189,6 +190,52 @@ struct Database::Impl {
     Entry* e = AsEntry(Rewrite(old, hash, has_expire, expire_ms, access, v));
     delete old_object;
     return e;
+  }
+  Entry* Set(std::string_view key, const block::Value& v, TtlMode ttl, int64_t expire_ms) {
+    const uint64_t hash = KeyIndex::Hash(key);
+    return Set(key, hash, index.Find(key, hash), v, ttl, expire_ms);
+  }
+
+  // Database::WriteString on block `b`.
+  Block* WriteString(Block* b, uint64_t hash, size_t offset, std::string_view bytes) {
+    char scratch[24];
+    const std::string_view current = AsEntry(b)->StringView(scratch);
+    const size_t head = static_cast<size_t>(block::ValueStart(b) - b);
+    const size_t length = std::max(current.size(), offset + bytes.size());
+    const size_t needed = head + VarintSize(length) + length;
+    const block::Encoding encoding = block::EncodingOf(b);
+    const bool bytes_form =
+        encoding == block::Encoding::kRaw || encoding == block::Encoding::kRawBuffer;
+    Block* target = b;
+    uint8_t* data;
+    if (bytes_form && needed <= malloc_usable_size(b)) {
+      // In place: the length's varint may grow by a byte or two, moving the bytes behind it.
+      uint8_t* value = b + head;
+      const size_t old_header = VarintSize(current.size());
+      const size_t new_header = VarintSize(length);
+      if (new_header != old_header) {
+        std::memmove(value + new_header, value + old_header, current.size());
+      }
+      PutVarint(value, length);
+      data = value + new_header;
+    } else {
+      constexpr size_t kMaxPrealloc = 1 << 20;
+      target = Allocate(needed < kMaxPrealloc ? needed * 2 : needed + kMaxPrealloc);
+      std::memcpy(target, b, head);
+      data = PutVarint(target + head, length);
+      std::memcpy(data, current.data(), current.size());
+    }
+    if (offset > current.size()) std::memset(data + current.size(), 0, offset - current.size());
+    if (!bytes.empty()) std::memcpy(data + offset, bytes.data(), bytes.size());
+    target[0] = static_cast<uint8_t>(
+        (target[0] & ~block::kEncodingMask) |
+        (static_cast<uint8_t>(block::Encoding::kRawBuffer) << block::kEncodingShift));
+    if (target != b) {
+      if (block::HasExpire(b)) volatile_blocks[block::VolatilePos(b)] = target;
+      index.Replace(b, target, hash);
+      Free(b);
+    }
+    return target;
   }
 
   // Unlinks `key` from both indexes and returns its block (object untouched), or nullptr.
@@ -221,19 +268,21 @@ Database::Database() : impl_(std::make_unique<Impl>()) {}
 
 Database::~Database() { impl_->FreeAll(); }
 
-Entry* Database::Find(std::string_view key, int64_t now_ms, bool touch) {
+KeySlot Database::Locate(std::string_view key, int64_t now_ms, bool touch) {
   const uint64_t hash = KeyIndex::Hash(key);
   Block* b = impl_->index.Find(key, hash);
-  if (b == nullptr) return nullptr;
+  if (b == nullptr) return KeySlot(key, hash, nullptr);
   if (block::HasExpire(b) && now_ms > block::ExpireMs(b) && !expiry_paused_) {
-    if (!expire_deletes_) return nullptr;
+    // While deletions are off (a pause), the expired key reads as absent but stays: a write
+    // through this slot cannot happen then (writes are postponed during a pause).
+    if (!expire_deletes_) return KeySlot(key, hash, nullptr);
     if (expired_hook_) expired_hook_(key);
     impl_->DeleteKey(key, hash);
-    return nullptr;
+    return KeySlot(key, hash, nullptr);
   }
   AccessClock& clock = *impl_->clock;
   if (touch && clock.touch_enabled()) block::SetAccess(b, clock.Touched(block::Access(b)));
-  return AsEntry(b);
+  return KeySlot(key, hash, b);
 }
 
 void Database::PrefetchKeys(std::span<const std::string_view> keys) const {
@@ -256,25 +305,77 @@ Entry* Database::Peek(std::string_view key) const {
   return AsEntry(impl_->index.Find(key, KeyIndex::Hash(key)));
 }
 
+namespace {
+
+block::Value ObjectValueOf(std::unique_ptr<ObjectValue> value) {
+  block::Value v;
+  v.type = value->type();
+  v.encoding = block::Encoding::kObject;
+  v.object = value.release();
+  return v;
+}
+
+}  // namespace
+
 Entry* Database::SetString(std::string_view key, std::string_view value, TtlMode ttl,
                            int64_t expire_ms, StringForm form) {
+  Changed();
   return impl_->Set(key, StringValue(value, form), ttl, expire_ms);
 }
 
 Entry* Database::SetInt(std::string_view key, int64_t value, TtlMode ttl, int64_t expire_ms) {
+  Changed();
   return impl_->Set(key, IntValue(value), ttl, expire_ms);
 }
 
 Entry* Database::SetObject(std::string_view key, std::unique_ptr<ObjectValue> value, TtlMode ttl,
                            int64_t expire_ms) {
-  block::Value v;
-  v.type = value->type();
-  v.encoding = block::Encoding::kObject;
-  v.object = value.release();
-  return impl_->Set(key, v, ttl, expire_ms);
+  Changed();
+  return impl_->Set(key, ObjectValueOf(std::move(value)), ttl, expire_ms);
 }
 
-bool Database::Delete(std::string_view key) { return impl_->DeleteKey(key, KeyIndex::Hash(key)); }
+Entry* Database::SetString(KeySlot& slot, std::string_view value, TtlMode ttl, int64_t expire_ms,
+                           StringForm form) {
+  Changed();
+  Entry* e =
+      impl_->Set(slot.key_, slot.hash_, slot.block_, StringValue(value, form), ttl, expire_ms);
+  slot.block_ = reinterpret_cast<Block*>(e);
+  return e;
+}
+
+Entry* Database::SetInt(KeySlot& slot, int64_t value, TtlMode ttl, int64_t expire_ms) {
+  Changed();
+  Entry* e = impl_->Set(slot.key_, slot.hash_, slot.block_, IntValue(value), ttl, expire_ms);
+  slot.block_ = reinterpret_cast<Block*>(e);
+  return e;
+}
+
+Entry* Database::SetObject(KeySlot& slot, std::unique_ptr<ObjectValue> value, TtlMode ttl,
+                           int64_t expire_ms) {
+  Changed();
+  Entry* e = impl_->Set(slot.key_, slot.hash_, slot.block_, ObjectValueOf(std::move(value)), ttl,
+                        expire_ms);
+  slot.block_ = reinterpret_cast<Block*>(e);
+  return e;
+}
+
+size_t Database::WriteString(KeySlot& slot, size_t offset, std::string_view bytes) {
+  Changed();
+  slot.block_ = impl_->WriteString(slot.block_, slot.hash_, offset, bytes);
+  return slot.entry()->StringLength();
+}
+
+bool Database::Delete(std::string_view key) {
+  const bool deleted = impl_->DeleteKey(key, KeyIndex::Hash(key));
+  if (deleted) Changed();
+  return deleted;
+}
+
+void Database::Delete(KeySlot& slot) {
+  impl_->DeleteKey(slot.key_, slot.hash_);
+  slot.block_ = nullptr;
+  Changed();
+}
 
 bool Database::HasVolatile(std::string_view key) const {
   const Block* b = impl_->index.Find(key, KeyIndex::Hash(key));
@@ -291,6 +392,7 @@ bool Database::SetExpire(std::string_view key, int64_t expire_ms) {
   } else {
     impl_->Rewrite(b, hash, true, expire_ms, block::Access(b), block::ReadValue(b));
   }
+  Changed();
   return true;
 }
 
@@ -299,6 +401,7 @@ bool Database::Persist(std::string_view key) {
   Block* b = impl_->index.Find(key, hash);
   if (b == nullptr || !block::HasExpire(b)) return false;
   impl_->Rewrite(b, hash, false, kNoExpire, block::Access(b), block::ReadValue(b));
+  Changed();
   return true;
 }
 
@@ -316,6 +419,7 @@ bool Database::Rename(std::string_view from, std::string_view to) {
   impl_->Create(to, KeyIndex::Hash(to), has_expire, has_expire ? block::ExpireMs(src) : kNoExpire,
                 block::Access(src), block::ReadValue(src));
   impl_->Free(src);
+  Changed();
   return true;
 }
 
@@ -331,6 +435,7 @@ bool Database::MoveTo(std::string_view key, Database& dest) {
   dest.impl_->block_bytes += usable;
   if (block::HasExpire(b)) dest.impl_->AddVolatile(b);
   dest.impl_->index.Insert(b, hash);
+  Changed();
   return true;
 }
 
@@ -355,6 +460,7 @@ bool Database::CopyTo(std::string_view key, Database& dest, std::string_view des
   dest.impl_->DeleteKey(dest_key, dest_hash);
   dest.impl_->Create(dest_key, dest_hash, has_expire, expire_ms, dest.impl_->clock->NewKeyBits(),
                      v);
+  Changed();
   return true;
 }
 
@@ -415,6 +521,7 @@ size_t Database::ActiveExpire(int64_t now_ms, size_t max_samples, int64_t* ttl_s
 }
 
 void Database::Clear() {
+  Changed();
   impl_->FreeAll();
   impl_->avg_ttl_ms = 0;
 }
@@ -432,6 +539,7 @@ void Database::Swap(Database& other) {
   AccessClock* const mine = impl_->clock;
   AccessClock* const theirs = other.impl_->clock;
   impl_.swap(other.impl_);
+  Changed();
   impl_->clock = mine;
   other.impl_->clock = theirs;
 }

@@ -62,6 +62,25 @@ class Entry {
   Entry& operator=(const Entry&) = delete;
 };
 
+// A key located once for the write that follows: the write reuses its hash and block instead of
+// hashing and probing for the key again. `entry()` is the live entry, or nullptr when the key is
+// absent (a Set* through the slot then inserts it). Valid until the next call that mutates the
+// database other than through this slot; the key bytes are the caller's and must outlive it.
+class KeySlot {
+ public:
+  KeySlot() = default;
+  Entry* entry() const { return reinterpret_cast<Entry*>(block_); }
+  std::string_view key() const { return key_; }
+
+ private:
+  friend class Database;
+  KeySlot(std::string_view key, uint64_t hash, uint8_t* block)
+      : key_(key), hash_(hash), block_(block) {}
+  std::string_view key_;
+  uint64_t hash_ = 0;
+  uint8_t* block_ = nullptr;
+};
+
 // How SetString keeps a string, which decides what OBJECT ENCODING reports, as in Redis.
 enum class StringForm {
   kAuto,    // an int64 when the bytes are its canonical decimal form, else bytes
@@ -82,7 +101,11 @@ class Database {
   // Looks up a live key. An expired key is deleted here (lazy expiry, reported through the
   // expired hook) and nullptr returned. A found key counts as accessed (its LRU/LFU bits are
   // updated) unless `touch` is false, as for Redis's LOOKUP_NOTOUCH (TYPE, EXISTS, TTL, OBJECT).
-  Entry* Find(std::string_view key, int64_t now_ms, bool touch = true);
+  Entry* Find(std::string_view key, int64_t now_ms, bool touch = true) {
+    return Locate(key, now_ms, touch).entry();
+  }
+  // Find's lookup (lazy expiry, access bits), as a slot the write that follows goes through.
+  KeySlot Locate(std::string_view key, int64_t now_ms, bool touch = true);
   // Lookup without expiring or any side effect (expired keys are still returned).
   Entry* Peek(std::string_view key) const;
   // Starts fetching what lookups of `keys` will read (a pipeline's next keys), so that their
@@ -101,9 +124,25 @@ class Database {
                 int64_t expire_ms = kNoExpire);
   Entry* SetObject(std::string_view key, std::unique_ptr<ObjectValue> value,
                    TtlMode ttl = TtlMode::kClear, int64_t expire_ms = kNoExpire);
+  // The same through a slot from Locate (no second lookup); the slot then holds the new entry.
+  Entry* SetString(KeySlot& slot, std::string_view value, TtlMode ttl = TtlMode::kClear,
+                   int64_t expire_ms = kNoExpire, StringForm form = StringForm::kAuto);
+  Entry* SetInt(KeySlot& slot, int64_t value, TtlMode ttl = TtlMode::kClear,
+                int64_t expire_ms = kNoExpire);
+  Entry* SetObject(KeySlot& slot, std::unique_ptr<ObjectValue> value, TtlMode ttl = TtlMode::kClear,
+                   int64_t expire_ms = kNoExpire);
+
+  // Changes a string value in place, as APPEND (offset = its length) and SETRANGE do: writes
+  // `bytes` at `offset`, zero-padding any gap, and keeps the value as bytes changed in place
+  // (StringForm::kBuffer) with room to grow — doubled below 1 MB, 1 MB more above, as Redis's
+  // sdsMakeRoomFor — so that a value built by many appends costs linear time in all. The slot
+  // must hold a string; its expiry and access bits stay. Returns the new length.
+  size_t WriteString(KeySlot& slot, size_t offset, std::string_view bytes);
 
   // Returns true if the key existed (expired or not) and was removed.
   bool Delete(std::string_view key);
+  // Removes the slot's key (which must be present); the slot is then empty.
+  void Delete(KeySlot& slot);
   // Returns true if the key exists and has an expiry (expired or not).
   bool HasVolatile(std::string_view key) const;
   // Sets an absolute expiry on an existing key; false if the key is absent.
@@ -150,6 +189,10 @@ class Database {
   // The clock whose LRU/LFU bits new and accessed keys get. Shared by the engine's databases;
   // without one, a database uses its own (all keys LRU at time 0).
   void set_access_clock(AccessClock* clock);
+  // A counter every change to the keys bumps (writes, deletions, expiry changes, renames, moves,
+  // copies, clears, swaps; not lazy or active expiry, not access bits): the engine shares one
+  // over its databases to check that a command which changed keys also signalled it.
+  void set_change_counter(uint64_t* counter) { changes_ = counter; }
   // While false (CLIENT PAUSE), an expired key found by Find counts as absent but is not
   // deleted, and ActiveExpire deletes nothing: a paused server must not change its dataset.
   void set_expire_deletes(bool enabled) { expire_deletes_ = enabled; }
@@ -174,6 +217,9 @@ class Database {
   struct Impl;
   std::unique_ptr<Impl> impl_;
   std::function<void(std::string_view key)> expired_hook_;
+  uint64_t own_changes_ = 0;
+  uint64_t* changes_ = &own_changes_;
+  void Changed() { ++*changes_; }
   bool expiry_paused_ = false;
   bool expire_deletes_ = true;
 };

@@ -49,7 +49,8 @@ class List final : public ObjectValue {
   List& operator=(const List&) = delete;
   ~List() override;
 
-  ValueType type() const override { return ValueType::kList; }
+  static constexpr ValueType kType = ValueType::kList;
+  ValueType type() const override { return kType; }
   std::unique_ptr<ObjectValue> Clone() const override;
   size_t MemoryUsage() const override;
   // Redis 7.0 reports every list as a quicklist.

@@ -59,7 +59,8 @@ class Stream final : public ObjectValue {
   Stream() = default;
   Stream(const Stream& other);
 
-  ValueType type() const override { return ValueType::kStream; }
+  static constexpr ValueType kType = ValueType::kStream;
+  ValueType type() const override { return kType; }
   std::unique_ptr<ObjectValue> Clone() const override;
   size_t MemoryUsage() const override;
   std::string_view EncodingName() const override { return "stream"; }

@@ -22,6 +22,8 @@ enum class ValueType : uint8_t {
 // Name reported by TYPE ("string", "list", "set", "zset", "hash", "stream").
 std::string_view TypeName(ValueType type);
 
+// Every container class also names its type as `static constexpr ValueType kType`, which the
+// command layer's typed lookups check against.
 class ObjectValue {
  public:
   virtual ~ObjectValue() = default;

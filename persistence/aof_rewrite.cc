@@ -186,6 +186,7 @@ bool WriteAofRewrite(std::span<ds::Database* const> databases, const AofRewriteO
           break;  // Rill has no other types yet
       }
       if (entry.has_expire()) w.Command({"PEXPIREAT", key, std::to_string(entry.expire_ms())});
+      if (options.key_save_delay_us != 0) KeySaveDelay(options.key_save_delay_us);
       if ((keys++ % RdbSaveOptions::kProgressInterval) == 0 && options.progress) {
         options.progress(keys);
       }

@@ -40,6 +40,8 @@ struct AofRewriteOptions {
   // Calls `progress(keys_written)` every RdbSaveOptions::kProgressInterval keys (child info for
   // INFO, and where the child yields the CPU, as RdbSaveOptions::progress).
   std::function<void(uint64_t keys)> progress;
+  // rdb-key-save-delay, which Redis applies to this format too (RdbSaveOptions's).
+  int64_t key_save_delay_us = 0;
 };
 
 // Writes every database of `databases` (index = db number). False if `out` failed.

@@ -20,6 +20,14 @@ std::string DirectoryOf(const std::string& path) {
   return path.substr(0, slash);
 }
 
+SaveFileResult Failed(SaveFileResult::Step step, int err) {
+  SaveFileResult result;
+  result.step = step;
+  result.saved_errno = err;
+  result.message = std::strerror(err);
+  return result;
+}
+
 }  // namespace
 
 bool FileSink::Write(std::string_view data) {
@@ -52,19 +60,13 @@ bool FileSink::Write(std::string_view data) {
 
 std::string FileSink::error() const { return std::strerror(errno_ != 0 ? errno_ : EIO); }
 
-SaveFileResult SaveRdbFile(const std::string& path, const std::string& tmp_path,
-                           std::span<const ds::Database* const> dbs, const RdbSaveOptions& options,
-                           bool incremental_sync) {
-  SaveFileResult result;
-  auto fail = [&](SaveFileResult::Step step, int err) {
-    result.step = step;
-    result.saved_errno = err;
-    result.message = std::strerror(err);
-    return result;
-  };
+SaveFileResult WriteRdbTempFile(const std::string& tmp_path,
+                                std::span<const ds::Database* const> dbs,
+                                const RdbSaveOptions& options, bool incremental_sync) {
   const int fd = ::open(tmp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return fail(SaveFileResult::kOpen, errno);
+  if (fd < 0) return Failed(SaveFileResult::kOpen, errno);
 
+  SaveFileResult result;
   FileSink sink(fd, incremental_sync);
   std::string error;
   const bool written = WriteRdb(dbs, options, &sink, &error, &result.keys);
@@ -73,22 +75,35 @@ SaveFileResult SaveRdbFile(const std::string& path, const std::string& tmp_path,
   if (::close(fd) != 0 && err == 0) err = errno;
   if (err != 0) {
     ::unlink(tmp_path.c_str());
-    return fail(SaveFileResult::kWrite, err);
+    return Failed(SaveFileResult::kWrite, err);
   }
+  result.bytes = sink.written();
+  return result;
+}
+
+SaveFileResult CommitRdbFile(const std::string& tmp_path, const std::string& path) {
   if (::rename(tmp_path.c_str(), path.c_str()) != 0) {
-    err = errno;
+    const int err = errno;
     ::unlink(tmp_path.c_str());
-    return fail(SaveFileResult::kRename, err);
+    return Failed(SaveFileResult::kRename, err);
   }
   // The rename itself must reach the disk, or a crash could bring back the old file.
   const int dir = ::open(DirectoryOf(path).c_str(), O_RDONLY | O_CLOEXEC);
   if (dir >= 0) {
-    const int rc = ::fsync(dir);
-    err = rc != 0 ? errno : 0;
+    const int err = ::fsync(dir) != 0 ? errno : 0;
     ::close(dir);
-    if (err != 0) return fail(SaveFileResult::kWrite, err);
+    if (err != 0) return Failed(SaveFileResult::kWrite, err);
   }
-  result.bytes = sink.written();
+  return SaveFileResult{};
+}
+
+SaveFileResult SaveRdbFile(const std::string& path, const std::string& tmp_path,
+                           std::span<const ds::Database* const> dbs, const RdbSaveOptions& options,
+                           bool incremental_sync) {
+  SaveFileResult result = WriteRdbTempFile(tmp_path, dbs, options, incremental_sync);
+  if (result.step != SaveFileResult::kOk) return result;
+  SaveFileResult commit = CommitRdbFile(tmp_path, path);
+  if (commit.step != SaveFileResult::kOk) return commit;
   return result;
 }
 

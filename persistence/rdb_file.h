@@ -42,9 +42,21 @@ struct SaveFileResult {
 // Writes `dbs` to `tmp_path` (created or truncated), fsyncs it, renames it onto `path` and
 // fsyncs the directory. On failure the temp file is removed and `path` is left untouched.
 // Relative paths are resolved against the working directory (the server's `dir`).
+// WriteRdbTempFile then CommitRdbFile.
 SaveFileResult SaveRdbFile(const std::string& path, const std::string& tmp_path,
                            std::span<const ds::Database* const> dbs, const RdbSaveOptions& options,
                            bool incremental_sync);
+
+// The first half (what a BGSAVE child does): writes and fsyncs `tmp_path` only; removes it on
+// failure (kOpen or kWrite).
+SaveFileResult WriteRdbTempFile(const std::string& tmp_path,
+                                std::span<const ds::Database* const> dbs,
+                                const RdbSaveOptions& options, bool incremental_sync);
+
+// The second half (what the parent does with a finished child's file): renames `tmp_path` onto
+// `path` and fsyncs the directory. A failed rename removes `tmp_path` (kRename); a failed
+// directory fsync is kWrite (the rename may not survive a crash).
+SaveFileResult CommitRdbFile(const std::string& tmp_path, const std::string& path);
 
 // A whole file mapped read-only (the loader reads it in place, without a copy).
 class MappedFile {

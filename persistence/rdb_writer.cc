@@ -50,12 +50,12 @@ size_t EncodeInteger(int64_t v, char* out) {
   return 0;
 }
 
-void DebugDelay(int64_t us) {
+}  // namespace
+
+void KeySaveDelay(int64_t us) {
   if (us < 0) us = (std::rand() % -us) == 0 ? 1 : 0;
   if (us > 0) usleep(static_cast<useconds_t>(us));
 }
-
-}  // namespace
 
 RdbWriter::RdbWriter(ByteSink* sink, const RdbSaveOptions& options)
     : sink_(sink), options_(options) {
@@ -252,7 +252,7 @@ bool RdbWriter::WriteDatabase(int index, const ds::Database& db) {
     PutKey(entry);
     ++keys_written_;
     if (buf_.size() >= kBufferSize) Flush();
-    if (delay != 0) DebugDelay(delay);
+    if (delay != 0) KeySaveDelay(delay);
     if (options_.progress && keys_written_ % RdbSaveOptions::kProgressInterval == 0) {
       options_.progress(keys_written_);
     }

@@ -58,6 +58,10 @@ class StringSink final : public ByteSink {
   std::string out_;
 };
 
+// rdb-key-save-delay's pause after a key: `us` microseconds, or for a negative value 1 us with
+// probability 1/-us, as Redis's debugDelay.
+void KeySaveDelay(int64_t us);
+
 struct RdbSaveOptions {
   bool compression = true;  // rdbcompression: LZF for strings over 20 bytes when it pays
   bool checksum = true;     // rdbchecksum: CRC64 trailer (else 8 zero bytes)

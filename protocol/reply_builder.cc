@@ -76,6 +76,8 @@ void ReplyBuilder::Error(std::string_view msg) {
     if (c == '\r' || c == '\n') c = ' ';
   }
   out_->append("\r\n", 2);
+  ++errors_;
+  if (error_sink_ != nullptr) error_sink_->OnErrorReply(msg);
 }
 
 void ReplyBuilder::Integer(int64_t v) { AppendHeader(':', v); }

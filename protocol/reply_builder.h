@@ -9,9 +9,20 @@
 
 namespace rill::protocol {
 
+// Told of every error reply a builder writes: the server counts them (Redis's afterErrorReply:
+// total_error_replies and the per-code INFO errorstats).
+class ErrorSink {
+ public:
+  virtual void OnErrorReply(std::string_view msg) = 0;
+
+ protected:
+  ~ErrorSink() = default;
+};
+
 class ReplyBuilder {
  public:
-  explicit ReplyBuilder(std::string* out) : out_(out) {}
+  explicit ReplyBuilder(std::string* out, ErrorSink* errors = nullptr)
+      : out_(out), error_sink_(errors) {}
 
   void set_resp3(bool on) { resp3_ = on; }
   bool resp3() const { return resp3_; }
@@ -20,13 +31,16 @@ class ReplyBuilder {
   void Ok() { out_->append("+OK\r\n"); }
   void Simple(std::string_view s);  // +s
   // `msg` carries the error code, e.g. "ERR syntax error" or "WRONGTYPE Operation ...".
-  // CR and LF inside msg become spaces, as Redis does, so the reply stays one line.
+  // CR and LF inside msg become spaces, as Redis does, so the reply stays one line. Counted, and
+  // passed to the error sink.
   void Error(std::string_view msg);  // -msg
-  void Integer(int64_t v);           // :v
-  void Bulk(std::string_view s);     // $len s
-  void BulkInt(int64_t v);           // integer as a bulk string
-  void Null();                       // RESP2 $-1, RESP3 _
-  void NullArray();                  // RESP2 *-1, RESP3 _
+  // Error replies written so far (a command that wrote one failed, for INFO commandstats).
+  size_t errors() const { return errors_; }
+  void Integer(int64_t v);        // :v
+  void Bulk(std::string_view s);  // $len s
+  void BulkInt(int64_t v);        // integer as a bulk string
+  void Null();                    // RESP2 $-1, RESP3 _
+  void NullArray();               // RESP2 *-1, RESP3 _
   void EmptyArray() { ArrayHeader(0); }
   void ArrayHeader(size_t n);    // *n
   void MapHeader(size_t pairs);  // RESP3 %n, RESP2 *2n
@@ -55,6 +69,8 @@ class ReplyBuilder {
   void PatchDeferred(size_t token, char type, size_t n);
 
   std::string* out_;
+  ErrorSink* error_sink_;
+  size_t errors_ = 0;
   bool resp3_ = false;
 };
 

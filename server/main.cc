@@ -11,8 +11,9 @@
 #include "server/config/config.h"
 #include "server/engine/engine.h"
 #include "server/net/fd_limit.h"
-#include "server/observe/log.h"
 #include "server/net/server.h"
+#include "server/observe/log.h"
+#include "server/persist/child_temp_files.h"
 
 namespace {
 
@@ -144,6 +145,9 @@ int main(int argc, char** argv) {
     }
     return 1;
   }
+  // Temp files of background children whose server died (their children died with it) are
+  // garbage: nothing renames them any more. Redis 7.0 leaves them; see child_temp_files.h.
+  rill::RemoveStaleChildTempFiles(".");
   // Redis's start-up order: the AOF manifest (read whatever appendonly says), then the data
   // from the AOF when it is on, else from the RDB, then the AOF opened for appending. A bad
   // file stops the start and is left as it is: serving an empty or partial dataset and then

@@ -23,6 +23,8 @@ void ReplySyntax(CommandContext& ctx) {
 }
 
 void CmdAclSetUser(CommandContext& ctx) {
+  // Rules may hold passwords: the slow log and MONITOR see none of them, nor the user's name.
+  for (size_t i = 2; i < ctx.argc(); ++i) ctx.Redact(i);
   std::string_view name = ctx.args[2];
   if (acl::HasSpacesOrNul(name)) {
     ctx.reply.Error("ERR Usernames can't contain spaces or null characters");

@@ -31,6 +31,7 @@ void CmdBgRewriteAof(CommandContext& ctx) {
 void DebugLoadAof(CommandContext& ctx) {
   // As Redis: a load that fails leaves a half-built dataset, so the server exits.
   if (!ctx.engine.aof().DebugReload()) _exit(1);
+  ctx.DatabaseChanged(0);
   // What was loaded is already in the AOF: nothing of this command may be propagated again.
   ctx.engine.stats().dirty = 0;
   ctx.reply.Ok();

@@ -64,7 +64,7 @@ bool ParseKillFilter(CommandContext& ctx, KillFilter* f) {
       f->laddr = val;
       f->has_laddr = true;
     } else if (EqualsIgnoreCase(opt, "user")) {
-      if (!ctx.engine.UserExists(val)) {
+      if (ctx.engine.acl().Find(val) == nullptr) {
         ctx.reply.Error(absl::StrCat("ERR No such user '", ToAbsl(val), "'"));
         return false;
       }

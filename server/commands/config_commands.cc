@@ -7,6 +7,7 @@
 
 #include "protocol/errors.h"
 #include "server/config/config.h"
+#include "server/config/config_params.h"
 #include "server/config/reset_stats.h"
 #include "server/engine/client.h"
 #include "server/engine/command.h"
@@ -15,13 +16,8 @@
 namespace rill {
 namespace {
 
-// Loopback TCP peers and unix-socket clients count as local for
-// enable-protected-configs "local".
-bool IsLocalClient(const Client& client) {
-  std::string_view addr = client.addr;
-  return addr.empty() || addr.starts_with("127.") || addr.starts_with("::1") ||
-         addr.starts_with("[::1]") || addr.starts_with("/");
-}
+// enable-protected-configs "local": the connection decided it (Client::local_peer).
+bool IsLocalClient(const Client& client) { return client.local_peer; }
 
 void CmdConfigGet(CommandContext& ctx) {
   std::vector<std::string_view> patterns(ctx.args.begin() + 2, ctx.args.end());
@@ -33,6 +29,22 @@ void CmdConfigGet(CommandContext& ctx) {
   }
 }
 
+// Values of secret parameters (requirepass, masterauth ...) never reach the slow log or MONITOR,
+// whether or not CONFIG SET then fails.
+void RedactSecrets(CommandContext& ctx) {
+  for (size_t i = 2; i + 1 < ctx.argc(); i += 2) {
+    const config_params::Param* param = nullptr;
+    for (const config_params::Param& p : config_params::AllParams()) {
+      if (EqualsIgnoreCase(p.name, ctx.args[i]) ||
+          (!p.alias.empty() && EqualsIgnoreCase(p.alias, ctx.args[i]))) {
+        param = &p;
+        break;
+      }
+    }
+    if (param != nullptr && (param->flags & config_params::kSensitive)) ctx.Redact(i + 1);
+  }
+}
+
 void CmdConfigSet(CommandContext& ctx) {
   // Parameter/value pairs after "CONFIG SET": an odd count is a syntax error, as in Redis.
   if ((ctx.argc() - 2) % 2 != 0) {
@@ -41,6 +53,7 @@ void CmdConfigSet(CommandContext& ctx) {
   }
   std::vector<std::pair<std::string_view, std::string_view>> pairs;
   for (size_t i = 2; i + 1 < ctx.argc(); i += 2) pairs.emplace_back(ctx.args[i], ctx.args[i + 1]);
+  RedactSecrets(ctx);
   std::string error;
   Config::SetOptions options{.local_client = IsLocalClient(ctx.client)};
   if (ctx.engine.config().Set(pairs, &error, options)) {

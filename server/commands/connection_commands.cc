@@ -75,6 +75,8 @@ void CmdAuth(CommandContext& ctx) {
     ctx.reply.Error(errors::kSyntax);
     return;
   }
+  // The password (and the user name) never reach the slow log or MONITOR.
+  for (size_t i = 1; i < ctx.argc(); ++i) ctx.Redact(i);
   if (ctx.argc() == 2 && ctx.engine.acl().default_user().nopass()) {
     ctx.reply.Error(
         "ERR AUTH <password> called without any password configured for the default user. Are "
@@ -112,6 +114,8 @@ void CmdHello(CommandContext& ctx) {
   for (; i < ctx.argc(); ++i) {
     size_t left = ctx.argc() - i - 1;
     if (EqualsIgnoreCase(ctx.args[i], "AUTH") && left >= 2) {
+      ctx.Redact(i + 1);
+      ctx.Redact(i + 2);
       if (!AuthenticateClient(ctx, ctx.args[i + 1], ctx.args[i + 2])) return;
       i += 2;
     } else if (EqualsIgnoreCase(ctx.args[i], "SETNAME") && left >= 1) {
@@ -272,10 +276,10 @@ void CmdClientHelp(CommandContext& ctx) {
 }  // namespace
 
 void RegisterConnectionCommands(CommandTable& table) {
-  table.Add("ping", &CmdPing);
+  table.Add("ping", &CmdPing, kCmdAllowedWhileSubscribed);
   table.Add("echo", &CmdEcho);
-  table.Add("quit", &CmdQuit);
-  table.Add("reset", &CmdReset);
+  table.Add("quit", &CmdQuit, kCmdRunsInMulti | kCmdEndsTransaction | kCmdAllowedWhileSubscribed);
+  table.Add("reset", &CmdReset, kCmdRunsInMulti | kCmdEndsTransaction | kCmdAllowedWhileSubscribed);
   table.Add("auth", &CmdAuth);
   table.Add("hello", &CmdHello);
   table.Add("client|id", &CmdClientId);

@@ -189,17 +189,25 @@ void DebugPopulate(CommandContext& ctx) {
       ctx.reply.Error("ERR value is out of range, must be positive");
       return;
     }
+    // Better than Redis, whose allocation of a value this big aborts the server: no value may
+    // be bigger than proto-max-bulk-len anyway.
+    static const Config::IntParam kMaxBulkLen("proto-max-bulk-len");
+    if (size > ctx.engine.config().Int(kMaxBulkLen)) {
+      ctx.reply.Error(errors::kStringTooLong);
+      return;
+    }
   }
   const std::string_view prefix = ctx.argc() >= 4 ? ctx.args[3] : std::string_view("key");
-  ds::Database& db = ctx.db();
   std::string key, value;
   for (int64_t i = 0; i < count; ++i) {
     key = absl::StrFormat("%s:%d", ToAbsl(prefix), i);
-    if (db.Find(key, ctx.now_ms) != nullptr) continue;
+    ds::KeySlot slot = ctx.FindKey(key, kWrite);
+    if (slot.entry() != nullptr) continue;
     value = absl::StrFormat("value:%d", i);
     if (size != 0) value.resize(static_cast<size_t>(size), '\0');
-    db.SetString(key, value);
-    ctx.engine.KeyModified(ctx.client.db, key);
+    ctx.db().SetString(slot, value);
+    // As Redis: WATCH sees the new key, but no event and no dirty change.
+    ctx.Modified(key, 'g', /*event=*/{}, /*changes=*/0);
   }
   ctx.reply.Ok();
 }

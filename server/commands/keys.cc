@@ -23,10 +23,6 @@
 namespace rill {
 namespace keys_internal {
 
-ds::Entry* LookupRead(CommandContext& ctx, std::string_view key, bool notify_miss, bool touch) {
-  return ctx.LookupKeyRead(key, notify_miss, touch);
-}
-
 bool ParseIntOrReply(CommandContext& ctx, std::string_view arg, int* out, std::string_view error) {
   int64_t v;
   if (!ParseInt64(arg, &v) || v < INT32_MIN || v > INT32_MAX) {
@@ -42,7 +38,6 @@ bool ParseIntOrReply(CommandContext& ctx, std::string_view arg, int* out, std::s
 namespace {
 
 using keys_internal::IsExpired;
-using keys_internal::LookupRead;
 using keys_internal::ParseIntOrReply;
 
 // Redis's selectDb range check.
@@ -53,16 +48,15 @@ bool ValidDb(const CommandContext& ctx, int index) {
 // DEL and UNLINK: Rill frees values synchronously in both cases (values are freed in the loop
 // thread; there is no lazy-free thread yet), so the two only differ in name.
 void CmdDel(CommandContext& ctx) {
-  ds::Database& db = ctx.db();
   int64_t deleted = 0;
   for (size_t i = 1; i < ctx.argc(); ++i) {
     std::string_view key = ctx.args[i];
-    // Find first so that an expired key goes through the expired path (event "expired") and
-    // does not count as deleted, as in Redis.
-    if (db.Find(key, ctx.now_ms) == nullptr || !db.Delete(key)) continue;
-    ctx.engine.KeyModified(ctx.client.db, key);
-    ctx.engine.NotifyKeyspaceEvent('g', "del", key, ctx.client.db);
-    ++ctx.engine.stats().dirty;
+    // Looked up first so that an expired key goes through the expired path (event "expired")
+    // and does not count as deleted, as in Redis.
+    ds::KeySlot slot = ctx.FindKey(key, kWrite);
+    if (slot.entry() == nullptr) continue;
+    ctx.db().Delete(slot);
+    ctx.Modified(key, 'g', "del");
     ++deleted;
   }
   ctx.reply.Integer(deleted);
@@ -73,7 +67,7 @@ void CmdDel(CommandContext& ctx) {
 int64_t CountFound(CommandContext& ctx, bool touch) {
   int64_t found = 0;
   for (size_t i = 1; i < ctx.argc(); ++i) {
-    if (LookupRead(ctx, ctx.args[i], /*notify_miss=*/true, touch) != nullptr) ++found;
+    if (ctx.FindKey(ctx.args[i], touch ? kRead : kReadNoTouch).entry() != nullptr) ++found;
   }
   return found;
 }
@@ -81,7 +75,7 @@ int64_t CountFound(CommandContext& ctx, bool touch) {
 void CmdExists(CommandContext& ctx) { ctx.reply.Integer(CountFound(ctx, /*touch=*/false)); }
 
 void CmdType(CommandContext& ctx) {
-  ds::Entry* entry = LookupRead(ctx, ctx.args[1], /*notify_miss=*/true, /*touch=*/false);
+  ds::Entry* entry = ctx.FindKey(ctx.args[1], kReadNoTouch).entry();
   ctx.reply.Simple(entry == nullptr ? std::string_view("none") : ds::TypeName(entry->type()));
 }
 
@@ -89,7 +83,7 @@ void RenameGeneric(CommandContext& ctx, bool nx) {
   ds::Database& db = ctx.db();
   std::string_view from = ctx.args[1];
   std::string_view to = ctx.args[2];
-  if (db.Find(from, ctx.now_ms) == nullptr) {
+  if (ctx.FindKey(from, kWrite).entry() == nullptr) {
     ctx.reply.Error(errors::kNoSuchKey);
     return;
   }
@@ -103,17 +97,14 @@ void RenameGeneric(CommandContext& ctx, bool nx) {
   }
   // Looking the destination up drops it first if it has expired (with its "expired" event),
   // as Redis's lookupKeyWrite does; a live destination is replaced by Rename.
-  bool dest_exists = db.Find(to, ctx.now_ms) != nullptr;
+  bool dest_exists = ctx.FindKey(to, kWrite).entry() != nullptr;
   if (nx && dest_exists) {
     ctx.reply.Integer(0);
     return;
   }
   db.Rename(from, to);
-  ctx.engine.KeyModified(ctx.client.db, from);
-  ctx.engine.KeyModified(ctx.client.db, to);
-  ctx.engine.NotifyKeyspaceEvent('g', "rename_from", from, ctx.client.db);
-  ctx.engine.NotifyKeyspaceEvent('g', "rename_to", to, ctx.client.db);
-  ++ctx.engine.stats().dirty;
+  ctx.Modified(from, 'g', "rename_from", /*changes=*/0);
+  ctx.Modified(to, 'g', "rename_to");
   if (nx) {
     ctx.reply.Integer(1);
   } else {
@@ -249,7 +240,7 @@ void CmdCopy(CommandContext& ctx) {
     ctx.reply.Error(errors::kSameObject);
     return;
   }
-  if (LookupRead(ctx, source) == nullptr) {
+  if (ctx.FindKey(source).entry() == nullptr) {
     ctx.reply.Integer(0);
     return;
   }
@@ -259,9 +250,7 @@ void CmdCopy(CommandContext& ctx) {
     return;
   }
   ctx.db().CopyTo(source, dest, dest_key);
-  ctx.engine.KeyModified(dest_index, dest_key);
-  ctx.engine.NotifyKeyspaceEvent('g', "copy_to", dest_key, dest_index);
-  ++ctx.engine.stats().dirty;
+  ctx.Modified(dest_index, dest_key, 'g', "copy_to");
   ctx.reply.Integer(1);
 }
 
@@ -285,11 +274,8 @@ void CmdMove(CommandContext& ctx) {
     return;
   }
   src.MoveTo(key, dest);
-  ctx.engine.KeyModified(src_index, key);
-  ctx.engine.KeyModified(dest_index, key);
-  ctx.engine.NotifyKeyspaceEvent('g', "move_from", key, src_index);
-  ctx.engine.NotifyKeyspaceEvent('g', "move_to", key, dest_index);
-  ++ctx.engine.stats().dirty;
+  ctx.Modified(src_index, key, 'g', "move_from", /*changes=*/0);
+  ctx.Modified(dest_index, key, 'g', "move_to");
   ctx.reply.Integer(1);
 }
 
@@ -321,7 +307,7 @@ void CmdSwapDb(CommandContext& ctx) {
     ctx.engine.blocking().SignalAllWaitedKeys(first);
     ctx.engine.blocking().SignalAllWaitedKeys(second);
   }
-  ++ctx.engine.stats().dirty;
+  ctx.DatabaseChanged(1);
   ctx.reply.Ok();
 }
 
@@ -340,7 +326,7 @@ void CmdFlushDb(CommandContext& ctx) {
   if (!ParseFlushMode(ctx)) return;
   ds::Database& db = ctx.db();
   ctx.engine.DatabaseWillChange(ctx.client.db);
-  ctx.engine.stats().dirty += db.size();
+  ctx.DatabaseChanged(db.size());
   db.Clear();
   // Waiters on flushed keys look again (XREADGROUP ones fail with -UNBLOCKED, as in Redis).
   ctx.engine.blocking().SignalAllWaitedKeys(ctx.client.db);
@@ -354,7 +340,7 @@ void CmdFlushAll(CommandContext& ctx) {
   for (int i = 0; i < ctx.engine.num_databases(); ++i) {
     ds::Database& db = ctx.engine.db(i);
     ctx.engine.DatabaseWillChange(i);
-    ctx.engine.stats().dirty += db.size();
+    ctx.DatabaseChanged(db.size());
     db.Clear();
     ctx.engine.blocking().SignalAllWaitedKeys(i);
   }

@@ -89,30 +89,25 @@ void ExpireGeneric(CommandContext& ctx, bool seconds, bool relative) {
   }
   when += base;
 
-  ds::Database& db = ctx.db();
   std::string_view key = ctx.args[1];
-  ds::Entry* entry = db.Find(key, ctx.now_ms);
+  ds::KeySlot slot = ctx.FindKey(key, kWrite);
+  ds::Entry* entry = slot.entry();
   if (entry == nullptr || !FlagsAllow(flags, entry->expire_ms(), when)) {
     ctx.reply.Integer(0);
     return;
   }
-  int db_index = ctx.client.db;
   if (when <= ctx.now_ms && !ctx.engine.loading()) {
     // A deadline already past deletes the key now, reported as a plain "del" like Redis does
     // (not while loading an AOF, where the key's fate comes later in the log).
-    db.Delete(key);
-    ++ctx.engine.stats().dirty;
-    ctx.engine.KeyModified(db_index, key);
-    ctx.engine.NotifyKeyspaceEvent('g', "del", key, db_index);
+    ctx.db().Delete(slot);
+    ctx.Modified(key, 'g', "del");
     ctx.reply.Integer(1);
     ctx.RewriteCommand({ctx.engine.config().Bool("lazyfree-lazy-expire") ? "UNLINK" : "DEL", key});
     return;
   }
-  db.SetExpire(key, when);
+  ctx.db().SetExpire(key, when);
   ctx.reply.Integer(1);
-  ctx.engine.KeyModified(db_index, key);
-  ctx.engine.NotifyKeyspaceEvent('g', "expire", key, db_index);
-  ++ctx.engine.stats().dirty;
+  ctx.Modified(key, 'g', "expire");
   // Propagated as PEXPIREAT with the absolute deadline; the NX/XX/GT/LT options stay.
   if (seconds || relative) {
     ctx.RewriteArgument(0, "PEXPIREAT");
@@ -128,7 +123,7 @@ void CmdPExpireAt(CommandContext& ctx) { ExpireGeneric(ctx, false, false); }
 // -2 for a missing key, -1 for no expiry; otherwise the remaining time (relative) or the
 // deadline (absolute), in ms or rounded to the nearest second.
 void TtlGeneric(CommandContext& ctx, bool ms, bool absolute) {
-  ds::Entry* entry = LookupRead(ctx, ctx.args[1], /*notify_miss=*/true, /*touch=*/false);
+  ds::Entry* entry = ctx.FindKey(ctx.args[1], kReadNoTouch).entry();
   if (entry == nullptr) {
     ctx.reply.Integer(-2);
     return;
@@ -148,15 +143,12 @@ void CmdExpireTime(CommandContext& ctx) { TtlGeneric(ctx, false, true); }
 void CmdPExpireTime(CommandContext& ctx) { TtlGeneric(ctx, true, true); }
 
 void CmdPersist(CommandContext& ctx) {
-  ds::Database& db = ctx.db();
   std::string_view key = ctx.args[1];
-  if (db.Find(key, ctx.now_ms) == nullptr || !db.Persist(key)) {
+  if (ctx.FindKey(key, kWrite).entry() == nullptr || !ctx.db().Persist(key)) {
     ctx.reply.Integer(0);
     return;
   }
-  ctx.engine.KeyModified(ctx.client.db, key);
-  ctx.engine.NotifyKeyspaceEvent('g', "persist", key, ctx.client.db);
-  ++ctx.engine.stats().dirty;
+  ctx.Modified(key, 'g', "persist");
   ctx.reply.Integer(1);
 }
 

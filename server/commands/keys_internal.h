@@ -15,11 +15,6 @@ inline bool IsExpired(const ds::Entry& entry, int64_t now_ms) {
   return entry.has_expire() && now_ms > entry.expire_ms();
 }
 
-// Redis's lookupKeyRead: lazy expiry plus keyspace_hits/misses, and the "keymiss" event unless
-// `notify_miss` is false (OBJECT looks keys up without it); `touch` as CommandContext's.
-ds::Entry* LookupRead(CommandContext& ctx, std::string_view key, bool notify_miss = true,
-                      bool touch = true);
-
 // OBJECT ENCODING's name for a key's value, and OBJECT REFCOUNT's count (DEBUG OBJECT shows
 // both too).
 std::string_view EncodingName(const ds::Entry& entry);

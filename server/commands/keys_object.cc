@@ -27,7 +27,8 @@ bool LfuPolicy(CommandContext& ctx) { return PolicyIsLfu(ctx.engine.evictor().po
 // OBJECT looks keys up without the "keymiss" event or an access, and replies null for a
 // missing key.
 ds::Entry* LookupOrReplyNull(CommandContext& ctx) {
-  ds::Entry* entry = LookupRead(ctx, ctx.args[2], /*notify_miss=*/false, /*touch=*/false);
+  ds::Entry* entry =
+      ctx.FindKey(ctx.args[2], KeyAccess{.touch = false, .notify_miss = false}).entry();
   if (entry == nullptr) ctx.reply.Null();
   return entry;
 }

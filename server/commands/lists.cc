@@ -10,46 +10,10 @@
 
 namespace rill {
 namespace lists_internal {
-namespace {
 
-ds::List* CheckList(CommandContext& ctx, ds::Entry* entry, bool* wrong_type) {
-  *wrong_type = false;
-  if (entry == nullptr) return nullptr;
-  if (entry->type() != ds::ValueType::kList) {
-    *wrong_type = true;
-    ctx.reply.Error(errors::kWrongType);
-    return nullptr;
-  }
-  return static_cast<ds::List*>(entry->object());
-}
-
-}  // namespace
-
-ds::List* LookupRead(CommandContext& ctx, std::string_view key, bool* wrong_type) {
-  return CheckList(ctx, ctx.LookupKeyRead(key), wrong_type);
-}
-
-ds::List* LookupWrite(CommandContext& ctx, std::string_view key, bool* wrong_type) {
-  return CheckList(ctx, ctx.db().Find(key, ctx.now_ms), wrong_type);
-}
-
-ds::List* CreateList(CommandContext& ctx, std::string_view key) {
+std::unique_ptr<ds::List> NewList(CommandContext& ctx) {
   static const Config::IntParam kMaxListpackSize("list-max-listpack-size");
-  ds::ListLimits limits{ctx.engine.config().Int(kMaxListpackSize)};
-  ds::Entry* entry = ctx.db().SetObject(key, std::make_unique<ds::List>(limits));
-  return static_cast<ds::List*>(entry->object());
-}
-
-void SignalWrite(CommandContext& ctx, std::string_view key, std::string_view event) {
-  ctx.engine.KeyModified(ctx.client.db, key);
-  ctx.engine.NotifyKeyspaceEvent('l', event, key, ctx.client.db);
-  ++ctx.engine.stats().dirty;
-}
-
-void DeleteIfEmpty(CommandContext& ctx, std::string_view key, const ds::List& list) {
-  if (!list.empty()) return;
-  ctx.db().Delete(key);
-  ctx.engine.NotifyKeyspaceEvent('g', "del", key, ctx.client.db);
+  return std::make_unique<ds::List>(ds::ListLimits{ctx.engine.config().Int(kMaxListpackSize)});
 }
 
 bool ParseEnd(std::string_view arg, bool* left) {
@@ -103,24 +67,20 @@ void MoveAndReply(CommandContext& ctx, std::string_view source, ds::List& src,
   // the popped list is the pushed one, so a one-element rotation keeps the key.
   std::string value = PopEnd(src, from_left);
   const std::string source_key(source);
-  ds::Entry* entry = ctx.db().Find(dest, ctx.now_ms);
-  ds::List* dst =
-      entry != nullptr ? static_cast<ds::List*>(entry->object()) : CreateList(ctx, dest);
+  TypedKey<ds::List> dst = ctx.FindOrCreate<ds::List>(dest, [&] { return NewList(ctx); });
   if (to_left) {
-    dst->PushFront(value);
+    dst.value->PushFront(value);
   } else {
-    dst->PushBack(value);
+    dst.value->PushBack(value);
   }
-  ctx.engine.KeyModified(ctx.client.db, dest);  // also wakes clients waiting on dest
-  ctx.engine.NotifyKeyspaceEvent('l', to_left ? "lpush" : "rpush", dest, ctx.client.db);
+  // The push signals dest (waking its waiters) without a change of its own: the move counts
+  // once, with the pop.
+  ctx.Modified(dest, 'l', to_left ? "lpush" : "rpush", /*changes=*/0);
   ctx.reply.Bulk(value);
-  ctx.engine.NotifyKeyspaceEvent('l', from_left ? "lpop" : "rpop", source_key, ctx.client.db);
-  bool wrong_type;
-  if (ds::List* remaining = LookupWrite(ctx, source_key, &wrong_type)) {
-    DeleteIfEmpty(ctx, source_key, *remaining);
-  }
-  ctx.engine.KeyModified(ctx.client.db, source_key);
-  ++ctx.engine.stats().dirty;
+  ctx.Notify('l', from_left ? "lpop" : "rpop", source_key);
+  TypedKey<ds::List> remaining = ctx.FindTyped<ds::List>(source_key, kWrite);
+  if (remaining.value != nullptr && remaining.value->empty()) ctx.DeleteEmptied(remaining);
+  ctx.Modified(source_key, 'l', /*event=*/{});
 }
 
 }  // namespace lists_internal
@@ -131,15 +91,14 @@ using namespace lists_internal;
 
 void Push(CommandContext& ctx, bool left, bool only_existing) {
   std::string_view key = ctx.args[1];
-  bool wrong_type;
-  ds::List* list = LookupWrite(ctx, key, &wrong_type);
-  if (wrong_type) return;
+  TypedKey<ds::List> found = only_existing
+                                 ? ctx.FindTyped<ds::List>(key, kWrite)
+                                 : ctx.FindOrCreate<ds::List>(key, [&] { return NewList(ctx); });
+  if (found.wrong_type) return;
+  ds::List* list = found.value;
   if (list == nullptr) {
-    if (only_existing) {
-      ctx.reply.Integer(0);
-      return;
-    }
-    list = CreateList(ctx, key);
+    ctx.reply.Integer(0);
+    return;
   }
   for (size_t i = 2; i < ctx.argc(); ++i) {
     if (left) {
@@ -149,8 +108,7 @@ void Push(CommandContext& ctx, bool left, bool only_existing) {
     }
   }
   ctx.reply.Integer(static_cast<int64_t>(list->size()));
-  SignalWrite(ctx, key, left ? "lpush" : "rpush");
-  ctx.engine.stats().dirty += ctx.argc() - 3;  // one per element, SignalWrite counted one
+  ctx.Modified(key, 'l', left ? "lpush" : "rpush", /*changes=*/ctx.argc() - 2);
 }
 
 void CmdLPush(CommandContext& ctx) { Push(ctx, true, false); }
@@ -170,9 +128,9 @@ void Pop(CommandContext& ctx, bool left) {
     ctx.reply.Error("ERR value is out of range, must be positive");
     return;
   }
-  bool wrong_type;
-  ds::List* list = LookupWrite(ctx, key, &wrong_type);
-  if (wrong_type) return;
+  TypedKey<ds::List> found = ctx.FindTyped<ds::List>(key, kWrite);
+  if (found.wrong_type) return;
+  ds::List* list = found.value;
   if (list == nullptr) {
     if (has_count) {
       ctx.reply.NullArray();
@@ -189,27 +147,26 @@ void Pop(CommandContext& ctx, bool left) {
     for (size_t i = 0; i < n; ++i) ctx.reply.Bulk(PopEnd(*list, left));
     if (n == 0) return;  // LPOP key 0: nothing changed
   }
-  const std::string key_copy(key);
-  SignalWrite(ctx, key_copy, left ? "lpop" : "rpop");
-  DeleteIfEmpty(ctx, key_copy, *list);
+  ctx.Modified(key, 'l', left ? "lpop" : "rpop");
+  if (list->empty()) ctx.DeleteEmptied(found);
 }
 
 void CmdLPop(CommandContext& ctx) { Pop(ctx, true); }
 void CmdRPop(CommandContext& ctx) { Pop(ctx, false); }
 
 void CmdLLen(CommandContext& ctx) {
-  bool wrong_type;
-  ds::List* list = LookupRead(ctx, ctx.args[1], &wrong_type);
-  if (wrong_type) return;
+  TypedKey<ds::List> found = ctx.FindTyped<ds::List>(ctx.args[1], kRead);
+  if (found.wrong_type) return;
+  ds::List* list = found.value;
   ctx.reply.Integer(list == nullptr ? 0 : static_cast<int64_t>(list->size()));
 }
 
 void CmdLIndex(CommandContext& ctx) {
   int64_t index;
   if (!ParseInt64OrReply(ctx.args[2], &index, ctx.reply)) return;
-  bool wrong_type;
-  ds::List* list = LookupRead(ctx, ctx.args[1], &wrong_type);
-  if (wrong_type) return;
+  TypedKey<ds::List> found = ctx.FindTyped<ds::List>(ctx.args[1], kRead);
+  if (found.wrong_type) return;
+  ds::List* list = found.value;
   size_t at;
   if (list == nullptr || !NormalizeIndex(index, list->size(), &at)) {
     ctx.reply.Null();
@@ -221,9 +178,9 @@ void CmdLIndex(CommandContext& ctx) {
 void CmdLSet(CommandContext& ctx) {
   int64_t index;
   if (!ParseInt64OrReply(ctx.args[2], &index, ctx.reply)) return;
-  bool wrong_type;
-  ds::List* list = LookupWrite(ctx, ctx.args[1], &wrong_type);
-  if (wrong_type) return;
+  TypedKey<ds::List> found = ctx.FindTyped<ds::List>(ctx.args[1], kWrite);
+  if (found.wrong_type) return;
+  ds::List* list = found.value;
   if (list == nullptr) {
     ctx.reply.Error(errors::kNoSuchKey);
     return;
@@ -235,7 +192,7 @@ void CmdLSet(CommandContext& ctx) {
   }
   list->Set(at, ctx.args[3]);
   ctx.reply.Simple("OK");
-  SignalWrite(ctx, ctx.args[1], "lset");
+  ctx.Modified(ctx.args[1], 'l', "lset");
 }
 
 void CmdLInsert(CommandContext& ctx) {
@@ -248,27 +205,27 @@ void CmdLInsert(CommandContext& ctx) {
     ctx.reply.Error(errors::kSyntax);
     return;
   }
-  bool wrong_type;
-  ds::List* list = LookupWrite(ctx, ctx.args[1], &wrong_type);
-  if (wrong_type) return;
+  TypedKey<ds::List> found = ctx.FindTyped<ds::List>(ctx.args[1], kWrite);
+  if (found.wrong_type) return;
+  ds::List* list = found.value;
   if (list == nullptr) {
     ctx.reply.Integer(0);
     return;
   }
   std::string_view pivot = ctx.args[3];
-  int64_t found = -1;
+  int64_t at = -1;
   list->ForRange(0, list->size() - 1, false, [&](size_t i, std::string_view v) {
     if (v != pivot) return true;
-    found = static_cast<int64_t>(i);
+    at = static_cast<int64_t>(i);
     return false;
   });
-  if (found < 0) {
+  if (at < 0) {
     ctx.reply.Integer(-1);
     return;
   }
-  list->Insert(static_cast<size_t>(found) + (before ? 0 : 1), ctx.args[4]);
+  list->Insert(static_cast<size_t>(at) + (before ? 0 : 1), ctx.args[4]);
   ctx.reply.Integer(static_cast<int64_t>(list->size()));
-  SignalWrite(ctx, ctx.args[1], "linsert");
+  ctx.Modified(ctx.args[1], 'l', "linsert");
 }
 
 }  // namespace

@@ -1,8 +1,9 @@
-// Helpers shared by the list command files (lists.cc, lists_range.cc, lists_move.cc): lookup
-// with Redis's type check, creation with the configured node size, and the bookkeeping every
-// list write does (WATCH, notifications, dirty counter, waking blocked clients).
+// Helpers shared by the list command files (lists.cc, lists_range.cc, lists_move.cc): a new
+// list with the configured node size, argument parsing, and the moves and pops that plain and
+// blocking commands share. Keys are reached through the key kit (server/engine/command_context.h).
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -12,19 +13,8 @@
 
 namespace rill::lists_internal {
 
-// Lookup for reading (hit/miss statistics) or writing. Returns the list, or nullptr when the
-// key is missing (*wrong_type false) or holds another type (*wrong_type true, WRONGTYPE
-// already replied).
-ds::List* LookupRead(CommandContext& ctx, std::string_view key, bool* wrong_type);
-ds::List* LookupWrite(CommandContext& ctx, std::string_view key, bool* wrong_type);
-// Creates an empty list at `key` (which must be absent) with list-max-listpack-size nodes.
-ds::List* CreateList(CommandContext& ctx, std::string_view key);
-
-// After a write: KeyModified (which also wakes clients blocked on the key), the keyspace event
-// (class 'l'), one dirty change.
-void SignalWrite(CommandContext& ctx, std::string_view key, std::string_view event);
-// After elements were removed: deletes the key (with its "del" event) when the list is empty.
-void DeleteIfEmpty(CommandContext& ctx, std::string_view key, const ds::List& list);
+// An empty list with list-max-listpack-size nodes, for FindOrCreate.
+std::unique_ptr<ds::List> NewList(CommandContext& ctx);
 
 // Redis's LEFT/RIGHT words for LMOVE/LMPOP; false if neither.
 bool ParseEnd(std::string_view arg, bool* left);

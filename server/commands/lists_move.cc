@@ -51,16 +51,11 @@ void Park(CommandContext& ctx, std::vector<std::string> keys, int64_t deadline_m
 // as Redis does and returns true when it replied (moved or error); false when source is empty.
 bool TryMove(CommandContext& ctx, std::string_view source, std::string_view dest, bool from_left,
              bool to_left) {
-  bool wrong_type;
-  ds::List* src = LookupWrite(ctx, source, &wrong_type);
-  if (wrong_type) return true;
-  if (src == nullptr || src->empty()) return false;
-  ds::Entry* dst = ctx.db().Find(dest, ctx.now_ms);
-  if (dst != nullptr && dst->type() != ds::ValueType::kList) {
-    ctx.reply.Error(errors::kWrongType);
-    return true;
-  }
-  MoveAndReply(ctx, source, *src, dest, from_left, to_left);
+  TypedKey<ds::List> src = ctx.FindTyped<ds::List>(source, kWrite);
+  if (src.wrong_type) return true;
+  if (src.value == nullptr || src.value->empty()) return false;
+  if (ctx.FindTyped<ds::List>(dest, kWrite).wrong_type) return true;
+  MoveAndReply(ctx, source, *src.value, dest, from_left, to_left);
   return true;
 }
 
@@ -88,12 +83,13 @@ void Move(CommandContext& ctx, bool from_left, bool to_left, bool blocking, size
       ctx, {std::string(ctx.args[1])}, deadline_ms,
       [from_left, to_left](CommandContext& w, std::string_view key) {
         // Wrong-typed destination: keep waiting, the element stays where it is.
-        ds::Entry* dst = w.db().Find(w.args[2], w.now_ms);
+        ds::Entry* dst = w.FindKey(w.args[2], kWrite).entry();
         if (dst != nullptr && dst->type() != ds::ValueType::kList) return false;
-        bool wrong_type;
-        ds::List* src = LookupWrite(w, key, &wrong_type);
-        if (wrong_type || src == nullptr || src->empty()) return false;
-        MoveAndReply(w, key, *src, w.args[2], from_left, to_left);
+        ds::Entry* src = w.FindKey(key, kWrite).entry();
+        if (src == nullptr || src->type() != ds::ValueType::kList) return false;
+        auto* list = static_cast<ds::List*>(src->object());
+        if (list->empty()) return false;
+        MoveAndReply(w, key, *list, w.args[2], from_left, to_left);
         RewriteBlockingMove(w);
         return true;
       },
@@ -124,19 +120,32 @@ void CmdBRPopLPush(CommandContext& ctx) { Move(ctx, false, true, true, 3); }
 
 // ---- BLPOP / BRPOP ----
 
-// Pops one element of `key` and replies [key, element]; false if empty or missing.
-bool TryPopOne(CommandContext& ctx, std::string_view key, bool left) {
-  bool wrong_type;
-  ds::List* list = LookupWrite(ctx, key, &wrong_type);
-  if (wrong_type || list == nullptr || list->empty()) return false;
-  std::string value = PopEnd(*list, left);
+// The list at `key` when it holds a non-empty one, for a pop that must not reply WRONGTYPE (the
+// caller checked the types already, or is a waiter that keeps waiting).
+TypedKey<ds::List> FindPoppable(CommandContext& ctx, std::string_view key) {
+  TypedKey<ds::List> found{ctx.FindKey(key, kWrite)};
+  ds::Entry* entry = found.entry();
+  if (entry != nullptr && entry->type() == ds::ValueType::kList) {
+    auto* list = static_cast<ds::List*>(entry->object());
+    if (!list->empty()) found.value = list;
+  }
+  return found;
+}
+
+// Pops one element of `key` and replies [key, element]; false if empty or missing. `key` may
+// belong to the blocking registry, which the signal of this write may change: the pop works on
+// its own copy.
+bool TryPopOne(CommandContext& ctx, std::string_view waited_key, bool left) {
+  const std::string key(waited_key);
+  TypedKey<ds::List> found = FindPoppable(ctx, key);
+  if (found.value == nullptr) return false;
+  std::string value = PopEnd(*found.value, left);
   ctx.reply.ArrayHeader(2);
   ctx.reply.Bulk(key);
   ctx.reply.Bulk(value);
-  const std::string key_copy(key);
-  SignalWrite(ctx, key_copy, left ? "lpop" : "rpop");
-  DeleteIfEmpty(ctx, key_copy, *list);
-  ctx.RewriteCommand({left ? "LPOP" : "RPOP", key_copy});
+  ctx.Modified(key, 'l', left ? "lpop" : "rpop");
+  if (found.value->empty()) ctx.DeleteEmptied(found);
+  ctx.RewriteCommand({left ? "LPOP" : "RPOP", key});
   return true;
 }
 
@@ -145,10 +154,9 @@ void BlockingPop(CommandContext& ctx, bool left) {
   if (!ParseTimeoutOrReply(ctx, ctx.args[ctx.argc() - 1], &deadline_ms)) return;
   std::vector<std::string> keys;
   for (size_t i = 1; i + 1 < ctx.argc(); ++i) {
-    bool wrong_type;
-    ds::List* list = LookupWrite(ctx, ctx.args[i], &wrong_type);
-    if (wrong_type) return;
-    if (list != nullptr && TryPopOne(ctx, ctx.args[i], left)) return;
+    TypedKey<ds::List> found = ctx.FindTyped<ds::List>(ctx.args[i], kWrite);
+    if (found.wrong_type) return;
+    if (found.value != nullptr && TryPopOne(ctx, ctx.args[i], left)) return;
     keys.emplace_back(ctx.args[i]);
   }
   if (ctx.client.no_block) {
@@ -206,20 +214,20 @@ bool ParseMPopOrReply(CommandContext& ctx, size_t first, MPopArgs* out) {
 }
 
 // Pops up to `count` from `key` and replies [key, [elements]]; false if empty or missing.
-bool TryPopMany(CommandContext& ctx, std::string_view key, bool left, int64_t count) {
-  bool wrong_type;
-  ds::List* list = LookupWrite(ctx, key, &wrong_type);
-  if (wrong_type || list == nullptr || list->empty()) return false;
+bool TryPopMany(CommandContext& ctx, std::string_view waited_key, bool left, int64_t count) {
+  const std::string key(waited_key);
+  TypedKey<ds::List> found = FindPoppable(ctx, key);
+  if (found.value == nullptr) return false;
+  ds::List* list = found.value;
   const size_t n = std::min<uint64_t>(static_cast<uint64_t>(count), list->size());
   ctx.reply.ArrayHeader(2);
   ctx.reply.Bulk(key);
   ctx.reply.ArrayHeader(n);
   for (size_t i = 0; i < n; ++i) ctx.reply.Bulk(PopEnd(*list, left));
-  const std::string key_copy(key);
-  SignalWrite(ctx, key_copy, left ? "lpop" : "rpop");
-  DeleteIfEmpty(ctx, key_copy, *list);
+  ctx.Modified(key, 'l', left ? "lpop" : "rpop");
+  if (list->empty()) ctx.DeleteEmptied(found);
   // Logged as the pop of what was taken from that one key, for LMPOP and BLMPOP alike.
-  ctx.RewriteCommand({left ? "LPOP" : "RPOP", key_copy, std::to_string(n)});
+  ctx.RewriteCommand({left ? "LPOP" : "RPOP", key, std::to_string(n)});
   return true;
 }
 
@@ -230,10 +238,9 @@ void MPop(CommandContext& ctx, bool blocking) {
   if (blocking && !ParseTimeoutOrReply(ctx, ctx.args[1], &deadline_ms)) return;
   std::vector<std::string> keys;
   for (std::string_view key : args.keys) {
-    bool wrong_type;
-    ds::List* list = LookupWrite(ctx, key, &wrong_type);
-    if (wrong_type) return;
-    if (list != nullptr && TryPopMany(ctx, key, args.left, args.count)) return;
+    TypedKey<ds::List> found = ctx.FindTyped<ds::List>(key, kWrite);
+    if (found.wrong_type) return;
+    if (found.value != nullptr && TryPopMany(ctx, key, args.left, args.count)) return;
     keys.emplace_back(key);
   }
   if (!blocking || ctx.client.no_block) {

@@ -31,9 +31,9 @@ void CmdLRange(CommandContext& ctx) {
       !ParseInt64OrReply(ctx.args[3], &end, ctx.reply)) {
     return;
   }
-  bool wrong_type;
-  ds::List* list = LookupRead(ctx, ctx.args[1], &wrong_type);
-  if (wrong_type) return;
+  TypedKey<ds::List> found = ctx.FindTyped<ds::List>(ctx.args[1], kRead);
+  if (found.wrong_type) return;
+  ds::List* list = found.value;
   size_t from, to;
   if (list == nullptr || !ClampRange(start, end, list->size(), &from, &to)) {
     ctx.reply.EmptyArray();
@@ -52,14 +52,13 @@ void CmdLTrim(CommandContext& ctx) {
       !ParseInt64OrReply(ctx.args[3], &end, ctx.reply)) {
     return;
   }
-  bool wrong_type;
-  ds::List* list = LookupWrite(ctx, ctx.args[1], &wrong_type);
-  if (wrong_type) return;
+  TypedKey<ds::List> found = ctx.FindTyped<ds::List>(ctx.args[1], kWrite);
+  if (found.wrong_type) return;
+  ds::List* list = found.value;
   if (list == nullptr) {
     ctx.reply.Simple("OK");
     return;
   }
-  const std::string key(ctx.args[1]);
   size_t from, to;
   if (!ClampRange(start, end, list->size(), &from, &to)) {
     list->Erase(0, list->size());
@@ -67,19 +66,17 @@ void CmdLTrim(CommandContext& ctx) {
     list->Erase(to + 1, list->size() - to - 1);
     list->Erase(0, from);
   }
-  ctx.engine.NotifyKeyspaceEvent('l', "ltrim", key, ctx.client.db);
-  DeleteIfEmpty(ctx, key, *list);
-  ctx.engine.KeyModified(ctx.client.db, key);
-  ++ctx.engine.stats().dirty;
+  ctx.Modified(ctx.args[1], 'l', "ltrim");
+  if (list->empty()) ctx.DeleteEmptied(found);
   ctx.reply.Simple("OK");
 }
 
 void CmdLRem(CommandContext& ctx) {
   int64_t count;
   if (!ParseInt64OrReply(ctx.args[2], &count, ctx.reply)) return;
-  bool wrong_type;
-  ds::List* list = LookupWrite(ctx, ctx.args[1], &wrong_type);
-  if (wrong_type) return;
+  TypedKey<ds::List> found = ctx.FindTyped<ds::List>(ctx.args[1], kWrite);
+  if (found.wrong_type) return;
+  ds::List* list = found.value;
   if (list == nullptr) {
     ctx.reply.Integer(0);
     return;
@@ -100,11 +97,8 @@ void CmdLRem(CommandContext& ctx) {
   for (size_t k = hits.size(); k-- > 0;) list->Erase(hits[k], 1);
   ctx.reply.Integer(static_cast<int64_t>(hits.size()));
   if (hits.empty()) return;
-  const std::string key(ctx.args[1]);
-  ctx.engine.NotifyKeyspaceEvent('l', "lrem", key, ctx.client.db);
-  DeleteIfEmpty(ctx, key, *list);
-  ctx.engine.KeyModified(ctx.client.db, key);
-  ctx.engine.stats().dirty += hits.size();
+  ctx.Modified(ctx.args[1], 'l', "lrem", /*changes=*/hits.size());
+  if (list->empty()) ctx.DeleteEmptied(found);
 }
 
 // LPOS key element [RANK rank] [COUNT num-matches] [MAXLEN len]
@@ -142,9 +136,9 @@ void CmdLPos(CommandContext& ctx) {
     }
   }
   const bool want_array = count != -1;
-  bool wrong_type;
-  ds::List* list = LookupRead(ctx, ctx.args[1], &wrong_type);
-  if (wrong_type) return;
+  TypedKey<ds::List> list_key = ctx.FindTyped<ds::List>(ctx.args[1], kRead);
+  if (list_key.wrong_type) return;
+  ds::List* list = list_key.value;
   if (list == nullptr) {
     if (want_array) {
       ctx.reply.EmptyArray();

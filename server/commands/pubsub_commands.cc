@@ -114,14 +114,14 @@ void CmdPubsubHelp(CommandContext& ctx) {
 }  // namespace
 
 void RegisterPubSubCommands(CommandTable& table) {
-  table.Add("subscribe", CmdSubscribe);
-  table.Add("psubscribe", CmdPSubscribe);
-  table.Add("ssubscribe", CmdSSubscribe);
-  table.Add("unsubscribe", CmdUnsubscribe);
-  table.Add("punsubscribe", CmdPUnsubscribe);
-  table.Add("sunsubscribe", CmdSUnsubscribe);
-  table.Add("publish", CmdPublish);
-  table.Add("spublish", CmdSPublish);
+  table.Add("subscribe", CmdSubscribe, kCmdAllowedWhileSubscribed);
+  table.Add("psubscribe", CmdPSubscribe, kCmdAllowedWhileSubscribed);
+  table.Add("ssubscribe", CmdSSubscribe, kCmdAllowedWhileSubscribed);
+  table.Add("unsubscribe", CmdUnsubscribe, kCmdAllowedWhileSubscribed);
+  table.Add("punsubscribe", CmdPUnsubscribe, kCmdAllowedWhileSubscribed);
+  table.Add("sunsubscribe", CmdSUnsubscribe, kCmdAllowedWhileSubscribed);
+  table.Add("publish", CmdPublish, kCmdMayReplicate);
+  table.Add("spublish", CmdSPublish, kCmdMayReplicate);
   table.Add("pubsub|channels", CmdPubsubChannels);
   table.Add("pubsub|shardchannels", CmdPubsubShardChannels);
   table.Add("pubsub|numsub", CmdPubsubNumSub);

@@ -73,10 +73,7 @@ void CmdShutdown(CommandContext& ctx) {
 bool DebugAllowed(CommandContext& ctx) {
   std::string mode = ctx.engine.config().String("enable-debug-command");
   if (mode == "yes") return true;
-  if (mode == "local" &&
-      (ctx.client.addr.rfind("127.", 0) == 0 || ctx.client.addr.rfind("::1", 0) == 0)) {
-    return true;
-  }
+  if (mode == "local" && ctx.client.local_peer) return true;
   ctx.reply.Error(
       "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", "
       "you can run it from a local connection, otherwise you need to set this option in the "
@@ -127,6 +124,7 @@ void CmdDebug(CommandContext& ctx) {
     }
     std::string error;
     if (ctx.engine.rdb().DebugReload(flush, save, merge, &error)) {
+      ctx.DatabaseChanged(0);
       ctx.reply.Ok();
     } else {
       ctx.reply.Error(error);

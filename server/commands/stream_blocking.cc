@@ -36,7 +36,10 @@ StreamWaitResult TryServeStreamWaiter(Engine& engine, Client& client, StreamRead
   while (k < req.keys.size() && req.keys[k] != key) ++k;
   if (k == req.keys.size()) return StreamWaitResult::kKeepWaiting;
 
-  ds::Entry* entry = engine.db(client.db).Find(key, now_ms);
+  // The waiter's own context, for the changes a group read makes (not a command: nothing is
+  // propagated from it but what the read propagates itself).
+  CommandContext ctx{engine, client, {}, reply, now_ms};
+  ds::Entry* entry = ctx.FindKey(key, kWrite).entry();
   ds::Stream* stream = entry != nullptr && entry->type() == ds::ValueType::kStream
                            ? static_cast<ds::Stream*>(entry->object())
                            : nullptr;
@@ -70,11 +73,11 @@ StreamWaitResult TryServeStreamWaiter(Engine& engine, Client& client, StreamRead
   }
   reply.Bulk(key);
   if (group != nullptr) {
-    const GroupReadTarget target{engine, client.db, key, req.group};
+    const GroupReadTarget target{ctx, key, req.group};
     ds::StreamConsumer* consumer = ServedConsumer(target, *group, req.consumer, req.noack, now_ms);
     if (ReplyGroupRead(reply, target, *stream, *group, *consumer, after, count, req.noack,
                        now_ms) != 0) {
-      ++engine.stats().dirty;
+      ctx.ChangedUnwatched(key, 't', /*event=*/{});
     }
   } else {
     ds::StreamId start = after;

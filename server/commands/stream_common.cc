@@ -12,30 +12,6 @@
 namespace rill {
 namespace stream_internal {
 
-static ds::Stream* CheckStream(CommandContext& ctx, ds::Entry* entry, bool* wrong_type) {
-  *wrong_type = false;
-  if (entry == nullptr) return nullptr;
-  if (entry->type() != ds::ValueType::kStream) {
-    *wrong_type = true;
-    ctx.reply.Error(errors::kWrongType);
-    return nullptr;
-  }
-  return static_cast<ds::Stream*>(entry->object());
-}
-
-ds::Stream* LookupRead(CommandContext& ctx, std::string_view key, bool* wrong_type) {
-  return CheckStream(ctx, ctx.LookupKeyRead(key), wrong_type);
-}
-
-ds::Stream* LookupWrite(CommandContext& ctx, std::string_view key, bool* wrong_type) {
-  return CheckStream(ctx, ctx.db().Find(key, ctx.now_ms), wrong_type);
-}
-
-ds::Stream* CreateStream(CommandContext& ctx, std::string_view key) {
-  ds::Entry* entry = ctx.db().SetObject(key, std::make_unique<ds::Stream>());
-  return static_cast<ds::Stream*>(entry->object());
-}
-
 bool ParseIdOrReply(CommandContext& ctx, std::string_view arg, uint64_t missing_seq, bool strict,
                     bool* seq_given, ds::StreamId* id) {
   if (ds::ParseStreamId(arg, missing_seq, strict, seq_given, id)) return true;
@@ -124,14 +100,6 @@ size_t ReplyRangeEntries(protocol::ReplyBuilder& reply, const ds::Stream& stream
     ++n;
   }
   return n;
-}
-
-void Notify(CommandContext& ctx, std::string_view event, std::string_view key) {
-  ctx.engine.NotifyKeyspaceEvent('t', event, key, ctx.client.db);
-}
-
-void SignalModified(CommandContext& ctx, std::string_view key) {
-  ctx.engine.KeyModified(ctx.client.db, key);
 }
 
 void SignalKeyReady(CommandContext& ctx, std::string_view key) {

@@ -77,9 +77,9 @@ void CmdXGroup(CommandContext& ctx) {
     }
     key = ctx.args[2];
     group_name = ctx.args[3];
-    bool wrong_type;
-    stream = LookupWrite(ctx, key, &wrong_type);
-    if (wrong_type) return;
+    TypedKey<ds::Stream> found = ctx.FindTyped<ds::Stream>(key, kWrite);
+    if (found.wrong_type) return;
+    stream = found.value;
 
     if (!mkstream) {
       if (stream == nullptr) {
@@ -106,16 +106,17 @@ void CmdXGroup(CommandContext& ctx) {
       return;
     }
     if (stream == nullptr) {
-      stream = CreateStream(ctx, key);
-      SignalModified(ctx, key);
+      // MKSTREAM: the new key is signalled; the change counted is the group's, below.
+      stream =
+          ctx.FindOrCreate<ds::Stream>(key, [] { return std::make_unique<ds::Stream>(); }).value;
+      ctx.Modified(key, 't', /*event=*/{}, /*changes=*/0);
     }
     if (stream->CreateGroup(group_name, id, entries_read) == nullptr) {
       ctx.reply.Error("BUSYGROUP Consumer Group name already exists");
       return;
     }
     ctx.reply.Ok();
-    ++ctx.engine.stats().dirty;
-    Notify(ctx, "xgroup-create", key);
+    ctx.ChangedUnwatched(key, 't', "xgroup-create");
   } else if (setid && (ctx.argc() == 5 || ctx.argc() == 7)) {
     ds::StreamId id;
     if (ctx.args[4] == "$") {
@@ -126,8 +127,7 @@ void CmdXGroup(CommandContext& ctx) {
     group->last_id = id;
     group->entries_read = entries_read;
     ctx.reply.Ok();
-    ++ctx.engine.stats().dirty;
-    Notify(ctx, "xgroup-setid", key);
+    ctx.ChangedUnwatched(key, 't', "xgroup-setid");
   } else if (EqualsIgnoreCase(sub, "DESTROY") && ctx.argc() == 4) {
     if (group == nullptr) {
       ctx.reply.Integer(0);
@@ -135,22 +135,19 @@ void CmdXGroup(CommandContext& ctx) {
     }
     stream->DestroyGroup(group_name);
     ctx.reply.Integer(1);
-    ++ctx.engine.stats().dirty;
-    Notify(ctx, "xgroup-destroy", key);
+    ctx.ChangedUnwatched(key, 't', "xgroup-destroy");
     // Clients blocked in XREADGROUP on this group get their NOGROUP error.
     SignalKeyReady(ctx, key);
   } else if (EqualsIgnoreCase(sub, "CREATECONSUMER") && ctx.argc() == 5) {
     bool created = group->CreateConsumer(ctx.args[4], ctx.now_ms) != nullptr;
     if (created) {
-      ++ctx.engine.stats().dirty;
-      Notify(ctx, "xgroup-createconsumer", key);
+      ctx.ChangedUnwatched(key, 't', "xgroup-createconsumer");
     }
     ctx.reply.Integer(created ? 1 : 0);
   } else if (EqualsIgnoreCase(sub, "DELCONSUMER") && ctx.argc() == 5) {
     int64_t pending = group->DeleteConsumer(ctx.args[4]);
     if (pending >= 0) {
-      ++ctx.engine.stats().dirty;
-      Notify(ctx, "xgroup-delconsumer", key);
+      ctx.ChangedUnwatched(key, 't', "xgroup-delconsumer");
     }
     ctx.reply.Integer(pending < 0 ? 0 : pending);
   } else {
@@ -159,9 +156,9 @@ void CmdXGroup(CommandContext& ctx) {
 }
 
 void CmdXAck(CommandContext& ctx) {
-  bool wrong_type;
-  ds::Stream* stream = LookupRead(ctx, ctx.args[1], &wrong_type);
-  if (wrong_type) return;
+  TypedKey<ds::Stream> found = ctx.FindTyped<ds::Stream>(ctx.args[1], kRead);
+  if (found.wrong_type) return;
+  ds::Stream* stream = found.value;
   ds::ConsumerGroup* group = stream != nullptr ? stream->FindGroup(ctx.args[2]) : nullptr;
   if (group == nullptr) {
     ctx.reply.Integer(0);
@@ -173,11 +170,9 @@ void CmdXAck(CommandContext& ctx) {
     if (!ParseIdOrReply(ctx, ctx.args[j], 0, true, nullptr, &ids[j - 3])) return;
   }
   int64_t acknowledged = 0;
-  for (ds::StreamId id : ids) {
-    if (group->Acknowledge(id)) {
-      ++acknowledged;
-      ++ctx.engine.stats().dirty;
-    }
+  for (ds::StreamId id : ids) acknowledged += group->Acknowledge(id) ? 1 : 0;
+  if (acknowledged != 0) {
+    ctx.ChangedUnwatched(ctx.args[1], 't', /*event=*/{}, static_cast<uint64_t>(acknowledged));
   }
   ctx.reply.Integer(acknowledged);
 }

@@ -35,9 +35,9 @@ void ReplyEntriesRead(protocol::ReplyBuilder& reply, const ds::ConsumerGroup& gr
 }
 
 ds::Stream* LookupOrReply(CommandContext& ctx) {
-  bool wrong_type;
-  ds::Stream* stream = LookupRead(ctx, ctx.args[2], &wrong_type);
-  if (stream == nullptr && !wrong_type) ctx.reply.Error(errors::kNoSuchKey);
+  TypedKey<ds::Stream> found = ctx.FindTyped<ds::Stream>(ctx.args[2], kRead);
+  ds::Stream* stream = found.value;
+  if (stream == nullptr && !found.wrong_type) ctx.reply.Error(errors::kNoSuchKey);
   return stream;
 }
 

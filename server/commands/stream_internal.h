@@ -1,6 +1,6 @@
 // Helpers shared by the stream command files (stream_write.cc, stream_read.cc,
-// stream_group.cc, stream_pending.cc, stream_info.cc): key lookup with Redis's type check, ID
-// parsing with Redis's error replies, and replying with entries.
+// stream_group_commands.cc, stream_pending.cc, stream_info.cc): ID parsing with Redis's error
+// replies, and replying with entries. Keys are reached through the key kit.
 #pragma once
 
 #include <cstdint>
@@ -13,14 +13,6 @@ namespace rill::stream_internal {
 
 inline constexpr std::string_view kInvalidStreamId =
     "ERR Invalid stream ID specified as stream command argument";
-
-// Lookup as Redis's lookupKeyRead (hit/miss statistics) or lookupKeyWrite. Returns the stream,
-// or nullptr when the key is missing (*wrong_type false) or holds another type (*wrong_type
-// true, WRONGTYPE already replied).
-ds::Stream* LookupRead(CommandContext& ctx, std::string_view key, bool* wrong_type);
-ds::Stream* LookupWrite(CommandContext& ctx, std::string_view key, bool* wrong_type);
-// Creates an empty stream at `key` (which must be absent).
-ds::Stream* CreateStream(CommandContext& ctx, std::string_view key);
 
 // ID parsing (see ds::ParseStreamId); replies kInvalidStreamId and returns false on error.
 bool ParseIdOrReply(CommandContext& ctx, std::string_view arg, uint64_t missing_seq, bool strict,
@@ -41,9 +33,6 @@ bool ReplyEntryById(protocol::ReplyBuilder& reply, const ds::Stream& stream, ds:
 size_t ReplyRangeEntries(protocol::ReplyBuilder& reply, const ds::Stream& stream,
                          ds::StreamId start, ds::StreamId end, size_t count, bool reverse);
 
-// After a write: WATCH/dirty/keyspace-event bookkeeping for `key` (type class 't').
-void Notify(CommandContext& ctx, std::string_view event, std::string_view key);
-void SignalModified(CommandContext& ctx, std::string_view key);
 // Wakes clients blocked in XREAD/XREADGROUP on `key` once the current command finishes.
 void SignalKeyReady(CommandContext& ctx, std::string_view key);
 

@@ -76,9 +76,9 @@ void CmdXPending(CommandContext& ctx) {
     }
   }
 
-  bool wrong_type;
-  ds::Stream* stream = LookupRead(ctx, ctx.args[1], &wrong_type);
-  if (wrong_type) return;
+  TypedKey<ds::Stream> found = ctx.FindTyped<ds::Stream>(ctx.args[1], kRead);
+  if (found.wrong_type) return;
+  ds::Stream* stream = found.value;
   ds::ConsumerGroup* group = stream != nullptr ? stream->FindGroup(ctx.args[2]) : nullptr;
   if (group == nullptr) {
     ReplyNoGroup(ctx);
@@ -179,8 +179,7 @@ ds::StreamConsumer* ClaimingConsumer(CommandContext& ctx, ds::ConsumerGroup& gro
   bool created;
   ds::StreamConsumer* consumer = group.FindOrCreateConsumer(ctx.args[3], ctx.now_ms, &created);
   if (created) {
-    ++ctx.engine.stats().dirty;
-    Notify(ctx, "xgroup-createconsumer", ctx.args[1]);
+    ctx.ChangedUnwatched(ctx.args[1], 't', "xgroup-createconsumer");
   }
   consumer->seen_time = ctx.now_ms;
   *cached = consumer;
@@ -188,9 +187,9 @@ ds::StreamConsumer* ClaimingConsumer(CommandContext& ctx, ds::ConsumerGroup& gro
 }
 
 void CmdXClaim(CommandContext& ctx) {
-  bool wrong_type;
-  ds::Stream* stream = LookupRead(ctx, ctx.args[1], &wrong_type);
-  if (wrong_type) return;
+  TypedKey<ds::Stream> found = ctx.FindTyped<ds::Stream>(ctx.args[1], kRead);
+  if (found.wrong_type) return;
+  ds::Stream* stream = found.value;
   ds::ConsumerGroup* group = stream != nullptr ? stream->FindGroup(ctx.args[2]) : nullptr;
   if (group == nullptr) {
     ReplyNoGroup(ctx);
@@ -238,7 +237,7 @@ void CmdXClaim(CommandContext& ctx) {
                        group->last_id);
         propagate_position = false;
         group->Acknowledge(id);
-        ++ctx.engine.stats().dirty;
+        ctx.ChangedUnwatched(ctx.args[1], 't', /*event=*/{});
       }
       continue;
     }
@@ -264,12 +263,12 @@ void CmdXClaim(CommandContext& ctx) {
     PropagateClaim(ctx.engine, ctx.client.db, ctx.args[1], ctx.args[2], id, *entry, group->last_id);
     propagate_position = false;
     ++n;
-    ++ctx.engine.stats().dirty;
+    ctx.ChangedUnwatched(ctx.args[1], 't', /*event=*/{});
   }
   ctx.reply.EndDeferredArray(token, n);
   if (propagate_position) {
     PropagateGroupPosition(ctx.engine, ctx.client.db, ctx.args[1], ctx.args[2], *group);
-    ++ctx.engine.stats().dirty;
+    ctx.ChangedUnwatched(ctx.args[1], 't', /*event=*/{});
   }
 }
 
@@ -303,9 +302,9 @@ void CmdXAutoClaim(CommandContext& ctx) {
     }
   }
 
-  bool wrong_type;
-  ds::Stream* stream = LookupRead(ctx, ctx.args[1], &wrong_type);
-  if (wrong_type) return;
+  TypedKey<ds::Stream> found = ctx.FindTyped<ds::Stream>(ctx.args[1], kRead);
+  if (found.wrong_type) return;
+  ds::Stream* stream = found.value;
   ds::ConsumerGroup* group = stream != nullptr ? stream->FindGroup(ctx.args[2]) : nullptr;
   if (group == nullptr) {
     ReplyNoGroup(ctx);
@@ -339,7 +338,7 @@ void CmdXAutoClaim(CommandContext& ctx) {
       group->Acknowledge(id);
       it = pel.lower_bound(id);
       deleted.push_back(id);
-      ++ctx.engine.stats().dirty;
+      ctx.ChangedUnwatched(ctx.args[1], 't', /*event=*/{});
       --count;
       continue;
     }
@@ -357,7 +356,7 @@ void CmdXAutoClaim(CommandContext& ctx) {
     PropagateClaim(ctx.engine, ctx.client.db, ctx.args[1], ctx.args[2], id, entry, group->last_id);
     ++n;
     --count;
-    ++ctx.engine.stats().dirty;
+    ctx.ChangedUnwatched(ctx.args[1], 't', /*event=*/{});
   }
   ReplyId(ctx.reply, it == pel.end() ? ds::StreamId::Min() : it->first);
   ctx.reply.ArrayHeader(n);

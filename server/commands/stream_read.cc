@@ -29,14 +29,15 @@ size_t ReplyGroupRead(protocol::ReplyBuilder& reply, const GroupReadTarget& targ
     ReplyEntry(reply, entry);
     if (!noack) {
       group.Deliver(entry.id, &consumer, now_ms);
-      PropagateClaim(target.engine, target.db, target.key, target.group_name, entry.id,
-                     *group.FindPending(entry.id), group.last_id);
+      PropagateClaim(target.ctx.engine, target.ctx.client.db, target.key, target.group_name,
+                     entry.id, *group.FindPending(entry.id), group.last_id);
     }
     ++n;
   }
   reply.EndDeferredArray(token, n);
   if (noack && n != 0) {
-    PropagateGroupPosition(target.engine, target.db, target.key, target.group_name, group);
+    PropagateGroupPosition(target.ctx.engine, target.ctx.client.db, target.key, target.group_name,
+                           group);
   }
   return n;
 }
@@ -86,9 +87,9 @@ void RangeGeneric(CommandContext& ctx, bool reverse) {
       return;
     }
   }
-  bool wrong_type;
-  ds::Stream* stream = LookupRead(ctx, ctx.args[1], &wrong_type);
-  if (wrong_type) return;
+  TypedKey<ds::Stream> found = ctx.FindTyped<ds::Stream>(ctx.args[1], kRead);
+  if (found.wrong_type) return;
+  ds::Stream* stream = found.value;
   if (stream == nullptr) {
     ctx.reply.EmptyArray();
     return;
@@ -194,9 +195,9 @@ void XReadGeneric(CommandContext& ctx, bool xreadgroup) {
     std::string_view key = ctx.args[streams_arg + k];
     std::string_view id_arg = ctx.args[streams_arg + streams_count + k];
     req.keys[k] = std::string(key);
-    bool wrong_type;
-    ds::Stream* stream = LookupRead(ctx, key, &wrong_type);
-    if (wrong_type) return;
+    TypedKey<ds::Stream> found = ctx.FindTyped<ds::Stream>(key, kRead);
+    if (found.wrong_type) return;
+    ds::Stream* stream = found.value;
     if (req.has_group && (stream == nullptr || stream->FindGroup(req.group) == nullptr)) {
       ctx.reply.Error("NOGROUP No such key '" + std::string(CStr(key)) + "' or consumer group '" +
                       std::string(CStr(req.group)) + "' in XREADGROUP with GROUP option");
@@ -249,11 +250,10 @@ ds::StreamConsumer* ServedConsumer(const GroupReadTarget& target, ds::ConsumerGr
   bool created;
   ds::StreamConsumer* consumer = group.FindOrCreateConsumer(name, now_ms, &created);
   if (created) {
-    target.engine.NotifyKeyspaceEvent('t', "xgroup-createconsumer", target.key, target.db);
-    ++target.engine.stats().dirty;
+    target.ctx.ChangedUnwatched(target.key, 't', "xgroup-createconsumer");
     if (noack) {
-      target.engine.Propagate(target.db,
-                              {"XGROUP", "CREATECONSUMER", target.key, target.group_name, name});
+      target.ctx.engine.Propagate(
+          target.ctx.client.db, {"XGROUP", "CREATECONSUMER", target.key, target.group_name, name});
     }
   }
   consumer->seen_time = now_ms;
@@ -264,8 +264,8 @@ bool ServeReadSynchronously(CommandContext& ctx, StreamReadRequest& req) {
   size_t token = 0;
   size_t served = 0;
   for (size_t k = 0; k < req.keys.size(); ++k) {
-    bool wrong_type;
-    ds::Stream* stream = LookupRead(ctx, req.keys[k], &wrong_type);
+    TypedKey<ds::Stream> found = ctx.FindTyped<ds::Stream>(req.keys[k], kRead);
+    ds::Stream* stream = found.value;
     if (stream == nullptr) continue;
     ds::ConsumerGroup* group = nullptr;
     ds::StreamConsumer* consumer = nullptr;
@@ -290,7 +290,7 @@ bool ServeReadSynchronously(CommandContext& ctx, StreamReadRequest& req) {
       serve = top > after;
     }
     if (!serve) continue;
-    const GroupReadTarget target{ctx.engine, ctx.client.db, req.keys[k], req.group};
+    const GroupReadTarget target{ctx, req.keys[k], req.group};
     if (group != nullptr) {
       // Redis 7.0 creates the consumer only when it is served something.
       consumer = ServedConsumer(target, *group, req.consumer, req.noack, ctx.now_ms);
@@ -308,7 +308,7 @@ bool ServeReadSynchronously(CommandContext& ctx, StreamReadRequest& req) {
     } else if (group != nullptr) {
       if (ReplyGroupRead(ctx.reply, target, *stream, *group, *consumer, after, req.count, req.noack,
                          ctx.now_ms) != 0) {
-        ++ctx.engine.stats().dirty;
+        ctx.ChangedUnwatched(req.keys[k], 't', /*event=*/{});
       }
     } else {
       ds::StreamId start = after;

@@ -35,11 +35,11 @@ bool ServeReadSynchronously(CommandContext& ctx, StreamReadRequest& req);
 // group disappears.
 void BlockRead(CommandContext& ctx, StreamReadRequest req);
 
-// Where a group read happens, for propagating its effects: the stream's key and database and
-// the group's name as the client wrote it.
+// Where a group read happens, for signalling and propagating its effects: the reading client's
+// context (a waiter's own when a blocked read is served), the stream's key and the group's name
+// as the client wrote it.
 struct GroupReadTarget {
-  Engine& engine;
-  int db;
+  CommandContext& ctx;
   std::string_view key;
   std::string_view group_name;
 };

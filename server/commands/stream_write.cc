@@ -147,15 +147,17 @@ void CmdXAdd(CommandContext& ctx) {
   }
 
   std::string_view key = ctx.args[1];
-  bool wrong_type;
-  ds::Stream* stream = LookupWrite(ctx, key, &wrong_type);
-  if (wrong_type) return;
+  // As Redis, the stream is created before the entry is checked: an entry refused below leaves
+  // an empty stream behind.
+  TypedKey<ds::Stream> found =
+      args.no_mkstream
+          ? ctx.FindTyped<ds::Stream>(key, kWrite)
+          : ctx.FindOrCreate<ds::Stream>(key, [] { return std::make_unique<ds::Stream>(); });
+  if (found.wrong_type) return;
+  ds::Stream* stream = found.value;
   if (stream == nullptr) {
-    if (args.no_mkstream) {
-      ctx.reply.Null();
-      return;
-    }
-    stream = CreateStream(ctx, key);
+    ctx.reply.Null();
+    return;
   }
   if (stream->last_id() == ds::StreamId::Max()) {
     ctx.reply.Error("ERR The stream has exhausted the last possible ID, unable to add more items");
@@ -173,35 +175,32 @@ void CmdXAdd(CommandContext& ctx) {
     return;
   }
   ReplyId(ctx.reply, added);
-  Notify(ctx, "xadd", key);
-  ++ctx.engine.stats().dirty;
+  // Modified also wakes XREAD/XREADGROUP waiters.
+  ctx.Modified(key, 't', "xadd");
   // Logged with the ID it got, so that a replay does not read its own clock.
   if ((!args.id_given || !args.seq_given) && ctx.propagating()) {
     ctx.RewriteArgument(id_pos, added.ToString());
   }
   if (args.trim.strategy != ds::TrimStrategy::kNone) {
-    if (stream->Trim(args.trim) != 0) Notify(ctx, "xtrim", key);
+    if (stream->Trim(args.trim) != 0) ctx.Notify('t', "xtrim", key);
     RewriteApproxTrim(ctx, args, *stream);
   }
-  SignalModified(ctx, key);  // KeyModified also wakes XREAD/XREADGROUP waiters
 }
 
 void CmdXTrim(CommandContext& ctx) {
   AddTrimArgs args;
   if (ParseAddOrTrimArgs(ctx, false, &args) < 0) return;
   std::string_view key = ctx.args[1];
-  bool wrong_type;
-  ds::Stream* stream = LookupWrite(ctx, key, &wrong_type);
-  if (wrong_type) return;
+  TypedKey<ds::Stream> found = ctx.FindTyped<ds::Stream>(key, kWrite);
+  if (found.wrong_type) return;
+  ds::Stream* stream = found.value;
   if (stream == nullptr) {
     ctx.reply.Integer(0);
     return;
   }
   const int64_t deleted = stream->Trim(args.trim);
   if (deleted != 0) {
-    Notify(ctx, "xtrim", key);
-    SignalModified(ctx, key);
-    ctx.engine.stats().dirty += static_cast<uint64_t>(deleted);
+    ctx.Modified(key, 't', "xtrim", static_cast<uint64_t>(deleted));
     RewriteApproxTrim(ctx, args, *stream);
   }
   ctx.reply.Integer(deleted);
@@ -209,9 +208,9 @@ void CmdXTrim(CommandContext& ctx) {
 
 void CmdXDel(CommandContext& ctx) {
   std::string_view key = ctx.args[1];
-  bool wrong_type;
-  ds::Stream* stream = LookupWrite(ctx, key, &wrong_type);
-  if (wrong_type) return;
+  TypedKey<ds::Stream> found = ctx.FindTyped<ds::Stream>(key, kWrite);
+  if (found.wrong_type) return;
+  ds::Stream* stream = found.value;
   if (stream == nullptr) {
     ctx.reply.Integer(0);
     return;
@@ -224,9 +223,7 @@ void CmdXDel(CommandContext& ctx) {
   int64_t deleted = 0;
   for (ds::StreamId id : ids) deleted += stream->Delete(id) ? 1 : 0;
   if (deleted != 0) {
-    SignalModified(ctx, key);
-    Notify(ctx, "xdel", key);
-    ctx.engine.stats().dirty += static_cast<uint64_t>(deleted);
+    ctx.Modified(key, 't', "xdel", static_cast<uint64_t>(deleted));
   }
   ctx.reply.Integer(deleted);
 }
@@ -258,9 +255,9 @@ void CmdXSetId(CommandContext& ctx) {
   }
 
   std::string_view key = ctx.args[1];
-  bool wrong_type;
-  ds::Stream* stream = LookupWrite(ctx, key, &wrong_type);
-  if (wrong_type) return;
+  TypedKey<ds::Stream> found = ctx.FindTyped<ds::Stream>(key, kWrite);
+  if (found.wrong_type) return;
+  ds::Stream* stream = found.value;
   if (stream == nullptr) {
     ctx.reply.Error(errors::kNoSuchKey);
     return;
@@ -282,16 +279,13 @@ void CmdXSetId(CommandContext& ctx) {
   if (entries_added != -1) stream->set_entries_added(static_cast<uint64_t>(entries_added));
   if (!max_deleted.IsZero()) stream->set_max_deleted_id(max_deleted);
   ctx.reply.Ok();
-  ++ctx.engine.stats().dirty;
-  Notify(ctx, "xsetid", key);
-  SignalModified(ctx, key);
+  ctx.Modified(key, 't', "xsetid");
 }
 
 void CmdXLen(CommandContext& ctx) {
-  bool wrong_type;
-  ds::Stream* stream = LookupRead(ctx, ctx.args[1], &wrong_type);
-  if (wrong_type) return;
-  ctx.reply.Integer(stream == nullptr ? 0 : static_cast<int64_t>(stream->length()));
+  TypedKey<ds::Stream> found = ctx.FindTyped<ds::Stream>(ctx.args[1], kRead);
+  if (found.wrong_type) return;
+  ctx.reply.Integer(found.value == nullptr ? 0 : static_cast<int64_t>(found.value->length()));
 }
 
 }  // namespace

@@ -23,21 +23,6 @@
 namespace rill {
 namespace strings_internal {
 
-ds::Entry* LookupRead(CommandContext& ctx, std::string_view key) { return ctx.LookupKeyRead(key); }
-
-bool CheckStringOrReply(CommandContext& ctx, const ds::Entry& entry) {
-  if (entry.type() == ds::ValueType::kString) return true;
-  ctx.reply.Error(errors::kWrongType);
-  return false;
-}
-
-void SignalWrite(CommandContext& ctx, std::string_view key, char type_class,
-                 std::string_view event) {
-  ctx.engine.KeyModified(ctx.client.db, key);
-  ctx.engine.NotifyKeyspaceEvent(type_class, event, key, ctx.client.db);
-  ++ctx.engine.stats().dirty;
-}
-
 bool CheckStringLengthOrReply(CommandContext& ctx, uint64_t current, uint64_t added) {
   static const Config::IntParam kMaxBulkLen("proto-max-bulk-len");
   const int64_t limit = ctx.engine.config().Int(kMaxBulkLen);
@@ -52,10 +37,6 @@ bool CheckStringLengthOrReply(CommandContext& ctx, uint64_t current, uint64_t ad
 }  // namespace strings_internal
 
 namespace {
-
-using strings_internal::CheckStringOrReply;
-using strings_internal::LookupRead;
-using strings_internal::SignalWrite;
 
 // Options of SET and GETEX, one bit each, as Redis's parseExtendedStringArgumentsOrReply
 // accepts them.
@@ -147,15 +128,17 @@ bool ResolveExpireMs(CommandContext& ctx, const StringOptions& opts, std::string
 
 // Redis's getGenericCommand: replies the key's value (or null). False, after replying
 // WRONGTYPE, when the key holds another type.
-bool ReplyStringValue(CommandContext& ctx, std::string_view key) {
-  ds::Entry* entry = LookupRead(ctx, key);
-  if (entry == nullptr) {
+// The lookup's slot serves the write that may follow.
+bool ReplyStringValue(CommandContext& ctx, std::string_view key, ds::KeySlot* slot = nullptr) {
+  TypedKey<ds::Entry> found = ctx.FindString(key, kRead);
+  if (found.wrong_type) return false;
+  if (slot != nullptr) *slot = found.slot;
+  if (found.value == nullptr) {
     ctx.reply.Null();
     return true;
   }
-  if (!CheckStringOrReply(ctx, *entry)) return false;
   char scratch[24];
-  ctx.reply.Bulk(entry->StringView(scratch));
+  ctx.reply.Bulk(found.value->StringView(scratch));
   return true;
 }
 
@@ -187,9 +170,14 @@ void SetGeneric(CommandContext& ctx, const StringOptions& opts, std::string_view
   if (has_expire && !ResolveExpireMs(ctx, opts, command, &expire_ms)) return;
 
   const bool get = opts.flags & kOptGet;
-  if (get && !ReplyStringValue(ctx, key)) return;
+  ds::KeySlot slot;
+  if (get) {
+    if (!ReplyStringValue(ctx, key, &slot)) return;
+  } else {
+    slot = ctx.FindKey(key, kWrite);
+  }
 
-  const bool found = ctx.db().Find(key, ctx.now_ms) != nullptr;
+  const bool found = slot.entry() != nullptr;
   if (((opts.flags & kOptNx) && found) || ((opts.flags & kOptXx) && !found)) {
     if (!get) {
       if (style == SetReplyStyle::kOneOrZero) {
@@ -207,9 +195,9 @@ void SetGeneric(CommandContext& ctx, const StringOptions& opts, std::string_view
   } else if (opts.flags & kOptKeepTtl) {
     ttl = ds::TtlMode::kKeep;
   }
-  ctx.db().SetString(key, value, ttl, expire_ms);
-  SignalWrite(ctx, key, '$', "set");
-  if (has_expire) ctx.engine.NotifyKeyspaceEvent('g', "expire", key, ctx.client.db);
+  ctx.db().SetString(slot, value, ttl, expire_ms);
+  ctx.Modified(key, '$', "set");
+  if (has_expire) ctx.Notify('g', "expire", key);
   PropagateSetAs(ctx, key, value, has_expire, expire_ms, get);
 
   if (get) return;
@@ -252,23 +240,25 @@ void CmdPSetEx(CommandContext& ctx) {
 // GETSET replies the old value and stores the new one without any expiry.
 void CmdGetSet(CommandContext& ctx) {
   std::string_view key = ctx.args[1];
-  if (!ReplyStringValue(ctx, key)) return;
-  ctx.db().SetString(key, ctx.args[2], ds::TtlMode::kClear);
-  SignalWrite(ctx, key, '$', "set");
+  ds::KeySlot slot;
+  if (!ReplyStringValue(ctx, key, &slot)) return;
+  ctx.db().SetString(slot, ctx.args[2], ds::TtlMode::kClear);
+  ctx.Modified(key, '$', "set");
   ctx.RewriteCommand({"SET", key, ctx.args[2]});
 }
 
 void CmdGetDel(CommandContext& ctx) {
   std::string_view key = ctx.args[1];
-  ds::Entry* entry = LookupRead(ctx, key);
-  if (entry == nullptr) {
+  TypedKey<ds::Entry> found = ctx.FindString(key, kRead);
+  if (found.wrong_type) return;
+  if (found.value == nullptr) {
     ctx.reply.Null();
     return;
   }
-  if (!CheckStringOrReply(ctx, *entry)) return;
   char scratch[24];
-  ctx.reply.Bulk(entry->StringView(scratch));  // copied into the reply before the delete
-  if (ctx.db().Delete(key)) SignalWrite(ctx, key, 'g', "del");
+  ctx.reply.Bulk(found.value->StringView(scratch));  // copied into the reply before the delete
+  ctx.db().Delete(found.slot);
+  ctx.Modified(key, 'g', "del");
   ctx.RewriteCommand({"DEL", key});
 }
 
@@ -281,32 +271,32 @@ void CmdGetEx(CommandContext& ctx) {
     return;
   }
   std::string_view key = ctx.args[1];
-  ds::Entry* entry = LookupRead(ctx, key);
-  if (entry == nullptr) {
+  TypedKey<ds::Entry> found = ctx.FindString(key, kRead);
+  if (found.wrong_type) return;
+  if (found.value == nullptr) {
     ctx.reply.Null();
     return;
   }
-  if (!CheckStringOrReply(ctx, *entry)) return;
   const bool has_expire = opts.flags & kOptAnyExpire;
   int64_t expire_ms = 0;
   if (has_expire && !ResolveExpireMs(ctx, opts, "getex", &expire_ms)) return;
 
   char scratch[24];
-  ctx.reply.Bulk(entry->StringView(scratch));
+  ctx.reply.Bulk(found.value->StringView(scratch));
 
   const bool absolute = opts.flags & (kOptExAt | kOptPxAt);
   if (absolute && expire_ms <= ctx.now_ms && !ctx.engine.loading()) {
     // A deadline already in the past deletes the key, as an expiry would (not while loading
     // an AOF: the log says what happened next).
-    ctx.db().Delete(key);
-    SignalWrite(ctx, key, 'g', "del");
+    ctx.db().Delete(found.slot);
+    ctx.Modified(key, 'g', "del");
     ctx.RewriteCommand({ctx.engine.config().Bool("lazyfree-lazy-expire") ? "UNLINK" : "DEL", key});
   } else if (has_expire) {
     ctx.db().SetExpire(key, expire_ms);
-    SignalWrite(ctx, key, 'g', "expire");
+    ctx.Modified(key, 'g', "expire");
     ctx.RewriteCommand({"PEXPIREAT", key, std::to_string(expire_ms)});
   } else if ((opts.flags & kOptPersist) && ctx.db().Persist(key)) {
-    SignalWrite(ctx, key, 'g', "persist");
+    ctx.Modified(key, 'g', "persist");
     ctx.RewriteCommand({"PERSIST", key});
   }
 }
@@ -316,7 +306,7 @@ void CmdMGet(CommandContext& ctx) {
   ctx.reply.ArrayHeader(ctx.argc() - 1);
   char scratch[24];
   for (size_t i = 1; i < ctx.argc(); ++i) {
-    ds::Entry* entry = LookupRead(ctx, ctx.args[i]);
+    ds::Entry* entry = ctx.FindKey(ctx.args[i]).entry();
     if (entry == nullptr || entry->type() != ds::ValueType::kString) {
       ctx.reply.Null();
     } else {
@@ -327,12 +317,13 @@ void CmdMGet(CommandContext& ctx) {
 
 // Stores every key/value pair of MSET/MSETNX, clearing expiries. Each key is looked up first,
 // as Redis's setKey does: an expired one goes through the expired path, and a live one counts
-// as accessed (its LFU counter carries over to the new value).
+// as accessed (its LFU counter carries over to the new value). A key may repeat, so each
+// pair's slot is taken right before its write.
 void SetAllPairs(CommandContext& ctx) {
   for (size_t i = 1; i + 1 < ctx.argc(); i += 2) {
-    ctx.db().Find(ctx.args[i], ctx.now_ms);
-    ctx.db().SetString(ctx.args[i], ctx.args[i + 1], ds::TtlMode::kClear);
-    SignalWrite(ctx, ctx.args[i], '$', "set");
+    ds::KeySlot slot = ctx.FindKey(ctx.args[i], kWrite);
+    ctx.db().SetString(slot, ctx.args[i + 1], ds::TtlMode::kClear);
+    ctx.Modified(ctx.args[i], '$', "set");
   }
 }
 
@@ -351,7 +342,7 @@ void CmdMSetNx(CommandContext& ctx) {
     return;
   }
   for (size_t i = 1; i < ctx.argc(); i += 2) {
-    if (ctx.db().Find(ctx.args[i], ctx.now_ms) != nullptr) {
+    if (ctx.FindKey(ctx.args[i], kWrite).entry() != nullptr) {
       ctx.reply.Integer(0);
       return;
     }

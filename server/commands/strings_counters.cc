@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/number_format.h"
 #include "datastructs/keyspace.h"
 #include "protocol/errors.h"
 #include "server/commands/arg_parse.h"
@@ -19,9 +20,6 @@
 
 namespace rill {
 namespace {
-
-using strings_internal::CheckStringOrReply;
-using strings_internal::SignalWrite;
 
 // The integer a string entry holds, as Redis's getLongLongFromObject reads it.
 bool EntryAsInt64(const ds::Entry& entry, int64_t* out) {
@@ -34,11 +32,11 @@ bool EntryAsInt64(const ds::Entry& entry, int64_t* out) {
 
 void IncrementBy(CommandContext& ctx, int64_t increment) {
   std::string_view key = ctx.args[1];
-  ds::Entry* entry = ctx.db().Find(key, ctx.now_ms);
+  TypedKey<ds::Entry> found = ctx.FindString(key, kWrite);
+  if (found.wrong_type) return;
   int64_t value = 0;
-  if (entry != nullptr) {
-    if (!CheckStringOrReply(ctx, *entry)) return;
-    if (!EntryAsInt64(*entry, &value)) {
+  if (found.value != nullptr) {
+    if (!EntryAsInt64(*found.value, &value)) {
       ctx.reply.Error(errors::kNotInteger);
       return;
     }
@@ -48,8 +46,8 @@ void IncrementBy(CommandContext& ctx, int64_t increment) {
     ctx.reply.Error(errors::kOverflow);
     return;
   }
-  ctx.db().SetInt(key, result, ds::TtlMode::kKeep);
-  SignalWrite(ctx, key, '$', "incrby");
+  ctx.db().SetInt(found.slot, result, ds::TtlMode::kKeep);
+  ctx.Modified(key, '$', "incrby");
   ctx.reply.Integer(result);
 }
 
@@ -73,23 +71,6 @@ void CmdDecrBy(CommandContext& ctx) {
   IncrementBy(ctx, -decrement);
 }
 
-// Redis's human-friendly long double format (ld2string with LD_STR_HUMAN): fixed notation with
-// 17 decimals, then trailing zeros (and a bare '.') dropped, so 10.5+0.1 reads "10.6" and 3e3
-// reads "3000". Exponent notation is never used, hence the large buffer for big magnitudes.
-std::string FormatHumanLongDouble(long double value) {
-  // The largest finite long double has 4933 integer digits; 17 decimals and sign fit in 5000.
-  char buf[5120];
-  int len = std::snprintf(buf, sizeof(buf), "%.17Lf", value);
-  if (len <= 0 || static_cast<size_t>(len) >= sizeof(buf)) return std::string();
-  std::string_view text(buf, static_cast<size_t>(len));
-  if (text.find('.') != std::string_view::npos) {
-    while (text.back() == '0') text.remove_suffix(1);
-    if (text.back() == '.') text.remove_suffix(1);
-  }
-  if (text == "-0") return "0";
-  return std::string(text);
-}
-
 // The value a string entry holds as a long double, as Redis's getLongDoubleFromObject reads it.
 bool EntryAsLongDouble(const ds::Entry& entry, long double* out) {
   if (entry.is_int()) {
@@ -102,11 +83,11 @@ bool EntryAsLongDouble(const ds::Entry& entry, long double* out) {
 // INCRBYFLOAT stores its result as the formatted string, which is also what it replies.
 void CmdIncrByFloat(CommandContext& ctx) {
   std::string_view key = ctx.args[1];
-  ds::Entry* entry = ctx.db().Find(key, ctx.now_ms);
+  TypedKey<ds::Entry> found = ctx.FindString(key, kWrite);
+  if (found.wrong_type) return;
   long double value = 0;
-  if (entry != nullptr) {
-    if (!CheckStringOrReply(ctx, *entry)) return;
-    if (!EntryAsLongDouble(*entry, &value)) {
+  if (found.value != nullptr) {
+    if (!EntryAsLongDouble(*found.value, &value)) {
       ctx.reply.Error(errors::kNotFloat);
       return;
     }
@@ -122,8 +103,9 @@ void CmdIncrByFloat(CommandContext& ctx) {
     return;
   }
   std::string formatted = FormatHumanLongDouble(value);
-  ctx.db().SetString(key, formatted, ds::TtlMode::kKeep, ds::kNoExpire, ds::StringForm::kBytes);
-  SignalWrite(ctx, key, '$', "incrbyfloat");
+  ctx.db().SetString(found.slot, formatted, ds::TtlMode::kKeep, ds::kNoExpire,
+                     ds::StringForm::kBytes);
+  ctx.Modified(key, '$', "incrbyfloat");
   ctx.reply.Bulk(formatted);
   // Replayed as the value it produced: float arithmetic (and its formatting) must not run
   // again elsewhere.

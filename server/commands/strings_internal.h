@@ -11,17 +11,6 @@
 
 namespace rill::strings_internal {
 
-// Redis's lookupKeyRead: lazy expiry, keyspace_hits/misses and the "keymiss" event.
-ds::Entry* LookupRead(CommandContext& ctx, std::string_view key);
-
-// Replies WRONGTYPE and returns false unless `entry` (non-null) holds a string.
-bool CheckStringOrReply(CommandContext& ctx, const ds::Entry& entry);
-
-// The hooks every successful write runs: WATCH invalidation, the keyspace event of class
-// `type_class` named `event`, and one more change for the dirty counter.
-void SignalWrite(CommandContext& ctx, std::string_view key, char type_class,
-                 std::string_view event);
-
 // Redis's checkStringLength: replies the proto-max-bulk-len error and returns false when a
 // string of `current` bytes grown by `added` bytes would exceed the configured limit.
 bool CheckStringLengthOrReply(CommandContext& ctx, uint64_t current, uint64_t added);

@@ -6,6 +6,7 @@
 // the same tie-breaking Redis uses so that ranges come out identical.
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <new>
 #include <stdexcept>
@@ -22,8 +23,6 @@
 
 namespace rill {
 namespace {
-
-using strings_internal::LookupRead;
 
 struct LcsOptions {
   bool len = false;
@@ -158,11 +157,36 @@ void ReplyRanges(CommandContext& ctx, const LcsOptions& opts, const LcsResult& r
 // Looks up one LCS operand: a missing key reads as "", another type makes *is_string false.
 // The value is copied because the next lookup may expire keys and move entries.
 std::string LcsOperand(CommandContext& ctx, std::string_view key, bool* is_string) {
-  ds::Entry* entry = LookupRead(ctx, key);
+  ds::Entry* entry = ctx.FindKey(key).entry();
   *is_string = entry == nullptr || entry->type() == ds::ValueType::kString;
   if (entry == nullptr || !*is_string) return std::string();
   char scratch[24];
   return std::string(entry->StringView(scratch));
+}
+
+// Redis 7.0's bound on the command's transient memory: the table of (|a|+1)*(|b|+1) uint32
+// cells must fit in proto-max-bulk-len (the most one value may take), checked before any of it
+// is allocated. Without it, two 70 KB strings would ask for 20 GB and minutes of the event loop.
+// Everything else LCS holds (the operands' copies, the ranges) is linear in its input, so the
+// table is its peak; the table's fill is the command's time, quadratic but bounded by the same
+// product. False after replying Redis's error.
+bool LcsTableFitsOrReply(CommandContext& ctx, uint64_t a_len, uint64_t b_len) {
+  // The table indexes with uint32_t, as Redis's does.
+  if (a_len >= UINT32_MAX - 1 || b_len >= UINT32_MAX - 1) {
+    ctx.reply.Error("ERR String too long for LCS");
+    return false;
+  }
+  static const Config::IntParam kMaxBulkLen("proto-max-bulk-len");
+  const uint64_t cells = (a_len + 1) * (b_len + 1);  // < 2^64: both factors are < 2^32
+  if (cells > SIZE_MAX / sizeof(uint32_t)) {
+    ctx.reply.Error("ERR Insufficient memory, failed allocating transient memory for LCS");
+    return false;
+  }
+  if (cells * sizeof(uint32_t) > static_cast<uint64_t>(ctx.engine.config().Int(kMaxBulkLen))) {
+    ctx.reply.Error("ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len");
+    return false;
+  }
+  return true;
 }
 
 void CmdLcs(CommandContext& ctx) {
@@ -176,6 +200,7 @@ void CmdLcs(CommandContext& ctx) {
   }
   LcsOptions opts;
   if (!ParseLcsOptions(ctx, &opts)) return;
+  if (!LcsTableFitsOrReply(ctx, a.size(), b.size())) return;
 
   LcsResult result;
   try {

@@ -19,42 +19,31 @@ namespace rill {
 namespace {
 
 using strings_internal::CheckStringLengthOrReply;
-using strings_internal::CheckStringOrReply;
-using strings_internal::LookupRead;
-using strings_internal::SignalWrite;
 
-// APPEND creates the key when missing and keeps an existing key's expiry.
+// APPEND creates the key when missing and keeps an existing key's expiry. The value grows in
+// place (Database::WriteString), so a log built by many APPENDs costs linear time.
 void CmdAppend(CommandContext& ctx) {
   std::string_view key = ctx.args[1];
   std::string_view suffix = ctx.args[2];
-  ds::Entry* entry = ctx.db().Find(key, ctx.now_ms);
+  TypedKey<ds::Entry> found = ctx.FindString(key, kWrite);
+  if (found.wrong_type) return;
   size_t total;
-  if (entry == nullptr) {
-    ctx.db().SetString(key, suffix);
+  if (found.value == nullptr) {
+    ctx.db().SetString(found.slot, suffix);
     total = suffix.size();
   } else {
-    if (!CheckStringOrReply(ctx, *entry)) return;
-    char scratch[24];
-    std::string_view current = entry->StringView(scratch);
-    if (!CheckStringLengthOrReply(ctx, current.size(), suffix.size())) return;
-    std::string joined;
-    joined.reserve(current.size() + suffix.size());
-    joined.append(current).append(suffix);
-    ctx.db().SetString(key, joined, ds::TtlMode::kKeep, ds::kNoExpire, ds::StringForm::kBuffer);
-    total = joined.size();
+    const size_t length = found.value->StringLength();
+    if (!CheckStringLengthOrReply(ctx, length, suffix.size())) return;
+    total = ctx.db().WriteString(found.slot, length, suffix);
   }
-  SignalWrite(ctx, key, '$', "append");
+  ctx.Modified(key, '$', "append");
   ctx.reply.Integer(static_cast<int64_t>(total));
 }
 
 void CmdStrlen(CommandContext& ctx) {
-  ds::Entry* entry = LookupRead(ctx, ctx.args[1]);
-  if (entry == nullptr) {
-    ctx.reply.Integer(0);
-    return;
-  }
-  if (!CheckStringOrReply(ctx, *entry)) return;
-  ctx.reply.Integer(static_cast<int64_t>(entry->StringLength()));
+  TypedKey<ds::Entry> found = ctx.FindString(ctx.args[1], kRead);
+  if (found.wrong_type) return;
+  ctx.reply.Integer(found.value == nullptr ? 0 : static_cast<int64_t>(found.value->StringLength()));
 }
 
 // GETRANGE key start end (inclusive; negative indexes count from the end). SUBSTR is its old
@@ -63,14 +52,14 @@ void CmdGetRange(CommandContext& ctx) {
   int64_t start, end;
   if (!ParseInt64OrReply(ctx.args[2], &start, ctx.reply)) return;
   if (!ParseInt64OrReply(ctx.args[3], &end, ctx.reply)) return;
-  ds::Entry* entry = LookupRead(ctx, ctx.args[1]);
-  if (entry == nullptr) {
+  TypedKey<ds::Entry> found = ctx.FindString(ctx.args[1], kRead);
+  if (found.wrong_type) return;
+  if (found.value == nullptr) {
     ctx.reply.Bulk("");
     return;
   }
-  if (!CheckStringOrReply(ctx, *entry)) return;
   char scratch[24];
-  std::string_view value = entry->StringView(scratch);
+  std::string_view value = found.value->StringView(scratch);
   const int64_t len = static_cast<int64_t>(value.size());
 
   // Both negative and crossed: empty, before the clamping below would turn them into a range.
@@ -99,31 +88,26 @@ void CmdSetRange(CommandContext& ctx) {
     ctx.reply.Error(errors::kOffsetOutOfRange);
     return;
   }
-  ds::Entry* entry = ctx.db().Find(key, ctx.now_ms);
-  std::string updated;
-  if (entry == nullptr) {
-    if (patch.empty()) {
-      ctx.reply.Integer(0);
-      return;
-    }
-    if (!CheckStringLengthOrReply(ctx, static_cast<uint64_t>(offset), patch.size())) return;
-  } else {
-    if (!CheckStringOrReply(ctx, *entry)) return;
-    char scratch[24];
-    std::string_view current = entry->StringView(scratch);
-    if (patch.empty()) {
-      ctx.reply.Integer(static_cast<int64_t>(current.size()));
-      return;
-    }
-    if (!CheckStringLengthOrReply(ctx, static_cast<uint64_t>(offset), patch.size())) return;
-    updated.assign(current);
+  TypedKey<ds::Entry> found = ctx.FindString(key, kWrite);
+  if (found.wrong_type) return;
+  const size_t current = found.value == nullptr ? 0 : found.value->StringLength();
+  if (patch.empty()) {
+    ctx.reply.Integer(static_cast<int64_t>(current));
+    return;
   }
-  const size_t needed = static_cast<size_t>(offset) + patch.size();
-  if (updated.size() < needed) updated.resize(needed, '\0');
-  updated.replace(static_cast<size_t>(offset), patch.size(), patch);
-  ctx.db().SetString(key, updated, ds::TtlMode::kKeep, ds::kNoExpire, ds::StringForm::kBuffer);
-  SignalWrite(ctx, key, '$', "setrange");
-  ctx.reply.Integer(static_cast<int64_t>(updated.size()));
+  if (!CheckStringLengthOrReply(ctx, static_cast<uint64_t>(offset), patch.size())) return;
+  size_t length;
+  if (found.value == nullptr) {
+    std::string created(static_cast<size_t>(offset), '\0');
+    created.append(patch);
+    ctx.db().SetString(found.slot, created, ds::TtlMode::kKeep, ds::kNoExpire,
+                       ds::StringForm::kBuffer);
+    length = created.size();
+  } else {
+    length = ctx.db().WriteString(found.slot, static_cast<size_t>(offset), patch);
+  }
+  ctx.Modified(key, '$', "setrange");
+  ctx.reply.Integer(static_cast<int64_t>(length));
 }
 
 }  // namespace

@@ -61,7 +61,9 @@ void CmdExec(CommandContext& ctx) {
   client.in_exec = true;
   client.exec_count = queue.size();
   std::string* out = ctx.reply.buffer();
-  for (size_t i = 0; i < queue.size(); ++i) ctx.engine.Execute(client, queue.Args(i), out);
+  for (size_t i = 0; i < queue.size(); ++i) {
+    ctx.engine.Execute(client, queue.Args(i), out, queue.command(i));
+  }
   client.in_exec = false;
   client.exec_count = 0;
   client.no_block = false;
@@ -103,10 +105,10 @@ void CmdMonitor(CommandContext& ctx) {
 
 void RegisterTransactionCommands(CommandTable& table) {
   table.Add("monitor", CmdMonitor);
-  table.Add("multi", CmdMulti);
-  table.Add("exec", CmdExec);
-  table.Add("discard", CmdDiscard);
-  table.Add("watch", CmdWatch);
+  table.Add("multi", CmdMulti, kCmdRunsInMulti);
+  table.Add("exec", CmdExec, kCmdRunsInMulti | kCmdEndsTransaction);
+  table.Add("discard", CmdDiscard, kCmdRunsInMulti | kCmdEndsTransaction);
+  table.Add("watch", CmdWatch, kCmdRunsInMulti);
   table.Add("unwatch", CmdUnwatch);
 }
 

@@ -23,6 +23,10 @@ struct Client {
   std::string name;
   std::string addr;   // "ip:port" of the peer
   std::string laddr;  // "ip:port" of the local side
+  // The peer is 127.0.0.1 or ::1 exactly (IsLocalPeer, server/net/socket_address.h): what the
+  // "local" setting of enable-protected-configs and enable-debug-command trusts. Internal
+  // clients without a peer are not local.
+  bool local_peer = false;
   int fd = -1;
   int db = 0;
   int resp = 2;

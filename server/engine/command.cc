@@ -10,19 +10,6 @@
 
 namespace rill {
 
-ds::Database& CommandContext::db() { return engine.db(client.db); }
-
-ds::Entry* CommandContext::LookupKeyRead(std::string_view key, bool notify_miss, bool touch) {
-  ds::Entry* entry = db().Find(key, now_ms, touch);
-  if (entry != nullptr) {
-    ++engine.stats().keyspace_hits;
-  } else {
-    ++engine.stats().keyspace_misses;
-    if (notify_miss) engine.NotifyKeyspaceEvent('m', "keymiss", key, client.db);
-  }
-  return entry;
-}
-
 namespace {
 
 int AclIdOf(std::string_view name) {
@@ -32,26 +19,7 @@ int AclIdOf(std::string_view name) {
 
 }  // namespace
 
-void CommandContext::RewriteCommand(std::initializer_list<std::string_view> args) {
-  rewritten_.assign(args.begin(), args.end());
-}
-
-void CommandContext::RewriteCommand(std::vector<std::string> args) { rewritten_ = std::move(args); }
-
-bool CommandContext::propagating() const { return engine.propagation().active(); }
-
-void CommandContext::RewriteArgument(size_t index, std::string_view value) {
-  if (!propagating()) return;
-  if (rewritten_.empty()) rewritten_.assign(args.begin(), args.end());
-  if (index < rewritten_.size()) {
-    rewritten_[index] = std::string(value);
-  } else {
-    rewritten_.resize(index + 1);
-    rewritten_[index] = std::string(value);
-  }
-}
-
-void CommandTable::Add(std::string_view name, CommandHandler handler) {
+void CommandTable::Add(std::string_view name, CommandHandler handler, uint32_t internal_flags) {
   cache_ = {};
   const CommandMeta* meta = FindCommandMeta(name);
   if (meta == nullptr) {
@@ -63,13 +31,9 @@ void CommandTable::Add(std::string_view name, CommandHandler handler) {
   cmd.name = std::string(name);
   cmd.meta = meta;
   cmd.handler = handler;
-  cmd.flags = CommandFlagsFromMeta(*meta);
+  cmd.flags = CommandFlagsFromMeta(*meta) | internal_flags;
   cmd.arity = meta->arity;
   cmd.acl_id = AclIdOf(name);
-  for (std::string_view may_replicate :
-       {"publish", "spublish", "eval", "evalsha", "fcall", "pfcount"}) {
-    if (name == may_replicate) cmd.flags |= kCmdMayReplicate;
-  }
 
   size_t bar = name.find('|');
   if (bar == std::string_view::npos) {

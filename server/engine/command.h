@@ -15,16 +15,10 @@
 
 #include "common/string_util.h"
 #include "protocol/reply_builder.h"
+#include "server/engine/command_context.h"
 #include "server/meta/command_meta.h"
 
 namespace rill {
-
-namespace ds {
-class Database;
-class Entry;
-}  // namespace ds
-class Engine;
-struct Client;
 
 // Parsed flags of a command, for dispatch decisions (bit per Redis command flag we act on).
 enum CommandFlag : uint32_t {
@@ -44,55 +38,18 @@ enum CommandFlag : uint32_t {
   kCmdNoMulti = 1u << 13,
   kCmdMovableKeys = 1u << 14,
   kCmdAllowBusy = 1u << 15,
-  // Redis's internal CMD_MAY_REPLICATE (not in COMMAND INFO): commands that are not writes but
-  // may propagate something (PUBLISH, EVAL ...). CLIENT PAUSE WRITE holds them too.
+  // ---- Internal flags, not in COMMAND INFO: given by the family at registration ----
+  // Redis's CMD_MAY_REPLICATE: commands that are not writes but may propagate something
+  // (PUBLISH, EVAL ...). CLIENT PAUSE WRITE holds them too.
   kCmdMayReplicate = 1u << 16,
-};
-
-struct CommandContext {
-  CommandContext(Engine& engine, Client& client, std::span<const std::string_view> args,
-                 protocol::ReplyBuilder& reply, int64_t now_ms)
-      : engine(engine), client(client), args(args), reply(reply), now_ms(now_ms) {}
-
-  Engine& engine;
-  Client& client;
-  std::span<const std::string_view> args;  // args[0] is the command name as sent
-  protocol::ReplyBuilder& reply;
-  int64_t now_ms;  // the command's notion of "now", fixed for the whole command
-
-  ds::Database& db();
-  size_t argc() const { return args.size(); }
-  // Redis's lookupKeyRead: the live entry or nullptr, counting keyspace hits and misses and
-  // (unless `notify_miss` is false, as for OBJECT) publishing the "keymiss" event. The key counts
-  // as accessed for LRU/LFU unless `touch` is false (Redis's LOOKUP_NOTOUCH: TYPE, EXISTS, TTL,
-  // OBJECT).
-  ds::Entry* LookupKeyRead(std::string_view key, bool notify_miss = true, bool touch = true);
-
-  // ---- Propagation to the AOF (server/engine/propagation.h) ----
-  // A command that changed the dataset (the dirty counter grew) is propagated with its
-  // arguments as sent, after its handler returned. A handler whose effect would differ on
-  // replay says what to propagate instead (Redis's rewriteClientCommandVector): the whole
-  // command, or one argument of it. Propagated only if the command still changed the dataset.
-  void RewriteCommand(std::initializer_list<std::string_view> args);
-  void RewriteCommand(std::vector<std::string> args);
-  // A no-op when nothing listens to propagation (no AOF): see propagating().
-  void RewriteArgument(size_t index, std::string_view value);
-  // Whether the command's effect goes anywhere (the AOF): a handler can skip building a
-  // rewritten argument otherwise.
-  bool propagating() const;
-  // The handler propagated its effect itself (Engine::Propagate): nothing more for it.
-  void PreventPropagation() { propagation_ = Propagation::kPrevent; }
-  // Propagate even if nothing changed (FLUSHALL on an empty server still reaches the AOF).
-  void ForcePropagation() { propagation_ = Propagation::kForce; }
-
-  enum class Propagation : uint8_t { kIfDirty, kPrevent, kForce };
-  Propagation propagation() const { return propagation_; }
-  // The rewritten form; empty when the command goes as sent.
-  const std::vector<std::string>& rewritten() const { return rewritten_; }
-
- private:
-  Propagation propagation_ = Propagation::kIfDirty;
-  std::vector<std::string> rewritten_;
+  // Runs at once inside MULTI instead of being queued (EXEC DISCARD MULTI WATCH QUIT RESET).
+  kCmdRunsInMulti = 1u << 17,
+  // Ends an open transaction, so it still runs when memory is over maxmemory inside MULTI
+  // (EXEC DISCARD QUIT RESET).
+  kCmdEndsTransaction = 1u << 18,
+  // What a RESP2 connection with subscriptions may still run ((P|S)(UN)SUBSCRIBE PING QUIT
+  // RESET).
+  kCmdAllowedWhileSubscribed = 1u << 19,
 };
 
 class LatencyHistogram;
@@ -118,10 +75,10 @@ struct Command {
 
 class CommandTable {
  public:
-  // Registers a handler for `name` ("get", or "config|get" for a subcommand). The metadata is
-  // looked up in command_meta; registering a command without metadata is a programming error
-  // and aborts at start-up.
-  void Add(std::string_view name, CommandHandler handler);
+  // Registers a handler for `name` ("get", or "config|get" for a subcommand), with the internal
+  // flags (kCmdMayReplicate ...) the family gives it. The metadata is looked up in command_meta;
+  // registering a command without metadata is a programming error and aborts at start-up.
+  void Add(std::string_view name, CommandHandler handler, uint32_t internal_flags = 0);
 
   // Lookup by the name as the client sent it (any case). nullptr if unknown.
   Command* Find(std::string_view name);

@@ -12,7 +12,9 @@ constexpr size_t kKeptArgs = 4096;
 
 }  // namespace
 
-void CommandQueue::Add(std::span<const std::string_view> args) {
+void CommandQueue::Add(Command* cmd, uint32_t flags, std::span<const std::string_view> args) {
+  commands_.push_back(cmd);
+  flags_ |= flags;
   first_arg_.push_back(arg_end_.size());
   for (std::string_view a : args) {
     bytes_.append(a);
@@ -21,6 +23,7 @@ void CommandQueue::Add(std::span<const std::string_view> args) {
 }
 
 void CommandQueue::clear() {
+  flags_ = 0;
   if (bytes_.capacity() > kKeptBytes) {
     std::string().swap(bytes_);
   } else {
@@ -30,9 +33,11 @@ void CommandQueue::clear() {
     std::vector<size_t>().swap(arg_end_);
     std::vector<size_t>().swap(first_arg_);
     std::vector<std::string_view>().swap(views_);
+    std::vector<Command*>().swap(commands_);
   } else {
     arg_end_.clear();
     first_arg_.clear();
+    commands_.clear();
   }
 }
 
@@ -41,6 +46,8 @@ void CommandQueue::swap(CommandQueue& other) noexcept {
   arg_end_.swap(other.arg_end_);
   first_arg_.swap(other.first_arg_);
   views_.swap(other.views_);
+  commands_.swap(other.commands_);
+  std::swap(flags_, other.flags_);
 }
 
 std::string_view CommandQueue::arg(size_t command, size_t arg) const {

@@ -1,4 +1,6 @@
-// CommandQueue: the commands a client queued inside MULTI, kept for EXEC.
+// CommandQueue: the commands a client queued inside MULTI, kept for EXEC, each with the command
+// it resolved to when queued (EXEC does not look it up again) and the OR of their flags (Redis's
+// mstate.cmd_flags: whether the transaction writes, may replicate, is denied on OOM).
 //
 // One byte buffer holds every argument back to back, with their end offsets beside it, instead
 // of a vector of strings per command: queueing a command then costs no allocation once the
@@ -8,6 +10,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
@@ -15,14 +18,20 @@
 
 namespace rill {
 
+struct Command;
+
 class CommandQueue {
  public:
-  void Add(std::span<const std::string_view> args);
+  void Add(Command* cmd, uint32_t flags, std::span<const std::string_view> args);
   size_t size() const { return first_arg_.size(); }
   bool empty() const { return first_arg_.empty(); }
   // Forgets the commands; keeps the buffers unless they grew past a few transactions' worth.
   void clear();
   void swap(CommandQueue& other) noexcept;
+
+  Command* command(size_t command) const { return commands_[command]; }
+  // The flags of every queued command, or-ed.
+  uint32_t flags() const { return flags_; }
 
   size_t argc(size_t command) const { return LastArg(command) - first_arg_[command]; }
   // Argument `arg` (< argc) of command `command`; valid until the next Add or clear.
@@ -40,6 +49,8 @@ class CommandQueue {
   std::vector<size_t> arg_end_;    // end offset in bytes_ of every argument, in order
   std::vector<size_t> first_arg_;  // index into arg_end_ of each command's first argument
   std::vector<std::string_view> views_;
+  std::vector<Command*> commands_;
+  uint32_t flags_ = 0;
 };
 
 }  // namespace rill

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "absl/strings/ascii.h"
@@ -14,8 +16,8 @@
 #include "absl/strings/str_split.h"
 #include "common/string_util.h"
 #include "protocol/errors.h"
-#include "server/observe/alloc_counter.h"
 #include "server/engine/client.h"
+#include "server/observe/alloc_counter.h"
 #include "server/observe/cycle_clock.h"
 #include "server/observe/latency_histogram.h"
 #include "server/observe/log.h"
@@ -51,6 +53,7 @@ Engine::Engine(Config config) : config_(std::move(config)) {
   for (int i = 0; i < n; ++i) {
     databases_.push_back(std::make_unique<ds::Database>());
     databases_.back()->set_access_clock(&access_clock_);
+    databases_.back()->set_change_counter(&key_changes_);
     databases_.back()->set_expired_hook([this, i](std::string_view key) {
       ++stats_.expired_keys;
       NotifyKeyspaceEvent('x', "expired", key, i);
@@ -60,6 +63,7 @@ Engine::Engine(Config config) : config_(std::move(config)) {
   }
   RegisterAllCommands(commands_);
   exec_command_ = commands_.Find("exec");
+  ping_command_ = commands_.Find("ping");
   aof_ = std::make_unique<AppendOnlyFile>(*this);
   config_.OnApply("appendonly", [this](std::string* error) {
     if (!config_.Bool("appendonly")) {
@@ -180,23 +184,6 @@ static Command* ResolveCommand(CommandTable& table, std::span<const std::string_
   return cmd;
 }
 
-namespace {
-
-// Commands that act at once inside MULTI instead of being queued.
-bool RunsInsideMulti(std::string_view name) {
-  return name == "exec" || name == "discard" || name == "multi" || name == "watch" ||
-         name == "quit" || name == "reset";
-}
-
-// What a RESP2 connection with subscriptions may still run.
-bool AllowedWhileSubscribed(std::string_view name) {
-  return name == "subscribe" || name == "ssubscribe" || name == "unsubscribe" ||
-         name == "sunsubscribe" || name == "psubscribe" || name == "punsubscribe" ||
-         name == "ping" || name == "quit" || name == "reset";
-}
-
-}  // namespace
-
 void Engine::PropagateServerDeletion(int db, std::string_view key, ServerDeletion why) {
   if (!propagation_.active()) return;
   const bool lazy = config_.Bool(why == ServerDeletion::kExpired ? "lazyfree-lazy-expire"
@@ -232,24 +219,18 @@ void Engine::ExecuteLoaded(Client& client, std::span<const std::string_view> arg
     reply.Error(errors::WrongArity(cmd->name));
     return;
   }
-  if (client.in_multi && !RunsInsideMulti(cmd->name)) {
-    client.multi_queue.Add(args);
+  if (client.in_multi && !(cmd->flags & kCmdRunsInMulti)) {
+    client.multi_queue.Add(cmd, cmd->flags, args);
     return;
   }
   CommandContext ctx{*this, client, args, reply, NowMs()};
   cmd->handler(ctx);
 }
 
-bool Engine::WritesData(const Command& cmd, const Client& client) {
-  if ((cmd.flags & kCmdWrite) || cmd.name == "ping") return true;
-  if (cmd.name != "exec") return false;
+bool Engine::WritesData(const Command& cmd, const Client& client) const {
+  if ((cmd.flags & kCmdWrite) || &cmd == ping_command_) return true;
   // EXEC counts as a write when a queued command is one (Redis's mstate.cmd_flags).
-  const CommandQueue& queue = client.multi_queue;
-  for (size_t i = 0; i < queue.size(); ++i) {
-    const Command* c = queue.argc(i) == 0 ? nullptr : commands_.Find(queue.arg(i, 0));
-    if (c != nullptr && (c->flags & kCmdWrite)) return true;
-  }
-  return false;
+  return &cmd == exec_command_ && (client.multi_queue.flags() & kCmdWrite);
 }
 
 void Engine::ReplaceDatabases(std::vector<std::unique_ptr<ds::Database>>& fresh) {
@@ -291,12 +272,13 @@ bool Engine::PrepareForShutdown(int flags) {
   return true;
 }
 
-void Engine::Execute(Client& client, std::span<const std::string_view> args, std::string* out) {
+void Engine::Execute(Client& client, std::span<const std::string_view> args, std::string* out,
+                     Command* resolved) {
   if (loading_) {
     ExecuteLoaded(client, args, out);
     return;
   }
-  protocol::ReplyBuilder reply(out);
+  protocol::ReplyBuilder reply(out, this);
   reply.set_resp3(client.resp == 3);
   ++stats_.total_commands_processed;
   ++client.total_commands;
@@ -306,10 +288,8 @@ void Engine::Execute(Client& client, std::span<const std::string_view> args, std
   // wrote them would copy a page per key touched (Redis skips the update then too).
   access_clock_.set_touch_enabled(!children_.active());
 
-  size_t out_before = out->size();
-  Command* cmd = ResolveCommand(commands_, args, reply);
+  Command* cmd = resolved != nullptr ? resolved : ResolveCommand(commands_, args, reply);
   if (cmd == nullptr) {
-    CountErrorReply(std::string_view(*out).substr(out_before));
     if (client.in_multi) client.multi_aborted = true;
     return;
   }
@@ -331,7 +311,7 @@ void Engine::Execute(Client& client, std::span<const std::string_view> args, std
     if (client.in_multi) client.multi_aborted = true;
     return;
   }
-  const bool queues = client.in_multi && !RunsInsideMulti(cmd->name);
+  const bool queues = client.in_multi && !(cmd->flags & kCmdRunsInMulti);
   if (queues && (cmd->flags & kCmdNoMulti)) {
     RejectCommand(client, *cmd, "ERR Command not allowed inside a transaction", reply);
     return;
@@ -363,7 +343,7 @@ void Engine::Execute(Client& client, std::span<const std::string_view> args, std
     RejectCommand(client, *cmd, denied, reply);
     return;
   }
-  if (client.resp == 2 && client.subscribed() && !AllowedWhileSubscribed(cmd->name)) {
+  if (client.resp == 2 && client.subscribed() && !(cmd->flags & kCmdAllowedWhileSubscribed)) {
     RejectCommand(client, *cmd,
                   absl::StrFormat("ERR Can't execute '%s': only (P|S)SUBSCRIBE / "
                                   "(P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this "
@@ -387,7 +367,7 @@ void Engine::Execute(Client& client, std::span<const std::string_view> args, std
     // A transaction already doomed (a watched key changed, a command failed to queue) keeps
     // no commands, as Redis: EXEC will discard them anyway.
     if (!client.watch_dirty && !client.multi_aborted) {
-      client.multi_queue.Add(args);
+      client.multi_queue.Add(cmd, cmd->flags, args);
     }
     reply.Simple("QUEUED");
     return;
@@ -396,6 +376,9 @@ void Engine::Execute(Client& client, std::span<const std::string_view> args, std
   CommandContext ctx{*this, client, args, reply, now_ms};
   const uint64_t start = CycleClock::Now();
   const uint64_t dirty_before = stats_.dirty;
+  const uint64_t key_changes_before = key_changes_;
+  const uint64_t key_signals_before = key_signals_;
+  const size_t errors_before = reply.errors();
   propagation_.BeginUnit();
   ++execute_depth_;
   cmd->handler(ctx);
@@ -404,7 +387,11 @@ void Engine::Execute(Client& client, std::span<const std::string_view> args, std
   propagation_.EndUnit();
   const int64_t duration_us = CycleClock::ToUs(CycleClock::Now() - start);
   cmd->usec += static_cast<uint64_t>(duration_us);
-  RecordCommandLatency(client, *cmd, args, duration_us);
+  const bool failed = reply.errors() > errors_before;
+  if (key_changes_ != key_changes_before && key_signals_ == key_signals_before && !failed) {
+    ReportUnsignalledChange(*cmd);
+  }
+  RecordCommandLatency(client, *cmd, ctx, duration_us);
   if (latency_tracking_ && !client.blocked) {
     if (!cmd->latency_histogram) cmd->latency_histogram = std::make_shared<LatencyHistogram>();
     cmd->latency_histogram->Record(duration_us * 1000);
@@ -415,12 +402,9 @@ void Engine::Execute(Client& client, std::span<const std::string_view> args, std
   // Monitors see a command once it ran (so EXEC's commands come before EXEC, as in Redis);
   // admin commands are too sensitive to show.
   if (!monitors_.empty() && !(cmd->flags & (kCmdSkipMonitor | kCmdAdmin))) {
-    FeedMonitors(client, args);
+    FeedMonitors(client, ctx);
   }
-  if (out->size() > out_before && (*out)[out_before] == '-') {
-    ++cmd->failed_calls;
-    CountErrorReply(std::string_view(*out).substr(out_before));
-  }
+  if (failed) ++cmd->failed_calls;
   // Waiters on keys this command (or the whole EXEC) fed are served after it completed.
   if (execute_depth_ == 0 && blocking_.has_ready_keys()) blocking_.ServeReadyKeys();
 }
@@ -433,8 +417,24 @@ void Engine::ReadMonitorSettings() {
   slowlog_.Trim(slowlog_max_len_);
 }
 
+void Engine::ReportUnsignalledChange(const Command& cmd) {
+  // A write that changed keys without the key kit's Modified escaped WATCH, keyspace events and
+  // (through the dirty counter) the AOF: a bug in its handler.
+#ifndef NDEBUG
+  std::fprintf(stderr, "BUG: command '%s' changed keys without signalling them (Modified)\n",
+               cmd.name.c_str());
+  std::abort();
+#else
+  static bool logged = false;
+  if (!logged) {
+    logged = true;
+    Log(LogLevel::kWarning, "BUG: command '%s' changed keys without signalling them", cmd.name);
+  }
+#endif
+}
+
 void Engine::RecordCommandLatency(const Client& client, const Command& cmd,
-                                  std::span<const std::string_view> args, int64_t duration_us) {
+                                  const CommandContext& ctx, int64_t duration_us) {
   // A command that parked its client is measured by Redis when it is served, not here.
   if (client.blocked) return;
   const bool slow = slowlog_slower_than_ >= 0 && duration_us >= slowlog_slower_than_ &&
@@ -447,8 +447,8 @@ void Engine::RecordCommandLatency(const Client& client, const Command& cmd,
                        now_s);
   }
   if (slow) {
-    slowlog_.MaybePush(args, duration_us, slowlog_slower_than_, slowlog_max_len_, client.addr,
-                       client.name, now_s);
+    slowlog_.MaybePush(ctx.args, ctx.redacted_mask(), duration_us, slowlog_slower_than_,
+                       slowlog_max_len_, client.addr, client.name, now_s);
   }
 }
 
@@ -470,8 +470,7 @@ void Engine::CountErrorReply(std::string_view reply) {
 void Engine::RejectCommand(Client& client, Command& cmd, std::string_view error,
                            protocol::ReplyBuilder& reply) {
   ++cmd.rejected_calls;
-  CountErrorReply(cmd.name != "exec" ? error : "EXECABORT ");
-  if (cmd.name != "exec") {
+  if (&cmd != exec_command_) {
     // An open transaction can no longer run as queued.
     if (client.in_multi) client.multi_aborted = true;
     reply.Error(error);
@@ -503,13 +502,14 @@ void Engine::ParseOutputLimits() {
   }
 }
 
-void Engine::FeedMonitors(const Client& client, std::span<const std::string_view> args) {
+void Engine::FeedMonitors(const Client& client, const CommandContext& ctx) {
   // "+<unix time with microseconds> [<db> <addr>] "arg" "arg"...", arguments quoted and
-  // escaped as Redis's sdscatrepr does.
+  // escaped as Redis's sdscatrepr does; secrets the command redacted show as "(redacted)".
   int64_t us = NowUs();
   std::string line =
       absl::StrFormat("+%d.%06d [%d %s]", us / 1000000, us % 1000000, client.db, client.addr);
-  for (std::string_view arg : args) {
+  for (size_t i = 0; i < ctx.args.size(); ++i) {
+    const std::string_view arg = ctx.redacted(i) ? std::string_view("(redacted)") : ctx.args[i];
     line += " \"";
     for (unsigned char c : arg) {
       switch (c) {

@@ -14,19 +14,19 @@
 #include "datastructs/access_clock.h"
 #include "datastructs/keyspace.h"
 #include "server/acl/acl.h"
-#include "server/persist/aof.h"
+#include "server/config/config.h"
 #include "server/engine/blocking.h"
-#include "server/persist/child_process.h"
 #include "server/engine/client.h"
 #include "server/engine/command.h"
-#include "server/config/config.h"
 #include "server/engine/eviction.h"
-#include "server/observe/latency.h"
 #include "server/engine/propagation.h"
 #include "server/engine/pubsub.h"
-#include "server/persist/rdb_persistence.h"
-#include "server/observe/slowlog.h"
 #include "server/engine/watch.h"
+#include "server/observe/latency.h"
+#include "server/observe/slowlog.h"
+#include "server/persist/aof.h"
+#include "server/persist/child_process.h"
+#include "server/persist/rdb_persistence.h"
 
 namespace rill {
 
@@ -58,7 +58,7 @@ struct OutputBufferLimit {
   int64_t soft_seconds = 0;
 };
 
-class Engine {
+class Engine : private protocol::ErrorSink {
  public:
   explicit Engine(Config config);
   ~Engine();
@@ -107,9 +107,6 @@ class Engine {
   // invalidation for keys that exist there.
   void DatabaseWillChange(int db, int other = -1);
   const absl::flat_hash_map<uint64_t, Client*>& clients() const { return clients_; }
-  // Whether an ACL user of this name exists (CLIENT KILL USER). Until ACL users exist, only
-  // "default" does.
-  bool UserExists(std::string_view name) const { return name == "default"; }
 
   // ACL: the user a client runs as (name and rules change together).
   void SetClientUser(Client& client, const acl::User& user, bool authenticated);
@@ -126,14 +123,18 @@ class Engine {
                                     Client* current);
 
   // Runs one command for `client`: lookup, arity/auth/ACL checks, handler, statistics. The reply
-  // is appended to `out` in the client's protocol.
-  void Execute(Client& client, std::span<const std::string_view> args, std::string* out);
+  // is appended to `out` in the client's protocol. `resolved` is the command `args` resolved to
+  // already (EXEC's queued commands), skipping the lookup.
+  void Execute(Client& client, std::span<const std::string_view> args, std::string* out,
+               Command* resolved = nullptr);
 
   // Hooks every write calls after changing a key, so that WATCH, keyspace notifications and
   // the dirty counter follow all writes. `event` is Redis's event name ("set", "del", "expire"
   // ...), `type_class` the notification class letter ('g' generic, '$' string, 'l' list,
   // 'x' expired, 'e' evicted, 't' stream).
   void KeyModified(int db, std::string_view key);
+  // Counts a signal of the key kit (CommandContext::Modified and its kin).
+  void CountKeySignal() { ++key_signals_; }
   void NotifyKeyspaceEvent(char type_class, std::string_view event, std::string_view key, int db);
 
   // Replies `error` for a command refused before running (arity, auth), with Redis's effect
@@ -276,22 +277,31 @@ class Engine {
   Propagator propagation_;
   std::unique_ptr<AppendOnlyFile> aof_;
   const Command* exec_command_ = nullptr;  // never propagated itself
+  const Command* ping_command_ = nullptr;  // refused with writes on -MISCONF, as Redis
   bool loading_ = false;
   // Engine::Execute while loading: the handler alone (MULTI queueing included).
   void ExecuteLoaded(Client& client, std::span<const std::string_view> args, std::string* out);
   void ReadMonitorSettings();
   // Whether a command counts as a write for -MISCONF (write commands, PING, EXEC of writes).
-  bool WritesData(const Command& cmd, const Client& client);
+  bool WritesData(const Command& cmd, const Client& client) const;
   // Slowlog and latency monitor samples of one command that ran for `duration_us`.
-  void RecordCommandLatency(const Client& client, const Command& cmd,
-                            std::span<const std::string_view> args, int64_t duration_us);
+  void RecordCommandLatency(const Client& client, const Command& cmd, const CommandContext& ctx,
+                            int64_t duration_us);
   uint32_t notify_flags_ = 0;           // parsed notify-keyspace-events
   OutputBufferLimit output_limits_[2];  // normal, pubsub
   std::vector<Client*> monitors_;
   void ParseOutputLimits();
   // Default-user password from requirepass, acl-pubsub-default (server/engine/engine_acl.cc).
   void ConfigureAcl();
-  void FeedMonitors(const Client& client, std::span<const std::string_view> args);
+  void FeedMonitors(const Client& client, const CommandContext& ctx);
+  // Every error reply of a command counts (protocol::ErrorSink).
+  void OnErrorReply(std::string_view msg) override { CountErrorReply(msg); }
+
+  // The key kit's check (command_context.h): the databases count every change to keys, the
+  // kit every signal; a command that changed keys and signalled nothing is reported.
+  uint64_t key_changes_ = 0;
+  uint64_t key_signals_ = 0;
+  void ReportUnsignalledChange(const Command& cmd);
 
   ds::AccessClock access_clock_;
   Evictor evictor_{*this};
@@ -302,8 +312,6 @@ class Engine {
   void ReadEvictionSettings();
   // Whether `cmd` must be refused while memory is over maxmemory and nothing can be evicted.
   bool RefusedWhenOutOfMemory(const Client& client, const Command& cmd);
-  // The flags of every command queued in `client`'s transaction, or-ed.
-  uint32_t QueuedFlags(const Client& client);
 
   PauseType pause_type_ = PauseType::kNone;
   int64_t pause_end_ms_ = 0;

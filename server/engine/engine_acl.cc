@@ -103,9 +103,7 @@ bool Engine::AclAllows(Client& client, Command& cmd, std::span<const std::string
                  client.user);
   if (client.in_exec) {
     // The rules changed after the command was queued: one error in EXEC's reply.
-    std::string error = ExecDenialError(denial);
-    CountErrorReply(error);
-    reply.Error(error);
+    reply.Error(ExecDenialError(denial));
     return false;
   }
   RejectCommand(client, cmd, DenialError(denial, cmd), reply);

@@ -1,7 +1,7 @@
 // Engine: memory accounting and the maxmemory settings (see engine.h and server/eviction.h).
 #include "common/string_util.h"
-#include "server/observe/alloc_counter.h"
 #include "server/engine/engine.h"
+#include "server/observe/alloc_counter.h"
 
 namespace rill {
 
@@ -51,26 +51,11 @@ void Engine::RecordStartupMemory() {
   used_memory_peak_ = std::max(used_memory_peak_, used_memory_startup_);
 }
 
-uint32_t Engine::QueuedFlags(const Client& client) {
-  uint32_t flags = 0;
-  const CommandQueue& queue = client.multi_queue;
-  for (size_t i = 0; i < queue.size(); ++i) {
-    Command* cmd = commands_.Find(queue.arg(i, 0));
-    if (cmd == nullptr) continue;
-    if (!cmd->subcommands.empty() && queue.argc(i) >= 2) {
-      auto it = cmd->subcommands.find(ToLowerAscii(queue.arg(i, 1)));
-      if (it != cmd->subcommands.end()) cmd = &it->second;
-    }
-    flags |= cmd->flags;
-  }
-  return flags;
-}
-
 bool Engine::RefusedWhenOutOfMemory(const Client& client, const Command& cmd) {
   if (cmd.flags & kCmdDenyOom) return true;
-  if (cmd.name == "exec") return (QueuedFlags(client) & kCmdDenyOom) != 0;
+  if (&cmd == exec_command_) return (client.multi_queue.flags() & kCmdDenyOom) != 0;
   // Inside MULTI, queueing takes memory too: only the commands that end it still run.
-  return client.in_multi && cmd.name != "discard" && cmd.name != "quit" && cmd.name != "reset";
+  return client.in_multi && !(cmd.flags & kCmdEndsTransaction);
 }
 
 }  // namespace rill

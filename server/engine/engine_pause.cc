@@ -47,7 +47,7 @@ bool Engine::ShouldPostpone(const Client& client, const Command& cmd) {
   if (pause_type_ == PauseType::kAll) return true;
   constexpr uint32_t kMayChange = kCmdWrite | kCmdMayReplicate;
   if (cmd.flags & kMayChange) return true;
-  return cmd.name == "exec" && (QueuedFlags(client) & kMayChange) != 0;
+  return &cmd == exec_command_ && (client.multi_queue.flags() & kMayChange) != 0;
 }
 
 }  // namespace rill

@@ -12,9 +12,9 @@
 
 #include "protocol/key_peek.h"
 #include "server/engine/engine.h"
-#include "server/observe/log.h"
 #include "server/net/server.h"
 #include "server/net/socket_address.h"
+#include "server/observe/log.h"
 
 namespace rill {
 
@@ -50,6 +50,7 @@ Connection::Connection(Server& server, int fd)
   client_.fd = fd_;
   client_.addr = PeerEndpoint(fd_);
   client_.laddr = LocalEndpoint(fd_);
+  client_.local_peer = PeerIsLocal(fd_);
   client_.created_ms = NowMs();
   client_.last_interaction_ms = client_.created_ms;
   // Every connection starts as the default user, authenticated when that needs no password.

@@ -11,11 +11,11 @@
 
 #include "absl/strings/str_split.h"
 #include "protocol/errors.h"
-#include "server/net/connection.h"
-#include "server/observe/cycle_clock.h"
 #include "server/engine/engine.h"
-#include "server/observe/log.h"
+#include "server/net/connection.h"
 #include "server/net/socket_address.h"
+#include "server/observe/cycle_clock.h"
+#include "server/observe/log.h"
 
 namespace rill {
 
@@ -240,7 +240,7 @@ void Server::Refuse(int fd, std::string_view error) {
 bool ProtectedModeRefuses(bool protected_mode, bool default_user_nopass,
                           const asio::ip::address& peer) {
   if (!protected_mode || !default_user_nopass) return false;
-  return !Unmapped(peer).is_loopback();
+  return !IsLocalPeer(peer);
 }
 
 void Server::OnConnectionClosed(Connection* conn) {

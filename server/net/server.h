@@ -17,8 +17,8 @@ namespace rill {
 class Engine;
 class Connection;
 
-// protected-mode's decision: refuse a peer that is not on loopback while the default user needs
-// no password (Redis 7.0 applies it whatever the bind address).
+// protected-mode's decision: refuse a peer that is not local (IsLocalPeer: 127.0.0.1 or ::1)
+// while the default user needs no password (Redis 7.0 applies it whatever the bind address).
 bool ProtectedModeRefuses(bool protected_mode, bool default_user_nopass,
                           const boost::asio::ip::address& peer);
 

@@ -52,6 +52,19 @@ std::string LocalEndpoint(int fd) {
   return EndpointString(sa);
 }
 
+bool IsLocalPeer(const asio::ip::address& peer) {
+  if (peer.is_v4()) return peer.to_v4() == asio::ip::address_v4::loopback();
+  // is_loopback() of an IPv6 address is ::1 exactly (any scope id), nothing else.
+  return peer.is_v6() && peer.to_v6().is_loopback();
+}
+
+bool PeerIsLocal(int fd) {
+  sockaddr_storage sa{};
+  socklen_t len = sizeof(sa);
+  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&sa), &len) != 0) return false;
+  return IsLocalPeer(ToAddress(sa));
+}
+
 int OpenListeningSocket(const asio::ip::address& ip, int port, int backlog, std::string* why) {
   sockaddr_storage sa{};
   socklen_t len = 0;

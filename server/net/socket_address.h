@@ -19,6 +19,15 @@ std::string EndpointString(const sockaddr_storage& sa);
 // The peer's / our own end of a connected socket, "" when the kernel does not say.
 std::string PeerEndpoint(int fd);
 std::string LocalEndpoint(int fd);
+// Whether a peer counts as "local": for protected mode and the "local" value of
+// enable-protected-configs / enable-debug-command. Exactly 127.0.0.1 or ::1, as Redis 7.0
+// decides (it compares the peer's printed address with those two strings): not the rest of
+// 127.0.0.0/8, not ::ffff:127.0.0.1 (Rill's IPv6 listeners are IPv6-only, so a mapped address
+// never reaches them anyway), not an address whose text merely starts like one of them. The
+// one rule for all three uses. (Unix-socket clients, local in Redis, need no address.)
+bool IsLocalPeer(const boost::asio::ip::address& peer);
+// IsLocalPeer of a connected socket's peer; false when the kernel does not say.
+bool PeerIsLocal(int fd);
 // A non-blocking listening TCP socket on ip:port (SO_REUSEADDR; IPv6 sockets IPv6-only, as
 // Redis binds "::*" beside "*"). Returns the descriptor, or -1 with strerror's text in `why`.
 int OpenListeningSocket(const boost::asio::ip::address& ip, int port, int backlog,

@@ -28,9 +28,11 @@ class Slowlog {
   static constexpr size_t kMaxArgLen = 128;
 
   // Logs the command when `duration_us` >= `slower_than` (negative disables), then trims the
-  // log to `max_len` entries.
-  void MaybePush(std::span<const std::string_view> args, int64_t duration_us, int64_t slower_than,
-                 int64_t max_len, std::string_view addr, std::string_view name, int64_t now_s);
+  // log to `max_len` entries. Bit i of `redacted` hides argument i (a secret the command
+  // marked, as Redis's redactClientCommandArgument).
+  void MaybePush(std::span<const std::string_view> args, uint64_t redacted, int64_t duration_us,
+                 int64_t slower_than, int64_t max_len, std::string_view addr, std::string_view name,
+                 int64_t now_s);
 
   const std::deque<SlowlogEntry>& entries() const { return entries_; }
   void Reset() { entries_.clear(); }
@@ -43,7 +45,7 @@ class Slowlog {
   int64_t next_id_ = 0;
 };
 
-// The arguments as a slowlog entry keeps them (trimmed, secrets redacted).
-std::vector<std::string> SlowlogArgv(std::span<const std::string_view> args);
+// The arguments as a slowlog entry keeps them (trimmed, the `redacted` ones replaced).
+std::vector<std::string> SlowlogArgv(std::span<const std::string_view> args, uint64_t redacted);
 
 }  // namespace rill

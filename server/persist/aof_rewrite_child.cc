@@ -1,7 +1,6 @@
-// AOF rewrites (server/persist/aof.h): the BASE file writer, the background rewrite in a forked child
-// (server/persist/child_process.h) and its completion, scheduling and the automatic growth trigger.
-#include "persistence/aof_rewrite.h"
-
+// AOF rewrites (server/persist/aof.h): the BASE file writer, the background rewrite in a forked
+// child (server/persist/child_process.h) and its completion, scheduling and the automatic growth
+// trigger.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -12,13 +11,15 @@
 #include <ctime>
 #include <vector>
 
+#include "persistence/aof_rewrite.h"
 #include "persistence/rdb_file.h"
 #include "persistence/rdb_writer.h"
+#include "server/engine/engine.h"
+#include "server/observe/log.h"
 #include "server/persist/aof.h"
 #include "server/persist/aof_files.h"
 #include "server/persist/child_process.h"
-#include "server/engine/engine.h"
-#include "server/observe/log.h"
+#include "server/persist/child_temp_files.h"
 
 namespace rill {
 
@@ -30,17 +31,12 @@ constexpr int64_t kRewriteLimitMaxMinutes = 60;
 
 int64_t NowSeconds() { return static_cast<int64_t>(std::time(nullptr)); }
 
-std::string TempRewriteName(pid_t pid) { return "temp-rewriteaof-" + std::to_string(pid) + ".aof"; }
-std::string TempBackgroundRewriteName(pid_t pid) {
-  return "temp-rewriteaof-bg-" + std::to_string(pid) + ".aof";
-}
-
 }  // namespace
 
 bool AppendOnlyFile::WriteBaseFile(const std::string& path, ChildReporter* report) {
   // Written under a name of this process's own in the working directory, then renamed, so a
   // crash never leaves a half-written file under a name the manifest uses.
-  const std::string tmp = TempRewriteName(getpid());
+  const std::string tmp = AofRewriteTempFileName(getpid());
   int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd == -1) {
     Log(LogLevel::kWarning, "Opening the temp file for AOF rewrite in rewriteAppendOnlyFile(): %s",
@@ -66,6 +62,7 @@ bool AppendOnlyFile::WriteBaseFile(const std::string& path, ChildReporter* repor
     ok = persistence::WriteRdb(const_dbs, options, &sink, &error);
   } else {
     persistence::AofRewriteOptions options;
+    options.key_save_delay_us = config.Int("rdb-key-save-delay");
     options.timestamp_annotation = config.Bool("aof-timestamp-enabled");
     options.now_unix_seconds = NowSeconds();
     options.progress = progress;
@@ -162,7 +159,7 @@ bool AppendOnlyFile::StartRewrite() {
   const bool started = engine_.children().Start(
       ChildType::kAof, keys_total,
       [this](ChildReporter& report) {
-        const std::string tmp = TempBackgroundRewriteName(getpid());
+        const std::string tmp = AofRewriteDoneTempFileName(getpid());
         if (!WriteBaseFile(tmp, &report)) return 1;
         Log(LogLevel::kNotice, "Successfully created the temporary AOF base file %s", tmp);
         Log(LogLevel::kNotice, "Fork CoW for AOF rewrite: current %d MB, peak %d MB, average %d MB",
@@ -187,7 +184,7 @@ void AppendOnlyFile::RewriteDone(const ChildResult& result) {
   if (result.ok) {
     const int64_t start_us = NowUs();
     Log(LogLevel::kNotice, "Background AOF rewrite terminated with success");
-    const std::string tmp = TempBackgroundRewriteName(result.pid);
+    const std::string tmp = AofRewriteDoneTempFileName(result.pid);
     persistence::AofManifest next = manifest_;
     const std::string base = next.NewBase(filename, engine_.config().Bool("aof-use-rdb-preamble"));
     const std::string base_path = PathOf(base);
@@ -274,8 +271,8 @@ void AppendOnlyFile::RewriteDone(const ChildResult& result) {
 }
 
 void AppendOnlyFile::RemoveTempFiles(pid_t child_pid) {
-  bio_.Unlink(TempBackgroundRewriteName(child_pid));
-  bio_.Unlink(TempRewriteName(child_pid));
+  bio_.Unlink(AofRewriteDoneTempFileName(child_pid));
+  bio_.Unlink(AofRewriteTempFileName(child_pid));
 }
 
 void AppendOnlyFile::KillRewriteChild() {

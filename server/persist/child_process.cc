@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -58,9 +59,16 @@ void ChildReporter::Send(uint64_t keys, bool final) {
   cow_sum_ += cow;
   ++reports_;
   Report r{keys, cow, final ? 1u : 0u};
+  ssize_t n;
+  do {
+    n = ::write(fd_, &r, sizeof(r));
+  } while (n < 0 && errno == EINTR);
   // Non-blocking: a parent that does not read in time just misses a progress report.
-  ssize_t ignored = ::write(fd_, &r, sizeof(r));
-  (void)ignored;
+  if (n >= 0 || errno == EAGAIN || errno == EWOULDBLOCK) return;
+  // EPIPE (SIGPIPE is ignored): nobody holds the read end, the parent is gone.
+  Log(LogLevel::kWarning, "Child failed reporting info to parent, exiting. %s",
+      std::strerror(errno));
+  ::_exit(1);
 }
 
 void ChildReporter::Progress(uint64_t keys) {
@@ -103,6 +111,7 @@ bool ChildProcessManager::Start(ChildType type, uint64_t keys_total, Work work, 
   sigemptyset(&forwarded);
   for (int sig : kLoopSignals) sigaddset(&forwarded, sig);
   ::sigprocmask(SIG_BLOCK, &forwarded, &previous);
+  const pid_t parent = ::getpid();
   const int64_t fork_start = MonotonicUs();
   const pid_t pid = ::fork();
   if (pid != 0) ::sigprocmask(SIG_SETMASK, &previous, nullptr);
@@ -113,7 +122,11 @@ bool ChildProcessManager::Start(ChildType type, uint64_t keys_total, Work work, 
     return false;
   }
   if (pid == 0) {
-    // The child. Signals go back to their defaults: the parent's handlers would forward them
+    // The child. It dies with the parent (the event-loop thread that forked it is the
+    // process's main thread, which lives as long as the process). A parent that died before
+    // the request has made this process an orphan already: then leave now.
+    if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || ::getppid() != parent) ::_exit(1);
+    // Signals go back to their defaults: the parent's handlers would forward them
     // to the parent's loop through the pipe the child shares.
     for (int sig : kLoopSignals) ::signal(sig, SIG_DFL);
     ::sigprocmask(SIG_SETMASK, &previous, nullptr);

@@ -6,6 +6,14 @@
 // its Asio signal_set to Reap()) with Reap() from the cron as a backstop, and then calls the
 // completion callback on the event-loop thread.
 //
+// A child never outlives the server that forked it: it asks the kernel for SIGKILL when its
+// parent dies (PR_SET_PDEATHSIG) and checks right after fork that the parent has not died
+// before that request; a report that cannot be written because the pipe's read end is gone
+// (the parent died) ends it too, as in Redis 7.0. Its work writes only temp files
+// (server/persist/child_temp_files.h); the parent gives them their final names when it reaps a
+// successful child. So a child of a killed server cannot put an old snapshot over the files of
+// the server that replaced it.
+//
 // While it works, the child reports progress (keys done) and its copy-on-write size (private
 // dirty memory, measured from /proc/self/smaps_rollup about once a second) through a
 // non-blocking pipe, for INFO's current_cow_size / current_save_keys_processed fields.
@@ -54,6 +62,9 @@ class ChildReporter {
   void Progress(uint64_t keys);
   // The final report, with the COW size the parent records as rdb/aof_last_cow_size.
   void Finish(uint64_t keys);
+  // A report fails only because the pipe is full (the parent is busy: the report is skipped)
+  // or because the parent is gone: then the child logs Redis's line and exits with status 1
+  // at once, leaving its temp file unfinished.
   // Private dirty bytes of this process (what fork's copy-on-write has cost so far).
   static uint64_t MeasureCowBytes();
   // Copy-on-write sizes of the reports sent so far, for the child's closing log line.

@@ -16,6 +16,7 @@
 #include "server/observe/alloc_counter.h"
 #include "server/observe/log.h"
 #include "server/persist/child_process.h"
+#include "server/persist/child_temp_files.h"
 
 namespace rill {
 namespace {
@@ -35,7 +36,32 @@ std::string WorkingDir() {
   return getcwd(buf, sizeof(buf)) != nullptr ? std::string(buf) : std::string("unknown");
 }
 
-std::string TempFileName(pid_t pid) { return absl::StrFormat("temp-%d.rdb", pid); }
+// `name` in directory `dir` (a name that is already a path stays as it is).
+std::string InDir(const std::string& dir, const std::string& name) {
+  return !name.empty() && name[0] == '/' ? name : dir + "/" + name;
+}
+
+// Redis's log line for the step of a save that failed.
+void LogSaveFailure(const persistence::SaveFileResult& r, const std::string& tmp,
+                    const std::string& filename) {
+  switch (r.step) {
+    case persistence::SaveFileResult::kOk:
+      return;
+    case persistence::SaveFileResult::kOpen:
+      Log(LogLevel::kWarning,
+          "Failed opening the temp RDB file %s (in server root dir %s) for saving: %s", tmp,
+          WorkingDir(), r.message);
+      return;
+    case persistence::SaveFileResult::kWrite:
+      Log(LogLevel::kWarning, "Write error saving DB on disk: %s", r.message);
+      return;
+    case persistence::SaveFileResult::kRename:
+      Log(LogLevel::kWarning,
+          "Error moving temp DB file %s on the final destination %s (in server root dir %s): %s",
+          tmp, filename, WorkingDir(), r.message);
+      return;
+  }
+}
 
 }  // namespace
 
@@ -108,29 +134,16 @@ bool RdbPersistence::SaveTo(const std::string& filename, const std::string& tmp,
   const auto dbs = Databases();
   const persistence::SaveFileResult r = persistence::SaveRdbFile(
       filename, tmp, dbs, options, engine_.config().Bool("rdb-save-incremental-fsync"));
-  switch (r.step) {
-    case persistence::SaveFileResult::kOk:
-      Log(LogLevel::kNotice, "DB saved on disk");
-      return true;
-    case persistence::SaveFileResult::kOpen:
-      Log(LogLevel::kWarning,
-          "Failed opening the temp RDB file %s (in server root dir %s) for saving: %s", tmp,
-          WorkingDir(), r.message);
-      return false;
-    case persistence::SaveFileResult::kWrite:
-      Log(LogLevel::kWarning, "Write error saving DB on disk: %s", r.message);
-      return false;
-    case persistence::SaveFileResult::kRename:
-      Log(LogLevel::kWarning,
-          "Error moving temp DB file %s on the final destination %s (in server root dir %s): %s",
-          tmp, filename, WorkingDir(), r.message);
-      return false;
+  if (r.step != persistence::SaveFileResult::kOk) {
+    LogSaveFailure(r, tmp, filename);
+    return false;
   }
-  return false;
+  Log(LogLevel::kNotice, "DB saved on disk");
+  return true;
 }
 
 bool RdbPersistence::Save() {
-  if (!SaveTo(engine_.config().String("dbfilename"), TempFileName(getpid()), SaveOptions())) {
+  if (!SaveTo(engine_.config().String("dbfilename"), RdbTempFileName(getpid()), SaveOptions())) {
     return false;
   }
   engine_.stats().dirty = 0;
@@ -148,18 +161,35 @@ bool RdbPersistence::BackgroundSave() {
   last_bgsave_try_s_ = now_s;
   uint64_t keys = 0;
   for (int i = 0; i < engine_.num_databases(); ++i) keys += engine_.db(i).size();
-  const std::string filename = engine_.config().String("dbfilename");
+  // Absolute paths: CONFIG SET dir may move the server elsewhere before the child is done, and
+  // the file belongs where the snapshot was asked for (as Redis's child, which stays put).
+  char cwd[PATH_MAX];
+  const std::string dir = getcwd(cwd, sizeof(cwd)) != nullptr ? std::string(cwd) : ".";
+  const std::string target = InDir(dir, engine_.config().String("dbfilename"));
+  const bool incremental_sync = engine_.config().Bool("rdb-save-incremental-fsync");
   persistence::RdbSaveOptions options = SaveOptions();
   std::string error;
   const bool started = children.Start(
       ChildType::kRdb, keys,
-      [this, filename, options](ChildReporter& report) mutable {
+      [this, dir, target, incremental_sync, options](ChildReporter& report) mutable {
         uint64_t done = 0;
         options.progress = [&](uint64_t n) {
           done = n;
           report.Progress(n);
         };
-        if (!SaveTo(filename, TempFileName(getpid()), options)) return 1;
+        // Only the temp file: the parent renames it once it has reaped this child. A child
+        // that outlived its server (killed, restarted, saving newer data since) must not put
+        // this snapshot over theirs.
+        const std::string tmp = InDir(dir, RdbTempFileName(getpid()));
+        const persistence::SaveFileResult r =
+            persistence::WriteRdbTempFile(tmp, Databases(), options, incremental_sync);
+        if (r.step != persistence::SaveFileResult::kOk) {
+          LogSaveFailure(r, tmp, target);
+          return 1;
+        }
+        // Redis's child logs this after its own rename; here the data is on disk, under the
+        // name the parent moves.
+        Log(LogLevel::kNotice, "DB saved on disk");
         report.Finish(done);
         Log(LogLevel::kNotice, "Fork CoW for RDB: current %d MB, peak %d MB, average %d MB",
             report.cow_last() >> 20, report.cow_peak() >> 20, report.cow_average() >> 20);
@@ -171,6 +201,8 @@ bool RdbPersistence::BackgroundSave() {
     Log(LogLevel::kWarning, "Can't save in background: fork: %s", error);
     return false;
   }
+  bgsave_temp_path_ = InDir(dir, RdbTempFileName(children.pid()));
+  bgsave_target_path_ = target;
   Log(LogLevel::kNotice, "Background saving started by pid %d", children.pid());
   save_time_start_s_ = now_s;
   return true;
@@ -178,7 +210,16 @@ bool RdbPersistence::BackgroundSave() {
 
 void RdbPersistence::BackgroundSaveDone(const ChildResult& result) {
   const int64_t now_s = NowMs() / 1000;
-  if (result.ok) {
+  bool ok = result.ok;
+  if (ok) {
+    const persistence::SaveFileResult r =
+        persistence::CommitRdbFile(bgsave_temp_path_, bgsave_target_path_);
+    if (r.step != persistence::SaveFileResult::kOk) {
+      LogSaveFailure(r, bgsave_temp_path_, bgsave_target_path_);
+      ok = false;
+    }
+  }
+  if (ok) {
     Log(LogLevel::kNotice, "Background saving terminated with success");
     Stats& stats = engine_.stats();
     stats.dirty = stats.dirty >= dirty_before_bgsave_ ? stats.dirty - dirty_before_bgsave_ : 0;
@@ -187,10 +228,11 @@ void RdbPersistence::BackgroundSaveDone(const ChildResult& result) {
     last_cow_bytes_ = result.cow_bytes;
   } else if (result.term_signal == 0) {
     Log(LogLevel::kWarning, "Background saving error");
+    unlink(bgsave_temp_path_.c_str());
     last_bgsave_ok_ = false;
   } else {
     Log(LogLevel::kWarning, "Background saving terminated by signal %d", result.term_signal);
-    unlink(TempFileName(result.pid).c_str());
+    unlink(bgsave_temp_path_.c_str());
     // SIGUSR1 is how the server itself stops a child: not a failed save.
     if (result.term_signal != SIGUSR1) last_bgsave_ok_ = false;
   }
@@ -327,9 +369,8 @@ bool RdbPersistence::PrepareShutdown(bool nosave, bool force_save) {
   ChildProcessManager& children = engine_.children();
   if (children.active_type() == ChildType::kRdb) {
     Log(LogLevel::kWarning, "There is a child saving an .rdb. Killing it!");
-    const pid_t pid = children.pid();
     children.Kill(/*run_done=*/false);
-    unlink(TempFileName(pid).c_str());
+    unlink(bgsave_temp_path_.c_str());
   }
   if ((!save_params_.empty() && !nosave) || force_save) {
     Log(LogLevel::kNotice, "Saving the final RDB snapshot before exiting.");

@@ -92,6 +92,10 @@ class RdbPersistence {
   uint64_t last_load_keys_loaded_ = 0;
   uint64_t last_load_keys_expired_ = 0;
   bool bgsave_scheduled_ = false;
+  // The running (or last) BGSAVE child's temp file and the file it becomes once the child
+  // succeeded: absolute, fixed when the child starts.
+  std::string bgsave_temp_path_;
+  std::string bgsave_target_path_;
 };
 
 }  // namespace rill

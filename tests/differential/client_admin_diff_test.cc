@@ -39,6 +39,23 @@ TEST_F(ClientAdminDiffTest, KillErrorsAndCounts) {
   ExpectSame({"CLIENT", "KILL", "MAXAGE", "10"});
 }
 
+// CLIENT KILL USER closes the connections of an ACL user (any user, not only "default") and
+// answers how many.
+TEST_F(ClientAdminDiffTest, KillUserClosesThatUsersConnections) {
+  ExpectSame({"ACL", "SETUSER", "worker", "on", ">pw", "+@all", "~*"});
+  ClientPair first = ConnectPair();
+  ClientPair second = ConnectPair();
+  for (ClientPair* pair : {&first, &second}) {
+    EXPECT_EQ(pair->rill->Command({"AUTH", "worker", "pw"}), "+OK\r\n");
+    EXPECT_EQ(pair->redis->Command({"AUTH", "worker", "pw"}), "+OK\r\n");
+  }
+  EXPECT_EQ(ExpectSame({"CLIENT", "KILL", "USER", "worker"}), ":2\r\n");
+  EXPECT_EQ(ExpectSame({"CLIENT", "KILL", "USER", "worker"}), ":0\r\n");  // both are gone
+  EXPECT_EQ(first.rill->Command({"PING"}), first.redis->Command({"PING"}));
+  ExpectSame({"ACL", "DELUSER", "worker"});
+  ExpectSame({"CLIENT", "KILL", "USER", "worker"});  // no such user any more
+}
+
 TEST_F(ClientAdminDiffTest, ListByType) {
   ExpectSame({"CLIENT", "LIST", "TYPE", "master"});
   ExpectSame({"CLIENT", "LIST", "TYPE", "replica"});

@@ -79,6 +79,40 @@ TEST_F(OpsDiffTest, SlowlogRedactsAuthPasswords) {
   ExpectSameMasked({"SLOWLOG", "GET", "1"});
 }
 
+// Every command that carries a secret redacts it, as Redis's redactClientCommandArgument:
+// HELLO's AUTH pair, every argument of ACL SETUSER from the user name on, the values of the
+// sensitive parameters in CONFIG SET (even past an unknown name), an AUTH with too many
+// arguments left as it was (refused before it redacts).
+TEST_F(OpsDiffTest, SlowlogRedactsEverySecret) {
+  SendBoth({"CONFIG", "SET", "slowlog-log-slower-than", "0"});
+  ExpectSame({"SLOWLOG", "RESET"});
+  SendBoth({"HELLO", "2", "AUTH", "default", "nopass", "SETNAME", "me"});
+  ExpectSame({"ACL", "SETUSER", "alice", "on", ">pw"});
+  ExpectSame({"CONFIG", "SET", "masteruser", "bob", "masterauth", "secret"});
+  ExpectSame({"CONFIG", "SET", "masterauth", "s2", "nosuchparam", "x", "requirepass", "s3"});
+  ExpectSame({"AUTH", "a", "b", "c"});
+  ExpectSame({"ACL", "DELUSER", "alice"});
+  ExpectSameMasked({"SLOWLOG", "GET", "8"});
+  SendBoth({"CONFIG", "SET", "masteruser", "", "masterauth", ""});
+}
+
+// MONITOR shows a redacted command as the slow log does.
+TEST_F(OpsDiffTest, MonitorShowsRedactedArguments) {
+  ClientPair monitor = ConnectPair();
+  EXPECT_EQ(monitor.rill->Command({"MONITOR"}), "+OK\r\n");
+  EXPECT_EQ(monitor.redis->Command({"MONITOR"}), "+OK\r\n");
+  SendBoth({"AUTH", "nobody", "secret"});
+  SendBoth({"HELLO", "2", "AUTH", "default", "nopass"});
+  const std::regex kStamp("^\\+\\d+\\.\\d+ \\[0 127\\.0\\.0\\.1:\\d+\\] ");
+  for (const char* expected : {"\"AUTH\" \"(redacted)\" \"(redacted)\"\r\n",
+                               "\"HELLO\" \"2\" \"AUTH\" \"(redacted)\" \"(redacted)\"\r\n"}) {
+    const std::string rill_line = std::regex_replace(monitor.rill->ReadReply(), kStamp, "");
+    const std::string redis_line = std::regex_replace(monitor.redis->ReadReply(), kStamp, "");
+    EXPECT_EQ(rill_line, expected);
+    EXPECT_EQ(redis_line, expected);
+  }
+}
+
 TEST_F(OpsDiffTest, LatencyWithoutSamples) {
   ExpectSame({"LATENCY", "HELP"});
   ExpectSame({"LATENCY", "FOO"});

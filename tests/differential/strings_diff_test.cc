@@ -329,6 +329,45 @@ TEST_F(StringsDiffTest, Lcs) {
   ExpectSame({"LCS", "key1"});
 }
 
+// A string of `n` bytes over a 4-letter alphabet, so that LCS has real work to do.
+std::string Dna(size_t n, unsigned seed) {
+  std::string s(n, 'A');
+  for (size_t i = 0; i < n; ++i) {
+    seed = seed * 1103515245u + 12345u;
+    s[i] = "ACGT"[(seed >> 16) & 3];
+  }
+  return s;
+}
+
+// Redis 7.0 refuses an LCS whose table, (|a|+1)*(|b|+1) cells of 4 bytes, would exceed
+// proto-max-bulk-len: before the bound, two 12 KB strings made Rill fill a 576 MB table.
+TEST_F(StringsDiffTest, LcsTransientMemoryBound) {
+  // Default proto-max-bulk-len (512 MB): 12000 x 12000 needs 576 MB.
+  ExpectSame({"MSET", "a", Dna(12000, 1), "b", Dna(12000, 2), "empty", ""});
+  ExpectSame({"LCS", "a", "b"});
+  ExpectSame({"LCS", "a", "b", "LEN"});
+  ExpectSame({"LCS", "a", "b", "IDX", "MINMATCHLEN", "5", "WITHMATCHLEN"});
+  // The other errors come first, as in Redis.
+  ExpectSame({"LCS", "a", "b", "LEN", "IDX"});
+  ExpectSame({"LCS", "a", "b", "BOGUS"});
+  // One empty or missing side costs one row: allowed.
+  ExpectSame({"LCS", "a", "empty", "LEN"});
+  ExpectSame({"LCS", "missing", "b", "IDX"});
+
+  // At the smallest proto-max-bulk-len (1 MB = 512 * 512 * 4): 511 x 511 fits exactly,
+  // one byte more does not.
+  ExpectSame({"CONFIG", "SET", "proto-max-bulk-len", "1048576"});
+  ExpectSame({"MSET", "c", Dna(511, 3), "d", Dna(511, 4), "e", Dna(512, 5)});
+  ExpectSame({"LCS", "c", "d", "LEN"});
+  ExpectSame({"LCS", "c", "d", "IDX", "MINMATCHLEN", "3", "WITHMATCHLEN"});
+  ExpectSame({"LCS", "c", "d"});
+  ExpectSame({"LCS", "c", "e", "LEN"});
+  ExpectSame({"LCS", "e", "c"});
+  ExpectSame({"LCS", "e", "e", "IDX"});
+  ExpectSame({"CONFIG", "SET", "proto-max-bulk-len", "536870912"});
+  ExpectSame({"LCS", "e", "e", "LEN"});
+}
+
 TEST_F(StringsDiffTest, ObjectEncodingOfStrings) {
   ExpectSame({"SET", "i", "12345"});
   ExpectSame({"OBJECT", "ENCODING", "i"});

@@ -1,6 +1,8 @@
 // CONFIG REWRITE's file text (server/config/config_rewrite.h), through Config on temporary
 // files. The expected texts follow what redis-server 7.0 writes for the same input (the
 // integration test ConfigRewriteTest compares with a live redis-server).
+#include "server/config/config_rewrite.h"
+
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -12,7 +14,6 @@
 
 #include "gtest/gtest.h"
 #include "server/config/config.h"
-#include "server/config/config_rewrite.h"
 
 namespace rill {
 namespace {

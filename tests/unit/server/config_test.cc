@@ -441,8 +441,7 @@ TEST(ConfigTest, IntParamReadsTheSameValueAsTheName) {
   EXPECT_EQ(a.Int(kBulk), 512 * 1024 * 1024);
   EXPECT_EQ(a.Int(kEntries), 100);
   EXPECT_EQ(a.Int(kAppendOnly), 0);
-  EXPECT_EQ(SetPairs(a, {{"proto-max-bulk-len", "1mb"}, {"stream-node-max-entries", "7"}}),
-            "OK");
+  EXPECT_EQ(SetPairs(a, {{"proto-max-bulk-len", "1mb"}, {"stream-node-max-entries", "7"}}), "OK");
   EXPECT_EQ(a.Int(kBulk), 1024 * 1024);
   EXPECT_EQ(a.Int(kBulk), a.Int("proto-max-bulk-len"));
   EXPECT_EQ(a.Int(kEntries), 7);

@@ -9,33 +9,21 @@
 
 #include "datastructs/keyspace.h"
 #include "gtest/gtest.h"
-#include "server/engine/client.h"
 #include "server/config/config.h"
+#include "server/engine/client.h"
 #include "server/engine/engine.h"
+#include "tests/unit/server/engine_test_fixture.h"
 
 namespace rill {
 namespace {
 
-class KeysTest : public ::testing::Test {
+class KeysTest : public EngineTest {
  protected:
-  KeysTest() : engine_(Config()) { client_.authenticated = true; }
-
-  std::string Run(std::initializer_list<std::string_view> args) {
-    std::vector<std::string_view> v(args);
-    std::string out;
-    engine_.Execute(client_, v, &out);
-    return out;
-  }
-
-  ds::Database& db(int i = 0) { return engine_.db(i); }
   void Set(std::string_view key, std::string_view value, int i = 0) { db(i).SetString(key, value); }
   // A key whose deadline passed a second ago but that lazy expiry has not removed yet.
   void SetExpired(std::string_view key) {
     db().SetString(key, "gone", ds::TtlMode::kSet, NowMs() - 1000);
   }
-
-  Engine engine_;
-  Client client_;
 };
 
 // Splits a flat RESP2 array of bulk strings ("*n\r\n$l\r\nk\r\n...") into sorted elements.

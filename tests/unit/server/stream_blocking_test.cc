@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "server/engine/client.h"
 #include "server/config/config.h"
+#include "server/engine/client.h"
 #include "server/engine/engine.h"
 
 namespace rill {

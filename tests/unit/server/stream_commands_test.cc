@@ -7,24 +7,16 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "server/engine/client.h"
 #include "server/config/config.h"
+#include "server/engine/client.h"
 #include "server/engine/engine.h"
+#include "tests/unit/server/engine_test_fixture.h"
 
 namespace rill {
 namespace {
 
-class StreamCommandsTest : public ::testing::Test {
+class StreamCommandsTest : public EngineTest {
  protected:
-  StreamCommandsTest() : engine_(Config()) { client_.authenticated = true; }
-
-  std::string Run(std::initializer_list<std::string_view> args) {
-    std::vector<std::string_view> v(args);
-    std::string out;
-    engine_.Execute(client_, v, &out);
-    return out;
-  }
-
   // Parses "$<n>\r\n<ms>-<seq>\r\n".
   static std::pair<uint64_t, uint64_t> IdOf(const std::string& reply) {
     size_t start = reply.find("\r\n") + 2;
@@ -32,9 +24,6 @@ class StreamCommandsTest : public ::testing::Test {
     size_t dash = id.find('-');
     return {std::stoull(id.substr(0, dash)), std::stoull(id.substr(dash + 1))};
   }
-
-  Engine engine_;
-  Client client_;
 };
 
 TEST_F(StreamCommandsTest, AutoIdsComeFromTheClockAndNeverGoBack) {

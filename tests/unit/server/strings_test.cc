@@ -9,35 +9,17 @@
 
 #include "datastructs/keyspace.h"
 #include "gtest/gtest.h"
-#include "server/engine/client.h"
 #include "server/config/config.h"
+#include "server/engine/client.h"
 #include "server/engine/engine.h"
+#include "tests/unit/server/engine_test_fixture.h"
 
 namespace rill {
 namespace {
 
-class StringsTest : public ::testing::Test {
+class StringsTest : public EngineTest {
  protected:
-  StringsTest() : engine_(Config()) { client_.authenticated = true; }
-
-  std::string Run(std::initializer_list<std::string_view> args) {
-    std::vector<std::string_view> v(args);
-    std::string out;
-    engine_.Execute(client_, v, &out);
-    return out;
-  }
-  std::string Run3(std::initializer_list<std::string_view> args) {
-    client_.resp = 3;
-    std::string out = Run(args);
-    client_.resp = 2;
-    return out;
-  }
-
-  ds::Database& db() { return engine_.db(0); }
   int64_t ExpireOf(std::string_view key) { return db().Peek(key)->expire_ms(); }
-
-  Engine engine_;
-  Client client_;
 };
 
 // A stand-in non-string value, so that type checks are tested without the list family.
