@@ -390,7 +390,11 @@ TEST_F(SetsDiffTest, KeyspaceEvents) {
   };
   std::string all;
   for (const auto& argv : commands) {
-    ExpectSame(argv, argv[0] == "SPOP" ? Compare::kSortedArray : Compare::kExact);
+    if (argv[0] == "SPOP") {
+      SendBoth(argv);  // a random member: only the events are compared
+    } else {
+      ExpectSame(argv);
+    }
     ExpectSame({"PUBLISH", "__keyevent@marker", "done"});
     std::string rill_events, redis_events;
     for (RespClient* c : {sub.rill.get(), sub.redis.get()}) {
@@ -404,8 +408,11 @@ TEST_F(SetsDiffTest, KeyspaceEvents) {
     ExpectSameReplies("events of " + argv[0], rill_events, redis_events);
     all += rill_events;
   }
+  // SMOVE publishes srem (and del) for its source and sadd for its destination: Redis 7.0 has
+  // no "smove" event.
+  EXPECT_EQ(all.find("__keyevent@0__:smove"), std::string::npos);
   for (const char* event :
-       {"sadd", "srem", "spop", "smove", "sinterstore", "sunionstore", "sdiffstore", "del"}) {
+       {"sadd", "srem", "spop", "sinterstore", "sunionstore", "sdiffstore", "del"}) {
     EXPECT_NE(all.find(absl::StrCat("__keyevent@0__:", event)), std::string::npos) << event;
   }
 }
