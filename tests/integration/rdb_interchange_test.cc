@@ -58,7 +58,7 @@ TEST_F(RdbInterchangeTest, RillSnapshotLoadsInRedisWithSameContent) {
     auto redis_client = ConnectTo(*redis);
     ASSERT_TRUE(redis_client);
     EXPECT_EQ(DescribeKeyspace(*redis_client), expected);
-    EXPECT_NE(redis->ReadLog().find("Done loading RDB, keys loaded: 24, keys expired: 0."),
+    EXPECT_NE(redis->ReadLog().find("Done loading RDB, keys loaded: 34, keys expired: 0."),
               std::string::npos)
         << redis->ReadLog();
   }
@@ -257,7 +257,7 @@ TEST_F(RdbInterchangeTest, RedisSnapshotLoadsInRillWithSameContent) {
     auto rc = ConnectTo(*rill);
     EXPECT_EQ(DescribeKeyspace(*rc), expected);
     EXPECT_NE(rill->ReadLog().find("Loading RDB produced by version 7.0.15"), std::string::npos);
-    EXPECT_NE(rill->ReadLog().find("Done loading RDB, keys loaded: 25, keys expired: 0."),
+    EXPECT_NE(rill->ReadLog().find("Done loading RDB, keys loaded: 35, keys expired: 0."),
               std::string::npos)
         << rill->ReadLog();
   }
