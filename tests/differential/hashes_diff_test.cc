@@ -438,5 +438,34 @@ TEST_F(HashesDiffTest, WatchSeesHashWrites) {
   ExpectSame({"EXEC"});
 }
 
+// Introspection of the new commands: COMMAND INFO / DOCS, the @hash and @set ACL categories,
+// and a user restricted to them.
+TEST_F(HashesDiffTest, CommandInfoDocsAndAclCategories) {
+  const std::vector<std::string> commands = {
+      "hset",        "hsetnx",       "hmset",      "hget",       "hmget",       "hgetall",
+      "hkeys",       "hvals",        "hlen",       "hexists",    "hstrlen",     "hdel",
+      "hincrby",     "hincrbyfloat", "hrandfield", "hscan",      "sadd",        "srem",
+      "scard",       "sismember",    "smismember", "smembers",   "smove",       "sscan",
+      "srandmember", "spop",         "sinter",     "sintercard", "sinterstore", "sunion",
+      "sunionstore", "sdiff",        "sdiffstore"};
+  for (const std::string& name : commands) {
+    ExpectSame({"COMMAND", "INFO", name});
+    ExpectSame({"COMMAND", "DOCS", name}, Compare::kDocsStructure);
+    ExpectSame({"COMMAND", "GETKEYS", name, "k1", "f", "v"});
+  }
+  ExpectSame({"COMMAND", "GETKEYS", "sintercard", "2", "a", "b", "LIMIT", "1"});
+  ExpectSame({"COMMAND", "GETKEYS", "smove", "a", "b", "m"});
+  ExpectSame({"COMMAND", "GETKEYS", "sunionstore", "d", "a", "b"});
+  ExpectSame({"ACL", "CAT", "hash"}, Compare::kSortedArray);
+  ExpectSame({"ACL", "CAT", "set"}, Compare::kSortedArray);
+  ExpectSame({"ACL", "SETUSER", "hashonly", "on", "nopass", "~*", "+@hash"});
+  ClientPair user = ConnectPair();
+  ExpectSamePair(user, {"AUTH", "hashonly", "any"});
+  ExpectSamePair(user, {"HSET", "h", "f", "v"});
+  ExpectSamePair(user, {"SADD", "s", "m"});
+  ExpectSamePair(user, {"HGETALL", "h"});
+  ExpectSame({"ACL", "DELUSER", "hashonly"});
+}
+
 }  // namespace
 }  // namespace rill::testing
