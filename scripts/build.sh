@@ -1,13 +1,10 @@
 #!/usr/bin/env bash
 # Configures and builds Rill into ./build (Release with debug info). Extra args go to CMake.
-# Uses ccache when the machine has it (several work trees then share compiled objects).
+# CMake compiles through ccache when the machine has it (CMakeLists.txt, RILL_CCACHE); the
+# settings below let several work trees side by side share its compiled objects.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-launcher=()
-if command -v ccache >/dev/null 2>&1; then
-  export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$(cd .. && pwd)}"
-  export CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-1}"
-  launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
-fi
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "${launcher[@]}" "$@" >/dev/null
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$(cd .. && pwd)}"
+export CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-1}"
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
 cmake --build build -j2

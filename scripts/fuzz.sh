@@ -17,10 +17,8 @@ if ! command -v clang++ >/dev/null 2>&1; then
   [[ $(id -u) -ne 0 ]] && SUDO="sudo"
   $SUDO apt-get install -y -qq --no-install-recommends clang libclang-rt-14-dev >/dev/null
 fi
-launcher=()
-command -v ccache >/dev/null 2>&1 && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
-  -DRILL_FUZZ=ON -DRILL_BUILD_BENCH=OFF "${launcher[@]}" >/dev/null
+  -DRILL_FUZZ=ON -DRILL_BUILD_BENCH=OFF >/dev/null
 targets=("$@")
 if ((${#targets[@]} == 0)); then
   for src in tests/fuzz/*_fuzz.cc; do

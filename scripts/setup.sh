@@ -1,32 +1,62 @@
 #!/usr/bin/env bash
-# Installs what Rill needs to build and test on Debian 12: compilers, CMake, Boost.Asio,
-# abseil, GoogleTest, Google Benchmark, liblzf, OpenSSL's libcrypto, redis-server/redis-tools (the oracle for
-# differential tests and benchmarks), and python3-kombu / python3-rq (real client libraries the
-# integration tests drive). Installs only what is missing; safe to run again.
+# Installs what Rill needs to build and test on Debian 12: compilers, CMake, Ninja, ccache,
+# Boost.Asio, abseil, GoogleTest, Google Benchmark, liblzf, OpenSSL's libcrypto, Python, and
+# for the tests redis-server/redis-tools (the oracle of the differential tests and benchmarks),
+# systemd-analyze and man (the package test), and python3-kombu / python3-rq (real client
+# libraries the integration tests drive). Installs only what is missing; safe to run again.
+#
+# It never stops or reconfigures a server that is running: if Debian's redis-server holds
+# port 6379, scripts/run.sh says so and how to choose another port.
 set -euo pipefail
 
-packages=(build-essential cmake ninja-build pkg-config libboost1.81-dev libabsl-dev
-          libgtest-dev libgmock-dev libbenchmark-dev liblzf-dev libssl-dev redis-server
-          redis-tools python3-kombu python3-rq)
+packages=(build-essential cmake ninja-build ccache pkg-config python3 libboost1.81-dev
+          libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev liblzf-dev libssl-dev
+          redis-server redis-tools systemd man-db python3-kombu python3-rq)
 
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-if ((${#missing[@]})); then
-  SUDO=""
-  [[ $(id -u) -ne 0 ]] && SUDO="sudo"
-  echo "setup: installing ${missing[*]}"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
-    "${missing[@]}" >/dev/null
-fi
-# The Debian package starts a system redis-server on 6379; Rill's default port. Stop it so
-# rill-server can listen there (tests never use it: they start their own on free ports).
-if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet redis-server 2>/dev/null; then
-  ${SUDO:-} systemctl stop redis-server || true
-fi
-if pgrep -x redis-server >/dev/null && [[ -f /var/run/redis/redis-server.pid ]]; then
-  kill "$(cat /var/run/redis/redis-server.pid)" 2>/dev/null || true
-fi
+((${#missing[@]} == 0)) && exit 0
+
+SUDO=""
+[[ $(id -u) -ne 0 ]] && SUDO="sudo"
+log="$(mktemp -t rill-setup.XXXXXX.log)"
+echo "setup: installing ${missing[*]}"
+echo "setup: (full apt output in $log)"
+
+# Runs apt-get, printing one short line per package fetched, unpacked and set up, so that a
+# long install shows progress; on failure, the end of the full output.
+apt_step() {
+  local what="$1"
+  shift
+  echo "setup: $what"
+  # pipefail: the pipeline fails when apt-get does.
+  if ! $SUDO env DEBIAN_FRONTEND=noninteractive apt-get "$@" 2>&1 | tee -a "$log" |
+      awk '
+        /^Get:/ { if (++got % 20 == 0) { printf "setup:   downloaded %d files\n", got; fflush() } }
+        /^Unpacking / { printf "setup:   unpacking %s\n", $2; fflush() }
+        /^Setting up / { set++ }
+        END { if (set) printf "setup:   set up %d packages\n", set }'; then
+    echo "setup: apt-get $* failed; the last lines of $log:" >&2
+    tail -n 20 "$log" >&2
+    exit 1
+  fi
+}
+
+apt_step "updating the package lists" update
+apt_step "installing ${#missing[@]} packages and what they need" install -y \
+  --no-install-recommends "${missing[@]}"
+echo "setup: done"
+
+for p in "${missing[@]}"; do
+  if [[ "$p" == redis-server ]]; then
+    cat <<'EOF'
+setup: note: Debian's redis-server package may have started a system Redis on port 6379
+setup:       (the tests do not use it: they start their own servers on free ports). To run
+setup:       Rill on 6379 stop it yourself (sudo systemctl disable --now redis-server), or
+setup:       run Rill on another port: scripts/run.sh --port 7000
+EOF
+  fi
+done
 exit 0

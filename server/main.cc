@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -11,9 +12,11 @@
 #include "server/config/config.h"
 #include "server/engine/engine.h"
 #include "server/net/fd_limit.h"
+#include "server/net/sd_notify.h"
 #include "server/net/server.h"
 #include "server/observe/log.h"
 #include "server/persist/child_temp_files.h"
+#include "server/persist/persistence.h"
 
 namespace {
 
@@ -50,7 +53,12 @@ void Daemonize() {
 void WritePidFile(const std::string& path) {
   if (path.empty()) return;
   FILE* fp = std::fopen(path.c_str(), "w");
-  if (fp == nullptr) return;
+  if (fp == nullptr) {
+    // Best effort, as in Redis: the server runs on. Redis 7.0 says nothing here, which leaves a
+    // daemonized server's missing pid file unexplained; Rill logs why (a log line only).
+    rill::Log(rill::LogLevel::kWarning, "Failed to write PID file: %s", std::strerror(errno));
+    return;
+  }
   std::fprintf(fp, "%d\n", static_cast<int>(getpid()));
   std::fclose(fp);
 }
@@ -162,6 +170,7 @@ int main(int argc, char** argv) {
   }
   if (!engine.aof().OpenOnStartup()) return 1;
   rill::Log(rill::LogLevel::kNotice, "Ready to accept connections tcp");
+  rill::NotifySupervisorReady(engine.config());
   server.Run();
   rill::Log(rill::LogLevel::kWarning, "Rill is now ready to exit, bye bye...");
   return 0;

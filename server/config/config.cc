@@ -24,6 +24,7 @@
 #include "server/config/config_rewrite.h"
 #include "server/config/config_syntax.h"
 #include "server/config/config_values.h"
+#include "server/config/ignored_params.h"
 
 #ifndef RILL_VERSION
 #define RILL_VERSION "0.0.0"
@@ -397,7 +398,7 @@ bool Config::Set(std::span<const std::pair<std::string_view, std::string_view>> 
       continue;
     }
     if (p->flags & cp::kProtected) {
-      int64_t allowed = impl_->values[impl_->Index("enable-protected-configs")].number;
+      const int64_t allowed = Int("enable-protected-configs");
       if (!(allowed == 1 || (allowed == 2 && options.local_client))) {
         failed_name = std::string(name);
         reason = "can't set protected config";
@@ -522,8 +523,9 @@ void Config::OnApply(std::string_view name, std::function<bool(std::string* erro
 std::vector<std::string> Config::NoEffectParameters() const {
   std::vector<std::string> out;
   for (size_t i = 0; i < impl_->params.size(); ++i) {
-    if (impl_->explicitly_set[i] && !(impl_->params[i].flags & cp::kActedOn))
+    if (impl_->explicitly_set[i] && cp::IsIgnored(impl_->params[i].name)) {
       out.emplace_back(impl_->params[i].name);
+    }
   }
   return out;
 }

@@ -1,7 +1,8 @@
 // Server configuration with redis.conf / redis-server grammar and Redis 7.0's parameter names,
 // defaults and value syntax (memory units like 1gb, yes/no booleans, enums, "save" lists...).
 // Parameters Rill does not act on yet are accepted, listed by CONFIG GET, settable by CONFIG
-// SET, and reported once in the log as having no effect yet.
+// SET, and named once in the start-up log as having no effect yet: server/config/
+// ignored_params.h holds that list and says how a test keeps it true against the code.
 #pragma once
 
 #include <cstdint>
@@ -77,7 +78,8 @@ class Config {
   // reason in *error) undoes the whole CONFIG SET, as a failing Redis apply function does.
   void OnApply(std::string_view name, std::function<bool(std::string* error)> apply);
 
-  // Names of parameters given in the file/command line that Rill does not act on yet.
+  // Names of parameters given in the file/command line that Rill does not act on yet (those of
+  // config_params::IgnoredParams()), in the table's order.
   std::vector<std::string> NoEffectParameters() const;
 
   // Path of the config file given at start (absolute), empty if none.

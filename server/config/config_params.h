@@ -1,5 +1,7 @@
 // The table of every Redis 7.0 configuration parameter: name, alias, type, bounds, default and
 // flags. Config is generic code driven by this one table; adding a parameter is adding a row.
+// Whether Rill acts on a parameter is not a flag here: server/config/ignored_params.h lists the
+// ones it does not, and a test keeps that list true against the code.
 #pragma once
 
 #include <cstdint>
@@ -23,7 +25,6 @@ enum Flag : uint32_t {
   kHidden = 1u << 3,       // CONFIG GET returns it only when asked by exact name
   kMultiArg = 1u << 4,     // takes several arguments (CONFIG SET splits the value on spaces)
   kDenyLoading = 1u << 5,  // refused while loading data
-  kActedOn = 1u << 6,      // Rill implements the parameter's effect
   // Numeric parsing/printing.
   kMemory = 1u << 8,     // accepts 1k/1kb/1m/1mb/1g/1gb
   kPercent = 1u << 9,    // accepts "N%" (stored as -N)

@@ -92,7 +92,9 @@ TEST_F(QueueTest, ReliableQueueMovesEveryJobExactlyOnce) {
       int producer = std::stoi(job.substr(0, job.find(':')));
       int seq = std::stoi(job.substr(job.find(':') + 1));
       auto it = last.find(producer);
-      if (it != last.end()) EXPECT_LT(it->second, seq) << "producer " << producer;
+      if (it != last.end()) {
+        EXPECT_LT(it->second, seq) << "producer " << producer;
+      }
       last[producer] = seq;
     }
   }

@@ -3,9 +3,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <ostream>
 #include <random>
 #include <string>
 
+#include "absl/strings/escaping.h"
 #include "protocol/request_parser.h"
 #include "tests/unit/protocol/parser_test_util.h"
 
@@ -180,6 +182,11 @@ struct ErrorCase {
   std::string bytes;
   std::string error;
 };
+
+// Names each case by its input (ctest shows the printed value in the test's name): without
+// this, gtest prints the struct's raw bytes, pointers included, a new 250-character name in
+// every build.
+void PrintTo(const ErrorCase& c, std::ostream* os) { *os << absl::CHexEscape(c.bytes); }
 
 class MultibulkErrorTest : public ::testing::TestWithParam<ErrorCase> {};
 

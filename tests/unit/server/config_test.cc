@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -14,7 +15,9 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "server/config/config_params.h"
 #include "server/config/config_syntax.h"
+#include "server/config/ignored_params.h"
 
 namespace rill {
 namespace {
@@ -487,9 +490,48 @@ TEST(ConfigFileTest, GrammarQuotesCommentsAndMultiArgLines) {
   ASSERT_EQ(c.user_directives().size(), 1u);
   EXPECT_THAT(c.user_directives()[0], ElementsAre("user", "alice", "on", ">pw", "~*", "+@all"));
   EXPECT_THAT(c.renamed_commands(), ElementsAre(Pair("FLUSHALL", "")));
+  // Of the parameters set, only these do nothing in Rill (maxmemory, client-output-buffer-limit
+  // and notify-keyspace-events all work).
+  EXPECT_THAT(c.NoEffectParameters(), ElementsAre("masteruser", "replicaof"));
+}
+
+// The start-up log's "accepted but has no effect yet" lines name only parameters on the ignored
+// list (server/config/ignored_params.h), never one that works, in the table's order.
+TEST(ConfigFileTest, NoEffectParametersAreOnlyTheIgnoredOnes) {
+  Config c;
+  EXPECT_EQ(LoadText(c,
+                     "maxmemory 1mb\n"
+                     "maxmemory-policy allkeys-lru\n"
+                     "maxmemory-samples 10\n"
+                     "lfu-log-factor 5\n"
+                     "slowlog-max-len 10\n"
+                     "slowlog-log-slower-than 100\n"
+                     "notify-keyspace-events KEA\n"
+                     "list-max-ziplist-size -3\n"
+                     "latency-monitor-threshold 10\n"
+                     "stream-node-max-entries 50\n"
+                     "stream-node-max-bytes 2048\n"
+                     "tcp-backlog 128\n"
+                     "supervised auto\n"
+                     "io-threads 4\n"
+                     "cluster-enabled no\n"
+                     "slave-priority 50\n"),
+            "OK");
   EXPECT_THAT(c.NoEffectParameters(),
-              ElementsAre("masteruser", "maxmemory", "client-output-buffer-limit",
-                          "notify-keyspace-events", "replicaof"));
+              ElementsAre("cluster-enabled", "io-threads", "replica-priority"));
+}
+
+TEST(ConfigFileTest, IgnoredListNamesCanonicalParameters) {
+  const auto params = config_params::AllParams();
+  ASSERT_GT(config_params::IgnoredParams().size(), 0u);
+  for (std::string_view name : config_params::IgnoredParams()) {
+    const bool found = std::any_of(params.begin(), params.end(),
+                                   [&](const config_params::Param& p) { return p.name == name; });
+    EXPECT_TRUE(found) << name << " is not a canonical parameter name";
+    EXPECT_TRUE(config_params::IsIgnored(name));
+  }
+  EXPECT_FALSE(config_params::IsIgnored("maxmemory"));
+  EXPECT_FALSE(config_params::IsIgnored("list-max-ziplist-size"));  // an alias is never listed
 }
 
 TEST(ConfigFileTest, EmptySaveDisablesSnapshots) {
