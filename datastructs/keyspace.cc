@@ -112,6 +112,8 @@ struct Database::Impl {
   mutable absl::BitGen gen;
   AccessClock own_clock;
   AccessClock* clock = &own_clock;
+  std::function<void(std::unique_ptr<ObjectValue>)> lazy_free;
+  bool lazy_expire = false;
 
   Block* Allocate(size_t size) {
     Block* b = static_cast<Block*>(std::malloc(size));
@@ -257,10 +259,14 @@ struct Database::Impl {
     return b;
   }
 
-  bool DeleteKey(std::string_view key, uint64_t hash) {
+  bool DeleteKey(std::string_view key, uint64_t hash, bool lazy = false) {
     Block* b = Unlink(key, hash);
     if (b == nullptr) return false;
-    DeleteObjectOf(b);
+    if (lazy && lazy_free && block::EncodingOf(b) == block::Encoding::kObject) {
+      lazy_free(std::unique_ptr<ObjectValue>(block::ObjectOf(b)));
+    } else {
+      DeleteObjectOf(b);
+    }
     Free(b);
     return true;
   }
@@ -289,7 +295,7 @@ KeySlot Database::Locate(std::string_view key, int64_t now_ms, bool touch) {
     // through this slot cannot happen then (writes are postponed during a pause).
     if (!expire_deletes_) return KeySlot(key, hash, nullptr);
     if (expired_hook_) expired_hook_(key);
-    impl_->DeleteKey(key, hash);
+    impl_->DeleteKey(key, hash, impl_->lazy_expire);
     return KeySlot(key, hash, nullptr);
   }
   AccessClock& clock = *impl_->clock;
@@ -384,14 +390,14 @@ size_t Database::WriteString(KeySlot& slot, size_t offset, std::string_view byte
   return slot.entry()->StringLength();
 }
 
-bool Database::Delete(std::string_view key) {
-  const bool deleted = impl_->DeleteKey(key, KeyIndex::Hash(key));
+bool Database::Delete(std::string_view key, bool lazy) {
+  const bool deleted = impl_->DeleteKey(key, KeyIndex::Hash(key), lazy);
   if (deleted) Changed();
   return deleted;
 }
 
-void Database::Delete(KeySlot& slot) {
-  impl_->DeleteKey(slot.key_, slot.hash_);
+void Database::Delete(KeySlot& slot, bool lazy) {
+  impl_->DeleteKey(slot.key_, slot.hash_, lazy);
   slot.block_ = nullptr;
   Changed();
 }
@@ -533,7 +539,7 @@ size_t Database::ActiveExpire(int64_t now_ms, size_t max_samples, int64_t* ttl_s
     if (!expire_deletes_) continue;
     const std::string_view key = block::Key(b);
     if (expired_hook_) expired_hook_(key);
-    impl_->DeleteKey(key, KeyIndex::Hash(key));
+    impl_->DeleteKey(key, KeyIndex::Hash(key), impl_->lazy_expire);
     ++deleted;
   }
   return deleted;
@@ -544,6 +550,12 @@ void Database::Clear() {
   impl_->FreeAll();
   impl_->avg_ttl_ms = 0;
 }
+
+void Database::set_lazy_free(std::function<void(std::unique_ptr<ObjectValue>)> hook) {
+  impl_->lazy_free = std::move(hook);
+}
+
+void Database::set_lazy_expire(bool lazy) { impl_->lazy_expire = lazy; }
 
 int64_t Database::avg_ttl_ms() const { return impl_->avg_ttl_ms; }
 void Database::set_avg_ttl_ms(int64_t ms) { impl_->avg_ttl_ms = ms; }
@@ -561,6 +573,9 @@ void Database::Swap(Database& other) {
   Changed();
   impl_->clock = mine;
   other.impl_->clock = theirs;
+  // So do the lazy-free settings.
+  std::swap(impl_->lazy_free, other.impl_->lazy_free);
+  std::swap(impl_->lazy_expire, other.impl_->lazy_expire);
 }
 
 void Database::set_expired_hook(std::function<void(std::string_view key)> hook) {

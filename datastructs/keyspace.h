@@ -141,10 +141,11 @@ class Database {
   // must hold a string; its expiry and access bits stay. Returns the new length.
   size_t WriteString(KeySlot& slot, size_t offset, std::string_view bytes);
 
-  // Returns true if the key existed (expired or not) and was removed.
-  bool Delete(std::string_view key);
+  // Returns true if the key existed (expired or not) and was removed. With `lazy`, a container
+  // value goes to the lazy-free hook (set_lazy_free) instead of being freed here.
+  bool Delete(std::string_view key, bool lazy = false);
   // Removes the slot's key (which must be present); the slot is then empty.
-  void Delete(KeySlot& slot);
+  void Delete(KeySlot& slot, bool lazy = false);
   // Returns true if the key exists and has an expiry (expired or not).
   bool HasVolatile(std::string_view key) const;
   // Sets an absolute expiry on an existing key; false if the key is absent.
@@ -198,6 +199,11 @@ class Database {
   // While false (CLIENT PAUSE), an expired key found by Find counts as absent but is not
   // deleted, and ActiveExpire deletes nothing: a paused server must not change its dataset.
   void set_expire_deletes(bool enabled) { expire_deletes_ = enabled; }
+  // Where lazy deletions send container values (the engine's LazyFree, which frees big ones on
+  // another thread); without a hook they are freed in place. Expired keys are deleted lazily
+  // while `lazy_expire` is set (lazyfree-lazy-expire).
+  void set_lazy_free(std::function<void(std::unique_ptr<ObjectValue>)> hook);
+  void set_lazy_expire(bool lazy);
 
   void Clear();
   void Swap(Database& other);

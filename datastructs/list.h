@@ -55,6 +55,7 @@ class List final : public ObjectValue {
   size_t MemoryUsage() const override;
   // Redis 7.0 reports every list as a quicklist.
   std::string_view EncodingName() const override { return "quicklist"; }
+  size_t FreeEffort() const override { return nodes_.size(); }
 
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }

@@ -4,9 +4,9 @@
 // 100 MB SET holds the value once. Every other string stays inline in its block, sized to the
 // byte (entry_block.h).
 //
-// The key's block holds it as an object (Encoding::kObject with type kString). String bytes are
-// never changed in place (APPEND and SETRANGE store a new value), so a copy of the key shares
-// the buffer.
+// The key's block holds it as an object (Encoding::kObject with type kString). Its bytes are
+// never changed in place: APPEND and SETRANGE (Database::WriteString) copy them into the key's
+// block first, so a copy of the key (COPY, Clone) may share the buffer.
 #pragma once
 
 #include <memory>

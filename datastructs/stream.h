@@ -64,6 +64,7 @@ class Stream final : public ObjectValue {
   std::unique_ptr<ObjectValue> Clone() const override;
   size_t MemoryUsage() const override;
   std::string_view EncodingName() const override { return "stream"; }
+  size_t FreeEffort() const override { return blocks_.size() + groups_.size(); }
 
   uint64_t length() const { return length_; }
   StreamId last_id() const { return last_id_; }

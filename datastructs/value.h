@@ -34,6 +34,9 @@ class ObjectValue {
   virtual size_t MemoryUsage() const = 0;
   // What OBJECT ENCODING reports for this object, as Redis names it ("listpack", "quicklist"...)
   virtual std::string_view EncodingName() const = 0;
+  // About how many allocations freeing the object walks (Redis's lazyfreeGetFreeEffort): a
+  // value above the lazy-free threshold is freed off the event loop when lazy freeing applies.
+  virtual size_t FreeEffort() const { return 1; }
 };
 
 }  // namespace rill::ds

@@ -10,6 +10,7 @@
 #include "persistence/crc64.h"
 #include "persistence/rdb_format.h"
 #include "persistence/rdb_input.h"
+#include "persistence/rdb_load_hash_set.h"
 #include "persistence/rdb_load_types.h"
 #include "persistence/rdb_peek.h"
 
@@ -19,20 +20,11 @@ namespace {
 // What a value type byte Rill cannot load is, for the error message.
 const char* UnsupportedTypeName(uint8_t type) {
   switch (type) {
-    case rdb::kTypeSet:
-    case rdb::kTypeSetIntset:
-    case rdb::kTypeSetListpack:
-      return "a set";
     case rdb::kTypeZset:
     case rdb::kTypeZset2:
     case rdb::kTypeZsetZiplist:
     case rdb::kTypeZsetListpack:
       return "a sorted set";
-    case rdb::kTypeHash:
-    case rdb::kTypeHashZipmap:
-    case rdb::kTypeHashZiplist:
-    case rdb::kTypeHashListpack:
-      return "a hash";
     case rdb::kTypeModule:
     case rdb::kTypeModule2:
       return "a module value";
@@ -187,7 +179,8 @@ class Loader {
                                    "), a type Rill does not have yet"),
                       record);
     }
-    if (type != rdb::kTypeString && !IsListType(type) && !IsStreamType(type)) {
+    if (type != rdb::kTypeString && !IsListType(type) && !IsStreamType(type) && !IsHashType(type) &&
+        !IsSetType(type)) {
       return in_.Fail(absl::StrCat("unknown RDB value type ", type), record);
     }
     RdbString key;
@@ -221,6 +214,24 @@ class Loader {
           return true;
         }
         object = std::move(list);
+      } else if (IsHashType(type) || IsSetType(type)) {
+        std::unique_ptr<ds::ObjectValue> loaded;
+        size_t size;
+        if (IsHashType(type)) {
+          auto hash = LoadHash(in_, type, options_, &scratch_value_);
+          size = hash != nullptr ? hash->size() : 0;
+          loaded = std::move(hash);
+        } else {
+          auto set = LoadSet(in_, type, options_, &scratch_value_);
+          size = set != nullptr ? set->size() : 0;
+          loaded = std::move(set);
+        }
+        if (loaded == nullptr) return false;
+        if (size == 0) {
+          ++info_->empty_keys_skipped;
+          return true;
+        }
+        object = std::move(loaded);
       } else {
         object = LoadStream(in_, type, &scratch_value_);
         if (object == nullptr) return false;

@@ -8,8 +8,10 @@
 
 #include "absl/strings/numbers.h"
 #include "common/number_parse.h"
+#include "datastructs/hash.h"
 #include "datastructs/keyspace.h"
 #include "datastructs/list.h"
+#include "datastructs/set.h"
 #include "datastructs/stream.h"
 #include "persistence/crc64.h"
 #include "persistence/rdb_format.h"
@@ -216,6 +218,20 @@ void RdbWriter::PutKey(const ds::Entry& entry) {
       PutString(entry.key());
       PutStream(*static_cast<const ds::Stream*>(entry.object()));
       break;
+    case ds::ValueType::kHash: {
+      const auto& hash = *static_cast<const ds::Hash*>(entry.object());
+      PutByte(HashType(hash));
+      PutString(entry.key());
+      PutHash(hash);
+      break;
+    }
+    case ds::ValueType::kSet: {
+      const auto& set = *static_cast<const ds::Set*>(entry.object());
+      PutByte(SetType(set));
+      PutString(entry.key());
+      PutSet(set);
+      break;
+    }
     default:
       // Rill stores no other type; a future one must get its encoding here.
       std::abort();

@@ -31,6 +31,21 @@ inline constexpr std::string_view kTimeoutNotFloat = "ERR timeout is not a float
 inline constexpr std::string_view kTimeoutNegative = "ERR timeout is negative";
 inline constexpr std::string_view kOom = "OOM command not allowed when used memory > 'maxmemory'.";
 
+// Hashes and sets.
+inline constexpr std::string_view kHashValueNotInteger = "ERR hash value is not an integer";
+inline constexpr std::string_view kHashValueNotFloat = "ERR hash value is not a float";
+inline constexpr std::string_view kNaNOrInfinity = "ERR value is NaN or Infinity";
+inline constexpr std::string_view kValueOutOfRange = "ERR value is out of range";
+inline constexpr std::string_view kMustBePositive = "ERR value is out of range, must be positive";
+// getRangeLongFromObjectOrReply over [-LONG_MAX, LONG_MAX] (HRANDFIELD, SRANDMEMBER counts).
+inline constexpr std::string_view kCountOutOfRange =
+    "ERR value is out of range, value must between -9223372036854775807 and "
+    "9223372036854775807";
+inline constexpr std::string_view kNumkeysNotPositive = "ERR numkeys should be greater than 0";
+inline constexpr std::string_view kNumkeysTooMany =
+    "ERR Number of keys can't be greater than number of args";
+inline constexpr std::string_view kLimitNegative = "ERR LIMIT can't be negative";
+
 // protected-mode's refusal, written raw to the connection before closing it (so with '-' and
 // CRLF). Redis 7.0's text byte for byte, its typo included.
 inline constexpr std::string_view kProtectedModeDenied =

@@ -7,8 +7,11 @@
 
 #include "absl/strings/str_format.h"
 #include "common/string_util.h"
+#include "datastructs/hash.h"
+#include "datastructs/intset.h"
 #include "datastructs/keyspace.h"
 #include "datastructs/list.h"
+#include "datastructs/set.h"
 #include "persistence/lzf_codec.h"
 #include "protocol/errors.h"
 #include "server/commands/arg_parse.h"
@@ -115,6 +118,30 @@ size_t SerializedLength(CommandContext& ctx, const ds::Entry& entry) {
   }
   if (entry.type() == ds::ValueType::kList) {
     return ListOf(static_cast<const ds::List&>(*entry.object())).serialized;
+  }
+  const bool compression = ctx.engine.config().Bool("rdbcompression");
+  if (entry.type() == ds::ValueType::kHash) {
+    // HASH_LISTPACK: one string holding the listpack (taken uncompressed); HASH: the count,
+    // then each field and value as a string.
+    const auto& hash = static_cast<const ds::Hash&>(*entry.object());
+    size_t bytes = 0;
+    hash.ForEach([&](std::string_view f, std::string_view v) {
+      bytes += hash.is_listpack() ? ListpackEntryBytes(f) + ListpackEntryBytes(v)
+                                  : RdbStringBytes(f, compression) + RdbStringBytes(v, compression);
+    });
+    if (hash.is_listpack()) bytes += kListpackOverhead;
+    return RdbLengthBytes(hash.is_listpack() ? bytes : hash.size()) + bytes;
+  }
+  if (entry.type() == ds::ValueType::kSet) {
+    // SET_INTSET: one string holding the intset; SET: the count, then each member.
+    const auto& set = static_cast<const ds::Set&>(*entry.object());
+    if (set.is_intset()) {
+      const size_t blob = set.intset().Blob().size();
+      return RdbLengthBytes(blob) + blob;
+    }
+    size_t bytes = RdbLengthBytes(set.size());
+    set.ForEach([&](std::string_view m) { bytes += RdbStringBytes(m, compression); });
+    return bytes;
   }
   // Streams: their RDB form is about as big as their packed blocks.
   return entry.object()->MemoryUsage();

@@ -120,11 +120,12 @@ void Memory(Engine& e, std::string* o) {
       "mem_not_counted_for_evict:%d\r\nmem_replication_backlog:0\r\n"
       "mem_total_replication_buffers:0\r\nmem_clients_slaves:0\r\nmem_clients_normal:%d\r\n"
       "mem_cluster_links:0\r\nmem_aof_buffer:%d\r\nmem_allocator:%s\r\n"
-      "active_defrag_running:0\r\nlazyfree_pending_objects:0\r\nlazyfreed_objects:0\r\n",
+      "active_defrag_running:0\r\nlazyfree_pending_objects:%d\r\nlazyfreed_objects:%d\r\n",
       maxmemory, HumanBytes(maxmemory), e.config().String("maxmemory-policy"), r.allocator_frag,
       r.allocator_frag_bytes, r.allocator_rss, r.allocator_rss_bytes, r.rss_extra,
       r.rss_extra_bytes, r.total_frag, r.total_frag_bytes, r.not_counted_for_evict,
-      r.clients_normal, r.aof_buffer, AllocatorName());
+      r.clients_normal, r.aof_buffer, AllocatorName(), e.lazy_free().pending(),
+      e.lazy_free().freed());
 }
 
 void Persistence(Engine& e, std::string* o) {

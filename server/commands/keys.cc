@@ -45,9 +45,11 @@ bool ValidDb(const CommandContext& ctx, int index) {
   return index >= 0 && index < ctx.engine.num_databases();
 }
 
-// DEL and UNLINK: Rill frees values synchronously in both cases (values are freed in the loop
-// thread; there is no lazy-free thread yet), so the two only differ in name.
+// DEL and UNLINK: UNLINK always hands big values to the lazy-free thread, DEL when
+// lazyfree-lazy-user-del is yes (server/engine/lazy_free.h); small ones are freed at once.
 void CmdDel(CommandContext& ctx) {
+  const bool lazy =
+      EqualsIgnoreCase(ctx.args[0], "unlink") || ctx.engine.config().Bool("lazyfree-lazy-user-del");
   int64_t deleted = 0;
   for (size_t i = 1; i < ctx.argc(); ++i) {
     std::string_view key = ctx.args[i];
@@ -55,7 +57,7 @@ void CmdDel(CommandContext& ctx) {
     // and does not count as deleted, as in Redis.
     ds::KeySlot slot = ctx.FindKey(key, kWrite);
     if (slot.entry() == nullptr) continue;
-    ctx.db().Delete(slot);
+    ctx.db().Delete(slot, lazy);
     ctx.Modified(key, 'g', "del");
     ++deleted;
   }

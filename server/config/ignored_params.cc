@@ -70,22 +70,18 @@ constexpr std::string_view kIgnoredParams[] = {
     "tls-protocols",
     "tls-ciphers",
     "tls-ciphersuites",
-    // Encodings of types Rill does not have yet (hashes, sets, sorted sets, HyperLogLog);
-    // client-side caching.
-    "hash-max-listpack-entries",
-    "set-max-intset-entries",
+    // Encodings of types Rill does not have yet (sorted sets, HyperLogLog); client-side
+    // caching.
     "zset-max-listpack-entries",
-    "hash-max-listpack-value",
     "zset-max-listpack-value",
     "hll-sparse-max-bytes",
     "tracking-table-max-keys",
-    // Active defragmentation, lazy freeing, I/O threads and rehashing: Rill frees in the command
-    // that deletes, with glibc's malloc, on one thread.
+    // Active defragmentation, the lazy freeing of server deletions and flushes, I/O threads and
+    // rehashing: Rill frees those in the command that deletes, with glibc's malloc, on one thread.
     "io-threads-do-reads",
     "activerehashing",
     "dynamic-hz",
     "lazyfree-lazy-server-del",
-    "lazyfree-lazy-user-del",
     "lazyfree-lazy-user-flush",
     "jemalloc-bg-thread",
     "activedefrag",

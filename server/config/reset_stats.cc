@@ -34,6 +34,7 @@ void ResetStats(Engine& engine) {
   engine.commands().ForEachMutable([](Command& cmd) { ResetCommandStats(cmd); });
   engine.ResetMemoryPeak();
   engine.evictor().ResetStats();
+  engine.lazy_free().ResetStats();
 }
 
 }  // namespace rill

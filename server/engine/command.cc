@@ -96,6 +96,8 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterListBasicCommands(table);
   RegisterListRangeCommands(table);
   RegisterListMoveCommands(table);
+  RegisterHashCommands(table);
+  RegisterSetCommands(table);
   RegisterTransactionCommands(table);
   RegisterPubSubCommands(table);
   RegisterSlowlogCommands(table);

@@ -139,5 +139,7 @@ void RegisterSnapshotCommands(CommandTable& table);     // snapshot.cc: SAVE BGS
 void RegisterAofCommands(CommandTable& table);          // aof_commands.cc
 void RegisterClientAdminCommands(CommandTable& table);  // client_admin.cc
 void RegisterMemoryCommands(CommandTable& table);       // memory.cc
+void RegisterHashCommands(CommandTable& table);         // hashes*.cc
+void RegisterSetCommands(CommandTable& table);          // sets*.cc
 
 }  // namespace rill

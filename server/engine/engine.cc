@@ -55,6 +55,9 @@ Engine::Engine(Config config) : config_(std::move(config)) {
     databases_.push_back(std::make_unique<ds::Database>());
     databases_.back()->set_access_clock(&access_clock_);
     databases_.back()->set_change_counter(&key_changes_);
+    databases_.back()->set_lazy_free(
+        [this](std::unique_ptr<ds::ObjectValue> value) { lazy_free_.Free(std::move(value)); });
+    databases_.back()->set_lazy_expire(config_.Bool("lazyfree-lazy-expire"));
     databases_.back()->set_expired_hook([this, i](std::string_view key) {
       ++stats_.expired_keys;
       NotifyKeyspaceEvent('x', "expired", key, i);
@@ -84,6 +87,9 @@ Engine::Engine(Config config) : config_(std::move(config)) {
     }
   });
   config_.OnChange("loglevel", [this] { LogSetLevel(config_.String("loglevel")); });
+  config_.OnChange("lazyfree-lazy-expire", [this] {
+    for (auto& db : databases_) db->set_lazy_expire(config_.Bool("lazyfree-lazy-expire"));
+  });
   ParseOutputLimits();
   config_.OnChange("client-output-buffer-limit", [this] { ParseOutputLimits(); });
   ReadMonitorSettings();

@@ -20,6 +20,7 @@
 #include "server/engine/client_registry.h"
 #include "server/engine/command.h"
 #include "server/engine/eviction.h"
+#include "server/engine/lazy_free.h"
 #include "server/engine/propagation.h"
 #include "server/engine/pubsub.h"
 #include "server/engine/watch.h"
@@ -155,6 +156,8 @@ class Engine : private protocol::ErrorSink {
   // ---- Memory accounting and maxmemory (server/engine/eviction.h, engine_memory.cc) ----
   // The LRU/LFU clock of every key (refreshed before each command).
   ds::AccessClock& access_clock() { return access_clock_; }
+  // Frees big values off the event loop (UNLINK; DEL, expiry and eviction per lazyfree-lazy-*).
+  LazyFree& lazy_free() { return lazy_free_; }
   Evictor& evictor() { return evictor_; }
   // Deletes `key` of database `db` to bring memory under maxmemory. Every eviction goes
   // through here, and only evictions: it counts evicted_keys, signals WATCH and blocked clients
@@ -253,6 +256,8 @@ class Engine : private protocol::ErrorSink {
   acl::Acl acl_;
   CommandTable commands_;
   Stats stats_;
+  // Before the databases: their lazy deletions hand values to it.
+  LazyFree lazy_free_;
   std::vector<std::unique_ptr<ds::Database>> databases_;
   std::unique_ptr<Persistence> persistence_;
   ClientRegistry clients_;

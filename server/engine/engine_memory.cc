@@ -22,8 +22,15 @@ int64_t Engine::EvictKey(int db, std::string_view key) {
   // allocation is then in the AOF buffer, which maxmemory does not count).
   PropagateServerDeletion(db, key, ServerDeletion::kEvicted);
   const int64_t before = static_cast<int64_t>(AllocatedBytes());
-  databases_[db]->Delete(key);
-  const int64_t freed = before - static_cast<int64_t>(AllocatedBytes());
+  // With lazyfree-lazy-eviction a big value is freed on the lazy-free thread: what it will
+  // give back is counted now (its MEMORY USAGE), or eviction would take more keys waiting for
+  // memory that is on its way back.
+  const bool lazy = config_.Bool("lazyfree-lazy-eviction");
+  const ds::Entry* entry = lazy ? databases_[db]->Peek(key) : nullptr;
+  const int64_t value_bytes = entry != nullptr ? static_cast<int64_t>(entry->MemoryUsage()) : 0;
+  databases_[db]->Delete(key, lazy);
+  const int64_t freed =
+      std::max(before - static_cast<int64_t>(AllocatedBytes()), lazy ? value_bytes : 0);
   if (timed) {
     latency_.AddSampleIfNeeded("eviction-del", (MonotonicUs() - start_us) / 1000,
                                latency_threshold_ms_, NowMs() / 1000);

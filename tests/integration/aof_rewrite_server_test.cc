@@ -111,6 +111,35 @@ TEST_F(AofRewriteTest, RewriteSwitchesTheManifestAndRemovesHistory) {
   EXPECT_EQ(c->Command({"DBSIZE"}), ":51\r\n");
 }
 
+// A rewrite without preamble writes hashes as HMSET and sets as SADD, at most 64 items per
+// command (Redis's AOF_REWRITE_ITEMS_PER_CMD; a hash's items are pairs). That every type
+// survives a rewrite and a restart is AofPersistenceTest.EveryTypeSurvivesARestart...
+TEST_F(AofRewriteTest, HashesAndSetsAreWrittenInBatchesOf64Items) {
+  auto server = Start({"--aof-use-rdb-preamble", "no"});
+  ASSERT_TRUE(server);
+  auto c = ConnectTo(*server);
+  FillEveryType(*c);
+  ASSERT_EQ(c->Command({"BGREWRITEAOF"}), "+Background append only file rewriting started\r\n");
+  ASSERT_TRUE(WaitRewriteDone(*c));
+  ASSERT_TRUE(WaitUntil([&] { return FileNames(aof_dir()).count("appendonly.aof.2.base.aof"); }));
+  int hmsets = 0, hmset_pairs = 0, sadds = 0, sadd_members = 0;
+  for (const AofCommand& cmd : ReadAofFile(aof_dir() + "/appendonly.aof.2.base.aof")) {
+    if (cmd.size() > 1 && cmd[0] == "HMSET" && cmd[1] == "hash:big") {
+      EXPECT_LE(cmd.size(), 2u + 2 * 64);
+      ++hmsets;
+      hmset_pairs += static_cast<int>(cmd.size() - 2) / 2;
+    } else if (cmd.size() > 1 && cmd[0] == "SADD" && cmd[1] == "set:bigint") {
+      EXPECT_LE(cmd.size(), 2u + 64);
+      ++sadds;
+      sadd_members += static_cast<int>(cmd.size() - 2);
+    }
+  }
+  EXPECT_EQ(hmsets, 11);  // 700 pairs
+  EXPECT_EQ(hmset_pairs, 700);
+  EXPECT_EQ(sadds, 10);  // 600 members
+  EXPECT_EQ(sadd_members, 600);
+}
+
 TEST_F(AofRewriteTest, WritesDuringARewriteGoToTheNewIncrAndACrashLosesNothing) {
   // A slow child: 20 ms per key.
   auto server = Start({"--rdb-key-save-delay", "20000"});

@@ -58,7 +58,7 @@ TEST_F(RdbInterchangeTest, RillSnapshotLoadsInRedisWithSameContent) {
     auto redis_client = ConnectTo(*redis);
     ASSERT_TRUE(redis_client);
     EXPECT_EQ(DescribeKeyspace(*redis_client), expected);
-    EXPECT_NE(redis->ReadLog().find("Done loading RDB, keys loaded: 24, keys expired: 0."),
+    EXPECT_NE(redis->ReadLog().find("Done loading RDB, keys loaded: 34, keys expired: 0."),
               std::string::npos)
         << redis->ReadLog();
   }
@@ -257,7 +257,7 @@ TEST_F(RdbInterchangeTest, RedisSnapshotLoadsInRillWithSameContent) {
     auto rc = ConnectTo(*rill);
     EXPECT_EQ(DescribeKeyspace(*rc), expected);
     EXPECT_NE(rill->ReadLog().find("Loading RDB produced by version 7.0.15"), std::string::npos);
-    EXPECT_NE(rill->ReadLog().find("Done loading RDB, keys loaded: 25, keys expired: 0."),
+    EXPECT_NE(rill->ReadLog().find("Done loading RDB, keys loaded: 35, keys expired: 0."),
               std::string::npos)
         << rill->ReadLog();
   }
@@ -339,17 +339,18 @@ TEST_F(RdbBadFileTest, Garbage) {
   ExpectRefused("this is not a database\n", "wrong signature");
 }
 
-TEST_F(RdbBadFileTest, HashKeyFromRedis) {
+TEST_F(RdbBadFileTest, SortedSetKeyFromRedis) {
   DataDir dir;
   auto redis = Start(RedisServerBinary(), dir);
   ASSERT_TRUE(redis);
   auto c = ConnectTo(*redis);
   ASSERT_EQ(c->Command({"SET", "fine", "v"}), "+OK\r\n");
-  ASSERT_EQ(c->Command({"HSET", "myhash", "f", "v"}), ":1\r\n");
+  ASSERT_EQ(c->Command({"ZADD", "myzset", "1", "m"}), ":1\r\n");
   ASSERT_EQ(c->Command({"SAVE"}), "+OK\r\n");
   redis->Stop(SIGKILL);
   ExpectRefused(ReadFileBytes(dir.File("dump.rdb")),
-                "key 'myhash' is a hash (RDB type 16), a type Rill does not have yet at offset");
+                "key 'myzset' is a sorted set (RDB type 17), a type Rill does not have yet at "
+                "offset");
 }
 
 }  // namespace

@@ -9,8 +9,10 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "datastructs/hash.h"
 #include "datastructs/keyspace.h"
 #include "datastructs/list.h"
+#include "datastructs/set.h"
 #include "datastructs/stream.h"
 
 namespace rill::persistence::testing {
@@ -77,6 +79,26 @@ inline std::string DescribeDb(const ds::Database& db) {
         absl::StrAppend(&line,
                         "stream:", DescribeStream(*static_cast<const ds::Stream*>(e.object())));
         break;
+      case ds::ValueType::kHash: {
+        const auto& h = *static_cast<const ds::Hash*>(e.object());
+        std::vector<std::string> pairs;
+        h.ForEach([&](std::string_view f, std::string_view v) {
+          pairs.push_back(absl::StrCat(ToHex(f), "=", ToHex(v)));
+        });
+        std::sort(pairs.begin(), pairs.end());
+        absl::StrAppend(&line, "hash(", std::string(h.EncodingName()), "):");
+        for (const std::string& p : pairs) absl::StrAppend(&line, p, ",");
+        break;
+      }
+      case ds::ValueType::kSet: {
+        const auto& set = *static_cast<const ds::Set*>(e.object());
+        std::vector<std::string> members;
+        set.ForEach([&](std::string_view m) { members.push_back(ToHex(m)); });
+        std::sort(members.begin(), members.end());
+        absl::StrAppend(&line, "set(", std::string(set.EncodingName()), "):");
+        for (const std::string& m : members) absl::StrAppend(&line, m, ",");
+        break;
+      }
       default:
         absl::StrAppend(&line, "other");
     }

@@ -94,6 +94,32 @@ void FillEveryType(RespClient& c) {
   Must(c, {"XADD", "stream:ttl", "5-5", "k", "1"});
   Must(c, {"PEXPIREAT", "stream:ttl", std::to_string(future + 2)});
 
+  // Hashes: a listpack with integer-looking, empty and binary fields; a table by size; a table
+  // by a long value; one with an expiry.
+  Must(c, {"HSET", "hash:small", "name", "rill", "12", "-7", "", "empty field", "empty value", "",
+           std::string("b\0in", 4), std::string("\xff\x00", 2), "big", "9223372036854775807"});
+  std::vector<std::string> hset = {"HSET", "hash:big"};
+  for (int i = 0; i < 700; ++i) {
+    hset.push_back("field:" + std::to_string(i));
+    hset.push_back(i % 4 == 0 ? std::to_string(i * 1000) : "value-" + std::to_string(i));
+  }
+  Must(c, hset);
+  Must(c, {"HSET", "hash:long", "f", std::string(100, 'x'), "g", std::string(30, 'y') + "z"});
+  Must(c, {"HSET", "hash:ttl", "a", "1"});
+  Must(c, {"PEXPIREAT", "hash:ttl", std::to_string(future + 4)});
+  // Sets: intsets of each width, a table of integers (past set-max-intset-entries), a table of
+  // strings, one with an expiry.
+  Must(c, {"SADD", "set:int16", "1", "-2", "30000"});
+  Must(c, {"SADD", "set:int32", "1", "100000", "-70000"});
+  Must(c, {"SADD", "set:int64", "5", "9223372036854775807", "-9223372036854775808"});
+  std::vector<std::string> sadd = {"SADD", "set:bigint"};
+  for (int i = 0; i < 600; ++i) sadd.push_back(std::to_string(i * 7 - 1000));
+  Must(c, sadd);
+  Must(c, {"SADD", "set:strings", "a", "", "007", "1", std::string("\0x\xff", 3),
+           std::string(40, 'c')});
+  Must(c, {"SADD", "set:ttl", "m"});
+  Must(c, {"PEXPIREAT", "set:ttl", std::to_string(future + 5)});
+
   Must(c, {"SELECT", "1"});
   Must(c, {"SET", "db1:key", "one"});
   Must(c, {"RPUSH", "db1:list", "x"});
@@ -129,6 +155,13 @@ std::string DescribeKeyspace(RespClient& c) {
         out << "  " << EscapeBytes(c.Command({"GET", key})) << "\n";
       } else if (type == "+list\r\n") {
         out << "  " << EscapeBytes(c.Command({"LRANGE", key, "0", "-1"})) << "\n";
+      } else if (type == "+hash\r\n") {
+        // Field order is the table's: compared as sorted pairs, with the encoding.
+        out << "  " << EscapeBytes(c.Command({"OBJECT", "ENCODING", key})) << " "
+            << EscapeBytes(SortPairs(c.Command({"HGETALL", key}))) << "\n";
+      } else if (type == "+set\r\n") {
+        out << "  " << EscapeBytes(c.Command({"OBJECT", "ENCODING", key})) << " "
+            << EscapeBytes(SortAggregate(c.Command({"SMEMBERS", key}))) << "\n";
       } else if (type == "+stream\r\n") {
         out << "  range " << EscapeBytes(c.Command({"XRANGE", key, "-", "+"})) << "\n";
         out << "  full " << EscapeBytes(c.Command({"XINFO", "STREAM", key, "FULL"})) << "\n";

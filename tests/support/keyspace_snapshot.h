@@ -14,13 +14,15 @@ namespace rill::testing {
 
 // Writes the standard dataset: strings (integers of every width, raw, empty, binary, long and
 // compressible, with and without TTL), small and big lists (integer-looking elements too),
-// streams with deleted and trimmed entries, several nodes, groups, PELs and consumers, and
-// keys in databases 0, 1 and 9. Every command must succeed (checked with gtest). Expiries are
-// absolute (PEXPIREAT) so descriptions compare exactly.
+// streams with deleted and trimmed entries, several nodes, groups, PELs and consumers, hashes
+// (listpack and table forms) and sets (intsets of each width, tables of integers and of
+// strings), and keys in databases 0, 1 and 9. Every command must succeed (checked with gtest).
+// Expiries are absolute (PEXPIREAT) so descriptions compare exactly.
 void FillEveryType(RespClient& client);
 
 // Every key of databases 0..15 (sorted by key per database) with its type, PEXPIRETIME and
-// contents: GET, LRANGE 0 -1, XRANGE - +, XINFO STREAM FULL (delivery times
+// contents: GET, LRANGE 0 -1, OBJECT ENCODING with HGETALL / SMEMBERS (sorted), XRANGE - +,
+// XINFO STREAM FULL (delivery times
 // and counts included) and the XPENDING summary of each group (not the extended form: its idle
 // times move). Leaves
 // the client on database 0.

@@ -2,8 +2,10 @@
 // APPEND and SETRANGE do).
 #include <malloc.h>
 
+#include <algorithm>
 #include <string>
 
+#include "common/shared_bytes.h"
 #include "datastructs/keyspace.h"
 #include "gtest/gtest.h"
 
@@ -112,6 +114,26 @@ TEST(WriteStringTest, LengthHeaderGrowsInPlace) {
   db.WriteString(slot, 120, std::string(14, 'b'));  // 134: the length takes 2 bytes now
   EXPECT_EQ(slot.entry(), before);
   EXPECT_EQ(ValueOf(db.Peek("k")), "1" + std::string(119, 'a') + std::string(14, 'b'));
+}
+
+// A big value kept as the argument's own buffer (shared_string.h) is copied into the key's block
+// by the first in-place write, which lets go of the buffer; a SET through a slot keeps a lent
+// buffer as SetString by name does.
+TEST(WriteStringTest, ABigValueKeptAsItsBufferIsCopiedOnTheFirstWrite) {
+  Database db;
+  SharedBytes big = SharedBytes::Allocate(40000);
+  std::fill(big.data(), big.data() + big.size(), 'z');
+  {
+    const SharedBytes lent[] = {big};
+    LentBuffers::Scope scope(lent);
+    KeySlot slot = db.Locate("big", 0);
+    db.SetString(slot, big.view());
+  }
+  EXPECT_FALSE(big.unique());  // the key holds the buffer, not a copy
+  KeySlot slot = db.Locate("big", 0);
+  EXPECT_EQ(db.WriteString(slot, 40000, "!"), 40001u);
+  EXPECT_TRUE(big.unique());
+  EXPECT_EQ(ValueOf(db.Peek("big")), std::string(40000, 'z') + "!");
 }
 
 }  // namespace
