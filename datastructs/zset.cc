@@ -4,73 +4,94 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <utility>
 
-#include "datastructs/zset_index.h"
+#include "datastructs/packed_table.h"
 #include "datastructs/zset_tree.h"
 
 namespace rill::ds {
 
+// The big form: the tree orders the entries; the table maps each member to its score's 8 bytes
+// (the member's bytes are in both: the table's arena and the tree's leaves).
 struct ZSet::Big {
   ZTree tree;
-  ZIndex index{&tree};
-
-  Big() = default;
-  Big(const Big& other) : tree(other.tree), index(other.index, &tree) {}
+  PackedTable index;
 };
 
-ZIndex::ZIndex(const ZIndex& other, const ZTree* tree)
-    : slots_(other.slots_.begin(), other.slots_.end(), other.slots_.size(), SlotHash{},
-             SlotEq{tree}),
-      extra_(other.extra_) {}
+namespace {
 
-size_t ZIndex::size() const {
-  size_t n = slots_.size();
-  for (const auto& [key, count] : extra_) n += count;
-  return n;
+std::string_view ScoreBytes(const double& score) {
+  return {reinterpret_cast<const char*>(&score), sizeof(double)};
 }
 
-size_t ZIndex::AllocatedBytes() const {
-  // absl's flat table: one control byte and one slot per bucket, plus the group padding.
-  const size_t buckets = slots_.bucket_count();
-  return buckets == 0 ? 0 : buckets * (sizeof(Slot) + 1) + 16;
+double ScoreOf(std::string_view bytes) {
+  double score;
+  std::memcpy(&score, bytes.data(), sizeof(double));
+  return score;
 }
+
+bool FindScore(const PackedTable& index, std::string_view member, double* score) {
+  std::string_view value;
+  if (!index.Find(member, &value)) return false;
+  *score = ScoreOf(value);
+  return true;
+}
+
+}  // namespace
 
 ZSet::ZSet(size_t size_hint, size_t max_member_len, const ZSetLimits& limits) {
   if (size_hint > limits.max_packed_entries || max_member_len > limits.max_packed_value) {
-    big_ = new Big;
+    SetBig(new Big);
   }
 }
 
-ZSet::ZSet(const ZSet& other) : pack_(other.pack_) {
-  if (other.big_ != nullptr) big_ = new Big(*other.big_);
+ZSet::ZSet(const ZSet& other) {
+  if (other.big() != nullptr) {
+    SetBig(new Big(*other.big()));
+  } else {
+    pack_.CopyFrom(other.pack_);
+  }
 }
 
-ZSet::~ZSet() { delete big_; }
+ZSet::~ZSet() {
+  if (big() != nullptr) {
+    delete big();
+  } else {
+    pack_.Free();
+  }
+}
+
+void ZSet::SetBig(Big* big) {
+  pack_.Free();
+  pack_.buf = reinterpret_cast<char*>(big);
+  pack_.bytes = kBigMarker;
+  pack_.count = 0;
+}
 
 std::unique_ptr<ObjectValue> ZSet::Clone() const { return std::make_unique<ZSet>(*this); }
 
 size_t ZSet::MemoryUsage() const {
   size_t bytes = malloc_usable_size(const_cast<ZSet*>(this));
-  if (big_ == nullptr) return bytes + pack_.AllocatedBytes();
-  return bytes + malloc_usable_size(big_) + big_->tree.AllocatedBytes() +
-         big_->index.AllocatedBytes();
+  if (big() == nullptr) return bytes + pack_.AllocatedBytes();
+  return bytes + malloc_usable_size(big()) + big()->tree.AllocatedBytes() +
+         big()->index.MemoryUsage();
 }
 
-size_t ZSet::size() const { return big_ == nullptr ? pack_.count : big_->tree.size(); }
+size_t ZSet::size() const { return big() == nullptr ? pack_.count : big()->tree.size(); }
 
 bool ZSet::Score(std::string_view member, double* score) const {
-  if (big_ == nullptr) return pack_.Find(member, score);
-  return big_->index.Find(member, ZIndex::Hash(member), score);
+  if (big() == nullptr) return pack_.Find(member, score);
+  return FindScore(big()->index, member, score);
 }
 
 bool ZSet::Rank(std::string_view member, size_t* rank, double* score) const {
   double s;
-  if (big_ == nullptr) {
+  if (big() == nullptr) {
     if (!pack_.Find(member, &s, rank)) return false;
   } else {
-    if (!big_->index.Find(member, ZIndex::Hash(member), &s)) return false;
-    *rank = big_->tree.CountBefore(ZBound::Key(s, member));
+    if (!FindScore(big()->index, member, &s)) return false;
+    *rank = big()->tree.CountBefore(ZBound::Key(s, member));
   }
   if (score != nullptr) *score = s;
   return true;
@@ -78,7 +99,7 @@ bool ZSet::Rank(std::string_view member, size_t* rank, double* score) const {
 
 ZSet::SetResult ZSet::Set(std::string_view member, double score, const ZSetLimits& limits,
                           double* old_score) {
-  if (big_ == nullptr) {
+  if (big() == nullptr) {
     double current;
     if (pack_.Find(member, &current)) {
       if (old_score != nullptr) *old_score = current;
@@ -94,41 +115,39 @@ ZSet::SetResult ZSet::Set(std::string_view member, double score, const ZSetLimit
     }
     ConvertToBig();
   }
-  const uint64_t hash = ZIndex::Hash(member);
   double current;
-  if (big_->index.Find(member, hash, &current)) {
+  if (FindScore(big()->index, member, &current)) {
     if (old_score != nullptr) *old_score = current;
     if (current == score) return SetResult::kUnchanged;
-    big_->index.SetScore(member, hash, score);
-    big_->tree.Erase(current, member);
-    big_->tree.Insert(score, member);
+    big()->index.Set(member, ScoreBytes(score));
+    big()->tree.Erase(current, member);
+    big()->tree.Insert(score, member);
     return SetResult::kUpdated;
   }
-  big_->index.Insert(hash, score);
-  big_->tree.Insert(score, member);
+  big()->index.Add(member, ScoreBytes(score));
+  big()->tree.Insert(score, member);
   return SetResult::kAdded;
 }
 
 bool ZSet::Remove(std::string_view member) {
-  if (big_ == nullptr) return pack_.Erase(member);
-  const uint64_t hash = ZIndex::Hash(member);
+  if (big() == nullptr) return pack_.Erase(member);
   double score;
-  if (!big_->index.Find(member, hash, &score)) return false;
-  big_->index.Erase(member, hash);
-  big_->tree.Erase(score, member);
+  if (!FindScore(big()->index, member, &score)) return false;
+  big()->index.Erase(member);
+  big()->tree.Erase(score, member);
   return true;
 }
 
 size_t ZSet::CountBefore(const ZBound& bound) const {
-  return big_ == nullptr ? pack_.CountBefore(bound) : big_->tree.CountBefore(bound);
+  return big() == nullptr ? pack_.CountBefore(bound) : big()->tree.CountBefore(bound);
 }
 
 void ZSet::ForRange(size_t start, size_t end, bool reverse,
                     absl::FunctionRef<bool(double, std::string_view)> visit) const {
-  if (big_ == nullptr) {
+  if (big() == nullptr) {
     pack_.ForRange(start, end, reverse, visit);
   } else {
-    big_->tree.ForRange(start, end, reverse, visit);
+    big()->tree.ForRange(start, end, reverse, visit);
   }
 }
 
@@ -142,77 +161,69 @@ void ZSet::ForEach(absl::FunctionRef<void(double, std::string_view)> visit) cons
 
 void ZSet::EraseRanks(size_t start, size_t n,
                       absl::FunctionRef<void(double, std::string_view)> removed) {
-  if (big_ == nullptr) {
+  if (big() == nullptr) {
     pack_.EraseRanks(start, n, removed);
     return;
   }
-  // The index slots go while the tree still holds their entries (a slot is confirmed through
-  // the tree), so the range is collected from the tree first, then erased.
-  if (start >= size()) return;
-  n = std::min(n, size() - start);
-  big_->tree.ForRange(start, start + n - 1, false, [&](double s, std::string_view m) {
-    big_->index.Erase(m, ZIndex::Hash(m));
-    (void)s;
-    return true;
+  big()->tree.EraseRanks(start, n, [&](double s, std::string_view m) {
+    big()->index.Erase(m);
+    removed(s, m);
   });
-  big_->tree.EraseRanks(start, n, removed);
 }
 
 void ZSet::Append(double score, std::string_view member, const ZSetLimits& limits) {
-  if (big_ == nullptr) {
+  if (big() == nullptr) {
     if (pack_.count + 1 <= limits.max_packed_entries && member.size() <= limits.max_packed_value) {
       pack_.Insert(score, member);
       return;
     }
     ConvertToBig();
   }
-  big_->index.Insert(ZIndex::Hash(member), score);
-  big_->tree.Insert(score, member);
+  big()->index.Add(member, ScoreBytes(score));
+  big()->tree.Insert(score, member);
 }
 
 void ZSet::ConvertToBig() {
-  if (big_ != nullptr) return;
+  if (big() != nullptr) return;
   Big* big = new Big;
   big->index.Reserve(pack_.count + 1);
   ZTree& tree = big->tree;
   if (pack_.count > 0) {
     pack_.ForRange(0, pack_.count - 1, false, [&](double s, std::string_view m) {
-      big->index.Insert(ZIndex::Hash(m), s);
+      big->index.Add(m, ScoreBytes(s));
       tree.Insert(s, m);
       return true;
     });
   }
-  pack_.EraseRanks(0, pack_.count, [](double, std::string_view) {});
-  big_ = big;
+  SetBig(big);
 }
 
 void ZSet::ShrinkToPackedIfFits(const ZSetLimits& limits) {
-  if (big_ == nullptr) {
-    pack_.Shrink();
-    return;
-  }
-  if (big_->tree.size() > limits.max_packed_entries) return;
-  if (big_->tree.size() > 0) {
+  if (big() == nullptr || big()->tree.size() > limits.max_packed_entries) return;
+  if (big()->tree.size() > 0) {
     size_t longest = 0;
-    big_->tree.ForRange(0, big_->tree.size() - 1, false, [&](double, std::string_view m) {
+    big()->tree.ForRange(0, big()->tree.size() - 1, false, [&](double, std::string_view m) {
       longest = std::max(longest, m.size());
       return true;
     });
     if (longest > limits.max_packed_value) return;
-    big_->tree.ForRange(0, big_->tree.size() - 1, false, [&](double s, std::string_view m) {
-      pack_.Insert(s, m);
+  }
+  ZPack packed;
+  if (big()->tree.size() > 0) {
+    big()->tree.ForRange(0, big()->tree.size() - 1, false, [&](double s, std::string_view m) {
+      packed.Insert(s, m);
       return true;
     });
   }
-  delete big_;
-  big_ = nullptr;
-  pack_.Shrink();
+  Big* old = big();
+  pack_ = packed;
+  delete old;
 }
 
 void ZSet::CheckInvariants() const {
-  if (big_ == nullptr) return;
-  big_->tree.CheckInvariants();
-  if (big_->index.size() != big_->tree.size()) std::abort();
+  if (big() == nullptr) return;
+  big()->tree.CheckInvariants();
+  if (big()->index.size() != big()->tree.size()) std::abort();
 }
 
 }  // namespace rill::ds

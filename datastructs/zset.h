@@ -46,7 +46,7 @@ class ZSet final : public ObjectValue {
   size_t MemoryUsage() const override;
   std::string_view EncodingName() const override { return packed() ? "listpack" : "skiplist"; }
 
-  bool packed() const { return big_ == nullptr; }
+  bool packed() const { return big() == nullptr; }
   size_t size() const;
   bool empty() const { return size() == 0; }
 
@@ -88,9 +88,17 @@ class ZSet final : public ObjectValue {
 
  private:
   struct Big;
+  static constexpr uint32_t kBigMarker = UINT32_MAX;
+
+  // Packed: pack_ holds the entries. Big: pack_.buf points at the Big and pack_.bytes is
+  // kBigMarker (a word less per set than a separate pointer: the object is 24 bytes, which
+  // matters for many small sets).
+  Big* big() const {
+    return pack_.bytes == kBigMarker ? reinterpret_cast<Big*>(pack_.buf) : nullptr;
+  }
+  void SetBig(Big* big);
 
   ZPack pack_;
-  Big* big_ = nullptr;
 };
 
 }  // namespace rill::ds

@@ -125,14 +125,31 @@ size_t ZPackEntryBytes(double score, size_t member_len) {
   return ScoreBytes(score) + VarintSize(member_len) + member_len;
 }
 
-ZPack::ZPack(const ZPack& other) : bytes(other.bytes), count(other.count) {
+void ZPack::Free() {
+  std::free(buf);
+  buf = nullptr;
+  bytes = count = 0;
+}
+
+void ZPack::CopyFrom(const ZPack& other) {
+  bytes = other.bytes;
+  count = other.count;
   if (other.bytes == 0) return;
   buf = static_cast<char*>(std::malloc(other.bytes));
   if (buf == nullptr) std::abort();
   std::memcpy(buf, other.buf, other.bytes);
 }
 
-ZPack::~ZPack() { std::free(buf); }
+void ZPack::Resize(size_t n) {
+  if (n == 0) {
+    std::free(buf);
+    buf = nullptr;
+    return;
+  }
+  char* p = static_cast<char*>(std::realloc(buf, n));
+  if (p == nullptr) std::abort();
+  buf = p;
+}
 
 size_t ZPack::AllocatedBytes() const { return buf == nullptr ? 0 : malloc_usable_size(buf); }
 
@@ -158,14 +175,7 @@ void ZPack::Insert(double score, std::string_view member) {
     if (CompareZKeys(e.score, e.member, score, member) > 0) break;
     offset += e.size;
   }
-  const size_t capacity = buf == nullptr ? 0 : malloc_usable_size(buf);
-  if (bytes + need > capacity) {
-    // An eighth more than needed: a set built one ZADD at a time reallocates O(log n) times.
-    const size_t grown = bytes + need + (bytes + need) / 8;
-    char* p = static_cast<char*>(std::realloc(buf, grown));
-    if (p == nullptr) std::abort();
-    buf = p;
-  }
+  Resize(bytes + need);
   char* at = buf + offset;
   std::memmove(at + need, at, bytes - offset);
   char* p = PutScore(at, score);
@@ -183,10 +193,7 @@ bool ZPack::Erase(std::string_view member) {
       std::memmove(buf + offset, buf + offset + e.size, bytes - offset - e.size);
       bytes -= e.size;
       --count;
-      if (count == 0) {
-        std::free(buf);
-        buf = nullptr;
-      }
+      Resize(bytes);
       return true;
     }
     offset += e.size;
@@ -243,10 +250,7 @@ void ZPack::EraseRanks(size_t start, size_t n,
   std::memmove(buf + from, buf + to, bytes - to);
   bytes -= to - from;
   count -= static_cast<uint32_t>(n);
-  if (count == 0) {
-    std::free(buf);
-    buf = nullptr;
-  }
+  Resize(bytes);
 }
 
 size_t ZPack::MaxMemberLength() const {
@@ -258,11 +262,6 @@ size_t ZPack::MaxMemberLength() const {
     offset += e.size;
   }
   return longest;
-}
-
-void ZPack::Shrink() {
-  if (buf == nullptr || malloc_usable_size(buf) < bytes + 32) return;
-  if (char* p = static_cast<char*>(std::realloc(buf, bytes))) buf = p;
 }
 
 }  // namespace rill::ds

@@ -11,8 +11,10 @@
 // Every operation is a linear walk, which is what the size limits
 // (zset-max-listpack-entries / -value) keep cheap.
 //
-// The buffer is owned through the caller's pointer (the ZSet keeps the three words in its own
-// object, so a small sorted set is two allocations); ZPack is a namespace of operations on it.
+// ZPack is three plain words kept inside the ZSet object (a small sorted set is two
+// allocations); the owner frees the buffer (Free) and copies it (CopyFrom) explicitly. The
+// buffer is reallocated to the exact size on every change, as Redis's listpack is: the small
+// form trades a realloc per write for no spare bytes.
 #pragma once
 
 #include <cstddef>
@@ -29,10 +31,9 @@ struct ZPack {
   uint32_t bytes = 0;   // of entries
   uint32_t count = 0;
 
-  ZPack() = default;
-  ZPack(const ZPack& other);
-  ZPack& operator=(const ZPack&) = delete;
-  ~ZPack();
+  void Free();
+  // REQUIRES: this is empty (no buffer).
+  void CopyFrom(const ZPack& other);
 
   size_t AllocatedBytes() const;
 
@@ -49,10 +50,12 @@ struct ZPack {
   // As ZTree::EraseRanks.
   void EraseRanks(size_t start, size_t n,
                   absl::FunctionRef<void(double score, std::string_view member)> removed);
-  // Longest member, in bytes (for converting back from the big form).
+  // Longest member, in bytes.
   size_t MaxMemberLength() const;
-  // Gives unused room back (after a build or removals).
-  void Shrink();
+
+ private:
+  // Reallocates the buffer to exactly n bytes (frees it at 0).
+  void Resize(size_t n);
 };
 
 // Bytes one entry takes (exposed for tests and for the conversion's size check).
