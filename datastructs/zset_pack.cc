@@ -20,19 +20,24 @@ constexpr uint8_t kTagInt64 = 0xF3;
 constexpr uint8_t kTagDouble = 0xF4;
 constexpr uint8_t kMaxInlineInt = 0xEF;
 
-// Whether `score` is a whole number kept exactly as an int64 (and not -0.0).
-bool AsInteger(double score, int64_t* v) {
-  if (!(score >= -9007199254740992.0 && score <= 9007199254740992.0)) return false;
+}  // namespace
+
+// Redis 7.0's double2ll rule for listpack scores, so -0.0 becomes 0 in the packed form as it
+// does in Redis's listpack (ZSCORE then says "0"; the big form keeps "-0").
+bool ZScoreAsInteger(double score, int64_t* v) {
+  constexpr double kLimit = static_cast<double>(INT64_MAX / 2);
+  if (!(score >= -kLimit && score <= kLimit)) return false;
   const int64_t i = static_cast<int64_t>(score);
   if (static_cast<double>(i) != score) return false;
-  if (i == 0 && std::signbit(score)) return false;
   *v = i;
   return true;
 }
 
+namespace {
+
 size_t ScoreBytes(double score) {
   int64_t v;
-  if (!AsInteger(score, &v)) return 9;
+  if (!ZScoreAsInteger(score, &v)) return 9;
   if (v >= 0 && v <= kMaxInlineInt) return 1;
   if (v >= INT8_MIN && v <= INT8_MAX) return 2;
   if (v >= INT16_MIN && v <= INT16_MAX) return 3;
@@ -42,7 +47,7 @@ size_t ScoreBytes(double score) {
 
 char* PutScore(char* p, double score) {
   int64_t v;
-  if (!AsInteger(score, &v)) {
+  if (!ZScoreAsInteger(score, &v)) {
     *p++ = static_cast<char>(kTagDouble);
     std::memcpy(p, &score, 8);
     return p + 8;

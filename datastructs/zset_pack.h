@@ -6,8 +6,9 @@
 //   | 0, 1, 2, 4 or 8 bytes   | (varint)            |              |
 //   +-------------------------+---------------------+--------------+
 //
-// Scores that are whole numbers take 1 byte (0..239) to 9 bytes, like listpack's integer
-// encodings; others are the raw 8-byte double (-0.0 stays a double, so its sign survives).
+// Scores that are whole numbers (within +-2^62, Redis's double2ll rule) take 1 byte (0..239)
+// to 9 bytes, like listpack's integer encodings; others are the raw 8-byte double. As in
+// Redis's listpack, -0.0 is stored as the integer 0.
 // Every operation is a linear walk, which is what the size limits
 // (zset-max-listpack-entries / -value) keep cheap.
 //
@@ -57,6 +58,10 @@ struct ZPack {
   // Reallocates the buffer to exactly n bytes (frees it at 0).
   void Resize(size_t n);
 };
+
+// Whether a packed score is stored as an integer, and which: Redis 7.0's double2ll (a whole
+// number within +-2^62; -0.0 gives 0). RDB listpacks store such scores as integers too.
+bool ZScoreAsInteger(double score, int64_t* v);
 
 // Bytes one entry takes (exposed for tests and for the conversion's size check).
 size_t ZPackEntryBytes(double score, size_t member_len);

@@ -3,9 +3,11 @@
 #include <string>
 #include <vector>
 
+#include "common/double_format.h"
 #include "datastructs/keyspace.h"
 #include "datastructs/list.h"
 #include "datastructs/stream.h"
+#include "datastructs/zset.h"
 #include "persistence/aof_command.h"
 #include "persistence/rdb_writer.h"
 
@@ -64,6 +66,28 @@ void WriteList(Writer& w, std::string_view key, const ds::List& list) {
     if (batch.size() == kItemsPerCommand) flush();
   });
   if (!batch.empty()) flush();
+}
+
+// ZADD key score member ... in batches of kItemsPerCommand pairs, scores as "%.17g" (exact for
+// every double, as Redis's rioWriteBulkDouble).
+void WriteZSet(Writer& w, std::string_view key, const ds::ZSet& zset) {
+  std::vector<std::string> scores;
+  std::vector<std::string_view> args;
+  scores.reserve(kItemsPerCommand);
+  auto flush = [&] {
+    w.Command(args);
+    args.clear();
+    scores.clear();
+  };
+  char buf[kDouble17Max];
+  zset.ForEach([&](double score, std::string_view member) {
+    if (args.empty()) args = {"ZADD", key};
+    scores.emplace_back(buf, FormatDouble17(buf, score));
+    args.push_back(scores.back());
+    args.push_back(member);
+    if (scores.size() == kItemsPerCommand) flush();
+  });
+  if (!args.empty()) flush();
 }
 
 void WriteStream(Writer& w, std::string_view key, const ds::Stream& stream) {
@@ -132,6 +156,9 @@ bool WriteAofRewrite(std::span<ds::Database* const> databases, const AofRewriteO
           break;
         case ds::ValueType::kStream:
           WriteStream(w, key, *static_cast<const ds::Stream*>(entry.object()));
+          break;
+        case ds::ValueType::kZSet:
+          WriteZSet(w, key, *static_cast<const ds::ZSet*>(entry.object()));
           break;
         default:
           break;  // Rill has no other types yet

@@ -12,6 +12,7 @@
 #include "persistence/rdb_input.h"
 #include "persistence/rdb_load_types.h"
 #include "persistence/rdb_peek.h"
+#include "persistence/rdb_zset.h"
 
 namespace rill::persistence {
 namespace {
@@ -23,11 +24,6 @@ const char* UnsupportedTypeName(uint8_t type) {
     case rdb::kTypeSetIntset:
     case rdb::kTypeSetListpack:
       return "a set";
-    case rdb::kTypeZset:
-    case rdb::kTypeZset2:
-    case rdb::kTypeZsetZiplist:
-    case rdb::kTypeZsetListpack:
-      return "a sorted set";
     case rdb::kTypeHash:
     case rdb::kTypeHashZipmap:
     case rdb::kTypeHashZiplist:
@@ -187,7 +183,7 @@ class Loader {
                                    "), a type Rill does not have yet"),
                       record);
     }
-    if (type != rdb::kTypeString && !IsListType(type) && !IsStreamType(type)) {
+    if (type != rdb::kTypeString && !IsListType(type) && !IsStreamType(type) && !IsZSetType(type)) {
       return in_.Fail(absl::StrCat("unknown RDB value type ", type), record);
     }
     RdbString key;
@@ -221,6 +217,14 @@ class Loader {
           return true;
         }
         object = std::move(list);
+      } else if (IsZSetType(type)) {
+        std::unique_ptr<ds::ZSet> zset = LoadZSet(in_, type, options_.zset_limits, &scratch_value_);
+        if (zset == nullptr) return false;
+        if (zset->empty()) {
+          ++info_->empty_keys_skipped;
+          return true;
+        }
+        object = std::move(zset);
       } else {
         object = LoadStream(in_, type, &scratch_value_);
         if (object == nullptr) return false;

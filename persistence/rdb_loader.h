@@ -3,8 +3,8 @@
 // QUICKLIST of ziplists and QUICKLIST_2 of listpacks or plain nodes; streams as
 // STREAM_LISTPACKS 1, 2 and 3 with their groups, PELs and consumers; expiries in seconds or
 // milliseconds; each key's recorded LRU idle time or LFU counter (RdbLoadOptions::access_clock);
-// aux fields. Sets, hashes, sorted sets, modules and functions are refused with an error
-// naming them.
+// aux fields; sorted sets in all four encodings (rdb_zset.h). Sets, hashes, modules and functions
+// are refused with an error naming them.
 //
 // The input is hostile until proven otherwise (a damaged disk, a file from elsewhere, a
 // fuzzer): every length is checked against the bytes left before it is used, counts cannot
@@ -30,6 +30,7 @@
 
 #include "datastructs/list.h"
 #include "datastructs/stream.h"
+#include "datastructs/zset.h"
 
 namespace rill::ds {
 class AccessClock;
@@ -41,6 +42,7 @@ namespace rill::persistence {
 struct RdbLoadOptions {
   ds::ListLimits list_limits;      // list-max-listpack-size of the rebuilt lists
   ds::StreamLimits stream_limits;  // only for entries that do not come as whole nodes
+  ds::ZSetLimits zset_limits;      // zset-max-listpack-entries / -value of the rebuilt sets
   // Keys whose expiry is before now_ms are dropped (counted in keys_expired), as a Redis
   // master does; set skip_expired = false to keep them (an AOF preamble).
   int64_t now_ms = 0;

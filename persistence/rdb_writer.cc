@@ -11,6 +11,7 @@
 #include "datastructs/keyspace.h"
 #include "datastructs/list.h"
 #include "datastructs/stream.h"
+#include "datastructs/zset.h"
 #include "persistence/crc64.h"
 #include "persistence/rdb_format.h"
 #include "persistence/rdb_length.h"
@@ -216,6 +217,13 @@ void RdbWriter::PutKey(const ds::Entry& entry) {
       PutString(entry.key());
       PutStream(*static_cast<const ds::Stream*>(entry.object()));
       break;
+    case ds::ValueType::kZSet: {
+      const auto& z = *static_cast<const ds::ZSet*>(entry.object());
+      PutByte(z.packed() ? rdb::kTypeZsetListpack : rdb::kTypeZset2);
+      PutString(entry.key());
+      PutZSet(z);
+      break;
+    }
     default:
       // Rill stores no other type; a future one must get its encoding here.
       std::abort();

@@ -28,6 +28,7 @@ class Database;
 class Entry;
 class List;
 class Stream;
+class ZSet;
 }  // namespace rill::ds
 
 namespace rill::persistence {
@@ -117,6 +118,7 @@ class RdbWriter {
   void PutKey(const ds::Entry& entry);
   void PutList(const ds::List& list);
   void PutStream(const ds::Stream& stream);
+  void PutZSet(const ds::ZSet& zset);  // rdb_zset.cc
   // A raw string, written straight to the sink when it is bigger than the buffer.
   void PutRawBytes(std::string_view s);
   bool Flush();

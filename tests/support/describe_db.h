@@ -9,9 +9,11 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/double_format.h"
 #include "datastructs/keyspace.h"
 #include "datastructs/list.h"
 #include "datastructs/stream.h"
+#include "datastructs/zset.h"
 
 namespace rill::persistence::testing {
 
@@ -77,6 +79,15 @@ inline std::string DescribeDb(const ds::Database& db) {
         absl::StrAppend(&line,
                         "stream:", DescribeStream(*static_cast<const ds::Stream*>(e.object())));
         break;
+      case ds::ValueType::kZSet: {
+        const auto& z = *static_cast<const ds::ZSet*>(e.object());
+        absl::StrAppend(&line, "zset(", std::string(z.EncodingName()), "):");
+        z.ForEach([&](double score, std::string_view m) {
+          char buf[kDouble17Max];
+          absl::StrAppend(&line, ToHex(m), "=", std::string(buf, FormatDouble17(buf, score)), ",");
+        });
+        break;
+      }
       default:
         absl::StrAppend(&line, "other");
     }

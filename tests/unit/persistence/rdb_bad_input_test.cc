@@ -139,8 +139,6 @@ TEST(RdbBadInput, TypesRillDoesNotHave) {
                 std::to_string(offset));
   EXPECT_NE(LoadError(RawRdb().Byte(rdb::kTypeSetIntset).Str("s").Finish()).find("is a set"),
             std::string::npos);
-  EXPECT_NE(LoadError(RawRdb().Byte(rdb::kTypeZset2).Str("z").Finish()).find("is a sorted set"),
-            std::string::npos);
   EXPECT_NE(LoadError(RawRdb().Byte(rdb::kTypeModule2).Str("m").Finish()).find("module"),
             std::string::npos);
   EXPECT_EQ(LoadError(RawRdb().Byte(rdb::kOpModuleAux).Finish()),
