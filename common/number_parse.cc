@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 
 namespace rill {
@@ -64,6 +65,26 @@ bool ParseDouble(std::string_view s, double* out) {
       (errno == ERANGE && (v == HUGE_VAL || v == -HUGE_VAL || std::fpclassify(v) == FP_ZERO)) ||
       std::isnan(v))
     return false;
+  *out = v;
+  return true;
+}
+
+bool ParseStrtodDouble(std::string_view s, double* out) {
+  // A C string as Redis hands it to strtod: an embedded NUL ends it.
+  char small[64];
+  std::string big;
+  const char* text;
+  if (s.size() < sizeof(small)) {
+    std::memcpy(small, s.data(), s.size());
+    small[s.size()] = '\0';
+    text = small;
+  } else {
+    big.assign(s);
+    text = big.c_str();
+  }
+  char* end = nullptr;
+  const double v = std::strtod(text, &end);
+  if (*end != '\0' || std::isnan(v)) return false;
   *out = v;
   return true;
 }

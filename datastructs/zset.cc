@@ -129,6 +129,29 @@ ZSet::SetResult ZSet::Set(std::string_view member, double score, const ZSetLimit
   return SetResult::kAdded;
 }
 
+void ZSet::Insert(std::string_view member, double score, const ZSetLimits& limits) {
+  if (big() == nullptr) {
+    if (pack_.count + 1 <= limits.max_packed_entries && member.size() <= limits.max_packed_value) {
+      pack_.Insert(score, member);
+      return;
+    }
+    ConvertToBig();
+  }
+  big()->index.Add(member, ScoreBytes(score));
+  big()->tree.Insert(score, member);
+}
+
+void ZSet::ChangeScore(std::string_view member, double old_score, double score) {
+  if (big() == nullptr) {
+    pack_.Erase(member);
+    pack_.Insert(score, member);
+    return;
+  }
+  big()->index.Set(member, ScoreBytes(score));
+  big()->tree.Erase(old_score, member);
+  big()->tree.Insert(score, member);
+}
+
 bool ZSet::Remove(std::string_view member) {
   if (big() == nullptr) return pack_.Erase(member);
   double score;
@@ -171,18 +194,6 @@ void ZSet::EraseRanks(size_t start, size_t n,
   });
 }
 
-void ZSet::Append(double score, std::string_view member, const ZSetLimits& limits) {
-  if (big() == nullptr) {
-    if (pack_.count + 1 <= limits.max_packed_entries && member.size() <= limits.max_packed_value) {
-      pack_.Insert(score, member);
-      return;
-    }
-    ConvertToBig();
-  }
-  big()->index.Add(member, ScoreBytes(score));
-  big()->tree.Insert(score, member);
-}
-
 void ZSet::ConvertToBig() {
   if (big() != nullptr) return;
   Big* big = new Big;
@@ -218,6 +229,16 @@ void ZSet::ShrinkToPackedIfFits(const ZSetLimits& limits) {
   Big* old = big();
   pack_ = packed;
   delete old;
+}
+
+uint64_t ZSet::Scan(uint64_t cursor, size_t count,
+                    absl::FunctionRef<void(double, std::string_view)> visit) const {
+  if (big() == nullptr) {
+    ForEach(visit);
+    return 0;
+  }
+  return big()->index.Scan(cursor, count,
+                           [&](const PackedTable::Entry& e) { visit(ScoreOf(e.value), e.key); });
 }
 
 void ZSet::CheckInvariants() const {

@@ -34,6 +34,8 @@ struct ZSetLimits {
 
 class ZSet final : public ObjectValue {
  public:
+  static constexpr ValueType kType = ValueType::kZSet;
+
   // Starts packed when `size_hint` members of up to `max_member_len` bytes fit the limits, as
   // Redis's zsetTypeCreate decides (ZADD passes its argument count and longest member).
   ZSet(size_t size_hint, size_t max_member_len, const ZSetLimits& limits);
@@ -60,6 +62,12 @@ class ZSet final : public ObjectValue {
   // member would pass the limits. *old_score receives the previous score when updated.
   SetResult Set(std::string_view member, double score, const ZSetLimits& limits,
                 double* old_score = nullptr);
+  // The two halves of Set for callers that know whether the member is there (ZADD's options
+  // need the old score first; loads and stores build new sets): Insert REQUIRES the member
+  // absent (in order is cheapest: appends fill the tree's leaves), ChangeScore REQUIRES it
+  // present with `old_score`. One member lookup fewer than Set.
+  void Insert(std::string_view member, double score, const ZSetLimits& limits);
+  void ChangeScore(std::string_view member, double old_score, double score);
   // Removes `member`; false when absent.
   bool Remove(std::string_view member);
 
@@ -75,13 +83,16 @@ class ZSet final : public ObjectValue {
   void EraseRanks(size_t start, size_t n,
                   absl::FunctionRef<void(double score, std::string_view member)> removed);
 
-  // Builds from entries given in any order (RDB loads, ZUNIONSTORE...): REQUIRES distinct
-  // members. Appending in order is cheapest. The form follows `limits` by member count.
-  void Append(double score, std::string_view member, const ZSetLimits& limits);
   // Turns packed when the set fits the limits (see above).
   void ShrinkToPackedIfFits(const ZSetLimits& limits);
   // Turns big (for tests and for callers that know the set will grow).
   void ConvertToBig();
+
+  // ZSCAN: the packed form visits every entry, in order, and returns 0 (Redis replies a
+  // listpack whole); the big form walks the member table from `cursor` (PackedTable::Scan:
+  // every member present throughout a full walk is visited) and returns the next cursor.
+  uint64_t Scan(uint64_t cursor, size_t count,
+                absl::FunctionRef<void(double score, std::string_view member)> visit) const;
 
   // For tests: checks the big form's invariants (aborts on a violation).
   void CheckInvariants() const;

@@ -433,8 +433,10 @@ void ZTree::SplitLeaf(Path* path, bool appended, bool prepended) {
 
   Inner* parent = height_ > 0 ? path->node[height_ - 1] : nullptr;
   const uint32_t at = height_ > 0 ? path->idx[height_ - 1] : 0;
-  if (left->capacity > WithSlack(left->bytes) + 64) {
-    left = path->leaf = ResizeLeaf(left, parent, at, WithSlack(left->bytes));
+  // A leaf left behind by an append is full and, in a sorted load, done: no room kept.
+  const size_t keep = appended ? left->bytes : WithSlack(left->bytes);
+  if (left->capacity > keep + (appended ? 16 : 64)) {
+    left = path->leaf = ResizeLeaf(left, parent, at, keep);
   }
   InsertChild(path, static_cast<int>(height_) - 1, left->count, right, right->count, r.score, sep);
 }

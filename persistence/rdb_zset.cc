@@ -67,7 +67,7 @@ std::unique_ptr<ds::ZSet> LoadPairs(RdbInput& in, uint8_t type, const ds::ZSetLi
     if (z->Score(m, &existing)) {
       return in.Fail(absl::StrCat("duplicate sorted set member ", QuoteForError(m)), at), nullptr;
     }
-    z->Append(score, m, limits);
+    z->Insert(m, score, limits);
   }
   return z;
 }
@@ -112,7 +112,7 @@ std::unique_ptr<ds::ZSet> LoadPacked(RdbInput& in, const ds::ZSetLimits& limits,
         return bad(absl::StrCat("duplicate member ", QuoteForError(m)));
       }
     }
-    z->Append(score, m, keep);
+    z->Insert(m, score, keep);
     previous_score = score;
     previous_member.assign(m);
   }

@@ -12,10 +12,10 @@
 #include "common/string_util.h"
 #include "persistence/rdb_file.h"
 #include "persistence/rdb_loader.h"
-#include "server/observe/alloc_counter.h"
-#include "server/persist/child_process.h"
 #include "server/engine/engine.h"
+#include "server/observe/alloc_counter.h"
 #include "server/observe/log.h"
+#include "server/persist/child_process.h"
 
 namespace rill {
 namespace {
@@ -68,6 +68,8 @@ persistence::RdbLoadOptions RdbPersistence::PrepareLoad() {
   options.list_limits.max_listpack_size = config.Int("list-max-listpack-size");
   options.stream_limits = {config.Int("stream-node-max-bytes"),
                            config.Int("stream-node-max-entries")};
+  options.zset_limits = {static_cast<size_t>(config.Int("zset-max-listpack-entries")),
+                         static_cast<size_t>(config.Int("zset-max-listpack-value"))};
   options.now_ms = NowMs();
   options.verify_checksum = config.Bool("rdbchecksum");
   engine_.access_clock().Update(options.now_ms);

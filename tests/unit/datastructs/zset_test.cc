@@ -211,16 +211,16 @@ TEST(ZSetTest, RandomOperationsMatchAModelInBothForms) {
   }
 }
 
-TEST(ZSetTest, AppendBuildsInEitherForm) {
+TEST(ZSetTest, InsertBuildsInEitherForm) {
   ZSetLimits limits{10, 64};
   ZSet small(0, 0, limits), big(0, 0, limits);
   Model ms, mb;
   for (int i = 0; i < 10; ++i) {
-    small.Append(9 - i, "s" + std::to_string(i), limits);
+    small.Insert("s" + std::to_string(i), 9 - i, limits);
     ms.scores["s" + std::to_string(i)] = 9 - i;
   }
   for (int i = 0; i < 1000; ++i) {
-    big.Append(1000 - i, "b" + std::to_string(i), limits);
+    big.Insert("b" + std::to_string(i), 1000 - i, limits);
     mb.scores["b" + std::to_string(i)] = 1000 - i;
   }
   EXPECT_TRUE(small.packed());
@@ -239,6 +239,26 @@ TEST(ZSetTest, MemoryUsageGrowsWithEntriesAndFallsBack) {
   EXPECT_LT(full, empty + 10000 * 80);
   z.EraseRanks(0, 10000, [](double, std::string_view) {});
   EXPECT_LT(z.MemoryUsage(), full / 10);
+}
+
+TEST(ZSetTest, ScanVisitsEveryMemberOfBothForms) {
+  ZSetLimits limits;
+  ZSet small(3, 1, limits), big(1000, 8, limits);
+  for (int i = 0; i < 3; ++i) small.Set("s" + std::to_string(i), i, limits);
+  for (int i = 0; i < 1000; ++i) big.Set("b" + std::to_string(i), i * 0.5, limits);
+  std::map<std::string, double> seen;
+  EXPECT_EQ(small.Scan(0, 1, [&](double s, std::string_view m) { seen[std::string(m)] = s; }), 0u);
+  EXPECT_EQ(seen.size(), 3u);
+  seen.clear();
+  uint64_t cursor = 0;
+  int calls = 0;
+  do {
+    cursor = big.Scan(cursor, 10, [&](double s, std::string_view m) { seen[std::string(m)] = s; });
+    ++calls;
+  } while (cursor != 0 && calls < 10000);
+  ASSERT_EQ(seen.size(), 1000u);
+  EXPECT_EQ(seen["b7"], 3.5);
+  EXPECT_GT(calls, 1);
 }
 
 }  // namespace
