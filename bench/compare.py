@@ -11,8 +11,8 @@ measured part alone is divided by the requests sent: CPU seconds per million req
 own ratio column (Rill CPU / Redis CPU). Rows run through redis-benchmark at pipeline 1 also
 report its p50/p99 latency (redis-benchmark 7.0's --csv has them).
 
-Groups (--only): kv, lists, streams, zsets, pubsub, tx, aof, persistence; see bench/README.md for
-what each row measures. A summary checks the issue's targets (geo-means, minimum row, CPU,
+Groups (--only): kv, lists, streams, hashes, sets, zsets, pubsub, tx, aof, persistence; see
+bench/README.md for what each row measures. A summary checks the issue's targets (geo-means, minimum row, CPU,
 p99, memory, SAVE/load) and prints each as met / not met.
 
 --baseline PATH compares Rill with another rill-server build instead of redis-server (for
@@ -248,6 +248,47 @@ def prefill_zset(srv, a, p):
 def zset_row(*command):
     return lambda srv, a, p, c: redis_benchmark(
         srv, ["-r", str(min(ZSET_MEMBERS, a.keys)), *command], p, a.requests, c)
+def prefill_hash(srv, a, p):
+    # HGET reads fields of this 100,000-field hash (what -r 100000 makes element:__rand_int__).
+    srv.cli("DEL", "bench:h")
+    srv.pipe(b"".join(resp("HSET", "bench:h", *[x for i in range(j, j + 1000)
+                                               for x in (f"element:{i:012d}", "x" * 16)])
+                      for j in range(0, 100000, 1000)))
+
+
+def prefill_hash100(srv, a, p):
+    srv.cli("DEL", "bench:h100")
+    srv.cli("HSET", "bench:h100", *[x for i in range(100) for x in (f"field:{i}", "v" * 16)])
+
+
+def prefill_spop(srv, a, p):
+    # More members than SPOPs: the set never runs dry during the row.
+    srv.cli("DEL", "myset")
+    n = a.requests + 10000
+    srv.pipe(b"".join(resp("SADD", "myset", *[f"element:{i:012d}" for i in range(j, min(n, j + 1000))])
+                      for j in range(0, n, 1000)))
+
+
+def prefill_set(srv, a, p):
+    srv.cli("DEL", "bench:s")
+    srv.pipe(b"".join(resp("SADD", "bench:s", *[f"element:{i:012d}" for i in range(j, j + 1000)])
+                      for j in range(0, 100000, 1000)))
+
+
+def prefill_set100(srv, a, p):
+    srv.cli("DEL", "bench:s100")
+    srv.cli("SADD", "bench:s100", *[f"member:{i}" for i in range(100)])
+
+
+def prefill_sinter(srv, a, p):
+    # Two 1,000-member sets sharing half their members.
+    srv.cli("DEL", "bench:sa", "bench:sb")
+    srv.cli("SADD", "bench:sa", *[f"member:{i}" for i in range(1000)])
+    srv.cli("SADD", "bench:sb", *[f"member:{i}" for i in range(500, 1500)])
+
+
+def command_row(*argv):
+    return lambda srv, a, p, c: redis_benchmark(srv, ["-r", "100000", *argv], p, a.requests, c)
 
 
 def driver(name):
@@ -287,6 +328,19 @@ THROUGHPUT = [
      zset_row("ZRANK", "bench:z", "member:__rand_int__")),
     ("zsets", "ZINCRBY", PIPELINES, CLIENTS, prefill_zset,
      zset_row("ZINCRBY", "bench:z", "1", "member:__rand_int__")),
+    ("hashes", "HSET", PIPELINES, CLIENTS, None, kv_row("hset", "HSET")),
+    ("hashes", "HGET", PIPELINES, CLIENTS, prefill_hash,
+     command_row("HGET", "bench:h", "element:__rand_int__")),
+    ("hashes", "HGETALL (100 fields)", PIPELINES, CLIENTS, prefill_hash100,
+     command_row("HGETALL", "bench:h100")),
+    ("sets", "SADD", PIPELINES, CLIENTS, None, kv_row("sadd", "SADD")),
+    ("sets", "SPOP", PIPELINES, CLIENTS, prefill_spop, kv_row("spop", "SPOP")),
+    ("sets", "SISMEMBER", PIPELINES, CLIENTS, prefill_set,
+     command_row("SISMEMBER", "bench:s", "element:__rand_int__")),
+    ("sets", "SMEMBERS (100 members)", PIPELINES, CLIENTS, prefill_set100,
+     command_row("SMEMBERS", "bench:s100")),
+    ("sets", "SINTER (2 x 1,000 members)", PIPELINES, CLIENTS, prefill_sinter,
+     command_row("SINTER", "bench:sa", "bench:sb")),
     ("kv", "GET", PIPELINES, 1000, None, kv_row("get", "GET")),
 ]
 
@@ -352,9 +406,36 @@ def memory_per_small_zset(server, n):
         for k in range(sets))
     return rss_growth_per_item(
         server, payload, sets, lambda s: expect(s, "DBSIZE", int(s.cli("DBSIZE").strip()), sets))
+def memory_per_big_hash_field(server, n):
+    """One hash of n fields: 16-byte fields "field:%010d", 16-byte values, 1,000 per HSET."""
+    payload = b"".join(resp("HSET", "bighash", *[x for i in range(j, min(n, j + 1000))
+                                                for x in (f"field:{i:010d}", f"value:{i:010d}")])
+                       for j in range(0, n, 1000))
+    return rss_growth_per_item(
+        server, payload, n, lambda s: expect(s, "HLEN", int(s.cli("HLEN", "bighash").strip()), n))
+
+
+def memory_per_big_set_member(server, n):
+    """One set of n 16-byte members "member:%09d", 1,000 per SADD."""
+    payload = b"".join(resp("SADD", "bigset", *[f"member:{i:09d}" for i in range(j, min(n, j + 1000))])
+                       for j in range(0, n, 1000))
+    return rss_growth_per_item(
+        server, payload, n, lambda s: expect(s, "SCARD", int(s.cli("SCARD", "bigset").strip()), n))
+
+
+def memory_per_small_hash_field(server, n):
+    """n / 10 hashes "hash:%011d" of 10 fields each (16-byte fields and values); per field."""
+    fields = [x for f in range(10) for x in (f"field:{f:010d}", f"value:{f:010d}")]
+    payload = b"".join(resp("HSET", f"hash:{k:011d}", *fields) for k in range(n // 10))
+    return rss_growth_per_item(
+        server, payload, n // 10 * 10,
+        lambda s: expect(s, "DBSIZE", int(s.cli("DBSIZE").strip()), n // 10))
 
 
 MEMORY = [("kv", "memory/string key", "keys", memory_per_key),
+          ("hashes", "memory/big hash field", "fields", memory_per_big_hash_field),
+          ("hashes", "memory/small hash field", "fields", memory_per_small_hash_field),
+          ("sets", "memory/big set member", "members", memory_per_big_set_member),
           ("lists", "memory/list element", "elements", memory_per_list_element),
           ("streams", "memory/stream entry", "entries", memory_per_stream_entry),
           ("zsets", "memory/zset member (one set)", "members", memory_per_zset_member),
@@ -715,6 +796,8 @@ def summary(h):
            top is not None and ratio(top["p99"]) <= 1.0, top and top["workload"])
     for prefix, goal in (("GET p99 P1 c50 during BGSAVE", 1.0), ("memory/string key", 0.6),
                          ("memory/list element", 0.8), ("memory/stream entry", 1.0),
+                         ("memory/big hash field", 0.7), ("memory/big set member", 0.7),
+                         ("memory/small hash field", 1.0),
                          ("SAVE (", 0.7), ("load at start", 0.7)):
         r = pick(prefix)
         target(f"{prefix.rstrip(' (')} ratio (<= {goal})", r and r["ratio"],
@@ -735,7 +818,7 @@ def summary(h):
 
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
-    groups = ["kv", "lists", "streams", "pubsub", "tx", "aof", "persistence"]
+    groups = ["kv", "lists", "streams", "hashes", "sets", "pubsub", "tx", "aof", "persistence"]
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rill", default=os.path.join(here, "..", "build", "rill-server"))
     ap.add_argument("--redis", default=shutil.which("redis-server") or "redis-server")

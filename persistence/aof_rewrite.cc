@@ -4,8 +4,10 @@
 #include <vector>
 
 #include "common/double_format.h"
+#include "datastructs/hash.h"
 #include "datastructs/keyspace.h"
 #include "datastructs/list.h"
+#include "datastructs/set.h"
 #include "datastructs/stream.h"
 #include "datastructs/zset.h"
 #include "persistence/aof_command.h"
@@ -89,6 +91,36 @@ void WriteZSet(Writer& w, std::string_view key, const ds::ZSet& zset) {
   });
   if (!args.empty()) flush();
 }
+// Batches of up to kItemsPerCommand items as `command key item...`, an item being one string
+// (a set member) or a field/value pair (Redis counts a hash's pairs as its items).
+class Batcher {
+ public:
+  Batcher(Writer& w, std::string_view command, std::string_view key, size_t strings_per_item)
+      : w_(w), command_(command), key_(key), per_item_(strings_per_item) {
+    batch_.reserve(kItemsPerCommand * per_item_);
+  }
+  ~Batcher() {
+    if (!batch_.empty()) Flush();
+  }
+  // Strings are copied: an intset's members are formatted into a buffer that lives only for
+  // the visit.
+  void Add(std::string_view s) {
+    batch_.emplace_back(s);
+    if (batch_.size() == kItemsPerCommand * per_item_) Flush();
+  }
+
+ private:
+  void Flush() {
+    std::vector<std::string_view> args = {command_, key_};
+    args.insert(args.end(), batch_.begin(), batch_.end());
+    w_.Command(args);
+    batch_.clear();
+  }
+  Writer& w_;
+  std::string_view command_, key_;
+  size_t per_item_;
+  std::vector<std::string> batch_;
+};
 
 void WriteStream(Writer& w, std::string_view key, const ds::Stream& stream) {
   if (stream.length() > 0) {
@@ -160,6 +192,22 @@ bool WriteAofRewrite(std::span<ds::Database* const> databases, const AofRewriteO
         case ds::ValueType::kZSet:
           WriteZSet(w, key, *static_cast<const ds::ZSet*>(entry.object()));
           break;
+        case ds::ValueType::kHash: {
+          Batcher b(w, "HMSET", key, 2);
+          static_cast<const ds::Hash*>(entry.object())
+              ->ForEach([&b](std::string_view field, std::string_view value) {
+                b.Add(field);
+                b.Add(value);
+              });
+          break;
+        }
+        case ds::ValueType::kSet: {
+          Batcher b(w, "SADD", key, 1);
+          static_cast<const ds::Set*>(entry.object())->ForEach([&b](std::string_view m) {
+            b.Add(m);
+          });
+          break;
+        }
         default:
           break;  // Rill has no other types yet
       }

@@ -4,6 +4,8 @@
 //   SELECT <db>                                    for each non-empty database
 //   SET <key> <value>                              strings
 //   RPUSH <key> <up to 64 elements>                lists, in batches
+//   HMSET <key> <up to 64 field value pairs>       hashes, in batches
+//   SADD <key> <up to 64 members>                  sets, in batches
 //   XADD <key> <id> <field> <value> ...            streams, entry by entry (an empty stream is
 //                                                  "XADD <key> MAXLEN 0 0-1 x y")
 //   XSETID <key> <last id> ENTRIESADDED <n> MAXDELETEDID <id>

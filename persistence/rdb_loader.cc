@@ -10,6 +10,7 @@
 #include "persistence/crc64.h"
 #include "persistence/rdb_format.h"
 #include "persistence/rdb_input.h"
+#include "persistence/rdb_load_hash_set.h"
 #include "persistence/rdb_load_types.h"
 #include "persistence/rdb_peek.h"
 #include "persistence/rdb_zset.h"
@@ -183,7 +184,8 @@ class Loader {
                                    "), a type Rill does not have yet"),
                       record);
     }
-    if (type != rdb::kTypeString && !IsListType(type) && !IsStreamType(type) && !IsZSetType(type)) {
+    if (type != rdb::kTypeString && !IsListType(type) && !IsStreamType(type) && !IsHashType(type) &&
+        !IsSetType(type) && !IsZSetType(type)) {
       return in_.Fail(absl::StrCat("unknown RDB value type ", type), record);
     }
     RdbString key;
@@ -225,6 +227,24 @@ class Loader {
           return true;
         }
         object = std::move(zset);
+      } else if (IsHashType(type) || IsSetType(type)) {
+        std::unique_ptr<ds::ObjectValue> loaded;
+        size_t size;
+        if (IsHashType(type)) {
+          auto hash = LoadHash(in_, type, options_, &scratch_value_);
+          size = hash != nullptr ? hash->size() : 0;
+          loaded = std::move(hash);
+        } else {
+          auto set = LoadSet(in_, type, options_, &scratch_value_);
+          size = set != nullptr ? set->size() : 0;
+          loaded = std::move(set);
+        }
+        if (loaded == nullptr) return false;
+        if (size == 0) {
+          ++info_->empty_keys_skipped;
+          return true;
+        }
+        object = std::move(loaded);
       } else {
         object = LoadStream(in_, type, &scratch_value_);
         if (object == nullptr) return false;

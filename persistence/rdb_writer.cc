@@ -8,8 +8,10 @@
 
 #include "absl/strings/numbers.h"
 #include "common/number_parse.h"
+#include "datastructs/hash.h"
 #include "datastructs/keyspace.h"
 #include "datastructs/list.h"
+#include "datastructs/set.h"
 #include "datastructs/stream.h"
 #include "datastructs/zset.h"
 #include "persistence/crc64.h"
@@ -222,6 +224,18 @@ void RdbWriter::PutKey(const ds::Entry& entry) {
       PutByte(z.packed() ? rdb::kTypeZsetListpack : rdb::kTypeZset2);
       PutString(entry.key());
       PutZSet(z);
+    case ds::ValueType::kHash: {
+      const auto& hash = *static_cast<const ds::Hash*>(entry.object());
+      PutByte(HashType(hash));
+      PutString(entry.key());
+      PutHash(hash);
+      break;
+    }
+    case ds::ValueType::kSet: {
+      const auto& set = *static_cast<const ds::Set*>(entry.object());
+      PutByte(SetType(set));
+      PutString(entry.key());
+      PutSet(set);
       break;
     }
     default:

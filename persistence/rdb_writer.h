@@ -2,7 +2,8 @@
 // writes (rdb_format.h): aux fields, SELECTDB + RESIZEDB per non-empty database, each key with
 // its expiry, lists as QUICKLIST_2 of listpacks cut where Redis's quicklist would cut them,
 // streams as STREAM_LISTPACKS_2 (Rill's stream blocks are Redis's nodes, tombstones included),
-// then EOF and the CRC64 trailer.
+// hashes as HASH_LISTPACK or HASH and sets as SET_INTSET or SET (as their encoding says, like
+// Redis), then EOF and the CRC64 trailer.
 //
 // Output goes through one large buffer to a ByteSink, so a save makes one write() per megabyte
 // and no allocation per key.
@@ -26,7 +27,9 @@ namespace rill::ds {
 class AccessClock;
 class Database;
 class Entry;
+class Hash;
 class List;
+class Set;
 class Stream;
 class ZSet;
 }  // namespace rill::ds
@@ -119,6 +122,11 @@ class RdbWriter {
   void PutList(const ds::List& list);
   void PutStream(const ds::Stream& stream);
   void PutZSet(const ds::ZSet& zset);  // rdb_zset.cc
+  // Hashes and sets (rdb_writer_hash_set.cc): the type byte's value and the payload.
+  static uint8_t HashType(const ds::Hash& hash);
+  static uint8_t SetType(const ds::Set& set);
+  void PutHash(const ds::Hash& hash);
+  void PutSet(const ds::Set& set);
   // A raw string, written straight to the sink when it is bigger than the buffer.
   void PutRawBytes(std::string_view s);
   bool Flush();

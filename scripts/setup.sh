@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs what Rill needs to build and test on Debian 12: compilers, CMake, Boost.Asio,
-# abseil, GoogleTest, Google Benchmark, liblzf, OpenSSL's libcrypto, and redis-server/redis-tools (the oracle for
-# differential tests and benchmarks). Installs only what is missing; safe to run again.
+# abseil, GoogleTest, Google Benchmark, liblzf, OpenSSL's libcrypto, redis-server/redis-tools (the oracle for
+# differential tests and benchmarks), and python3-kombu / python3-rq (real client libraries the
+# integration tests drive). Installs only what is missing; safe to run again.
 set -euo pipefail
 
 packages=(build-essential cmake ninja-build pkg-config libboost1.81-dev libabsl-dev
           libgtest-dev libgmock-dev libbenchmark-dev liblzf-dev libssl-dev redis-server
-          redis-tools)
+          redis-tools python3-kombu python3-rq)
 
 missing=()
 for p in "${packages[@]}"; do

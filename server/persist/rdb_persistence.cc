@@ -70,6 +70,9 @@ persistence::RdbLoadOptions RdbPersistence::PrepareLoad() {
                            config.Int("stream-node-max-entries")};
   options.zset_limits = {static_cast<size_t>(config.Int("zset-max-listpack-entries")),
                          static_cast<size_t>(config.Int("zset-max-listpack-value"))};
+  options.hash_limits = {static_cast<size_t>(config.Int("hash-max-listpack-entries")),
+                         static_cast<size_t>(config.Int("hash-max-listpack-value"))};
+  options.set_limits = {static_cast<size_t>(config.Int("set-max-intset-entries"))};
   options.now_ms = NowMs();
   options.verify_checksum = config.Bool("rdbchecksum");
   engine_.access_clock().Update(options.now_ms);

@@ -9,8 +9,10 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "datastructs/access_clock.h"
+#include "datastructs/hash.h"
 #include "datastructs/keyspace.h"
 #include "datastructs/list.h"
+#include "datastructs/set.h"
 #include "datastructs/stream.h"
 #include "datastructs/zset.h"
 #include "persistence/crc64.h"
@@ -98,6 +100,23 @@ void CheckValues(const Databases& dbs) {
         size_t n = 0;
         list.ForEach([&](std::string_view) { ++n; });
         Check(n == list.size() && n > 0, "list size does not match its elements");
+      } else if (e.type() == ds::ValueType::kHash) {
+        const auto& hash = *static_cast<const ds::Hash*>(e.object());
+        size_t n = 0;
+        hash.ForEach([&](std::string_view field, std::string_view value) {
+          std::string_view found;
+          Check(hash.Get(field, &found) && found == value, "hash field not found by its name");
+          ++n;
+        });
+        Check(n == hash.size() && n > 0, "hash size does not match its fields");
+      } else if (e.type() == ds::ValueType::kSet) {
+        const auto& set = *static_cast<const ds::Set*>(e.object());
+        size_t n = 0;
+        set.ForEach([&](std::string_view member) {
+          Check(set.Contains(member), "set member not found");
+          ++n;
+        });
+        Check(n == set.size() && n > 0, "set size does not match its members");
       } else if (e.type() == ds::ValueType::kStream) {
         const auto& stream = *static_cast<const ds::Stream*>(e.object());
         ds::Stream::Iterator it(stream, ds::StreamId::Min(), ds::StreamId::Max());

@@ -339,17 +339,18 @@ TEST_F(RdbBadFileTest, Garbage) {
   ExpectRefused("this is not a database\n", "wrong signature");
 }
 
-TEST_F(RdbBadFileTest, HashKeyFromRedis) {
+TEST_F(RdbBadFileTest, SortedSetKeyFromRedis) {
   DataDir dir;
   auto redis = Start(RedisServerBinary(), dir);
   ASSERT_TRUE(redis);
   auto c = ConnectTo(*redis);
   ASSERT_EQ(c->Command({"SET", "fine", "v"}), "+OK\r\n");
-  ASSERT_EQ(c->Command({"HSET", "myhash", "f", "v"}), ":1\r\n");
+  ASSERT_EQ(c->Command({"ZADD", "myzset", "1", "m"}), ":1\r\n");
   ASSERT_EQ(c->Command({"SAVE"}), "+OK\r\n");
   redis->Stop(SIGKILL);
   ExpectRefused(ReadFileBytes(dir.File("dump.rdb")),
-                "key 'myhash' is a hash (RDB type 16), a type Rill does not have yet at offset");
+                "key 'myzset' is a sorted set (RDB type 17), a type Rill does not have yet at "
+                "offset");
 }
 
 }  // namespace

@@ -10,8 +10,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/double_format.h"
+#include "datastructs/hash.h"
 #include "datastructs/keyspace.h"
 #include "datastructs/list.h"
+#include "datastructs/set.h"
 #include "datastructs/stream.h"
 #include "datastructs/zset.h"
 
@@ -86,6 +88,24 @@ inline std::string DescribeDb(const ds::Database& db) {
           char buf[kDouble17Max];
           absl::StrAppend(&line, ToHex(m), "=", std::string(buf, FormatDouble17(buf, score)), ",");
         });
+      case ds::ValueType::kHash: {
+        const auto& h = *static_cast<const ds::Hash*>(e.object());
+        std::vector<std::string> pairs;
+        h.ForEach([&](std::string_view f, std::string_view v) {
+          pairs.push_back(absl::StrCat(ToHex(f), "=", ToHex(v)));
+        });
+        std::sort(pairs.begin(), pairs.end());
+        absl::StrAppend(&line, "hash(", std::string(h.EncodingName()), "):");
+        for (const std::string& p : pairs) absl::StrAppend(&line, p, ",");
+        break;
+      }
+      case ds::ValueType::kSet: {
+        const auto& set = *static_cast<const ds::Set*>(e.object());
+        std::vector<std::string> members;
+        set.ForEach([&](std::string_view m) { members.push_back(ToHex(m)); });
+        std::sort(members.begin(), members.end());
+        absl::StrAppend(&line, "set(", std::string(set.EncodingName()), "):");
+        for (const std::string& m : members) absl::StrAppend(&line, m, ",");
         break;
       }
       default:

@@ -12,13 +12,16 @@ std::string* DifferentialTest::setup_error_ = nullptr;
 
 bool SplitAggregate(const std::string& reply, std::string* header,
                     std::vector<std::string>* elements) {
-  if (reply.empty() || (reply[0] != '*' && reply[0] != '~' && reply[0] != '>')) return false;
+  if (reply.empty() || (reply[0] != '*' && reply[0] != '~' && reply[0] != '>' && reply[0] != '%')) {
+    return false;
+  }
   size_t line_end = reply.find("\r\n");
   if (line_end == std::string::npos) return false;
   int64_t count = 0;
   if (!ParseInt64(std::string_view(reply).substr(1, line_end - 1), &count) || count < 0) {
     return false;
   }
+  if (reply[0] == '%') count *= 2;  // a map's header counts pairs
   *header = reply.substr(0, line_end + 2);
   elements->clear();
   std::string_view rest = std::string_view(reply).substr(line_end + 2);
@@ -56,6 +59,16 @@ std::string SortAggregate(const std::string& reply) {
   if (!SplitAggregate(reply, &header, &elements)) return reply;
   std::sort(elements.begin(), elements.end());
   return header + absl::StrJoin(elements, "");
+}
+
+std::string SortPairs(const std::string& reply) {
+  std::string header;
+  std::vector<std::string> elements;
+  if (!SplitAggregate(reply, &header, &elements) || elements.size() % 2 != 0) return reply;
+  std::vector<std::string> pairs;
+  for (size_t i = 0; i < elements.size(); i += 2) pairs.push_back(elements[i] + elements[i + 1]);
+  std::sort(pairs.begin(), pairs.end());
+  return header + absl::StrJoin(pairs, "");
 }
 
 namespace {
@@ -189,6 +202,9 @@ void DifferentialTest::ExpectEqualReplies(const std::string& what, std::string r
   if (compare == Compare::kSortedArray) {
     rill_reply = SortAggregate(rill_reply);
     redis_reply = SortAggregate(redis_reply);
+  } else if (compare == Compare::kSortedPairs) {
+    rill_reply = SortPairs(rill_reply);
+    redis_reply = SortPairs(redis_reply);
   } else if (compare == Compare::kDocsStructure) {
     rill_reply = MaskDocsProse(rill_reply);
     redis_reply = MaskDocsProse(redis_reply);

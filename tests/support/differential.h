@@ -17,6 +17,9 @@ namespace rill::testing {
 enum class Compare {
   kExact,        // Byte for byte.
   kSortedArray,  // Top-level array elements may come in any order (KEYS, SMEMBERS...).
+  // Top-level elements are field/value pairs (or a RESP3 map) whose pairs may come in any order
+  // (HGETALL of a hash table).
+  kSortedPairs,
   // COMMAND DOCS: Rill writes its summaries, complexity notes and history notes in its own
   // words, so those texts are masked; every other byte (structure, arguments, since, flags)
   // must match.
@@ -38,7 +41,10 @@ std::string BulkValue(const std::string& reply);
 std::vector<std::string> BulkArray(const std::string& reply);
 
 // Rebuilds `reply` with its top-level elements sorted; non-aggregates are returned unchanged.
+// Maps count as aggregates of their keys and values.
 std::string SortAggregate(const std::string& reply);
+// Rebuilds an aggregate of field/value pairs (or a map) with its pairs sorted.
+std::string SortPairs(const std::string& reply);
 
 class DifferentialTest : public ::testing::Test {
  public:

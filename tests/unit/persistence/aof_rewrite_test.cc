@@ -7,8 +7,10 @@
 #include <string>
 #include <vector>
 
+#include "datastructs/hash.h"
 #include "datastructs/keyspace.h"
 #include "datastructs/list.h"
+#include "datastructs/set.h"
 #include "datastructs/stream.h"
 #include "persistence/aof_command.h"
 
@@ -67,6 +69,39 @@ TEST(AofRewriteTest, ListsGoInBatchesOf64) {
   EXPECT_EQ(std::count(cmds[1].begin(), cmds[1].end(), ' '), 65);
   EXPECT_EQ(std::count(cmds[2].begin(), cmds[2].end(), ' '), 65);
   EXPECT_EQ(cmds[3], "RPUSH l 128 129");
+}
+
+TEST(AofRewriteTest, HashesGoInBatchesOf64PairsSetsOf64Members) {
+  ds::Database db;
+  auto hash = std::make_unique<ds::Hash>();
+  for (int i = 0; i < 70; ++i) hash->Set("f" + std::to_string(i), std::to_string(i), {});
+  db.SetObject("h", std::move(hash), ds::TtlMode::kSet, 1700000000000);
+  auto small = std::make_unique<ds::Hash>();
+  small->Set("a", "1", {});
+  small->Set("b", "", {});
+  db.SetObject("small", std::move(small));
+  auto ints = std::make_unique<ds::Set>();
+  for (int i = 0; i < 130; ++i) ints->Add(std::to_string(i), {});
+  db.SetObject("s", std::move(ints));
+  std::vector<std::string> cmds = Commands(Rewrite({&db}));
+  // SELECT, HMSET x2 + PEXPIREAT, HMSET, SADD x3.
+  ASSERT_EQ(cmds.size(), 8u);
+  std::vector<std::string> hmset_h, sadd;
+  for (const std::string& c : cmds) {
+    if (c.starts_with("HMSET h ")) hmset_h.push_back(c);
+    if (c.starts_with("SADD s ")) sadd.push_back(c);
+  }
+  ASSERT_EQ(hmset_h.size(), 2u);
+  EXPECT_EQ(std::count(hmset_h[0].begin(), hmset_h[0].end(), ' '), 1 + 128);
+  EXPECT_EQ(std::count(hmset_h[1].begin(), hmset_h[1].end(), ' '), 1 + 12);
+  // An intset comes in ascending order: 64, 64 and 2 members.
+  ASSERT_EQ(sadd.size(), 3u);
+  EXPECT_EQ(sadd[0].substr(0, 13), "SADD s 0 1 2 ");
+  EXPECT_EQ(std::count(sadd[1].begin(), sadd[1].end(), ' '), 1 + 64);
+  EXPECT_EQ(sadd[2], "SADD s 128 129");
+  EXPECT_THAT(cmds, ::testing::Contains("HMSET small a 1 b "));
+  auto last_h = std::find(cmds.begin(), cmds.end(), hmset_h[1]);
+  EXPECT_EQ(*(last_h + 1), "PEXPIREAT h 1700000000000");
 }
 
 TEST(AofRewriteTest, StreamsWithGroupsConsumersAndPendingEntries) {

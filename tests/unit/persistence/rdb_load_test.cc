@@ -15,7 +15,9 @@ namespace {
 
 using testing::Dbs;
 using testing::Hex;
+using testing::Listpack;
 using testing::RawRdb;
+using testing::Ziplist;
 
 std::vector<std::string> ListOf(Dbs& dbs, std::string_view key, int db = 0) {
   std::vector<std::string> out;
@@ -32,46 +34,6 @@ std::string StringOf(Dbs& dbs, std::string_view key, int db = 0) {
   if (e == nullptr) return "<missing>";
   char scratch[24];
   return std::string(e->StringView(scratch));
-}
-
-std::string Listpack(std::initializer_list<std::string_view> elements) {
-  std::string buf;
-  ListpackBuilder lp(&buf);
-  for (std::string_view e : elements) lp.AppendString(e);
-  return std::string(lp.Finish());
-}
-
-// A ziplist of short strings and small integers (the encodings lists used before 7.0).
-std::string Ziplist(std::initializer_list<std::string_view> elements) {
-  std::string body;
-  size_t prev = 0, last = 0;
-  for (std::string_view e : elements) {
-    std::string entry(1, static_cast<char>(prev));
-    int64_t v;
-    if (e.size() == 1 && e[0] >= '0' && e[0] <= '9') {
-      entry.push_back(static_cast<char>(0xf1 + (e[0] - '0')));  // immediate 0..9
-    } else if (ParseInt64(e, &v) && v >= -128 && v <= 127) {
-      entry.push_back(static_cast<char>(0xfe));
-      entry.push_back(static_cast<char>(v));
-    } else {
-      entry.push_back(static_cast<char>(e.size()));  // 6-bit string length
-      entry.append(e);
-    }
-    last = 10 + body.size();
-    prev = entry.size();
-    body += entry;
-  }
-  std::string out;
-  auto le32 = [&](size_t v) {
-    for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-  };
-  le32(10 + body.size() + 1);
-  le32(elements.size() ? last : 10);
-  out.push_back(static_cast<char>(elements.size()));
-  out.push_back(0);
-  out += body;
-  out.push_back(static_cast<char>(0xff));
-  return out;
 }
 
 TEST(RdbLoad, StringEncodings) {

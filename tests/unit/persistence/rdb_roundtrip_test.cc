@@ -86,6 +86,36 @@ void FillEverything(Dbs& dbs) {
   db.SetObject("stream", std::move(stream));
   db.SetObject("empty-stream", std::make_unique<ds::Stream>());
 
+  // Hashes and sets in both encodings, with integer-looking, empty, binary and big elements.
+  auto small_hash = std::make_unique<ds::Hash>();
+  for (auto [f, v] : {std::pair<std::string_view, std::string_view>{"name", "rill"},
+                      {"12", "-7"},
+                      {"", "empty field"},
+                      {"empty value", ""},
+                      {std::string_view("b\0in", 4), std::string_view("\xff\x00", 2)}}) {
+    small_hash->Set(f, v, ds::HashLimits{});
+  }
+  db.SetObject("small-hash", std::move(small_hash));
+  auto big_hash = std::make_unique<ds::Hash>();
+  for (int i = 0; i < 3000; ++i) {
+    big_hash->Set("field:" + std::to_string(i),
+                  i % 3 ? std::to_string(i) : std::string(i % 300, 'v'), ds::HashLimits{});
+  }
+  db.SetObject("big-hash", std::move(big_hash), ds::TtlMode::kSet, 4102444800456);
+  auto int_set = std::make_unique<ds::Set>();
+  for (std::string_view m : {"1", "-40000", "9223372036854775807", "300"}) {
+    int_set->Add(m, ds::SetLimits{});
+  }
+  db.SetObject("int-set", std::move(int_set));
+  auto str_set = std::make_unique<ds::Set>();
+  for (int i = 0; i < 2000; ++i)
+    str_set->Add(i % 2 ? std::to_string(i) : "m" + std::to_string(i), ds::SetLimits{});
+  str_set->Add("", ds::SetLimits{});
+  db.SetObject("str-set", std::move(str_set));
+  auto big_int_set = std::make_unique<ds::Set>();
+  for (int i = 0; i < 1000; ++i) big_int_set->Add(std::to_string(i * 3), ds::SetLimits{});
+  db.SetObject("big-int-set", std::move(big_int_set));
+
   dbs[3].SetString("in-db-3", "three");
   dbs[15].SetString("in-db-15", "fifteen", ds::TtlMode::kSet, 4102444800000);
 }
