@@ -70,27 +70,6 @@ void WriteList(Writer& w, std::string_view key, const ds::List& list) {
   if (!batch.empty()) flush();
 }
 
-// ZADD key score member ... in batches of kItemsPerCommand pairs, scores as "%.17g" (exact for
-// every double, as Redis's rioWriteBulkDouble).
-void WriteZSet(Writer& w, std::string_view key, const ds::ZSet& zset) {
-  std::vector<std::string> scores;
-  std::vector<std::string_view> args;
-  scores.reserve(kItemsPerCommand);
-  auto flush = [&] {
-    w.Command(args);
-    args.clear();
-    scores.clear();
-  };
-  char buf[kDouble17Max];
-  zset.ForEach([&](double score, std::string_view member) {
-    if (args.empty()) args = {"ZADD", key};
-    scores.emplace_back(buf, FormatDouble17(buf, score));
-    args.push_back(scores.back());
-    args.push_back(member);
-    if (scores.size() == kItemsPerCommand) flush();
-  });
-  if (!args.empty()) flush();
-}
 // Batches of up to kItemsPerCommand items as `command key item...`, an item being one string
 // (a set member) or a field/value pair (Redis counts a hash's pairs as its items).
 class Batcher {
@@ -189,9 +168,17 @@ bool WriteAofRewrite(std::span<ds::Database* const> databases, const AofRewriteO
         case ds::ValueType::kStream:
           WriteStream(w, key, *static_cast<const ds::Stream*>(entry.object()));
           break;
-        case ds::ValueType::kZSet:
-          WriteZSet(w, key, *static_cast<const ds::ZSet*>(entry.object()));
+        case ds::ValueType::kZSet: {
+          // Scores as "%.17g" (exact for every double), as Redis's rioWriteBulkDouble.
+          Batcher b(w, "ZADD", key, 2);
+          char buf[kDouble17Max];
+          static_cast<const ds::ZSet*>(entry.object())
+              ->ForEach([&](double score, std::string_view member) {
+                b.Add(std::string_view(buf, FormatDouble17(buf, score)));
+                b.Add(member);
+              });
           break;
+        }
         case ds::ValueType::kHash: {
           Batcher b(w, "HMSET", key, 2);
           static_cast<const ds::Hash*>(entry.object())

@@ -21,15 +21,6 @@ namespace {
 // What a value type byte Rill cannot load is, for the error message.
 const char* UnsupportedTypeName(uint8_t type) {
   switch (type) {
-    case rdb::kTypeSet:
-    case rdb::kTypeSetIntset:
-    case rdb::kTypeSetListpack:
-      return "a set";
-    case rdb::kTypeHash:
-    case rdb::kTypeHashZipmap:
-    case rdb::kTypeHashZiplist:
-    case rdb::kTypeHashListpack:
-      return "a hash";
     case rdb::kTypeModule:
     case rdb::kTypeModule2:
       return "a module value";

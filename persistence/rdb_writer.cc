@@ -224,6 +224,8 @@ void RdbWriter::PutKey(const ds::Entry& entry) {
       PutByte(z.packed() ? rdb::kTypeZsetListpack : rdb::kTypeZset2);
       PutString(entry.key());
       PutZSet(z);
+      break;
+    }
     case ds::ValueType::kHash: {
       const auto& hash = *static_cast<const ds::Hash*>(entry.object());
       PutByte(HashType(hash));

@@ -88,6 +88,8 @@ inline std::string DescribeDb(const ds::Database& db) {
           char buf[kDouble17Max];
           absl::StrAppend(&line, ToHex(m), "=", std::string(buf, FormatDouble17(buf, score)), ",");
         });
+        break;
+      }
       case ds::ValueType::kHash: {
         const auto& h = *static_cast<const ds::Hash*>(e.object());
         std::vector<std::string> pairs;
