@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/number_format.h"
 #include "datastructs/keyspace.h"
 #include "protocol/errors.h"
 #include "server/commands/arg_parse.h"
@@ -71,23 +72,6 @@ void CmdDecrBy(CommandContext& ctx) {
     return;
   }
   IncrementBy(ctx, -decrement);
-}
-
-// Redis's human-friendly long double format (ld2string with LD_STR_HUMAN): fixed notation with
-// 17 decimals, then trailing zeros (and a bare '.') dropped, so 10.5+0.1 reads "10.6" and 3e3
-// reads "3000". Exponent notation is never used, hence the large buffer for big magnitudes.
-std::string FormatHumanLongDouble(long double value) {
-  // The largest finite long double has 4933 integer digits; 17 decimals and sign fit in 5000.
-  char buf[5120];
-  int len = std::snprintf(buf, sizeof(buf), "%.17Lf", value);
-  if (len <= 0 || static_cast<size_t>(len) >= sizeof(buf)) return std::string();
-  std::string_view text(buf, static_cast<size_t>(len));
-  if (text.find('.') != std::string_view::npos) {
-    while (text.back() == '0') text.remove_suffix(1);
-    if (text.back() == '.') text.remove_suffix(1);
-  }
-  if (text == "-0") return "0";
-  return std::string(text);
 }
 
 // The value a string entry holds as a long double, as Redis's getLongDoubleFromObject reads it.

@@ -132,6 +132,7 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterListBasicCommands(table);
   RegisterListRangeCommands(table);
   RegisterListMoveCommands(table);
+  RegisterZSetCommands(table);
   RegisterTransactionCommands(table);
   RegisterPubSubCommands(table);
   RegisterSlowlogCommands(table);
