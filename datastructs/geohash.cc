@@ -175,17 +175,15 @@ uint64_t EncodeScore(double lon, double lat) {
 bool DecodeScore(double score, double* lon, double* lat) {
   if (std::isnan(score)) return false;
   // Any score decodes, as in Redis (a plain sorted set's scores give clamped coordinates): the
-  // double converts to 64 bits as x86 does (negative values wrap, too big ones saturate).
-  uint64_t bits;
-  if (score >= 18446744073709551616.0) {
-    bits = uint64_t{1} << 63;
-  } else if (score >= 0) {
-    bits = static_cast<uint64_t>(score);
-  } else if (score > -9223372036854775808.0) {
-    bits = static_cast<uint64_t>(static_cast<int64_t>(score));
-  } else {
-    bits = uint64_t{1} << 63;
-  }
+  // double converts to 64 bits as GCC's double -> uint64_t does on x86 (cvttsd2si, whose
+  // out-of-range result is 1 << 63): below 2^63 a signed conversion (negative values wrap),
+  // above it the conversion of score - 2^63 with the top bit flipped (0 from 2^64 on).
+  constexpr double kTwo63 = 9223372036854775808.0;
+  auto cvt = [](double d) {
+    return (d >= -kTwo63 && d < kTwo63) ? static_cast<uint64_t>(static_cast<int64_t>(d))
+                                        : uint64_t{1} << 63;
+  };
+  const uint64_t bits = score < kTwo63 ? cvt(score) : cvt(score - kTwo63) ^ (uint64_t{1} << 63);
   const Cell c{bits, kStepMax};
   const Area a = Decode(c);
   *lon = (a.lon_min + a.lon_max) / 2;

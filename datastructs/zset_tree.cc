@@ -73,8 +73,9 @@ inline std::string_view SeparatorView(const char* sep) {
   return {sep + sizeof(len), len};
 }
 
-// Room kept when a leaf grows: an eighth, so a leaf is reallocated O(log) times while it fills.
-inline size_t WithSlack(size_t bytes) { return bytes + bytes / 8 + 16; }
+// Room kept when a leaf grows: a sixteenth (an entry or two), so a leaf is reallocated every
+// few inserts rather than on each, and the room costs ~3% of a leaf.
+inline size_t WithSlack(size_t bytes) { return bytes + bytes / 16 + 8; }
 
 void* CheckedRealloc(void* p, size_t n) {
   void* q = std::realloc(p, n);

@@ -31,6 +31,40 @@ bool ParseScoreOrReply(CommandContext& ctx, std::string_view arg, double* score)
   return false;
 }
 
+void RangeRanks(const ds::ZSet& z, const ds::ZBound& low, const ds::ZBound& high, bool lex,
+                bool reverse, size_t* first, size_t* count) {
+  if (!lex || !z.packed()) {
+    const size_t lo = z.CountBefore(low);
+    const size_t hi = z.CountBefore(high);
+    *first = lo;
+    *count = hi > lo ? hi - lo : 0;
+    return;
+  }
+  std::vector<std::string_view> members;
+  members.reserve(z.size());
+  z.ForEach([&](double, std::string_view m) { members.push_back(m); });
+  const size_t n = members.size();
+  *first = 0;
+  *count = 0;
+  // zzlIsInLexRange: nothing when the last entry is below min or the first above max.
+  if (n == 0 || low.Before(0, members[n - 1]) || !high.Before(0, members[0])) return;
+  if (!reverse) {
+    size_t s = 0;
+    while (s < n && low.Before(0, members[s])) ++s;
+    size_t e = s;
+    while (e < n && high.Before(0, members[e])) ++e;
+    *first = s;
+    *count = e - s;
+    return;
+  }
+  size_t t = n;  // one past the last entry not above max
+  while (t > 0 && !high.Before(0, members[t - 1])) --t;
+  size_t b = t;
+  while (b > 0 && !low.Before(0, members[b - 1])) --b;
+  *first = b;
+  *count = t - b;
+}
+
 void ReplyRange(CommandContext& ctx, const ds::ZSet& z, size_t start, size_t count, bool reverse,
                 bool with_scores) {
   const bool pairs = with_scores && ctx.reply.resp3();
@@ -264,9 +298,9 @@ void ZCountGeneric(CommandContext& ctx, bool lex) {
     ctx.reply.Integer(0);
     return;
   }
-  const size_t lo = found.value->CountBefore(low);
-  const size_t hi = found.value->CountBefore(high);
-  ctx.reply.Integer(hi > lo ? static_cast<int64_t>(hi - lo) : 0);
+  size_t first, count;
+  zsets_internal::RangeRanks(*found.value, low, high, lex, false, &first, &count);
+  ctx.reply.Integer(static_cast<int64_t>(count));
 }
 
 void CmdZCount(CommandContext& ctx) { ZCountGeneric(ctx, false); }

@@ -22,6 +22,15 @@ std::unique_ptr<ds::ZSet> NewZSet(CommandContext& ctx, size_t size_hint, size_t 
 // Parses a score argument as ZADD/ZINCRBY do; replies "ERR value is not a valid float".
 bool ParseScoreOrReply(CommandContext& ctx, std::string_view arg, double* score);
 
+// The ranks [*first, *first + *count) of the entries in [low, high). For a lex range on a
+// packed set this is Redis's listpack scan rather than a count (the two differ only when the
+// scores are not all equal, where Redis's answer is the scan's): nothing when the last entry is
+// below min or the first above max; else forwards, from the first entry not below min while
+// entries are not above max; reversed, from the last entry not above max while entries are not
+// below min.
+void RangeRanks(const ds::ZSet& z, const ds::ZBound& low, const ds::ZBound& high, bool lex,
+                bool reverse, size_t* first, size_t* count);
+
 // ZADD itself (GEOADD runs it on the arguments it builds).
 void ZAddCommand(CommandContext& ctx);
 

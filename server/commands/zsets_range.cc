@@ -54,15 +54,16 @@ Selection RankSelection(size_t size, int64_t start, int64_t end, bool reverse) {
 
 // The entries of [low, high) after skipping `offset` in the walk's direction, at most `limit`
 // (negative: all), as ZRANGEBYSCORE/BYLEX ... LIMIT do (a negative offset selects nothing).
-Selection BoundSelection(const ds::ZSet& z, const ds::ZBound& low, const ds::ZBound& high,
+Selection BoundSelection(const ds::ZSet& z, const ds::ZBound& low, const ds::ZBound& high, bool lex,
                          int64_t offset, int64_t limit, bool reverse) {
   Selection s;
   s.reverse = reverse;
   if (offset < 0 || (offset > 0 && static_cast<uint64_t>(offset) >= z.size())) return s;
-  const size_t lo = z.CountBefore(low);
-  const size_t hi = z.CountBefore(high);
-  if (hi <= lo || static_cast<uint64_t>(offset) >= hi - lo) return s;
-  size_t n = hi - lo - static_cast<size_t>(offset);
+  size_t lo, n;
+  zsets_internal::RangeRanks(z, low, high, lex, reverse, &lo, &n);
+  const size_t hi = lo + n;
+  if (n == 0 || static_cast<uint64_t>(offset) >= n) return s;
+  n -= static_cast<size_t>(offset);
   if (limit >= 0) n = std::min(n, static_cast<size_t>(limit));
   s.count = n;
   s.first = reverse ? hi - static_cast<size_t>(offset) - n : lo + static_cast<size_t>(offset);
@@ -181,9 +182,10 @@ void ZRangeGeneric(CommandContext& ctx, size_t first, std::string_view dest, Ran
     return;
   }
   const ds::ZSet& z = *found.value;
-  const Selection s = type == RangeType::kRank
-                          ? RankSelection(z.size(), start, end, reverse)
-                          : BoundSelection(z, low, high, offset, limit, reverse);
+  const Selection s =
+      type == RangeType::kRank
+          ? RankSelection(z.size(), start, end, reverse)
+          : BoundSelection(z, low, high, type == RangeType::kLex, offset, limit, reverse);
   if (store) {
     StoreSelection(ctx, dest, &z, s);
   } else {
@@ -238,8 +240,9 @@ void ZRemRangeGeneric(CommandContext& ctx, RangeType type) {
     return;
   }
   ds::ZSet& z = *found.value;
-  const Selection s = type == RangeType::kRank ? RankSelection(z.size(), start, end, false)
-                                               : BoundSelection(z, low, high, 0, -1, false);
+  const Selection s = type == RangeType::kRank
+                          ? RankSelection(z.size(), start, end, false)
+                          : BoundSelection(z, low, high, type == RangeType::kLex, 0, -1, false);
   if (s.count > 0) {
     z.EraseRanks(s.first, s.count, [](double, std::string_view) {});
     static constexpr std::string_view kEvents[] = {"", "zremrangebyrank", "zremrangebyscore",
