@@ -818,7 +818,8 @@ def summary(h):
 
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
-    groups = ["kv", "lists", "streams", "hashes", "sets", "pubsub", "tx", "aof", "persistence"]
+    groups = ["kv", "lists", "streams", "hashes", "sets", "zsets", "pubsub", "tx", "aof",
+              "persistence"]
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rill", default=os.path.join(here, "..", "build", "rill-server"))
     ap.add_argument("--redis", default=shutil.which("redis-server") or "redis-server")

@@ -27,7 +27,9 @@ struct ZTree::Inner {
   // Per child; slot kFanout is room for one more before a split. Separator 0 is unused.
   double score[kFanout + 1];
   char* member[kFanout + 1];  // nullptr: "", else a 4-byte length then the bytes
-  uint64_t count[kFanout + 1];
+  // Entries under each child: 32 bits (a tree holds at most 2^32 - 1 entries, Insert checks),
+  // 4 bytes less per child than 64 (~0.4 bytes per member of a big set).
+  uint32_t count[kFanout + 1];
   void* child[kFanout + 1];
 };
 
@@ -247,11 +249,30 @@ size_t ZTree::Descend(const ZBound& bound, Path* path) const {
   Leaf* leaf = static_cast<Leaf*>(node);
   uint32_t offset = 0, index = 0;
   const char* data = leaf->data();
-  while (index < leaf->count) {
-    Entry e = ReadEntry(data + offset);
-    if (!bound.Before(e.score, e.member)) break;
-    offset += e.size;
-    ++index;
+  const bool by_score = bound.kind == ZBound::Kind::kKeyBelow ||
+                        bound.kind == ZBound::Kind::kScoreBelow ||
+                        bound.kind == ZBound::Kind::kScoreAtOrBelow;
+  if (by_score) {
+    // Bounds ordered by score first: compare the score where it sits, the member only on a
+    // tie (the leaf scan is most of a descent's work).
+    while (index < leaf->count) {
+      const char* p = data + offset;
+      double score;
+      std::memcpy(&score, p, sizeof(score));
+      uint64_t len;
+      const char* m = GetVarint(p + sizeof(double), &len);
+      if (score > bound.score) break;
+      if (score == bound.score && !bound.Before(score, {m, static_cast<size_t>(len)})) break;
+      offset = static_cast<uint32_t>(m + len - data);
+      ++index;
+    }
+  } else {
+    while (index < leaf->count) {
+      Entry e = ReadEntry(data + offset);
+      if (!bound.Before(e.score, e.member)) break;
+      offset += e.size;
+      ++index;
+    }
   }
   path->leaf = leaf;
   path->offset = offset;
@@ -350,6 +371,8 @@ void ZTree::ForRange(size_t start, size_t end, bool reverse,
 }
 
 void ZTree::Insert(double score, std::string_view member) {
+  // Per-child counts are 32 bits; 2^32 entries would need hundreds of gigabytes anyway.
+  if (size_ >= UINT32_MAX) std::abort();
   const size_t need = EntrySize(member.size());
   if (root_ == nullptr) {
     Leaf* leaf = NewLeaf(need);
@@ -448,9 +471,9 @@ void ZTree::InsertChild(Path* path, int level, uint64_t left_count, void* right,
     Inner* root = NewInner();
     root->n = 2;
     root->child[0] = root_;
-    root->count[0] = left_count;
+    root->count[0] = static_cast<uint32_t>(left_count);
     root->child[1] = right;
-    root->count[1] = right_count;
+    root->count[1] = static_cast<uint32_t>(right_count);
     root->score[1] = sep_score;
     root->member[1] = sep_member;
     root_ = root;
@@ -459,15 +482,15 @@ void ZTree::InsertChild(Path* path, int level, uint64_t left_count, void* right,
   }
   Inner* in = path->node[level];
   const uint32_t i = path->idx[level];
-  in->count[i] = left_count;
+  in->count[i] = static_cast<uint32_t>(left_count);
   const uint32_t tail = in->n - (i + 1);
   std::memmove(&in->score[i + 2], &in->score[i + 1], tail * sizeof(double));
   std::memmove(&in->member[i + 2], &in->member[i + 1], tail * sizeof(char*));
-  std::memmove(&in->count[i + 2], &in->count[i + 1], tail * sizeof(uint64_t));
+  std::memmove(&in->count[i + 2], &in->count[i + 1], tail * sizeof(uint32_t));
   std::memmove(&in->child[i + 2], &in->child[i + 1], tail * sizeof(void*));
   in->score[i + 1] = sep_score;
   in->member[i + 1] = sep_member;
-  in->count[i + 1] = right_count;
+  in->count[i + 1] = static_cast<uint32_t>(right_count);
   in->child[i + 1] = right;
   ++in->n;
   if (in->n <= kFanout) return;
@@ -477,7 +500,7 @@ void ZTree::InsertChild(Path* path, int level, uint64_t left_count, void* right,
   r->n = in->n - mid;
   std::memcpy(r->score, &in->score[mid], r->n * sizeof(double));
   std::memcpy(r->member, &in->member[mid], r->n * sizeof(char*));
-  std::memcpy(r->count, &in->count[mid], r->n * sizeof(uint64_t));
+  std::memcpy(r->count, &in->count[mid], r->n * sizeof(uint32_t));
   std::memcpy(r->child, &in->child[mid], r->n * sizeof(void*));
   const double up_score = r->score[0];
   char* up_member = r->member[0];  // moves up to the parent
@@ -538,7 +561,7 @@ void ZTree::RemoveChild(Inner* in, uint32_t at) {
   const uint32_t tail = in->n - (at + 1);
   std::memmove(&in->score[at], &in->score[at + 1], tail * sizeof(double));
   std::memmove(&in->member[at], &in->member[at + 1], tail * sizeof(char*));
-  std::memmove(&in->count[at], &in->count[at + 1], tail * sizeof(uint64_t));
+  std::memmove(&in->count[at], &in->count[at + 1], tail * sizeof(uint32_t));
   std::memmove(&in->child[at], &in->child[at + 1], tail * sizeof(void*));
   --in->n;
   in->score[0] = 0;
@@ -640,7 +663,7 @@ void ZTree::FixInnerUnderflow(Path* path, int level) {
     const uint32_t base = a->n;
     std::memcpy(&a->score[base], b->score, b->n * sizeof(double));
     std::memcpy(&a->member[base], b->member, b->n * sizeof(char*));
-    std::memcpy(&a->count[base], b->count, b->n * sizeof(uint64_t));
+    std::memcpy(&a->count[base], b->count, b->n * sizeof(uint32_t));
     std::memcpy(&a->child[base], b->child, b->n * sizeof(void*));
     a->score[base] = parent->score[j];
     a->member[base] = parent->member[j];

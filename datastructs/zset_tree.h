@@ -43,7 +43,7 @@ class ZTree {
  public:
   // Bytes of entries a leaf holds before it splits (a leaf is allocated to fit its entries plus
   // some room, not this size).
-  static constexpr size_t kLeafBytes = 512;
+  static constexpr size_t kLeafBytes = 640;
   // Children per inner node.
   static constexpr size_t kFanout = 32;
 

@@ -84,7 +84,7 @@ void CmdGeoAdd(CommandContext& ctx) {
     ctx.reply.Error(errors::kSyntax);
     return;
   }
-  std::vector<std::string> zadd = {"ZADD"};
+  std::vector<std::string> zadd = {"zadd"};  // lower case: Redis builds it so
   for (size_t i = 1; i < at; ++i) zadd.emplace_back(ctx.args[i]);
   for (size_t i = at; i < ctx.argc(); i += 3) {
     double lon, lat;

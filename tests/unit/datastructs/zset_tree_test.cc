@@ -172,7 +172,7 @@ TEST(ZTreeTest, SortedLoadsFillLeaves) {
   }
   ascending.CheckInvariants();
   descending.CheckInvariants();
-  // ~19-byte entries: full 512-byte leaves hold ~26; a half-full tree would need far more.
+  // ~19-byte entries: full 640-byte leaves hold ~33; a half-full tree would need far more.
   const double per_entry_asc = static_cast<double>(ascending.AllocatedBytes()) / 100000;
   const double per_entry_desc = static_cast<double>(descending.AllocatedBytes()) / 100000;
   EXPECT_LT(per_entry_asc, 28.0);
