@@ -99,33 +99,15 @@ bool ZSet::Rank(std::string_view member, size_t* rank, double* score) const {
 
 ZSet::SetResult ZSet::Set(std::string_view member, double score, const ZSetLimits& limits,
                           double* old_score) {
-  if (big() == nullptr) {
-    double current;
-    if (pack_.Find(member, &current)) {
-      if (old_score != nullptr) *old_score = current;
-      // As Redis: an equal score (-0.0 == 0.0 too) leaves the entry as it is.
-      if (current == score) return SetResult::kUnchanged;
-      pack_.Erase(member);
-      pack_.Insert(score, member);
-      return SetResult::kUpdated;
-    }
-    if (pack_.count + 1 <= limits.max_packed_entries && member.size() <= limits.max_packed_value) {
-      pack_.Insert(score, member);
-      return SetResult::kAdded;
-    }
-    ConvertToBig();
-  }
-  double current;
-  if (FindScore(big()->index, member, &current)) {
-    if (old_score != nullptr) *old_score = current;
-    if (current == score) return SetResult::kUnchanged;
-    big()->index.Set(member, ScoreBytes(score));
-    big()->tree.Erase(current, member);
-    big()->tree.Insert(score, member);
+  Found found;
+  if (Find(member, &found)) {
+    if (old_score != nullptr) *old_score = found.score;
+    // As Redis: an equal score (-0.0 == 0.0 too) leaves the entry as it is.
+    if (found.score == score) return SetResult::kUnchanged;
+    ChangeScore(member, found, score);
     return SetResult::kUpdated;
   }
-  big()->index.Add(member, ScoreBytes(score));
-  big()->tree.Insert(score, member);
+  Insert(member, score, limits);
   return SetResult::kAdded;
 }
 
@@ -141,14 +123,27 @@ void ZSet::Insert(std::string_view member, double score, const ZSetLimits& limit
   big()->tree.Insert(score, member);
 }
 
-void ZSet::ChangeScore(std::string_view member, double old_score, double score) {
+bool ZSet::Find(std::string_view member, Found* found) const {
+  if (big() == nullptr) {
+    found->table_score = nullptr;
+    return pack_.Find(member, &found->score);
+  }
+  std::string_view value;
+  if (!big()->index.Find(member, &value)) return false;
+  found->score = ScoreOf(value);
+  // The table hands out a view of its own bytes; the 8 score bytes are rewritten in place.
+  found->table_score = const_cast<char*>(value.data());
+  return true;
+}
+
+void ZSet::ChangeScore(std::string_view member, const Found& found, double score) {
   if (big() == nullptr) {
     pack_.Erase(member);
     pack_.Insert(score, member);
     return;
   }
-  big()->index.Set(member, ScoreBytes(score));
-  big()->tree.Erase(old_score, member);
+  std::memcpy(found.table_score, &score, sizeof(score));
+  big()->tree.Erase(found.score, member);
   big()->tree.Insert(score, member);
 }
 

@@ -62,12 +62,19 @@ class ZSet final : public ObjectValue {
   // member would pass the limits. *old_score receives the previous score when updated.
   SetResult Set(std::string_view member, double score, const ZSetLimits& limits,
                 double* old_score = nullptr);
-  // The two halves of Set for callers that know whether the member is there (ZADD's options
-  // need the old score first; loads and stores build new sets): Insert REQUIRES the member
-  // absent (in order is cheapest: appends fill the tree's leaves), ChangeScore REQUIRES it
-  // present with `old_score`. One member lookup fewer than Set.
+  // A member found for a change (ZADD's options need the old score before deciding): its score
+  // and, in the big form, where the member table keeps it, so that ChangeScore writes the new
+  // score there instead of looking the member up again. Valid until the next change.
+  struct Found {
+    double score = 0;
+    char* table_score = nullptr;
+  };
+  bool Find(std::string_view member, Found* found) const;
+  // The two halves of Set for callers that know whether the member is there: Insert REQUIRES the
+  // member absent (in order is cheapest: appends fill the tree's leaves), ChangeScore REQUIRES
+  // `found` from Find with no change since. One member lookup fewer than Set.
   void Insert(std::string_view member, double score, const ZSetLimits& limits);
-  void ChangeScore(std::string_view member, double old_score, double score);
+  void ChangeScore(std::string_view member, const Found& found, double score);
   // Removes `member`; false when absent.
   bool Remove(std::string_view member);
 

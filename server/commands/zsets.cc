@@ -102,9 +102,10 @@ enum class AddOutcome { kAdded, kUpdated, kUnchanged, kSkipped, kNaN };
 // Redis's zsetAdd: the option rules for one member; *score becomes the member's score.
 AddOutcome AddMember(ds::ZSet& z, std::string_view member, double* score, const AddFlags& f,
                      const ds::ZSetLimits& limits) {
-  double current;
-  if (z.Score(member, &current)) {
+  ds::ZSet::Found found;
+  if (z.Find(member, &found)) {
     if (f.nx) return AddOutcome::kSkipped;
+    const double current = found.score;
     double target = *score;
     if (f.incr) {
       target += current;
@@ -113,7 +114,7 @@ AddOutcome AddMember(ds::ZSet& z, std::string_view member, double* score, const 
     if ((f.lt && target >= current) || (f.gt && target <= current)) return AddOutcome::kSkipped;
     *score = target;
     if (target == current) return AddOutcome::kUnchanged;
-    z.ChangeScore(member, current, target);
+    z.ChangeScore(member, found, target);
     return AddOutcome::kUpdated;
   }
   if (f.xx) return AddOutcome::kSkipped;
