@@ -298,8 +298,7 @@ void SearchGeneric(CommandContext& ctx, size_t src_at, unsigned flags) {
     out->Set(points[i].member, store_dist ? points[i].dist : points[i].score, limits);
   }
   ctx.db().SetObject(store, std::move(out));
-  ctx.Modified(store, 'z', (flags & kSearch) ? "geosearchstore" : "georadiusstore",
-                 returned);
+  ctx.Modified(store, 'z', (flags & kSearch) ? "geosearchstore" : "georadiusstore", returned);
   ctx.reply.Integer(static_cast<int64_t>(returned));
 }
 

@@ -183,8 +183,8 @@ void ZAddGeneric(CommandContext& ctx, bool incr_only) {
   } else {
     // Redis 7.0 makes a new key's set a listpack unless zset-max-listpack-entries is 0 or the
     // first member is longer than zset-max-listpack-value (later pairs may convert it).
-    found = ctx.FindOrCreate<ds::ZSet>(key,
-                                         [&] { return NewZSet(ctx, 1, ctx.args[at + 1].size()); });
+    found =
+        ctx.FindOrCreate<ds::ZSet>(key, [&] { return NewZSet(ctx, 1, ctx.args[at + 1].size()); });
   }
   if (found.wrong_type) return;
   uint64_t added = 0, updated = 0, processed = 0;
@@ -214,8 +214,7 @@ void ZAddGeneric(CommandContext& ctx, bool incr_only) {
   } else {
     ctx.reply.Integer(static_cast<int64_t>(f.ch ? added + updated : added));
   }
-  if (added + updated > 0)
-    ctx.Modified(key, 'z', f.incr ? "zincr" : "zadd", added + updated);
+  if (added + updated > 0) ctx.Modified(key, 'z', f.incr ? "zincr" : "zadd", added + updated);
 }
 
 void CmdZAdd(CommandContext& ctx) { ZAddGeneric(ctx, false); }

@@ -231,9 +231,9 @@ void SetOpGeneric(CommandContext& ctx, std::string_view dest, size_t numkeys_at,
     ctx.db().SetObject(dest, std::move(out));
     ctx.reply.Integer(static_cast<int64_t>(size));
     ctx.Modified(dest, 'z',
-                   op == Op::kUnion   ? "zunionstore"
-                   : op == Op::kInter ? "zinterstore"
-                                      : "zdiffstore");
+                 op == Op::kUnion   ? "zunionstore"
+                 : op == Op::kInter ? "zinterstore"
+                                    : "zdiffstore");
     return;
   }
   const bool pairs = with_scores && ctx.reply.resp3();
