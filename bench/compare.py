@@ -11,7 +11,7 @@ measured part alone is divided by the requests sent: CPU seconds per million req
 own ratio column (Rill CPU / Redis CPU). Rows run through redis-benchmark at pipeline 1 also
 report its p50/p99 latency (redis-benchmark 7.0's --csv has them).
 
-Groups (--only): kv, lists, streams, pubsub, tx, aof, persistence; see bench/README.md for
+Groups (--only): kv, lists, streams, pubsub, tx, bits, aof, persistence; see bench/README.md for
 what each row measures. A summary checks the issue's targets (geo-means, minimum row, CPU,
 p99, memory, SAVE/load) and prints each as met / not met.
 
@@ -229,6 +229,20 @@ def prefill_read_ack(srv, a, p):
     srv.cli("XGROUP", "CREATE", "cyc", "g", "0")
 
 
+def prefill_bitmap(srv, a, p):
+    # A 1 MB value (zeros and a final 'x'): BITCOUNT scans it all, SETBIT never grows it.
+    srv.cli("DEL", "bench:bits")
+    srv.cli("SETRANGE", "bench:bits", str(1024 * 1024 - 1), "x")
+
+
+def prefill_hll(srv, a, p):
+    # Two dense HLLs; PFCOUNT of one reads its cached cardinality, of both counts their union.
+    for key, base in (("bench:hll", 0), ("bench:hll2", 3000)):
+        srv.cli("DEL", key)
+        srv.pipe(resp("PFADD", key, *(str(base + i) for i in range(5000))))
+        srv.cli("PFCOUNT", key)
+
+
 def driver(name):
     return lambda srv, a, p, c: micro_bench(srv, a.micro_bench, f"{name}/{p}", a.requests)
 
@@ -258,6 +272,20 @@ THROUGHPUT = [
      driver("BM_ServerPublishFanout")),
     ("tx", "MULTI/INCR/EXEC", PIPELINES, CLIENTS, None, driver("BM_ServerMultiIncrExec")),
     ("kv", "GET", PIPELINES, 1000, None, kv_row("get", "GET")),
+    # Scans of 1 MB (tens of microseconds each): a twentieth of the requests.
+    ("bits", "BITCOUNT 1 MB", PIPELINES, CLIENTS, prefill_bitmap,
+     lambda srv, a, p, c: redis_benchmark(srv, ["BITCOUNT", "bench:bits"], p,
+                                          max(1000, a.requests // 20), c)),
+    ("bits", "SETBIT random offsets of 1 MB", PIPELINES, CLIENTS, prefill_bitmap,
+     driver("BM_ServerSetBitRandom")),
+    ("bits", "PFADD", PIPELINES, CLIENTS, None,
+     lambda srv, a, p, c: redis_benchmark(srv, ["-r", "100000", "PFADD", "bench:hll",
+                                                "__rand_int__"], p, a.requests, c)),
+    ("bits", "PFCOUNT", PIPELINES, CLIENTS, prefill_hll,
+     lambda srv, a, p, c: redis_benchmark(srv, ["PFCOUNT", "bench:hll"], p, a.requests, c)),
+    ("bits", "PFCOUNT 2 keys (union)", PIPELINES, CLIENTS, prefill_hll,
+     lambda srv, a, p, c: redis_benchmark(srv, ["PFCOUNT", "bench:hll", "bench:hll2"], p,
+                                          max(1000, a.requests // 20), c)),
 ]
 
 
@@ -693,7 +721,7 @@ def summary(h, judged=True):
 
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
-    groups = ["kv", "lists", "streams", "pubsub", "tx", "aof", "persistence"]
+    groups = ["kv", "lists", "streams", "pubsub", "tx", "bits", "aof", "persistence"]
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rill", default=os.path.join(here, "..", "build", "rill-server"))
     ap.add_argument("--redis", default=shutil.which("redis-server") or "redis-server")

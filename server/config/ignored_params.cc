@@ -70,14 +70,13 @@ constexpr std::string_view kIgnoredParams[] = {
     "tls-protocols",
     "tls-ciphers",
     "tls-ciphersuites",
-    // Encodings of types Rill does not have yet (hashes, sets, sorted sets, HyperLogLog);
-    // client-side caching.
+    // Encodings of types Rill does not have yet (hashes, sets, sorted sets); client-side
+    // caching.
     "hash-max-listpack-entries",
     "set-max-intset-entries",
     "zset-max-listpack-entries",
     "hash-max-listpack-value",
     "zset-max-listpack-value",
-    "hll-sparse-max-bytes",
     "tracking-table-max-keys",
     // Active defragmentation, lazy freeing, I/O threads and rehashing: Rill frees in the command
     // that deletes, with glibc's malloc, on one thread.

@@ -103,6 +103,8 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterAclCommands(table);
   RegisterSnapshotCommands(table);
   RegisterAofCommands(table);
+  RegisterBitmapCommands(table);
+  RegisterHyperLogLogCommands(table);
 }
 
 }  // namespace rill

@@ -140,5 +140,7 @@ void RegisterSnapshotCommands(CommandTable& table);     // snapshot.cc: SAVE BGS
 void RegisterAofCommands(CommandTable& table);          // aof_commands.cc
 void RegisterClientAdminCommands(CommandTable& table);  // client_admin.cc
 void RegisterMemoryCommands(CommandTable& table);       // memory.cc
+void RegisterBitmapCommands(CommandTable& table);       // bitmaps.cc
+void RegisterHyperLogLogCommands(CommandTable& table);  // hyperloglog_commands.cc
 
 }  // namespace rill
