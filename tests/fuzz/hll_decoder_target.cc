@@ -60,6 +60,7 @@ std::optional<std::vector<uint8_t>> CheckReaders(const std::string& value) {
 }
 
 void CheckAdd(std::string& value, std::string_view element, size_t sparse_max) {
+  if (!hll::IsHll(value)) return;  // the server refuses such a value before any of this
   const std::optional<std::vector<uint8_t>> before = CheckReaders(value);
   const size_t size_before = value.size();
   const bool was_sparse = hll::EncodingOf(value) == hll::kSparse;
