@@ -11,9 +11,9 @@ measured part alone is divided by the requests sent: CPU seconds per million req
 own ratio column (Rill CPU / Redis CPU). Rows run through redis-benchmark at pipeline 1 also
 report its p50/p99 latency (redis-benchmark 7.0's --csv has them).
 
-Groups (--only): kv, lists, streams, hashes, sets, zsets, pubsub, tx, aof, persistence; see
-bench/README.md for what each row measures. A summary checks the issue's targets (geo-means, minimum row, CPU,
-p99, memory, SAVE/load) and prints each as met / not met.
+Groups (--only): kv, lists, streams, hashes, sets, zsets, pubsub, tx, bits, aof, persistence;
+see bench/README.md for what each row measures. A summary checks the issue's targets
+(geo-means, minimum row, CPU, p99, memory, SAVE/load) and prints each as met / not met.
 
 --baseline PATH compares Rill with another rill-server build instead of redis-server (for
 lever experiments); --maxmemory BYTES starts every server with that maxmemory and
@@ -249,6 +249,8 @@ def prefill_zset(srv, a, p):
 def zset_row(*command):
     return lambda srv, a, p, c: redis_benchmark(
         srv, ["-r", str(min(ZSET_MEMBERS, a.keys)), *command], p, a.requests, c)
+
+
 def prefill_hash(srv, a, p):
     # HGET reads fields of this 100,000-field hash (what -r 100000 makes element:__rand_int__).
     srv.cli("DEL", "bench:h")
@@ -290,6 +292,20 @@ def prefill_sinter(srv, a, p):
 
 def command_row(*argv):
     return lambda srv, a, p, c: redis_benchmark(srv, ["-r", "100000", *argv], p, a.requests, c)
+
+
+def prefill_bitmap(srv, a, p):
+    # A 1 MB value (zeros and a final 'x'): BITCOUNT scans it all, SETBIT never grows it.
+    srv.cli("DEL", "bench:bits")
+    srv.cli("SETRANGE", "bench:bits", str(1024 * 1024 - 1), "x")
+
+
+def prefill_hll(srv, a, p):
+    # Two dense HLLs; PFCOUNT of one reads its cached cardinality, of both counts their union.
+    for key, base in (("bench:hll", 0), ("bench:hll2", 3000)):
+        srv.cli("DEL", key)
+        srv.pipe(resp("PFADD", key, *(str(base + i) for i in range(5000))))
+        srv.cli("PFCOUNT", key)
 
 
 def driver(name):
@@ -343,6 +359,20 @@ THROUGHPUT = [
     ("sets", "SINTER (2 x 1,000 members)", PIPELINES, CLIENTS, prefill_sinter,
      command_row("SINTER", "bench:sa", "bench:sb")),
     ("kv", "GET", PIPELINES, 1000, None, kv_row("get", "GET")),
+    # Scans of 1 MB (tens of microseconds each): a twentieth of the requests.
+    ("bits", "BITCOUNT 1 MB", PIPELINES, CLIENTS, prefill_bitmap,
+     lambda srv, a, p, c: redis_benchmark(srv, ["BITCOUNT", "bench:bits"], p,
+                                          max(1000, a.requests // 20), c)),
+    ("bits", "SETBIT random offsets of 1 MB", PIPELINES, CLIENTS, prefill_bitmap,
+     driver("BM_ServerSetBitRandom")),
+    ("bits", "PFADD", PIPELINES, CLIENTS, None,
+     lambda srv, a, p, c: redis_benchmark(srv, ["-r", "100000", "PFADD", "bench:hll",
+                                                "__rand_int__"], p, a.requests, c)),
+    ("bits", "PFCOUNT", PIPELINES, CLIENTS, prefill_hll,
+     lambda srv, a, p, c: redis_benchmark(srv, ["PFCOUNT", "bench:hll"], p, a.requests, c)),
+    ("bits", "PFCOUNT 2 keys (union)", PIPELINES, CLIENTS, prefill_hll,
+     lambda srv, a, p, c: redis_benchmark(srv, ["PFCOUNT", "bench:hll", "bench:hll2"], p,
+                                          max(1000, a.requests // 20), c)),
 ]
 
 
@@ -830,7 +860,7 @@ def summary(h, judged=True):
 
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
-    groups = ["kv", "lists", "streams", "hashes", "sets", "zsets", "pubsub", "tx", "aof",
+    groups = ["kv", "lists", "streams", "hashes", "sets", "zsets", "pubsub", "tx", "bits", "aof",
               "persistence"]
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rill", default=os.path.join(here, "..", "build", "rill-server"))

@@ -106,6 +106,8 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterAclCommands(table);
   RegisterSnapshotCommands(table);
   RegisterAofCommands(table);
+  RegisterBitmapCommands(table);
+  RegisterHyperLogLogCommands(table);
 }
 
 }  // namespace rill

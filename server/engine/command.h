@@ -142,5 +142,7 @@ void RegisterClientAdminCommands(CommandTable& table);  // client_admin.cc
 void RegisterMemoryCommands(CommandTable& table);       // memory.cc
 void RegisterHashCommands(CommandTable& table);         // hashes*.cc
 void RegisterSetCommands(CommandTable& table);          // sets*.cc
+void RegisterBitmapCommands(CommandTable& table);       // bitmaps.cc
+void RegisterHyperLogLogCommands(CommandTable& table);  // hyperloglog_commands.cc
 
 }  // namespace rill
