@@ -21,6 +21,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace rill::ds {
 class Database;
@@ -40,6 +41,9 @@ struct AofRewriteOptions {
   std::function<void(uint64_t keys)> progress;
   // rdb-key-save-delay, which Redis applies to this format too (RdbSaveOptions's).
   int64_t key_save_delay_us = 0;
+  // FUNCTION libraries' codes, written first as FUNCTION LOAD commands (Redis's
+  // rewriteFunctions).
+  std::vector<std::string> functions;
 };
 
 // Writes every database of `databases` (index = db number). False if `out` failed.

@@ -103,6 +103,8 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterAclCommands(table);
   RegisterSnapshotCommands(table);
   RegisterAofCommands(table);
+  RegisterScriptingCommands(table);
+  RegisterFunctionCommands(table);
 }
 
 }  // namespace rill
