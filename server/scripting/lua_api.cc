@@ -1,9 +1,13 @@
 #include "server/scripting/lua_api.h"
 
 #include <openssl/sha.h>
+#include <strings.h>
 
+#include <array>
+#include <cctype>
 #include <cstdio>
 #include <cstring>
+#include <span>
 #include <string>
 
 #include "server/acl/command_index.h"

@@ -2,6 +2,8 @@
 
 #include <cstring>
 #include <string>
+#include <string_view>
+#include <utility>
 
 extern "C" {
 #include <lua-bitop.h>

@@ -17,7 +17,8 @@ namespace rill::scripting {
 namespace {
 
 constexpr int kMaxIntSize = 32;
-constexpr int kNativeAlign = offsetof(struct { char c; double d; }, d);
+// The alignment of a double after a char: struct.c computes it with offsetof.
+constexpr int kNativeAlign = alignof(double);
 
 struct Header {
   bool little = true;  // x86

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdio>
 #include <cstring>
 
@@ -174,7 +175,7 @@ bool ScriptRunner::Call(std::span<const std::string_view> args, std::string* err
     }
     const std::string_view rdb_denied = engine_.rdb().WriteDeniedError();
     if (!rdb_denied.empty()) {
-      *error = absl::StrCat("-", rdb_denied);
+      *error = "-" + std::string(rdb_denied);
       return false;
     }
     if (engine_.aof().write_error()) {

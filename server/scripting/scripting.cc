@@ -114,13 +114,13 @@ bool ParseEvalShebang(std::string_view body, uint32_t* flags, size_t* skip, std:
     return false;
   }
   if (parts[0] != "#!lua") {
-    *error = absl::StrCat("ERR Unexpected engine in script shebang: ", parts[0]);
+    *error = "ERR Unexpected engine in script shebang: " + std::string(parts[0]);
     return false;
   }
   uint32_t f = 0;
   for (size_t j = 1; j < parts.size(); ++j) {
     if (!parts[j].starts_with("flags=")) {
-      *error = absl::StrCat("ERR Unknown lua shebang option: ", parts[j]);
+      *error = "ERR Unknown lua shebang option: " + std::string(parts[j]);
       return false;
     }
     for (std::string_view name : SplitEvery(parts[j].substr(6), ',')) {
@@ -132,7 +132,7 @@ bool ParseEvalShebang(std::string_view body, uint32_t* flags, size_t* skip, std:
         }
       }
       if (!found) {
-        *error = absl::StrCat("ERR Unexpected flag in script shebang: ", name);
+        *error = "ERR Unexpected flag in script shebang: " + std::string(name);
         return false;
       }
     }
@@ -150,7 +150,11 @@ bool ValidLibraryName(std::string_view name) {
   return true;
 }
 
-std::string Lower(std::string_view s) { return absl::AsciiStrToLower(s); }
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = absl::ascii_tolower(static_cast<unsigned char>(c));
+  return out;
+}
 
 }  // namespace
 
@@ -358,8 +362,8 @@ void Scripting::RunScript(CommandContext& ctx, LuaEnv& env, std::span<const std:
   if (status != 0) {
     if (!lua_istable(L, -1)) {
       const char* msg = lua_isstring(L, -1) ? lua_tostring(L, -1) : "execution failure";
-      std::string text = absl::StrCat("ERR Error running script ", spec.name, ", ",
-                                      std::string_view(msg).substr(0, 100));
+      std::string text = "ERR Error running script " + std::string(spec.name) + ", " +
+                         std::string(std::string_view(msg).substr(0, 100));
       while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
       ctx.reply.Error(text);
     } else {
@@ -380,7 +384,7 @@ void Scripting::RunScript(CommandContext& ctx, LuaEnv& env, std::span<const std:
       lua_pop(L, 1);
       std::string text = absl::StrCat("-", msg);
       if (has_source && has_line) {
-        absl::StrAppend(&text, " script: ", spec.name, ", on ", source, ":", line, ".");
+        text += " script: " + std::string(spec.name) + ", on " + source + ":" + line + ".";
       }
       while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
       if (counted) {
