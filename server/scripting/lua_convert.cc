@@ -204,26 +204,15 @@ void ReplyErrorTable(lua_State* L, protocol::ReplyBuilder& reply) {
   lua_getfield(L, -1, "err");
   if (const char* s = lua_tostring(L, -1)) msg = s;  // up to a NUL byte, as Redis
   lua_pop(L, 1);
-  lua_getfield(L, -1, "source");
-  const bool has_source = lua_isstring(L, -1);
-  std::string source = has_source ? lua_tostring(L, -1) : "";
-  lua_pop(L, 1);
-  lua_getfield(L, -1, "line");
-  const bool has_line = lua_isstring(L, -1);
-  std::string line = has_line ? lua_tostring(L, -1) : "";
-  lua_pop(L, 1);
   lua_getfield(L, -1, "ignore_error_stats_update");
   const bool counted = lua_isboolean(L, -1) && lua_toboolean(L, -1);
   lua_pop(L, 1);
-  (void)source;
-  (void)line;
   std::string text = "-" + msg;
   for (char& c : text) {
     if (c == '\r' || c == '\n') c = ' ';
   }
   if (counted) {
-    reply.Raw(text);
-    reply.Raw("\r\n");
+    reply.ErrorCountedElsewhere(text);
   } else {
     reply.Error(text);
   }

@@ -96,7 +96,7 @@ void ControlOptions(lua_State* L, int opt, const char** fmt, Header* h) {
       return;
     }
     default:
-      luaL_error(L, "invalid format option '%c'", opt);
+      luaL_argerror(L, 1, lua_pushfstring(L, "invalid format option '%c'", opt));
   }
 }
 

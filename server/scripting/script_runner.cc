@@ -117,16 +117,29 @@ void ScriptRunner::End() {
 int64_t ScriptRunner::DurationMs() const { return (MonotonicUs() - start_us_) / 1000; }
 
 bool ScriptRunner::Call(std::span<const std::string_view> args, std::string* error) {
+  Command* cmd = nullptr;
+  if (Check(args, &cmd, error)) return Run(args, cmd);
+  // Refused before running: counted as the refused command's error, as Redis does (the
+  // script's own error reply then does not count it again).
+  if (cmd != nullptr) ++cmd->rejected_calls;
+  engine_.CountErrorReply(error->starts_with('-') ? *error : "ERR " + *error);
+  return false;
+}
+
+bool ScriptRunner::Check(std::span<const std::string_view> args, Command** found,
+                         std::string* error) {
   Command* cmd = LookupScriptCommand(engine_.commands(), args);
   const int argc = static_cast<int>(args.size());
   if (cmd == nullptr) {
     *error = "Unknown Redis command called from script";
     return false;
   }
+  *found = cmd;
   if ((cmd->arity > 0 && cmd->arity != argc) || argc < -cmd->arity || cmd->handler == nullptr) {
     *error = "Wrong number of args calling Redis command from script";
     return false;
   }
+  *found = cmd;
   if (cmd->flags & kCmdNoScript) {
     *error = "This Redis command is not allowed from script";
     return false;
@@ -191,7 +204,12 @@ bool ScriptRunner::Call(std::span<const std::string_view> args, std::string* err
     *error = "-OOM command not allowed when used memory > 'maxmemory'.";
     return false;
   }
+  return true;
+}
+
+bool ScriptRunner::Run(std::span<const std::string_view> args, Command* cmd) {
   if (cmd->flags & kCmdWrite) write_dirty_ = true;
+  Client& caller = *spec_.caller;
   script_client_.acl_user = nullptr;  // checked above with the caller's user
   script_client_.user = caller.user;
   reply_.clear();

@@ -103,6 +103,10 @@ class ScriptRunner {
  private:
   // Lets the server answer other clients; ends the process when one asked SHUTDOWN NOSAVE.
   void ServeOthers();
+  // Redis's checks before a script's command (sets *cmd when the command is known); false with
+  // the error.
+  bool Check(std::span<const std::string_view> args, Command** cmd, std::string* error);
+  bool Run(std::span<const std::string_view> args, Command* cmd);
 
   Engine& engine_;
   Client script_client_;

@@ -108,11 +108,13 @@ bool ParseEvalShebang(std::string_view body, uint32_t* flags, size_t* skip, std:
     *error = "ERR Invalid script shebang";
     return false;
   }
-  const std::vector<std::string_view> parts = SplitEvery(body.substr(0, nl), ' ');
-  if (parts.empty()) {
+  // sdssplitargs: blanks separate, quotes group.
+  const std::optional<std::vector<std::string>> split = SplitArgs(body.substr(0, nl));
+  if (!split || split->empty()) {
     *error = "ERR Invalid engine in script shebang";
     return false;
   }
+  const std::vector<std::string>& parts = *split;
   if (parts[0] != "#!lua") {
     *error = "ERR Unexpected engine in script shebang: " + std::string(parts[0]);
     return false;
@@ -123,7 +125,7 @@ bool ParseEvalShebang(std::string_view body, uint32_t* flags, size_t* skip, std:
       *error = "ERR Unknown lua shebang option: " + std::string(parts[j]);
       return false;
     }
-    for (std::string_view name : SplitEvery(parts[j].substr(6), ',')) {
+    for (std::string_view name : SplitEvery(std::string_view(parts[j]).substr(6), ',')) {
       bool found = false;
       for (const ScriptFlagName& known : kScriptFlagNames) {
         if (known.name == name) {
@@ -388,11 +390,7 @@ void Scripting::RunScript(CommandContext& ctx, LuaEnv& env, std::span<const std:
       }
       while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
       if (counted) {
-        for (char& c : text) {
-          if (c == '\r' || c == '\n') c = ' ';
-        }
-        ctx.reply.Raw(text);
-        ctx.reply.Raw("\r\n");
+        ctx.reply.ErrorCountedElsewhere(text);
       } else {
         ctx.reply.Error(text);
       }
