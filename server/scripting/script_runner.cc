@@ -57,7 +57,9 @@ ScriptRunner::ScriptRunner(Engine& engine) : engine_(engine) {
 bool ScriptRunner::Begin(const RunSpec& spec, std::string* error) {
   const uint32_t flags = spec.script_flags;
   if (!(flags & kScriptEvalCompat)) {
-    if (!(flags & kScriptAllowOom) && engine_.script_oom() && engine_.evictor().maxmemory() != 0) {
+    // no-writes implies allow-oom (as in scriptFlagsToCmdFlags).
+    if (!(flags & (kScriptAllowOom | kScriptNoWrites)) && engine_.script_oom() &&
+        engine_.evictor().maxmemory() != 0) {
       *error =
           "OOM allow-oom flag is not set on the script, can not run it when used memory > "
           "'maxmemory'";

@@ -269,9 +269,17 @@ uint32_t Scripting::EvalCommandFlags(std::span<const std::string_view> args, boo
   } else {
     ShaOf(args[1], &sha);
   }
+  uint32_t script_flags;
   auto it = scripts_.find(sha);
-  if (it == scripts_.end()) return command_flags;
-  return ScriptFlagsToCommandFlags(command_flags, it->second.flags);
+  if (it != scripts_.end()) {
+    script_flags = it->second.flags;
+  } else {
+    // Not compiled yet: the shebang says (Redis's evalExtractShebangFlags).
+    size_t skip;
+    std::string error;
+    if (evalsha || !ParseEvalShebang(args[1], &script_flags, &skip, &error)) return command_flags;
+  }
+  return ScriptFlagsToCommandFlags(command_flags, script_flags);
 }
 
 void Scripting::Eval(CommandContext& ctx, bool evalsha, bool read_only) {
