@@ -16,6 +16,7 @@
 #include "server/net/server.h"
 #include "server/observe/log.h"
 #include "server/persist/child_temp_files.h"
+#include "server/persist/persistence.h"
 
 namespace {
 

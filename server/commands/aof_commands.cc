@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "server/engine/engine.h"
+#include "server/persist/persistence.h"
 
 namespace rill {
 namespace {

@@ -23,6 +23,7 @@
 #include "server/observe/alloc_counter.h"
 #include "server/observe/latency_histogram.h"
 #include "server/observe/memory_report.h"
+#include "server/persist/persistence.h"
 
 namespace rill {
 namespace {
@@ -138,8 +139,8 @@ void Memory(Engine& e, std::string* o) {
 
 void Persistence(Engine& e, std::string* o) {
   e.rdb().AppendInfo(o);
-  // The aof_* fields come from the AOF itself (server/persist/aof.cc), in Redis's order around the
-  // module fork fields.
+  // The aof_* fields come from the AOF itself (server/persist/aof.cc), in Redis's order around
+  // the module fork fields.
   o->append(e.aof().InfoFields());
   o->append("module_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n");
   o->append(e.aof().InfoTailFields());

@@ -15,6 +15,7 @@
 #include "server/engine/command.h"
 #include "server/engine/engine.h"
 #include "server/observe/log.h"
+#include "server/persist/persistence.h"
 
 namespace rill {
 namespace {

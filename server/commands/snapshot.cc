@@ -4,6 +4,7 @@
 #include "server/commands/arg_parse.h"
 #include "server/engine/command.h"
 #include "server/engine/engine.h"
+#include "server/persist/persistence.h"
 
 namespace rill {
 namespace {

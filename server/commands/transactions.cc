@@ -97,7 +97,7 @@ void CmdMonitor(CommandContext& ctx) {
     ctx.reply.Error("ERR MONITOR isn't allowed for DENY BLOCKING client");
     return;
   }
-  ctx.engine.AddMonitor(ctx.client);
+  ctx.engine.clients().AddMonitor(&ctx.client);
   ctx.reply.Ok();
 }
 

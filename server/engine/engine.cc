@@ -21,6 +21,7 @@
 #include "server/observe/cycle_clock.h"
 #include "server/observe/latency_histogram.h"
 #include "server/observe/log.h"
+#include "server/persist/persistence.h"
 #include "server/scripting/scripting.h"
 
 namespace rill {
@@ -65,13 +66,13 @@ Engine::Engine(Config config) : config_(std::move(config)) {
   RegisterAllCommands(commands_);
   exec_command_ = commands_.Find("exec");
   ping_command_ = commands_.Find("ping");
-  aof_ = std::make_unique<AppendOnlyFile>(*this);
+  persistence_ = std::make_unique<Persistence>(*this);
   config_.OnApply("appendonly", [this](std::string* error) {
     if (!config_.Bool("appendonly")) {
-      aof_->StopAtRuntime();
+      aof().StopAtRuntime();
       return true;
     }
-    if (aof_->StartAtRuntime()) return true;
+    if (aof().StartAtRuntime()) return true;
     *error = "Unable to turn on AOF. Check server logs.";
     return false;
   });
@@ -120,6 +121,17 @@ Engine::Engine(Config config) : config_(std::move(config)) {
 }
 
 Engine::~Engine() = default;
+
+ChildProcessManager& Engine::children() { return persistence_->children(); }
+const ChildProcessManager& Engine::children() const { return persistence_->children(); }
+RdbPersistence& Engine::rdb() { return persistence_->rdb(); }
+AppendOnlyFile& Engine::aof() { return persistence_->aof(); }
+const AppendOnlyFile& Engine::aof() const { return persistence_->aof(); }
+
+void Engine::WritePendingAof() {
+  AppendOnlyFile& file = persistence_->aof();
+  if (file.has_unwritten()) file.WriteBuffer(false);
+}
 
 void Engine::KeyModified(int db, std::string_view key) {
   // A write may create a list or stream someone waits on (RPUSH, but also RENAME, COPY, MOVE
@@ -245,25 +257,10 @@ void Engine::ReplaceDatabases(std::vector<std::unique_ptr<ds::Database>>& fresh)
 
 bool Engine::PrepareForShutdown(int flags) {
   Log(LogLevel::kWarning, "User requested shutdown...");
-  // The AOF first, as Redis: its buffer written and fsynced, a rewrite stopped (refused
-  // without FORCE while that rewrite is the one turning the AOF on).
-  if (!aof_->PrepareShutdown((flags & kShutdownForce) != 0)) {
-    Log(LogLevel::kWarning,
-        "Errors trying to shut down the server. Check the logs for more information.");
+  if (!persistence_->PrepareShutdown((flags & kShutdownNoSave) != 0, (flags & kShutdownSave) != 0,
+                                     (flags & kShutdownForce) != 0)) {
     return false;
   }
-  if (!rdb_.PrepareShutdown((flags & kShutdownNoSave) != 0, (flags & kShutdownSave) != 0)) {
-    if (flags & kShutdownForce) {
-      Log(LogLevel::kWarning, "Error trying to save the DB. Exit anyway.");
-    } else {
-      Log(LogLevel::kWarning, "Error trying to save the DB, can't exit.");
-      Log(LogLevel::kWarning,
-          "Errors trying to shut down the server. Check the logs for more information.");
-      return false;
-    }
-  }
-  // A child of another kind (an AOF rewrite) does not outlive the server either.
-  children_.Kill(/*run_done=*/false);
   const std::string pidfile = config_.String("pidfile");
   if (config_.Bool("daemonize") || !pidfile.empty()) {
     Log(LogLevel::kNotice, "Removing the pid file.");
@@ -288,7 +285,7 @@ void Engine::Execute(Client& client, std::span<const std::string_view> args, std
   access_clock_.Update(now_ms);
   // While a forked child shares our pages, reads leave the keys' access bits alone: a GET that
   // wrote them would copy a page per key touched (Redis skips the update then too).
-  access_clock_.set_touch_enabled(!children_.active());
+  access_clock_.set_touch_enabled(!persistence_->children().active());
 
   Command* cmd = resolved != nullptr ? resolved : ResolveCommand(commands_, args, reply);
   if (cmd == nullptr) {
@@ -335,14 +332,8 @@ void Engine::Execute(Client& client, std::span<const std::string_view> args, std
       return;
     }
   }
-  std::string aof_denied;
-  std::string_view denied = rdb_.WriteDeniedError();
-  if (denied.empty() && aof_->write_error()) {
-    // The AOF could not be written: no write may be acknowledged until it can.
-    aof_denied = absl::StrCat("MISCONF Errors writing to the AOF file: ",
-                              std::strerror(aof_->last_write_errno()));
-    denied = aof_denied;
-  }
+  std::string denied_scratch;
+  const std::string_view denied = persistence_->WriteDeniedError(&denied_scratch);
   if (!denied.empty() && WritesData(*cmd, client, flags)) {
     // Redis refuses writes (and PING) while it cannot persist: -MISCONF.
     RejectCommand(client, *cmd, denied, reply);
@@ -411,7 +402,7 @@ void Engine::Execute(Client& client, std::span<const std::string_view> args, std
   used_memory_peak_ = std::max(used_memory_peak_, AllocatedBytes());
   // Monitors see a command once it ran (so EXEC's commands come before EXEC, as in Redis);
   // admin commands are too sensitive to show.
-  if (!monitors_.empty() && !(cmd->flags & (kCmdSkipMonitor | kCmdAdmin))) {
+  if (!clients_.monitors().empty() && !(cmd->flags & (kCmdSkipMonitor | kCmdAdmin))) {
     FeedMonitors(client, ctx);
   }
   if (failed) ++cmd->failed_calls;
@@ -555,21 +546,20 @@ void Engine::FeedMonitors(const Client& client, const CommandContext& ctx) {
     line += "\"";
   }
   line += "\r\n";
-  for (Client* m : monitors_) {
+  for (Client* m : clients_.monitors()) {
     if (m->send) m->send(line);
   }
 }
 
 void Engine::RemoveClient(uint64_t id) {
-  auto it = clients_.find(id);
-  if (it == clients_.end()) return;
-  Client& client = *it->second;
-  monitors_.erase(std::remove(monitors_.begin(), monitors_.end(), &client), monitors_.end());
+  Client* found = clients_.Find(id);
+  if (found == nullptr) return;
+  Client& client = *found;
   postponed_.erase(std::remove(postponed_.begin(), postponed_.end(), &client), postponed_.end());
   blocking_.Unblock(id, BlockingRegistry::UnblockMode::kDisconnect);
   watches_.UnwatchAll(client);
   pubsub_.RemoveClient(client);
-  clients_.erase(it);
+  clients_.Remove(&client);
 }
 
 void Engine::DatabaseWillChange(int db, int other) {

@@ -17,6 +17,7 @@
 #include "server/config/config.h"
 #include "server/engine/blocking.h"
 #include "server/engine/client.h"
+#include "server/engine/client_registry.h"
 #include "server/engine/command.h"
 #include "server/engine/eviction.h"
 #include "server/engine/propagation.h"
@@ -24,12 +25,13 @@
 #include "server/engine/watch.h"
 #include "server/observe/latency.h"
 #include "server/observe/slowlog.h"
-#include "server/persist/aof.h"
-#include "server/persist/child_process.h"
-#include "server/persist/rdb_persistence.h"
 
 namespace rill {
 
+class AppendOnlyFile;
+class ChildProcessManager;
+class Persistence;
+class RdbPersistence;
 namespace scripting {
 class Scripting;
 }  // namespace scripting
@@ -79,14 +81,21 @@ class Engine : private protocol::ErrorSink {
   // gets the old contents. WATCHed keys of both are touched.
   void ReplaceDatabases(std::vector<std::unique_ptr<ds::Database>>& fresh);
 
-  // Background children (BGSAVE, BGREWRITEAOF) and RDB snapshots.
-  ChildProcessManager& children() { return children_; }
-  const ChildProcessManager& children() const { return children_; }
-  RdbPersistence& rdb() { return rdb_; }
+  // Background children (BGSAVE, BGREWRITEAOF), RDB snapshots and the append-only file
+  // (server/persist/persistence.h; the shortcuts below reach its parts).
+  Persistence& persistence() { return *persistence_; }
+  ChildProcessManager& children();
+  const ChildProcessManager& children() const;
+  RdbPersistence& rdb();
+  AppendOnlyFile& aof();
+  const AppendOnlyFile& aof() const;
+  // Writes what the AOF buffer holds: called before any reply leaves (Connection::Flush).
+  void WritePendingAof();
 
-  // Client registry (for CLIENT LIST / KILL / INFO clients).
-  uint64_t NextClientId() { return ++last_client_id_; }
-  void AddClient(Client* client) { clients_[client->id] = client; }
+  // The live clients (server/engine/client_registry.h). A connection registers its client;
+  // RemoveClient also drops it from blocking, WATCH, pub/sub and the pause.
+  ClientRegistry& clients() { return clients_; }
+  const ClientRegistry& clients() const { return clients_; }
   void RemoveClient(uint64_t id);
 
   // Clients parked by blocking commands (server/engine/blocking.h).
@@ -96,13 +105,6 @@ class Engine : private protocol::ErrorSink {
   const OutputBufferLimit& output_limit(const Client& client) const {
     return client.subscribed() ? output_limits_[1] : output_limits_[0];
   }
-  // MONITOR: clients that see every command.
-  void AddMonitor(Client& client) {
-    client.monitor = true;
-    if (std::find(monitors_.begin(), monitors_.end(), &client) == monitors_.end()) {
-      monitors_.push_back(&client);
-    }
-  }
   WatchRegistry& watches() { return watches_; }
   Slowlog& slowlog() { return slowlog_; }
   LatencyMonitor& latency() { return latency_; }
@@ -110,7 +112,6 @@ class Engine : private protocol::ErrorSink {
   // Called before FLUSHDB/FLUSHALL empties `db`, or SWAPDB exchanges it with `other`: WATCH
   // invalidation for keys that exist there.
   void DatabaseWillChange(int db, int other = -1);
-  const absl::flat_hash_map<uint64_t, Client*>& clients() const { return clients_; }
 
   // ACL: the user a client runs as (name and rules change together).
   void SetClientUser(Client& client, const acl::User& user, bool authenticated);
@@ -224,13 +225,6 @@ class Engine : private protocol::ErrorSink {
   // `cmd` is null for a blocked client served later (its serve function ran in `ctx`).
   void PropagateCommand(CommandContext& ctx, const Command* cmd, uint64_t dirty_before);
 
-  // The append-only file (server/persist/aof.h).
-  AppendOnlyFile& aof() { return *aof_; }
-  const AppendOnlyFile& aof() const { return *aof_; }
-  // Writes what the AOF buffer holds: called before any reply leaves (Connection::Flush).
-  void WritePendingAof() {
-    if (aof_->has_unwritten()) aof_->WriteBuffer(false);
-  }
   // True while EXEC runs its queued commands. For code without the client at hand (CONFIG SET
   // appliers, BGREWRITEAOF scheduling); command handlers use Client::in_exec.
   bool in_exec() const { return execute_depth_ > 1; }
@@ -289,9 +283,8 @@ class Engine : private protocol::ErrorSink {
   CommandTable commands_;
   Stats stats_;
   std::vector<std::unique_ptr<ds::Database>> databases_;
-  ChildProcessManager children_;
-  RdbPersistence rdb_{*this};
-  absl::flat_hash_map<uint64_t, Client*> clients_;
+  std::unique_ptr<Persistence> persistence_;
+  ClientRegistry clients_;
   BlockingRegistry blocking_{*this};
   PubSub pubsub_;
   WatchRegistry watches_;
@@ -305,7 +298,6 @@ class Engine : private protocol::ErrorSink {
   bool latency_tracking_ = true;
   bool active_expire_enabled_ = true;
   Propagator propagation_;
-  std::unique_ptr<AppendOnlyFile> aof_;
   const Command* exec_command_ = nullptr;  // never propagated itself
   const Command* ping_command_ = nullptr;  // refused with writes on -MISCONF, as Redis
   bool loading_ = false;
@@ -319,7 +311,6 @@ class Engine : private protocol::ErrorSink {
                             int64_t duration_us);
   uint32_t notify_flags_ = 0;           // parsed notify-keyspace-events
   OutputBufferLimit output_limits_[2];  // normal, pubsub
-  std::vector<Client*> monitors_;
   void ParseOutputLimits();
   // Default-user password from requirepass, acl-pubsub-default (server/engine/engine_acl.cc).
   void ConfigureAcl();
@@ -350,7 +341,6 @@ class Engine : private protocol::ErrorSink {
   // Nesting of Execute (EXEC runs commands inside one): waiters are served when it is back
   // to zero, after the outermost command completed.
   int execute_depth_ = 0;
-  uint64_t last_client_id_ = 0;
   bool shutdown_requested_ = false;
   std::unique_ptr<scripting::Scripting> scripting_;
   bool script_oom_ = false;

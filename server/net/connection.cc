@@ -46,7 +46,7 @@ void SetKeepAlive(int fd, int64_t interval) {
 
 Connection::Connection(Server& server, int fd)
     : server_(server), engine_(server.engine()), fd_(fd), loop_(server.loop()) {
-  client_.id = engine_.NextClientId();
+  client_.id = engine_.clients().NextId();
   client_.fd = fd_;
   client_.addr = PeerEndpoint(fd_);
   client_.laddr = LocalEndpoint(fd_);
@@ -90,7 +90,7 @@ void Connection::Start() {
     auto self = weak.lock();
     return self ? self->ReleaseIdleBuffers() : 0;
   };
-  engine_.AddClient(&client_);
+  engine_.clients().Add(&client_);
   self_ = shared_from_this();
   if (!loop_.Watch(fd_, this, /*read=*/true, /*write=*/false)) {
     Log(LogLevel::kWarning, "Error registering fd event for the new client: %s",

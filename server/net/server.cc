@@ -16,6 +16,7 @@
 #include "server/net/socket_address.h"
 #include "server/observe/cycle_clock.h"
 #include "server/observe/log.h"
+#include "server/persist/persistence.h"
 
 namespace rill {
 

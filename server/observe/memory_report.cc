@@ -6,8 +6,9 @@
 #include <cstdio>
 
 #include "absl/strings/str_format.h"
-#include "server/observe/alloc_counter.h"
 #include "server/engine/engine.h"
+#include "server/observe/alloc_counter.h"
+#include "server/persist/persistence.h"
 
 namespace rill {
 

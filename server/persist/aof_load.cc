@@ -16,16 +16,17 @@
 #include <string>
 #include <vector>
 
+#include "common/number_parse.h"
+#include "common/string_util.h"
 #include "persistence/aof_command.h"
 #include "persistence/rdb_file.h"
 #include "persistence/rdb_loader.h"
-#include "server/persist/aof.h"
-#include "server/persist/aof_files.h"
 #include "server/engine/client.h"
-#include "common/number_parse.h"
-#include "common/string_util.h"
 #include "server/engine/engine.h"
 #include "server/observe/log.h"
+#include "server/persist/aof.h"
+#include "server/persist/aof_files.h"
+#include "server/persist/persistence.h"
 
 namespace rill {
 

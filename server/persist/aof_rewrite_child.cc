@@ -21,6 +21,7 @@
 #include "server/persist/aof_files.h"
 #include "server/persist/child_process.h"
 #include "server/persist/child_temp_files.h"
+#include "server/persist/persistence.h"
 
 namespace rill {
 

@@ -18,6 +18,7 @@
 #include "server/observe/log.h"
 #include "server/persist/child_process.h"
 #include "server/persist/child_temp_files.h"
+#include "server/persist/persistence.h"
 
 namespace rill {
 namespace {

@@ -11,6 +11,9 @@
 #include "server/engine/client_info.h"
 #include "server/engine/engine.h"
 #include "server/observe/log.h"
+#include "server/persist/aof.h"
+#include "server/persist/persistence.h"
+#include "server/persist/rdb_persistence.h"
 
 namespace rill::scripting {
 
@@ -188,14 +191,10 @@ bool ScriptRunner::Check(std::span<const std::string_view> args, Command** found
       *error = "Write commands are not allowed from read-only scripts.";
       return false;
     }
-    const std::string_view rdb_denied = engine_.rdb().WriteDeniedError();
-    if (!rdb_denied.empty()) {
-      *error = "-" + std::string(rdb_denied);
-      return false;
-    }
-    if (engine_.aof().write_error()) {
-      *error = absl::StrCat("-MISCONF Errors writing to the AOF file: ",
-                            std::strerror(engine_.aof().last_write_errno()));
+    std::string scratch;
+    const std::string_view denied = engine_.persistence().WriteDeniedError(&scratch);
+    if (!denied.empty()) {
+      *error = "-" + std::string(denied);
       return false;
     }
   }
