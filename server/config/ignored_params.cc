@@ -118,7 +118,6 @@ constexpr std::string_view kIgnoredParams[] = {
     "shutdown-timeout",
     "unixsocketperm",
     "socket-mark-id",
-    "busy-reply-threshold",
     "maxmemory-clients",
     "loading-process-events-interval-bytes",
     "oom-score-adj-values",

@@ -108,6 +108,8 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterAofCommands(table);
   RegisterBitmapCommands(table);
   RegisterHyperLogLogCommands(table);
+  RegisterScriptingCommands(table);
+  RegisterFunctionCommands(table);
 }
 
 }  // namespace rill

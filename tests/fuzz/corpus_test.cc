@@ -14,6 +14,7 @@
 
 #include "tests/fuzz/aof_loader_target.h"
 #include "tests/fuzz/hll_decoder_target.h"
+#include "tests/fuzz/lua_convert_target.h"
 #include "tests/fuzz/rdb_loader_target.h"
 #include "tests/fuzz/request_parser_target.h"
 
@@ -28,6 +29,7 @@ const std::map<std::string, Target>& Targets() {
       {"rdb_loader", RunRdbLoaderInput},
       {"aof_loader", RunAofLoaderInput},
       {"hll_decoder", RunHllDecoderInput},
+      {"lua_convert", RunLuaConvertInput},
   };
   return *targets;
 }
@@ -56,7 +58,7 @@ TEST_P(CorpusTest, EveryKeptInputPasses) {
 
 INSTANTIATE_TEST_SUITE_P(Fuzz, CorpusTest,
                          ::testing::Values("request_parser", "rdb_loader", "aof_loader",
-                                           "hll_decoder"));
+                                           "hll_decoder", "lua_convert"));
 
 }  // namespace
 }  // namespace rill::fuzz
