@@ -338,12 +338,15 @@ void Engine::Execute(Client& client, std::span<const std::string_view> args, std
       return;
     }
   }
-  std::string denied_scratch;
-  const std::string_view denied = persistence_->WriteDeniedError(&denied_scratch);
-  if (!denied.empty() && WritesData(*cmd, client, flags)) {
-    // Redis refuses writes (and PING) while it cannot persist: -MISCONF.
-    RejectCommand(client, *cmd, denied, reply);
-    return;
+  if (WritesData(*cmd, client, flags)) {
+    // Redis refuses writes (and PING) while it cannot persist: -MISCONF. Asked only for those
+    // (a read would pay the persistence state's look for nothing).
+    std::string denied_scratch;
+    const std::string_view denied = persistence_->WriteDeniedError(&denied_scratch);
+    if (!denied.empty()) {
+      RejectCommand(client, *cmd, denied, reply);
+      return;
+    }
   }
   if (client.resp == 2 && client.subscribed() && !(cmd->flags & kCmdAllowedWhileSubscribed)) {
     RejectCommand(client, *cmd,
