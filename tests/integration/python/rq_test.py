@@ -281,6 +281,10 @@ def run_fault(check, server, r, workers, jobs):
     # which it is requeued. Done here at once, as that maintenance would later.
     from rq.registry import FailedJobRegistry, StartedJobRegistry
     q = Queue("load", connection=r)
+    started = set(StartedJobRegistry(queue=q).get_job_ids())
+    for j in lost[:10]:
+        print("fault: %s: status %r, in the started registry: %s, queued: %s" % (
+            j, r.hget("rq:job:" + j, "status"), j in started, j in q.job_ids), flush=True)
     StartedJobRegistry(queue=q).cleanup(timestamp=time.time() + 3600)
     failed = FailedJobRegistry(queue=q)
     recovered = failed.get_job_ids()
