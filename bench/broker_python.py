@@ -64,17 +64,17 @@ def run_celery(server, work, side, jobs, workers):
         fw_support.wait_for(lambda: app.control.ping(destination=["bench@" + host],
                                                      timeout=0.5), 60, what="celery worker")
         time.sleep(0.5)
-        cpu0, cmd0, t0 = server.cpu_seconds(), commands_processed(server.port), time.time()
+        cpu0, cmd0, t0 = server.cpu_times(), commands_processed(server.port), time.time()
         for i in range(jobs):
             celery_tasks.mark.apply_async(("j%d" % i,), queue="bench")
         pushed = time.time()
         fw_support.wait_for(lambda: fw_support.total_runs(side) >= jobs, 600, interval=0.05,
                             what="celery jobs")
-        t1, cpu1, cmd1 = time.time(), server.cpu_seconds(), commands_processed(server.port)
+        t1, cpu1, cmd1 = time.time(), server.cpu_times(), commands_processed(server.port)
     finally:
         fw_support.stop_process(proc)
         app.close()
-    return t0, pushed, t1, cpu1 - cpu0, cmd1 - cmd0
+    return t0, pushed, t1, (cpu1[0] - cpu0[0], cpu1[1] - cpu0[1]), cmd1 - cmd0
 
 
 def run_rq(server, work, side, jobs, workers):
@@ -92,17 +92,17 @@ def run_rq(server, work, side, jobs, workers):
                             what="rq workers")
         time.sleep(0.5)
         q = Queue("bench", connection=r)
-        cpu0, cmd0, t0 = server.cpu_seconds(), commands_processed(server.port), time.time()
+        cpu0, cmd0, t0 = server.cpu_times(), commands_processed(server.port), time.time()
         for i in range(jobs):
             q.enqueue("rq_jobs.mark", "j%d" % i, job_id="j%d" % i)
         pushed = time.time()
         fw_support.wait_for(lambda: fw_support.total_runs(side) >= jobs, 600, interval=0.05,
                             what="rq jobs")
-        t1, cpu1, cmd1 = time.time(), server.cpu_seconds(), commands_processed(server.port)
+        t1, cpu1, cmd1 = time.time(), server.cpu_times(), commands_processed(server.port)
     finally:
         for p in procs:
             fw_support.stop_process(p)
-    return t0, pushed, t1, cpu1 - cpu0, cmd1 - cmd0
+    return t0, pushed, t1, (cpu1[0] - cpu0[0], cpu1[1] - cpu0[1]), cmd1 - cmd0
 
 
 def measure(framework, binary, jobs, workers):
@@ -119,7 +119,8 @@ def measure(framework, binary, jobs, workers):
             raise AssertionError("%s on %s: %d distinct jobs ran, %d more than once" % (
                 framework, binary, len(runs), sum(1 for v in runs.values() if v != 1)))
         return {"jobs_per_s": jobs / (t1 - t0), "push_s": pushed - t0,
-                "cpu_per_1000": cpu / jobs * 1000, "commands_per_job": commands / jobs}
+                "cpu_per_1000": sum(cpu) / jobs * 1000, "user_per_1000": cpu[0] / jobs * 1000,
+                "commands_per_job": commands / jobs}
     finally:
         server.cleanup()
         shutil.rmtree(work, ignore_errors=True)
@@ -151,25 +152,26 @@ def main():
             for name, binary in order:
                 m = measure(framework, binary, args.jobs, args.workers)
                 results.setdefault((framework, name), []).append(m)
-                print("round %d %-6s %-5s %7.0f jobs/s  push %5.1f s  %.4f CPU s/1,000 jobs  "
-                      "%.1f commands/job" % (rnd + 1, framework, name, m["jobs_per_s"],
-                                             m["push_s"], m["cpu_per_1000"],
-                                             m["commands_per_job"]), flush=True)
+                print("round %d %-6s %-5s %7.0f jobs/s  push %5.1f s  %.4f CPU s/1,000 jobs "
+                      "(user %.4f)  %.1f commands/job" % (
+                          rnd + 1, framework, name, m["jobs_per_s"], m["push_s"],
+                          m["cpu_per_1000"], m["user_per_1000"], m["commands_per_job"]),
+                      flush=True)
     print("\n%d jobs, %d workers, %d round(s) (medians)\n" % (args.jobs, args.workers,
                                                               args.rounds))
     print("| framework | jobs/s Rill | jobs/s Redis | ratio | server CPU s / 1,000 jobs Rill | "
-          "Redis | ratio | commands/job Rill / Redis |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+          "Redis | ratio | of which user Rill / Redis | commands/job Rill / Redis |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for framework in frameworks:
         rill = {k: median([m[k] for m in results[(framework, "rill")]])
                 for k in results[(framework, "rill")][0]}
         red = {k: median([m[k] for m in results[(framework, "redis")]])
                for k in results[(framework, "redis")][0]}
-        print("| %s | %.0f | %.0f | %.2f | %.4f | %.4f | %.2f | %.1f / %.1f |" % (
+        print("| %s | %.0f | %.0f | %.2f | %.4f | %.4f | %.2f | %.4f / %.4f | %.1f / %.1f |" % (
             framework, rill["jobs_per_s"], red["jobs_per_s"],
             rill["jobs_per_s"] / red["jobs_per_s"], rill["cpu_per_1000"], red["cpu_per_1000"],
-            rill["cpu_per_1000"] / red["cpu_per_1000"], rill["commands_per_job"],
-            red["commands_per_job"]))
+            rill["cpu_per_1000"] / red["cpu_per_1000"], rill["user_per_1000"],
+            red["user_per_1000"], rill["commands_per_job"], red["commands_per_job"]))
     return 0
 
 

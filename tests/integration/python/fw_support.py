@@ -92,11 +92,16 @@ class Server:
         except OSError:
             return ""
 
-    def cpu_seconds(self):
-        """utime + stime of the server process (all its threads), from /proc/<pid>/stat."""
+    def cpu_times(self):
+        """(utime, stime) in seconds of the server process (all its threads), from
+        /proc/<pid>/stat."""
         with open("/proc/%d/stat" % self.proc.pid) as f:
             fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        tick = os.sysconf("SC_CLK_TCK")
+        return int(fields[11]) / tick, int(fields[12]) / tick
+
+    def cpu_seconds(self):
+        return sum(self.cpu_times())
 
     def kill9(self):
         self.proc.send_signal(signal.SIGKILL)
