@@ -120,7 +120,12 @@ class Server:
         self.proc = None
 
     def cleanup(self):
+        """Stops the server and removes its directory, unless RILL_FW_KEEP=1 (then it says
+        where the directory, with its log and append-only file, was left)."""
         self.stop()
+        if os.environ.get("RILL_FW_KEEP") == "1":
+            print("kept: %s" % self.dir, flush=True)
+            return
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
