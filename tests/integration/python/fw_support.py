@@ -53,7 +53,7 @@ class Server:
         self.binary = binary
         self.extra_args = list(extra_args)
         self.port = port or free_port()
-        self.dir = tempfile.mkdtemp(prefix="rill-fw-")
+        self.dir = tempfile.mkdtemp(prefix="rill-pyfw-server-")
         self.proc = None
         self.log_path = os.path.join(self.dir, "server.log")
 
