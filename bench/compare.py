@@ -325,9 +325,17 @@ def script_sha(srv, body):
     return srv.cli("SCRIPT", "LOAD", body).strip()
 
 
+def script_keys(nkeys):
+    # The one-key INCR rows make strings, the two-key rows hashes: apart, or the hash rows would
+    # meet WRONGTYPE (and redis-benchmark exits on an unexpected error reply).
+    if nkeys == 1:
+        return ["bench:k:__rand_int__"]
+    return ["bench:h:__rand_int__", "bench:h2:__rand_int__"]
+
+
 def evalsha_row(body, nkeys):
     def run(srv, a, p, c):
-        keys = ["bench:k:__rand_int__", "bench:k2:__rand_int__"][:nkeys]
+        keys = script_keys(nkeys)
         return redis_benchmark(srv, ["-r", "100000", "EVALSHA", script_sha(srv, body), str(nkeys),
                                      *keys, "f", "v"], p, a.requests, c)
     return run
@@ -339,7 +347,7 @@ def load_bench_library(srv, a, p):
 
 def fcall_row(name, nkeys):
     def run(srv, a, p, c):
-        keys = ["bench:k:__rand_int__", "bench:k2:__rand_int__"][:nkeys]
+        keys = script_keys(nkeys)
         return redis_benchmark(srv, ["-r", "100000", "FCALL", name, str(nkeys), *keys, "f", "v"],
                                p, a.requests, c)
     return run

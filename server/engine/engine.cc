@@ -512,6 +512,8 @@ void Engine::ParseOutputLimits() {
 }
 
 void Engine::FeedMonitors(const Client& client, const CommandContext& ctx) {
+  // Scripts call this for every EVAL/FCALL: with no monitor there is nothing to format.
+  if (clients_.monitors().empty()) return;
   // "+<unix time with microseconds> [<db> <addr>] "arg" "arg"...", arguments quoted and
   // escaped as Redis's sdscatrepr does; secrets the command redacted show as "(redacted)".
   int64_t us = NowUs();

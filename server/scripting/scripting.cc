@@ -184,26 +184,24 @@ void Scripting::CreateFunctionsEnv() {
 }
 
 bool Scripting::ParseSha(std::string_view hex, Sha* sha) {
+  // A table, not a chain of range checks: EVALSHA parses its SHA twice per call (flags, run).
+  static constexpr auto kDigit = [] {
+    std::array<int8_t, 256> t{};
+    t.fill(-1);
+    for (int c = '0'; c <= '9'; ++c) t[c] = static_cast<int8_t>(c - '0');
+    for (int c = 'a'; c <= 'f'; ++c) t[c] = static_cast<int8_t>(c - 'a' + 10);
+    for (int c = 'A'; c <= 'F'; ++c) t[c] = static_cast<int8_t>(c - 'A' + 10);
+    return t;
+  }();
   if (hex.size() != 40) return false;
+  int bad = 0;
   for (size_t j = 0; j < 20; ++j) {
-    int v = 0;
-    for (size_t k = 0; k < 2; ++k) {
-      const char c = hex[j * 2 + k];
-      int d;
-      if (c >= '0' && c <= '9') {
-        d = c - '0';
-      } else if (c >= 'a' && c <= 'f') {
-        d = c - 'a' + 10;
-      } else if (c >= 'A' && c <= 'F') {
-        d = c - 'A' + 10;
-      } else {
-        return false;
-      }
-      v = v * 16 + d;
-    }
-    (*sha)[j] = static_cast<uint8_t>(v);
+    const int hi = kDigit[static_cast<uint8_t>(hex[j * 2])];
+    const int lo = kDigit[static_cast<uint8_t>(hex[j * 2 + 1])];
+    bad |= hi | lo;
+    (*sha)[j] = static_cast<uint8_t>((hi << 4) | (lo & 0xF));
   }
-  return true;
+  return bad >= 0;
 }
 
 namespace {
@@ -239,6 +237,7 @@ Scripting::EvalScript* Scripting::CreateScript(const Sha& sha, std::string_view 
   EvalScript& script = scripts_[sha];
   script.ref = luaL_ref(L, LUA_REGISTRYINDEX);
   script.flags = flags;
+  script.name = HexOf(sha);
   return &script;
 }
 
@@ -326,11 +325,10 @@ void Scripting::Eval(CommandContext& ctx, bool evalsha, bool read_only) {
       return;
     }
   }
-  const std::string name = HexOf(sha);
   ScriptRunner::RunSpec spec;
   spec.caller = &ctx.client;
   spec.caller_args = ctx.args;
-  spec.name = name;
+  spec.name = script->name;
   spec.script_flags = script->flags;
   spec.eval = true;
   spec.read_only = read_only;

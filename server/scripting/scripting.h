@@ -92,6 +92,7 @@ class Scripting {
   struct EvalScript {
     int ref = LUA_NOREF;
     uint32_t flags = 0;
+    std::string name;  // the SHA1 in lower-case hex, made once
   };
   using Sha = std::array<uint8_t, 20>;
   static bool ParseSha(std::string_view hex, Sha* sha);
@@ -105,8 +106,7 @@ class Scripting {
   void RunScript(CommandContext& ctx, LuaEnv& env, std::span<const std::string_view> keys,
                  std::span<const std::string_view> args, const ScriptRunner::RunSpec& spec);
   // Runs a library's code; on success the library (not yet linked).
-  std::unique_ptr<Library> CompileLibrary(std::string_view code, bool timeout,
-                                          std::string* error);
+  std::unique_ptr<Library> CompileLibrary(std::string_view code, bool timeout, std::string* error);
   void LinkLibrary(std::unique_ptr<Library> library);
   std::unique_ptr<Library> UnlinkLibrary(std::string_view name);
   void FreeLibrary(std::unique_ptr<Library> library);
