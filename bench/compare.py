@@ -11,8 +11,8 @@ measured part alone is divided by the requests sent: CPU seconds per million req
 own ratio column (Rill CPU / Redis CPU). Rows run through redis-benchmark at pipeline 1 also
 report its p50/p99 latency (redis-benchmark 7.0's --csv has them).
 
-Groups (--only): kv, lists, streams, pubsub, tx, aof, persistence; see bench/README.md for
-what each row measures. A summary checks the issue's targets (geo-means, minimum row, CPU,
+Groups (--only): kv, lists, streams, hashes, sets, zsets, pubsub, tx, aof, persistence; see
+bench/README.md for what each row measures. A summary checks the issue's targets (geo-means, minimum row, CPU,
 p99, memory, SAVE/load) and prints each as met / not met.
 
 --baseline PATH compares Rill with another rill-server build instead of redis-server (for
@@ -229,6 +229,26 @@ def prefill_read_ack(srv, a, p):
     srv.cli("XGROUP", "CREATE", "cyc", "g", "0")
 
 
+ZSET_MEMBERS = 1000000  # the sorted set rows run on a set of this many members
+
+
+def prefill_zset(srv, a, p):
+    """bench:z with members "member:%012d" (redis-benchmark's __rand_int__ form) and scores
+    spread over [0, 1e6), topped up to ZSET_MEMBERS (ZPOPMIN rows take some away)."""
+    n = min(ZSET_MEMBERS, a.keys)
+    if int(srv.cli("ZCARD", "bench:z").strip()) >= n:
+        return
+    batch = 1000
+    payload = b"".join(
+        resp("ZADD", "bench:z", *[x for j in range(i, min(i + batch, n))
+                                  for x in (str((j * 7919) % 1000000), f"member:{j:012d}")])
+        for i in range(0, n, batch))
+    srv.pipe(payload)
+
+
+def zset_row(*command):
+    return lambda srv, a, p, c: redis_benchmark(
+        srv, ["-r", str(min(ZSET_MEMBERS, a.keys)), *command], p, a.requests, c)
 def prefill_hash(srv, a, p):
     # HGET reads fields of this 100,000-field hash (what -r 100000 makes element:__rand_int__).
     srv.cli("DEL", "bench:h")
@@ -300,6 +320,15 @@ THROUGHPUT = [
     ("pubsub", "PUBLISH (10 subscribers)", PIPELINES, CLIENTS, None,
      driver("BM_ServerPublishFanout")),
     ("tx", "MULTI/INCR/EXEC", PIPELINES, CLIENTS, None, driver("BM_ServerMultiIncrExec")),
+    ("zsets", "ZADD (random members)", PIPELINES, CLIENTS, prefill_zset,
+     zset_row("ZADD", "bench:z", "__rand_int__", "member:__rand_int__")),
+    ("zsets", "ZPOPMIN", PIPELINES, CLIENTS, prefill_zset, zset_row("ZPOPMIN", "bench:z")),
+    ("zsets", "ZRANGEBYSCORE LIMIT 0 10", PIPELINES, CLIENTS, prefill_zset,
+     zset_row("ZRANGEBYSCORE", "bench:z", "__rand_int__", "+inf", "LIMIT", "0", "10")),
+    ("zsets", "ZRANK", PIPELINES, CLIENTS, prefill_zset,
+     zset_row("ZRANK", "bench:z", "member:__rand_int__")),
+    ("zsets", "ZINCRBY", PIPELINES, CLIENTS, prefill_zset,
+     zset_row("ZINCRBY", "bench:z", "1", "member:__rand_int__")),
     ("hashes", "HSET", PIPELINES, CLIENTS, None, kv_row("hset", "HSET")),
     ("hashes", "HGET", PIPELINES, CLIENTS, prefill_hash,
      command_row("HGET", "bench:h", "element:__rand_int__")),
@@ -359,6 +388,25 @@ def memory_per_stream_entry(server, n):
         lambda s: expect(s, "XLEN mem", int(s.cli("XLEN", "mem").strip()), n))
 
 
+def memory_per_zset_member(server, n):
+    """n members of 16 bytes ("m" + 15 digits) with fractional scores in one sorted set."""
+    batch = 1000
+    payload = b"".join(
+        resp("ZADD", "mem", *[x for j in range(i, min(i + batch, n))
+                              for x in (f"{(j * 7919) % 1000003}.5", f"m{j:015d}")])
+        for i in range(0, n, batch))
+    return rss_growth_per_item(
+        server, payload, n, lambda s: expect(s, "ZCARD mem", int(s.cli("ZCARD", "mem").strip()), n))
+
+
+def memory_per_small_zset(server, n):
+    """n / 10 sorted sets ("zs:%08d") of 10 members of 16 bytes with scores 0..9 (listpacks)."""
+    sets = max(1, n // 10)
+    payload = b"".join(
+        resp("ZADD", f"zs:{k:08d}", *[x for j in range(10) for x in (str(j), f"m{j:015d}")])
+        for k in range(sets))
+    return rss_growth_per_item(
+        server, payload, sets, lambda s: expect(s, "DBSIZE", int(s.cli("DBSIZE").strip()), sets))
 def memory_per_big_hash_field(server, n):
     """One hash of n fields: 16-byte fields "field:%010d", 16-byte values, 1,000 per HSET."""
     payload = b"".join(resp("HSET", "bighash", *[x for i in range(j, min(n, j + 1000))
@@ -390,7 +438,9 @@ MEMORY = [("kv", "memory/string key", "keys", memory_per_key),
           ("hashes", "memory/small hash field", "fields", memory_per_small_hash_field),
           ("sets", "memory/big set member", "members", memory_per_big_set_member),
           ("lists", "memory/list element", "elements", memory_per_list_element),
-          ("streams", "memory/stream entry", "entries", memory_per_stream_entry)]
+          ("streams", "memory/stream entry", "entries", memory_per_stream_entry),
+          ("zsets", "memory/zset member (one set)", "members", memory_per_zset_member),
+          ("zsets", "memory/10-member zset, per set", "members in all", memory_per_small_zset)]
 
 
 # ---- the harness ----
@@ -780,7 +830,8 @@ def summary(h, judged=True):
 
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
-    groups = ["kv", "lists", "streams", "hashes", "sets", "pubsub", "tx", "aof", "persistence"]
+    groups = ["kv", "lists", "streams", "hashes", "sets", "zsets", "pubsub", "tx", "aof",
+              "persistence"]
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rill", default=os.path.join(here, "..", "build", "rill-server"))
     ap.add_argument("--redis", default=shutil.which("redis-server") or "redis-server")

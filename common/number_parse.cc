@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 
 namespace rill {
@@ -56,14 +57,46 @@ bool ParseLongDouble(std::string_view s, long double* out) {
 
 bool ParseDouble(std::string_view s, double* out) {
   if (s.empty() || s.size() > 5000 || std::isspace(static_cast<unsigned char>(s[0]))) return false;
-  std::string buf(s);
+  // A NUL-terminated copy for strtod: on the stack for the usual short numbers (a heap string
+  // per ZADD score was a malloc and a free per request).
+  char small[64];
+  std::string big;
+  const char* text;
+  if (s.size() < sizeof(small)) {
+    std::memcpy(small, s.data(), s.size());
+    small[s.size()] = '\0';
+    text = small;
+  } else {
+    big.assign(s);
+    text = big.c_str();
+  }
   char* end = nullptr;
   errno = 0;
-  double v = std::strtod(buf.c_str(), &end);
-  if (end != buf.c_str() + buf.size() ||
+  double v = std::strtod(text, &end);
+  if (end != text + s.size() ||
       (errno == ERANGE && (v == HUGE_VAL || v == -HUGE_VAL || std::fpclassify(v) == FP_ZERO)) ||
       std::isnan(v))
     return false;
+  *out = v;
+  return true;
+}
+
+bool ParseStrtodDouble(std::string_view s, double* out) {
+  // A C string as Redis hands it to strtod: an embedded NUL ends it.
+  char small[64];
+  std::string big;
+  const char* text;
+  if (s.size() < sizeof(small)) {
+    std::memcpy(small, s.data(), s.size());
+    small[s.size()] = '\0';
+    text = small;
+  } else {
+    big.assign(s);
+    text = big.c_str();
+  }
+  char* end = nullptr;
+  const double v = std::strtod(text, &end);
+  if (*end != '\0' || std::isnan(v)) return false;
   *out = v;
   return true;
 }

@@ -14,5 +14,9 @@ bool ParseInt64(std::string_view s, int64_t* out);
 // strtold/strtod, no leading space, no NaN, no overflow.
 bool ParseLongDouble(std::string_view s, long double* out);
 bool ParseDouble(std::string_view s, double* out);
+// The looser strtod check of Redis's sorted set range bounds (zslParseRange) and GEO
+// arguments: strtod must consume the bytes up to the end or to an embedded NUL; leading spaces,
+// overflow to +-inf and the empty string (0) pass; NaN is refused.
+bool ParseStrtodDouble(std::string_view s, double* out);
 
 }  // namespace rill

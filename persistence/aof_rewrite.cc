@@ -3,11 +3,13 @@
 #include <string>
 #include <vector>
 
+#include "common/double_format.h"
 #include "datastructs/hash.h"
 #include "datastructs/keyspace.h"
 #include "datastructs/list.h"
 #include "datastructs/set.h"
 #include "datastructs/stream.h"
+#include "datastructs/zset.h"
 #include "persistence/aof_command.h"
 #include "persistence/rdb_writer.h"
 
@@ -166,6 +168,17 @@ bool WriteAofRewrite(std::span<ds::Database* const> databases, const AofRewriteO
         case ds::ValueType::kStream:
           WriteStream(w, key, *static_cast<const ds::Stream*>(entry.object()));
           break;
+        case ds::ValueType::kZSet: {
+          // Scores as "%.17g" (exact for every double), as Redis's rioWriteBulkDouble.
+          Batcher b(w, "ZADD", key, 2);
+          char buf[kDouble17Max];
+          static_cast<const ds::ZSet*>(entry.object())
+              ->ForEach([&](double score, std::string_view member) {
+                b.Add(std::string_view(buf, FormatDouble17(buf, score)));
+                b.Add(member);
+              });
+          break;
+        }
         case ds::ValueType::kHash: {
           Batcher b(w, "HMSET", key, 2);
           static_cast<const ds::Hash*>(entry.object())

@@ -13,6 +13,7 @@
 #include "persistence/rdb_load_hash_set.h"
 #include "persistence/rdb_load_types.h"
 #include "persistence/rdb_peek.h"
+#include "persistence/rdb_zset.h"
 
 namespace rill::persistence {
 namespace {
@@ -20,11 +21,6 @@ namespace {
 // What a value type byte Rill cannot load is, for the error message.
 const char* UnsupportedTypeName(uint8_t type) {
   switch (type) {
-    case rdb::kTypeZset:
-    case rdb::kTypeZset2:
-    case rdb::kTypeZsetZiplist:
-    case rdb::kTypeZsetListpack:
-      return "a sorted set";
     case rdb::kTypeModule:
     case rdb::kTypeModule2:
       return "a module value";
@@ -180,7 +176,7 @@ class Loader {
                       record);
     }
     if (type != rdb::kTypeString && !IsListType(type) && !IsStreamType(type) && !IsHashType(type) &&
-        !IsSetType(type)) {
+        !IsSetType(type) && !IsZSetType(type)) {
       return in_.Fail(absl::StrCat("unknown RDB value type ", type), record);
     }
     RdbString key;
@@ -214,6 +210,14 @@ class Loader {
           return true;
         }
         object = std::move(list);
+      } else if (IsZSetType(type)) {
+        std::unique_ptr<ds::ZSet> zset = LoadZSet(in_, type, options_.zset_limits, &scratch_value_);
+        if (zset == nullptr) return false;
+        if (zset->empty()) {
+          ++info_->empty_keys_skipped;
+          return true;
+        }
+        object = std::move(zset);
       } else if (IsHashType(type) || IsSetType(type)) {
         std::unique_ptr<ds::ObjectValue> loaded;
         size_t size;

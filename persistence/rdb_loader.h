@@ -2,9 +2,10 @@
 // write for the types Rill has. Strings in all encodings; lists as LIST (linked), ZIPLIST,
 // QUICKLIST of ziplists and QUICKLIST_2 of listpacks or plain nodes; streams as
 // STREAM_LISTPACKS 1, 2 and 3 with their groups, PELs and consumers; expiries in seconds or
-// milliseconds; hashes and sets in every encoding Redis 7.0 loads (rdb_load_hash_set.h); each
-// key's recorded LRU idle time or LFU counter (RdbLoadOptions::access_clock); aux fields. Sorted
-// sets, modules and functions are refused with an error naming them.
+// milliseconds; hashes and sets in every encoding Redis 7.0 loads (rdb_load_hash_set.h); sorted
+// sets in all four encodings (rdb_zset.h); each key's recorded LRU idle time or LFU counter
+// (RdbLoadOptions::access_clock); aux fields. Modules and functions are refused with an error
+// naming them.
 //
 // The input is hostile until proven otherwise (a damaged disk, a file from elsewhere, a
 // fuzzer): every length is checked against the bytes left before it is used, counts cannot
@@ -32,6 +33,7 @@
 #include "datastructs/list.h"
 #include "datastructs/set.h"
 #include "datastructs/stream.h"
+#include "datastructs/zset.h"
 
 namespace rill::ds {
 class AccessClock;
@@ -43,6 +45,7 @@ namespace rill::persistence {
 struct RdbLoadOptions {
   ds::ListLimits list_limits;      // list-max-listpack-size of the rebuilt lists
   ds::StreamLimits stream_limits;  // only for entries that do not come as whole nodes
+  ds::ZSetLimits zset_limits;      // zset-max-listpack-entries / -value of the rebuilt sets
   ds::HashLimits hash_limits;      // hash-max-listpack-entries / -value of the rebuilt hashes
   ds::SetLimits set_limits;        // set-max-intset-entries of the rebuilt sets
   // Keys whose expiry is before now_ms are dropped (counted in keys_expired), as a Redis

@@ -13,6 +13,7 @@
 #include "datastructs/list.h"
 #include "datastructs/set.h"
 #include "datastructs/stream.h"
+#include "datastructs/zset.h"
 #include "persistence/crc64.h"
 #include "persistence/rdb_format.h"
 #include "persistence/rdb_length.h"
@@ -218,6 +219,13 @@ void RdbWriter::PutKey(const ds::Entry& entry) {
       PutString(entry.key());
       PutStream(*static_cast<const ds::Stream*>(entry.object()));
       break;
+    case ds::ValueType::kZSet: {
+      const auto& z = *static_cast<const ds::ZSet*>(entry.object());
+      PutByte(z.packed() ? rdb::kTypeZsetListpack : rdb::kTypeZset2);
+      PutString(entry.key());
+      PutZSet(z);
+      break;
+    }
     case ds::ValueType::kHash: {
       const auto& hash = *static_cast<const ds::Hash*>(entry.object());
       PutByte(HashType(hash));

@@ -31,6 +31,7 @@ class Hash;
 class List;
 class Set;
 class Stream;
+class ZSet;
 }  // namespace rill::ds
 
 namespace rill::persistence {
@@ -124,6 +125,7 @@ class RdbWriter {
   void PutKey(const ds::Entry& entry);
   void PutList(const ds::List& list);
   void PutStream(const ds::Stream& stream);
+  void PutZSet(const ds::ZSet& zset);  // rdb_zset.cc
   // Hashes and sets (rdb_writer_hash_set.cc): the type byte's value and the payload.
   static uint8_t HashType(const ds::Hash& hash);
   static uint8_t SetType(const ds::Set& set);

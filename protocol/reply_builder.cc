@@ -6,6 +6,8 @@
 #include <cmath>
 #include <cstring>
 
+#include "common/double_format.h"
+
 namespace rill::protocol {
 namespace {
 
@@ -21,21 +23,9 @@ inline size_t FormatHeader(char* buf, char type, int64_t n) {
   return static_cast<size_t>(end + 2 - buf);
 }
 
-// Longest "%.17g" output: sign, 17 digits, point, "e-308".
-constexpr size_t kDoubleMax = 32;
+constexpr size_t kDoubleMax = kDouble17Max;
 
-size_t FormatDoubleTo(char* buf, double d) {
-  if (std::isinf(d)) {
-    const char* text = d > 0 ? "inf" : "-inf";
-    size_t len = std::strlen(text);
-    std::memcpy(buf, text, len);
-    return len;
-  }
-  // to_chars with general format and a precision behaves as printf's "%.17g" (also for NaN,
-  // written "nan" or "-nan" like glibc), without locale or format-string parsing.
-  return static_cast<size_t>(
-      std::to_chars(buf, buf + kDoubleMax, d, std::chars_format::general, 17).ptr - buf);
-}
+size_t FormatDoubleTo(char* buf, double d) { return FormatDouble17(buf, d); }
 
 // A deferred header is written into a slot of this fixed width, then the unused part of the
 // slot is cut out, moving the elements back once.

@@ -33,6 +33,19 @@ bool ParseIntOrReply(CommandContext& ctx, std::string_view arg, int* out, std::s
   return true;
 }
 
+// Redis's parseScanCursorOrReply: strtoul over the whole argument, so "+5" and "-1" (which
+// wraps) are accepted but a leading space, trailing bytes or overflow are not.
+bool ParseScanCursor(std::string_view arg, uint64_t* cursor) {
+  std::string buf(arg);
+  if (!buf.empty() && std::isspace(static_cast<unsigned char>(buf[0]))) return false;
+  errno = 0;
+  char* end = nullptr;
+  unsigned long long v = std::strtoull(buf.c_str(), &end, 10);
+  if (errno == ERANGE || *end != '\0') return false;
+  *cursor = v;
+  return true;
+}
+
 }  // namespace keys_internal
 
 namespace {
@@ -132,22 +145,9 @@ void CmdKeys(CommandContext& ctx) {
   ctx.reply.EndDeferredArray(token, n);
 }
 
-// Redis's parseScanCursorOrReply: strtoul over the whole argument, so "+5" and "-1" (which
-// wraps) are accepted but a leading space, trailing bytes or overflow are not.
-bool ParseScanCursor(std::string_view arg, uint64_t* cursor) {
-  std::string buf(arg);
-  if (!buf.empty() && std::isspace(static_cast<unsigned char>(buf[0]))) return false;
-  errno = 0;
-  char* end = nullptr;
-  unsigned long long v = std::strtoull(buf.c_str(), &end, 10);
-  if (errno == ERANGE || *end != '\0') return false;
-  *cursor = v;
-  return true;
-}
-
 void CmdScan(CommandContext& ctx) {
   uint64_t cursor;
-  if (!ParseScanCursor(ctx.args[1], &cursor)) {
+  if (!keys_internal::ParseScanCursor(ctx.args[1], &cursor)) {
     ctx.reply.Error("ERR invalid cursor");
     return;
   }

@@ -28,4 +28,8 @@ bool ParseIntOrReply(CommandContext& ctx, std::string_view arg, int* out,
 void RegisterExpireCommands(CommandTable& table);
 void RegisterObjectCommands(CommandTable& table);
 
+// Redis's parseScanCursorOrReply (without the reply): SCAN, and ZSCAN and the other
+// per-type scans.
+bool ParseScanCursor(std::string_view arg, uint64_t* cursor);
+
 }  // namespace rill::keys_internal

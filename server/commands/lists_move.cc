@@ -5,6 +5,7 @@
 
 #include "protocol/errors.h"
 #include "server/commands/arg_parse.h"
+#include "server/commands/blocking_park.h"
 #include "server/commands/lists_internal.h"
 #include "server/engine/engine.h"
 
@@ -12,38 +13,6 @@ namespace rill {
 namespace {
 
 using namespace lists_internal;
-
-// A parked command's own copy of its arguments: the read buffer they pointed into is gone by
-// the time the client is served.
-struct SavedArgs {
-  std::vector<std::string> argv;
-  std::vector<std::string_view> views;
-
-  explicit SavedArgs(std::span<const std::string_view> args) {
-    argv.assign(args.begin(), args.end());
-    views.assign(argv.begin(), argv.end());
-  }
-};
-
-// Parks the client; `serve(ctx, key)` runs in a context of the client's own when `key` is
-// ready and returns true once it replied; `timeout` writes the reply for an expired wait.
-template <typename ServeFn, typename TimeoutFn>
-void Park(CommandContext& ctx, std::vector<std::string> keys, int64_t deadline_ms, ServeFn serve,
-          TimeoutFn timeout) {
-  auto saved = std::make_shared<SavedArgs>(ctx.args);
-  Engine* engine = &ctx.engine;
-  Client* client = &ctx.client;
-  ctx.engine.blocking().Block(
-      ctx.client, ctx.client.db, std::move(keys), deadline_ms,
-      [engine, client, saved, serve](std::string_view key, protocol::ReplyBuilder& reply) {
-        CommandContext waiter_ctx{*engine, *client, saved->views, reply, NowMs()};
-        const uint64_t dirty_before = engine->stats().dirty;
-        const bool served = serve(waiter_ctx, key);
-        engine->PropagateCommand(waiter_ctx, nullptr, dirty_before);
-        return served ? WaitResult::kServed : WaitResult::kKeepWaiting;
-      },
-      [timeout](protocol::ReplyBuilder& reply) { timeout(reply); });
-}
 
 // ---- LMOVE / BLMOVE ----
 
@@ -79,7 +48,7 @@ void Move(CommandContext& ctx, bool from_left, bool to_left, bool blocking, size
     ctx.reply.Null();
     return;
   }
-  Park(
+  ParkClient(
       ctx, {std::string(ctx.args[1])}, deadline_ms,
       [from_left, to_left](CommandContext& w, std::string_view key) {
         // Wrong-typed destination: keep waiting, the element stays where it is.
@@ -163,7 +132,7 @@ void BlockingPop(CommandContext& ctx, bool left) {
     ctx.reply.NullArray();
     return;
   }
-  Park(
+  ParkClient(
       ctx, std::move(keys), deadline_ms,
       [left](CommandContext& w, std::string_view key) { return TryPopOne(w, key, left); },
       [](protocol::ReplyBuilder& reply) { reply.NullArray(); });
@@ -249,7 +218,7 @@ void MPop(CommandContext& ctx, bool blocking) {
   }
   const bool left = args.left;
   const int64_t count = args.count;
-  Park(
+  ParkClient(
       ctx, std::move(keys), deadline_ms,
       [left, count](CommandContext& w, std::string_view key) {
         return TryPopMany(w, key, left, count);

@@ -70,10 +70,7 @@ constexpr std::string_view kIgnoredParams[] = {
     "tls-protocols",
     "tls-ciphers",
     "tls-ciphersuites",
-    // Encodings of types Rill does not have yet (sorted sets, HyperLogLog); client-side
-    // caching.
-    "zset-max-listpack-entries",
-    "zset-max-listpack-value",
+    // The encoding of a type Rill does not have yet (HyperLogLog); client-side caching.
     "hll-sparse-max-bytes",
     "tracking-table-max-keys",
     // Active defragmentation, the lazy freeing of server deletions and flushes, I/O threads and

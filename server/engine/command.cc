@@ -98,6 +98,7 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterListMoveCommands(table);
   RegisterHashCommands(table);
   RegisterSetCommands(table);
+  RegisterZSetCommands(table);
   RegisterTransactionCommands(table);
   RegisterPubSubCommands(table);
   RegisterSlowlogCommands(table);

@@ -128,6 +128,7 @@ void RegisterConfigCommands(CommandTable& table);
 void RegisterListBasicCommands(CommandTable& table);  // lists.cc
 void RegisterListRangeCommands(CommandTable& table);  // lists_range.cc
 void RegisterListMoveCommands(CommandTable& table);
+void RegisterZSetCommands(CommandTable& table);         // zsets*.cc
 void RegisterTransactionCommands(CommandTable& table);  // transactions.cc
 void RegisterPubSubCommands(
     CommandTable& table);  // pubsub.cc   // lists_move.cc (and blocking forms)

@@ -7,7 +7,9 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -75,6 +77,12 @@ class Engine : private protocol::ErrorSink {
   int num_databases() const { return static_cast<int>(databases_.size()); }
   ds::Database& db(int index) { return *databases_[index]; }
   const ds::Database& db(int index) const { return *databases_[index]; }
+  // Starts fetching what the lookups of a pipeline's next `keys` in database `index` will read,
+  // so that their cache misses overlap (the connection peeks them in its read buffer). No effect
+  // on the data, the stats or the access bits.
+  void PrefetchKeys(int index, std::span<const std::string_view> keys) const {
+    databases_[index]->PrefetchKeys(keys);
+  }
   // Swaps in whole databases (a load at start, DEBUG RELOAD): fresh[i] becomes database i and
   // gets the old contents. WATCHed keys of both are touched.
   void ReplaceDatabases(std::vector<std::unique_ptr<ds::Database>>& fresh);

@@ -400,7 +400,7 @@ bool Connection::OverQueryLimit(size_t pending) const {
 size_t Connection::PrefetchAhead(size_t from) {
   const protocol::PeekedKeys peeked =
       protocol::PeekFirstKeys(std::string_view(rbuf_.data() + from, rend_ - from));
-  if (peeked.count > 0) engine_.db(client_.db).PrefetchKeys(std::span(peeked.keys, peeked.count));
+  if (peeked.count > 0) engine_.PrefetchKeys(client_.db, std::span(peeked.keys, peeked.count));
   // Nothing complete there: no new look until more bytes arrive.
   return peeked.commands == 0 ? rend_ : from + peeked.end;
 }

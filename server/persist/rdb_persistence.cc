@@ -95,6 +95,8 @@ persistence::RdbLoadOptions RdbPersistence::PrepareLoad() {
   options.list_limits.max_listpack_size = config.Int("list-max-listpack-size");
   options.stream_limits = {config.Int("stream-node-max-bytes"),
                            config.Int("stream-node-max-entries")};
+  options.zset_limits = {static_cast<size_t>(config.Int("zset-max-listpack-entries")),
+                         static_cast<size_t>(config.Int("zset-max-listpack-value"))};
   options.hash_limits = {static_cast<size_t>(config.Int("hash-max-listpack-entries")),
                          static_cast<size_t>(config.Int("hash-max-listpack-value"))};
   options.set_limits = {static_cast<size_t>(config.Int("set-max-intset-entries"))};

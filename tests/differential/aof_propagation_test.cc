@@ -246,6 +246,37 @@ TEST_F(AofPropagationTest, BlockingPopsBecomeTheirNonBlockingForms) {
   ExpectSameLog();
 }
 
+// Sorted sets and geo: blocking and multi-key pops become ZPOPMIN/ZPOPMAX, GEOADD its ZADD of
+// cell scores, ZINCRBY and the STORE forms go as sent; a served BZPOPMAX follows the ZADD.
+TEST_F(AofPropagationTest, SortedSetsAndGeoLogDeterministicForms) {
+  for (const Argv& argv : std::vector<Argv>{
+           {"ZADD", "z", "1", "a", "2", "b", "3", "c", "4", "d", "1e3", "e"},
+           {"ZADD", "z", "NX", "5", "a"},
+           {"ZINCRBY", "z", "0.5", "a"},
+           {"ZADD", "z", "INCR", "-inf", "b"},
+           {"BZPOPMIN", "nope", "z", "0"},
+           {"ZMPOP", "2", "nope", "z", "MAX", "COUNT", "2"},
+           {"BZMPOP", "0", "1", "z", "MIN"},
+           {"ZPOPMAX", "nothing"},
+           {"ZREM", "z", "zz"},
+           {"ZADD", "src", "1", "x", "2", "y", "3", "w"},
+           {"ZRANGESTORE", "dst", "src", "0", "1"},
+           {"ZUNIONSTORE", "u", "2", "src", "dst", "WEIGHTS", "1", "2"},
+           {"ZREMRANGEBYSCORE", "src", "(1", "2"},
+           {"GEOADD", "g", "13.361389", "38.115556", "Palermo", "15.087269", "37.502669",
+            "Catania"},
+           {"GEOADD", "g", "NX", "13.361389", "38.115556", "Palermo"},
+           {"GEOSEARCHSTORE", "gs", "g", "FROMLONLAT", "15", "37", "BYRADIUS", "200", "km"},
+           {"GEORADIUS", "g", "15", "37", "200", "km", "STOREDIST", "gd"},
+       }) {
+    Both(argv);
+  }
+  Send({"BZPOPMAX", "w", "0"}, 1);
+  Both({"ZADD", "w", "5", "x", "6", "y"});
+  Read(1);
+  ExpectSameLog();
+}
+
 TEST_F(AofPropagationTest, BlockedClientsServedByAnotherWriteAreLoggedAfterIt) {
   Send({"blmove", "l", "l2", "left", "right", "0"}, 1);
   Both({"RPUSH", "l", "a", "b"});

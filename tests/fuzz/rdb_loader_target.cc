@@ -1,5 +1,6 @@
 #include "tests/fuzz/rdb_loader_target.h"
 
+#include <cmath>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -13,6 +14,7 @@
 #include "datastructs/list.h"
 #include "datastructs/set.h"
 #include "datastructs/stream.h"
+#include "datastructs/zset.h"
 #include "persistence/crc64.h"
 #include "persistence/rdb_format.h"
 #include "persistence/rdb_loader.h"
@@ -131,6 +133,26 @@ void CheckValues(const Databases& dbs) {
         for (const auto& [name, group] : stream.groups()) {
           Check(group->CheckInvariants(), "consumer group PELs disagree");
         }
+      } else if (e.type() == ds::ValueType::kZSet) {
+        // Strictly ordered, every member found with its score and rank, no NaN.
+        const auto& z = *static_cast<const ds::ZSet*>(e.object());
+        z.CheckInvariants();
+        size_t n = 0;
+        double prev_score = 0;
+        std::string prev_member;
+        z.ForEach([&](double score, std::string_view member) {
+          Check(!std::isnan(score), "sorted set score is NaN");
+          Check(n == 0 || ds::CompareZKeys(prev_score, prev_member, score, member) < 0,
+                "sorted set entries out of order");
+          size_t rank;
+          double found;
+          Check(z.Rank(member, &rank, &found) && rank == n && found == score,
+                "sorted set member not found at its rank");
+          prev_score = score;
+          prev_member.assign(member);
+          ++n;
+        });
+        Check(n == z.size() && n > 0, "sorted set size does not match its entries");
       }
     });
   }

@@ -9,11 +9,13 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/double_format.h"
 #include "datastructs/hash.h"
 #include "datastructs/keyspace.h"
 #include "datastructs/list.h"
 #include "datastructs/set.h"
 #include "datastructs/stream.h"
+#include "datastructs/zset.h"
 
 namespace rill::persistence::testing {
 
@@ -79,6 +81,15 @@ inline std::string DescribeDb(const ds::Database& db) {
         absl::StrAppend(&line,
                         "stream:", DescribeStream(*static_cast<const ds::Stream*>(e.object())));
         break;
+      case ds::ValueType::kZSet: {
+        const auto& z = *static_cast<const ds::ZSet*>(e.object());
+        absl::StrAppend(&line, "zset(", std::string(z.EncodingName()), "):");
+        z.ForEach([&](double score, std::string_view m) {
+          char buf[kDouble17Max];
+          absl::StrAppend(&line, ToHex(m), "=", std::string(buf, FormatDouble17(buf, score)), ",");
+        });
+        break;
+      }
       case ds::ValueType::kHash: {
         const auto& h = *static_cast<const ds::Hash*>(e.object());
         std::vector<std::string> pairs;
