@@ -32,6 +32,36 @@ def ping(port, timeout=0.3):
         return False
 
 
+def command(port, *args, timeout=5.0):
+    """Sends one command to 127.0.0.1:port and returns its reply, parsed: int, bytes, None,
+    list, or an Exception instance for an error reply. Enough for the tests' few probes."""
+    request = b"*%d\r\n" % len(args) + b"".join(
+        b"$%d\r\n%s\r\n" % (len(a), a) for a in
+        (x if isinstance(x, bytes) else str(x).encode() for x in args))
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        s.sendall(request)
+        reader = s.makefile("rb")
+
+        def parse():
+            line = reader.readline()
+            kind, rest = line[:1], line[1:-2]
+            if kind == b"+":
+                return rest
+            if kind == b"-":
+                return RuntimeError(rest.decode())
+            if kind == b":":
+                return int(rest)
+            if kind == b"$":
+                n = int(rest)
+                return None if n < 0 else reader.read(n + 2)[:-2]
+            if kind == b"*":
+                n = int(rest)
+                return None if n < 0 else [parse() for _ in range(n)]
+            raise RuntimeError("unexpected reply %r" % line)
+
+        return parse()
+
+
 class Server:
     """One server process. `extra` are further command-line options, e.g.
     ["--appendonly", "yes", "--appendfsync", "always"] for the fault runs."""
@@ -122,3 +152,95 @@ def stop_process(proc, grace=10.0):
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+
+
+def read_lines(path):
+    """The lines of a file the framework processes append to ([] before it exists)."""
+    try:
+        with open(path) as f:
+            return f.read().splitlines()
+    except FileNotFoundError:
+        return []
+
+
+def wait_until(predicate, timeout, step=0.1):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if predicate():
+            return True
+        time.sleep(step)
+    return predicate()
+
+
+def check(ok, what):
+    print(("ok: " if ok else "FAILED: ") + what, flush=True)
+    return ok
+
+
+def check_exactly_once(runs, jobs):
+    """runs is {id: times run} from the side-effect file, for ids "0" .. str(jobs - 1)."""
+    missing = [i for i in range(jobs) if str(i) not in runs]
+    twice = [k for k, v in runs.items() if v > 1]
+    ok = check(not missing, "every job ran (%d of %d; missing e.g. %s)" %
+               (jobs - len(missing), jobs, missing[:5]))
+    ok &= check(not twice, "no job ran twice (%d did, e.g. %s)" % (len(twice), twice[:5]))
+    ok &= check(len(runs) == jobs, "no unknown job ran (%d distinct ids)" % len(runs))
+    return ok
+
+
+def kill_under_load(server, pusher, acked_path, runs_of, jobs, workers, kills=2,
+                    allowed_loss=0):
+    """The fault run shared by the frameworks. While `pusher` (a process appending each id whose
+    push returned to acked_path) pushes `jobs` jobs that `workers` (processes) run, the server
+    is killed with SIGKILL `kills` times, at evenly spaced points, and restarted on the same port
+    and directory one second later. runs_of() reads {id: times run} from the side effects.
+
+    Checks: every acknowledged job runs, but at most `allowed_loss` jobs acknowledged before a
+    kill (a framework whose fetch loses a job in flight; none pushed after the last restart);
+    every job acknowledged but not yet run at a kill runs after the restart; the pusher finishes;
+    the workers are still running (they reconnected by themselves). Prints what it saw."""
+    ok = True
+    acked_before_a_kill = set()
+    pending_at_kill = set()
+    for k in range(kills):
+        target = jobs * (k + 1) // (kills + 1)
+        if not wait_until(lambda: len(read_lines(acked_path)) >= target, 120, 0.02):
+            ok &= check(False, "the pusher acknowledged %d jobs before kill %d" % (target, k + 1))
+            break
+        server.kill9()
+        acked = set(read_lines(acked_path))
+        acked_before_a_kill |= acked
+        pending = acked - set(runs_of())
+        pending_at_kill |= pending
+        print("kill -9 %d: %d jobs acknowledged, %d of them not yet run" %
+              (k + 1, len(acked), len(pending)), flush=True)
+        time.sleep(1.0)  # workers and pusher meet the server gone
+        server.restart()
+    try:
+        pusher.wait(timeout=180)
+    except subprocess.TimeoutExpired:
+        pusher.kill()
+        pusher.wait()
+    ok &= check(pusher.returncode == 0, "the pusher finished (exit %s)" % pusher.returncode)
+    acked = set(read_lines(acked_path))
+    ok &= check(len(acked) == jobs, "%d of %d pushes acknowledged" % (len(acked), jobs))
+    wait_until(lambda: acked <= set(runs_of()), 60)
+    time.sleep(1.0)  # a job run twice would show by now
+    runs = runs_of()
+    lost = sorted(acked - set(runs), key=int)
+    twice = [k for k, v in runs.items() if v > 1]
+    ok &= check(len(lost) <= allowed_loss and set(lost) <= acked_before_a_kill,
+                "no acknowledged job lost%s (%d lost, e.g. %s)" %
+                (" but those in flight at a kill (at most %d)" % allowed_loss
+                 if allowed_loss else "", len(lost), lost[:5]))
+    ok &= check(len(pending_at_kill - set(runs)) <= allowed_loss,
+                "the %d jobs acknowledged but not yet run at a kill ran after the restart "
+                "(but %d)" % (len(pending_at_kill), len(pending_at_kill - set(runs))))
+    after = acked - acked_before_a_kill
+    ok &= check(after <= set(runs), "the %d jobs pushed after the last restart all ran" %
+                len(after))
+    ok &= check(all(w.poll() is None for w in workers),
+                "the workers are still running (they reconnected by themselves)")
+    print("faults: %d jobs, %d kills: %d ran, %d lost, %d ran twice" %
+          (jobs, kills, len(runs), len(lost), len(twice)), flush=True)
+    return ok

@@ -15,3 +15,11 @@ foreach(mode api load faults)
 endforeach()
 set_tests_properties(sidekiq_api sidekiq_load sidekiq_faults PROPERTIES
                      LABELS frameworks SKIP_RETURN_CODE 77 TIMEOUT 150)
+set(RILL_BULLMQ_DRIVER ${CMAKE_CURRENT_SOURCE_DIR}/integration/bullmq/run_bullmq_suite.py)
+foreach(mode features load faults)
+  add_test(NAME bullmq_${mode}
+           COMMAND Python3::Interpreter ${RILL_BULLMQ_DRIVER} $<TARGET_FILE:rill-server> ${mode}
+                   --jobs 2000)
+endforeach()
+set_tests_properties(bullmq_features bullmq_load bullmq_faults PROPERTIES
+                     LABELS frameworks SKIP_RETURN_CODE 77 TIMEOUT 150)
