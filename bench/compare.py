@@ -11,9 +11,9 @@ measured part alone is divided by the requests sent: CPU seconds per million req
 own ratio column (Rill CPU / Redis CPU). Rows run through redis-benchmark at pipeline 1 also
 report its p50/p99 latency (redis-benchmark 7.0's --csv has them).
 
-Groups (--only): kv, lists, streams, hashes, sets, zsets, pubsub, tx, aof, persistence; see
-bench/README.md for what each row measures. A summary checks the issue's targets (geo-means, minimum row, CPU,
-p99, memory, SAVE/load) and prints each as met / not met.
+Groups (--only): kv, lists, streams, hashes, sets, zsets, pubsub, tx, bits, scripting, aof,
+persistence; see bench/README.md for what each row measures. A summary checks the issue's
+targets (geo-means, minimum row, CPU, p99, memory, SAVE/load) and prints each as met / not met.
 
 --baseline PATH compares Rill with another rill-server build instead of redis-server (for
 lever experiments); --maxmemory BYTES starts every server with that maxmemory and
@@ -249,6 +249,8 @@ def prefill_zset(srv, a, p):
 def zset_row(*command):
     return lambda srv, a, p, c: redis_benchmark(
         srv, ["-r", str(min(ZSET_MEMBERS, a.keys)), *command], p, a.requests, c)
+
+
 def prefill_hash(srv, a, p):
     # HGET reads fields of this 100,000-field hash (what -r 100000 makes element:__rand_int__).
     srv.cli("DEL", "bench:h")
@@ -290,6 +292,57 @@ def prefill_sinter(srv, a, p):
 
 def command_row(*argv):
     return lambda srv, a, p, c: redis_benchmark(srv, ["-r", "100000", *argv], p, a.requests, c)
+
+
+def prefill_bitmap(srv, a, p):
+    # A 1 MB value (zeros and a final 'x'): BITCOUNT scans it all, SETBIT never grows it.
+    srv.cli("DEL", "bench:bits")
+    srv.cli("SETRANGE", "bench:bits", str(1024 * 1024 - 1), "x")
+
+
+def prefill_hll(srv, a, p):
+    # Two dense HLLs; PFCOUNT of one reads its cached cardinality, of both counts their union.
+    for key, base in (("bench:hll", 0), ("bench:hll2", 3000)):
+        srv.cli("DEL", key)
+        srv.pipe(resp("PFADD", key, *(str(base + i) for i in range(5000))))
+        srv.cli("PFCOUNT", key)
+
+
+# Scripts of the scripting rows: one INCR; HSET + EXPIRE on two keys (a queue library's typical
+# bookkeeping). The same bodies as a FUNCTION library for the FCALL rows.
+SCRIPT_INCR = "return redis.call('incr', KEYS[1])"
+SCRIPT_HSET_EXPIRE = ("redis.call('hset', KEYS[1], ARGV[1], ARGV[2]) "
+                      "redis.call('expire', KEYS[1], 1000) "
+                      "redis.call('hset', KEYS[2], ARGV[1], ARGV[2]) "
+                      "redis.call('expire', KEYS[2], 1000) return 1")
+BENCH_LIBRARY = ("#!lua name=benchlib\n"
+                 f"redis.register_function('bincr', function(KEYS, ARGV) {SCRIPT_INCR} end)\n"
+                 f"redis.register_function('bhsetexpire', function(KEYS, ARGV) "
+                 f"{SCRIPT_HSET_EXPIRE} end)")
+
+
+def script_sha(srv, body):
+    return srv.cli("SCRIPT", "LOAD", body).strip()
+
+
+def evalsha_row(body, nkeys):
+    def run(srv, a, p, c):
+        keys = ["bench:k:__rand_int__", "bench:k2:__rand_int__"][:nkeys]
+        return redis_benchmark(srv, ["-r", "100000", "EVALSHA", script_sha(srv, body), str(nkeys),
+                                     *keys, "f", "v"], p, a.requests, c)
+    return run
+
+
+def load_bench_library(srv, a, p):
+    srv.cli("FUNCTION", "LOAD", "REPLACE", BENCH_LIBRARY)
+
+
+def fcall_row(name, nkeys):
+    def run(srv, a, p, c):
+        keys = ["bench:k:__rand_int__", "bench:k2:__rand_int__"][:nkeys]
+        return redis_benchmark(srv, ["-r", "100000", "FCALL", name, str(nkeys), *keys, "f", "v"],
+                               p, a.requests, c)
+    return run
 
 
 def driver(name):
@@ -343,6 +396,26 @@ THROUGHPUT = [
     ("sets", "SINTER (2 x 1,000 members)", PIPELINES, CLIENTS, prefill_sinter,
      command_row("SINTER", "bench:sa", "bench:sb")),
     ("kv", "GET", PIPELINES, 1000, None, kv_row("get", "GET")),
+    # Scans of 1 MB (tens of microseconds each): a twentieth of the requests.
+    ("bits", "BITCOUNT 1 MB", PIPELINES, CLIENTS, prefill_bitmap,
+     lambda srv, a, p, c: redis_benchmark(srv, ["BITCOUNT", "bench:bits"], p,
+                                          max(1000, a.requests // 20), c)),
+    ("bits", "SETBIT random offsets of 1 MB", PIPELINES, CLIENTS, prefill_bitmap,
+     driver("BM_ServerSetBitRandom")),
+    ("bits", "PFADD", PIPELINES, CLIENTS, None,
+     lambda srv, a, p, c: redis_benchmark(srv, ["-r", "100000", "PFADD", "bench:hll",
+                                                "__rand_int__"], p, a.requests, c)),
+    ("bits", "PFCOUNT", PIPELINES, CLIENTS, prefill_hll,
+     lambda srv, a, p, c: redis_benchmark(srv, ["PFCOUNT", "bench:hll"], p, a.requests, c)),
+    ("bits", "PFCOUNT 2 keys (union)", PIPELINES, CLIENTS, prefill_hll,
+     lambda srv, a, p, c: redis_benchmark(srv, ["PFCOUNT", "bench:hll", "bench:hll2"], p,
+                                          max(1000, a.requests // 20), c)),
+    ("scripting", "EVALSHA INCR", PIPELINES, CLIENTS, None, evalsha_row(SCRIPT_INCR, 1)),
+    ("scripting", "EVALSHA HSET+EXPIRE x2", PIPELINES, CLIENTS, None,
+     evalsha_row(SCRIPT_HSET_EXPIRE, 2)),
+    ("scripting", "FCALL INCR", PIPELINES, CLIENTS, load_bench_library, fcall_row("bincr", 1)),
+    ("scripting", "FCALL HSET+EXPIRE x2", PIPELINES, CLIENTS, load_bench_library,
+     fcall_row("bhsetexpire", 2)),
 ]
 
 
@@ -407,6 +480,8 @@ def memory_per_small_zset(server, n):
         for k in range(sets))
     return rss_growth_per_item(
         server, payload, sets, lambda s: expect(s, "DBSIZE", int(s.cli("DBSIZE").strip()), sets))
+
+
 def memory_per_big_hash_field(server, n):
     """One hash of n fields: 16-byte fields "field:%010d", 16-byte values, 1,000 per HSET."""
     payload = b"".join(resp("HSET", "bighash", *[x for i in range(j, min(n, j + 1000))
@@ -433,10 +508,25 @@ def memory_per_small_hash_field(server, n):
         lambda s: expect(s, "DBSIZE", int(s.cli("DBSIZE").strip()), n // 10))
 
 
+def memory_per_script(server, n):
+    """Distinct scripts of ~60 bytes in the script cache (SCRIPT LOAD), compiled: at most
+    20,000 of them (a cache holds a program's scripts, not a dataset)."""
+    n = min(n, 20000)
+    server.cli("SCRIPT", "FLUSH")
+    payload = b"".join(resp("SCRIPT", "LOAD", f"return redis.call('get', KEYS[1]) .. '{i:012d}'")
+                       for i in range(n))
+    return rss_growth_per_item(
+        server, payload, n,
+        lambda s: expect(s, "number_of_cached_scripts",
+                         int(s.cli("INFO", "memory").split("number_of_cached_scripts:")[1]
+                             .split()[0]), n))
+
+
 MEMORY = [("kv", "memory/string key", "keys", memory_per_key),
           ("hashes", "memory/big hash field", "fields", memory_per_big_hash_field),
           ("hashes", "memory/small hash field", "fields", memory_per_small_hash_field),
           ("sets", "memory/big set member", "members", memory_per_big_set_member),
+          ("scripting", "memory/cached script", "scripts", memory_per_script),
           ("lists", "memory/list element", "elements", memory_per_list_element),
           ("streams", "memory/stream entry", "entries", memory_per_stream_entry),
           ("zsets", "memory/zset member (one set)", "members", memory_per_zset_member),
@@ -830,8 +920,8 @@ def summary(h, judged=True):
 
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
-    groups = ["kv", "lists", "streams", "hashes", "sets", "zsets", "pubsub", "tx", "aof",
-              "persistence"]
+    groups = ["kv", "lists", "streams", "hashes", "sets", "zsets", "pubsub", "tx", "bits",
+              "scripting", "aof", "persistence"]
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rill", default=os.path.join(here, "..", "build", "rill-server"))
     ap.add_argument("--redis", default=shutil.which("redis-server") or "redis-server")

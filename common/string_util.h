@@ -50,6 +50,10 @@ inline bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return true;
 }
 
+// The part of `s` that C string functions see: up to the first NUL. Redis formats names into
+// errors with "%s" and compares some keywords with strcasecmp, both of which stop there.
+inline std::string_view CStr(std::string_view s) { return s.substr(0, s.find('\0')); }
+
 inline std::string ToLowerAscii(std::string_view s) {
   std::string out(s);
   for (char& c : out) {

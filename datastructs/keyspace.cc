@@ -252,6 +252,19 @@ struct Database::Impl {
     return target;
   }
 
+  // A new key whose value is `length` zero bytes, kept as a buffer (Database::MutableString).
+  Block* CreateZeroed(std::string_view key, uint64_t hash, size_t length) {
+    block::Value v;
+    v.encoding = block::Encoding::kRawBuffer;
+    const size_t head = block::BlockSize(key, false, v) - VarintSize(0);
+    Block* b = Allocate(head + VarintSize(length) + length);
+    block::Write(b, key, false, kNoExpire, 0, clock->NewKeyBits(), v);
+    uint8_t* data = PutVarint(b + head, length);
+    std::memset(data, 0, length);
+    index.Insert(b, hash);
+    return b;
+  }
+
   // Unlinks `key` from both indexes and returns its block (object untouched), or nullptr.
   Block* Unlink(std::string_view key, uint64_t hash) {
     Block* b = index.Erase(key, hash);
@@ -388,6 +401,35 @@ size_t Database::WriteString(KeySlot& slot, size_t offset, std::string_view byte
   Changed();
   slot.block_ = impl_->WriteString(slot.block_, slot.hash_, offset, bytes);
   return slot.entry()->StringLength();
+}
+
+std::span<uint8_t> Database::MutableString(KeySlot& slot, size_t min_length) {
+  Changed();
+  if (slot.block_ == nullptr) {
+    slot.block_ = impl_->CreateZeroed(slot.key_, slot.hash_, min_length);
+  } else {
+    const size_t length = std::max(slot.entry()->StringLength(), min_length);
+    slot.block_ = impl_->WriteString(slot.block_, slot.hash_, length, {});
+  }
+  const std::string_view raw = block::RawValue(slot.block_);
+  return {const_cast<uint8_t*>(reinterpret_cast<const uint8_t*>(raw.data())), raw.size()};
+}
+
+void Database::MakeStringBuffer(KeySlot& slot) {
+  Block* b = slot.block_;
+  switch (block::EncodingOf(b)) {
+    case block::Encoding::kRawBuffer:
+    case block::Encoding::kObject:
+      return;
+    case block::Encoding::kRaw:
+      b[0] = static_cast<uint8_t>(
+          (b[0] & ~block::kEncodingMask) |
+          (static_cast<uint8_t>(block::Encoding::kRawBuffer) << block::kEncodingShift));
+      return;
+    case block::Encoding::kInt:
+      slot.block_ = impl_->WriteString(b, slot.hash_, slot.entry()->StringLength(), {});
+      return;
+  }
 }
 
 bool Database::Delete(std::string_view key, bool lazy) {

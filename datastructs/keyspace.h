@@ -140,6 +140,18 @@ class Database {
   // sdsMakeRoomFor — so that a value built by many appends costs linear time in all. The slot
   // must hold a string; its expiry and access bits stay. Returns the new length.
   size_t WriteString(KeySlot& slot, size_t offset, std::string_view bytes);
+  // The string value's bytes, writable in place, for commands that change bits of a value
+  // (SETBIT, BITFIELD, PFADD): the value is made bytes changed in place (StringForm::kBuffer) at
+  // least `min_length` long, zero-padded, growing as WriteString grows it. An empty slot gets a
+  // new key of `min_length` zero bytes (no expiry). Expiry and access bits stay. The span is
+  // valid until the next change to the database; counts as a change whether or not the caller
+  // then writes.
+  std::span<uint8_t> MutableString(KeySlot& slot, size_t min_length);
+  // Keeps the slot's string value as bytes changed in place (StringForm::kBuffer) with the same
+  // bytes: what Redis's dbUnshareStringValue leaves behind for the commands that unshare a value
+  // and then find nothing to change (SETBIT of a bit already so, PFADD of known elements), so
+  // that OBJECT ENCODING says "raw" after them as it does in Redis. Not a change of the data.
+  void MakeStringBuffer(KeySlot& slot);
 
   // Returns true if the key existed (expired or not) and was removed. With `lazy`, a container
   // value goes to the lazy-free hook (set_lazy_free) instead of being freed here.

@@ -148,6 +148,7 @@ bool WriteAofRewrite(std::span<ds::Database* const> databases, const AofRewriteO
   if (options.timestamp_annotation) {
     w.Raw("#TS:" + std::to_string(options.now_unix_seconds) + "\r\n");
   }
+  for (const std::string& code : options.functions) w.Command({"FUNCTION", "LOAD", code});
   uint64_t keys = 0;
   for (size_t db = 0; db < databases.size() && w.ok(); ++db) {
     const ds::Database& database = *databases[db];

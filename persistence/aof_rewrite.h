@@ -23,6 +23,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace rill::ds {
 class Database;
@@ -42,6 +43,9 @@ struct AofRewriteOptions {
   std::function<void(uint64_t keys)> progress;
   // rdb-key-save-delay, which Redis applies to this format too (RdbSaveOptions's).
   int64_t key_save_delay_us = 0;
+  // FUNCTION libraries' codes, written first as FUNCTION LOAD commands (Redis's
+  // rewriteFunctions).
+  std::vector<std::string> functions;
 };
 
 // Writes every database of `databases` (index = db number). False if `out` failed.

@@ -127,8 +127,14 @@ class Loader {
         case rdb::kOpModuleAux:
           return in_.Fail("the file holds module data, which Rill cannot load", record);
         case rdb::kOpFunction:
-        case rdb::kOpFunction2:
-          return in_.Fail("the file holds FUNCTION libraries, which Rill does not support", record);
+          return in_.Fail("Pre-release function format not supported", record);
+        case rdb::kOpFunction2: {
+          RdbString code;
+          if (!in_.ReadString(&code, &scratch_value_)) return false;
+          char buf[24];
+          info_->functions.emplace_back(code.View(buf));
+          continue;
+        }
         default:
           if (record >= prefetched_to_) PrefetchAhead(*dbs_[db], record);
           if (!KeyValue(type, db, expire_ms, hint, record)) return false;

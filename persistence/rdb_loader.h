@@ -4,8 +4,8 @@
 // STREAM_LISTPACKS 1, 2 and 3 with their groups, PELs and consumers; expiries in seconds or
 // milliseconds; hashes and sets in every encoding Redis 7.0 loads (rdb_load_hash_set.h); sorted
 // sets in all four encodings (rdb_zset.h); each key's recorded LRU idle time or LFU counter
-// (RdbLoadOptions::access_clock); aux fields. Modules and functions are refused with an error
-// naming them.
+// (RdbLoadOptions::access_clock); aux fields; FUNCTION libraries (handed over as code). Modules
+// and pre-GA functions are refused with an error naming them.
 //
 // The input is hostile until proven otherwise (a damaged disk, a file from elsewhere, a
 // fuzzer): every length is checked against the bytes left before it is used, counts cannot
@@ -74,6 +74,9 @@ struct RdbLoadInfo {
   bool checksum_verified = false;  // false when the file stored 0 or verification was off
   bool aof_base = false;           // the aof-base aux field was 1
   std::vector<std::pair<std::string, std::string>> aux;  // aux fields in file order
+  // FUNCTION libraries (RDB_OPCODE_FUNCTION2 records: each library's code), in file order. The
+  // caller loads them; the loader does not run code.
+  std::vector<std::string> functions;
 };
 
 // Loads one RDB from the start of `input` into `dbs` (database index = position; a SELECTDB

@@ -182,7 +182,13 @@ bool RdbWriter::Begin() {
   PutAux("ctime", options_.ctime);
   PutAux("used-mem", static_cast<int64_t>(options_.used_mem));
   PutAux("aof-base", options_.aof_base ? 1 : 0);
+  for (const std::string& code : options_.functions) PutFunction(code);
   return MaybeFlush();
+}
+
+void RdbWriter::PutFunction(std::string_view code) {
+  PutByte(rdb::kOpFunction2);
+  PutString(code);
 }
 
 void RdbWriter::PutKey(const ds::Entry& entry) {

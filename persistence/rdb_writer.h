@@ -22,6 +22,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace rill::ds {
 class AccessClock;
@@ -84,6 +85,9 @@ struct RdbSaveOptions {
   // tens of microseconds of work apart, so a client waits at most that long).
   std::function<void(uint64_t keys_written)> progress;
   static constexpr uint64_t kProgressInterval = 128;
+  // FUNCTION libraries (their whole code, shebang included), written after the aux fields as
+  // RDB_OPCODE_FUNCTION2 records, as Redis 7.0's rdbSaveFunctions.
+  std::vector<std::string> functions;
 };
 
 class RdbWriter {
@@ -118,6 +122,10 @@ class RdbWriter {
   void PutMillis(int64_t ms);
   void PutAux(std::string_view key, std::string_view value);
   void PutAux(std::string_view key, int64_t value);
+  // One FUNCTION library: RDB_OPCODE_FUNCTION2 and its code.
+  void PutFunction(std::string_view code);
+  // Hands the buffered bytes to the sink (for encoders that write no header or trailer).
+  bool FlushPending() { return Flush(); }
   // Flushes the buffer when it is past its threshold; false if the sink failed.
   bool MaybeFlush();
 

@@ -53,6 +53,13 @@ void ReplyBuilder::Simple(std::string_view s) {
   p[2 + s.size()] = '\n';
 }
 
+void ReplyBuilder::ErrorCountedElsewhere(std::string_view msg) {
+  ErrorSink* sink = error_sink_;
+  error_sink_ = nullptr;
+  Error(msg);
+  error_sink_ = sink;
+}
+
 void ReplyBuilder::Error(std::string_view msg) {
   const size_t at = out_->size();
   const bool has_dash = !msg.empty() && msg[0] == '-';

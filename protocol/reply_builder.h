@@ -34,6 +34,10 @@ class ReplyBuilder {
   // CR and LF inside msg become spaces, as Redis does, so the reply stays one line. Counted, and
   // passed to the error sink.
   void Error(std::string_view msg);  // -msg
+  // An error counted already where it arose (a script returning the error of a command it ran,
+  // Redis's ERR_REPLY_FLAG_NO_STATS_UPDATE): written and counted in errors(), not passed to the
+  // error sink.
+  void ErrorCountedElsewhere(std::string_view msg);
   // Error replies written so far (a command that wrote one failed, for INFO commandstats).
   size_t errors() const { return errors_; }
   void Integer(int64_t v);        // :v

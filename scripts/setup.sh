@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Rill needs to build and test on Debian 12: compilers, CMake, Ninja, ccache,
-# Boost.Asio, abseil, GoogleTest, Google Benchmark, liblzf, OpenSSL's libcrypto, Python, and
+# Boost.Asio, abseil, GoogleTest, Google Benchmark, liblzf, OpenSSL's libcrypto, Python, Lua 5.1
+# with the lua-cjson and lua-bitop modules (scripting), Node.js and npm (the BullMQ test), and
 # for the tests redis-server/redis-tools (the oracle of the differential tests and benchmarks),
 # systemd-analyze and man (the package test), and python3-kombu / python3-rq (real client
 # libraries the integration tests drive), ruby-sidekiq / ruby-redis (the Sidekiq test).
@@ -12,6 +13,7 @@ set -euo pipefail
 
 packages=(build-essential cmake ninja-build ccache pkg-config python3 libboost1.81-dev
           libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev liblzf-dev libssl-dev
+          liblua5.1-0-dev lua-cjson-dev lua-bitop-dev
           redis-server redis-tools systemd man-db python3-kombu python3-rq
           ruby-sidekiq ruby-redis)
 
@@ -19,7 +21,24 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-((${#missing[@]} == 0)) && exit 0
+# Node.js and npm for the BullMQ integration test, from Debian unless a node is already there.
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
+
+# The BullMQ test's own node_modules (tests/integration/bullmq, locked by package-lock.json).
+bullmq_deps() {
+  local dir
+  dir="$(cd "$(dirname "$0")/.." && pwd)/tests/integration/bullmq"
+  [[ -d "$dir/node_modules/bullmq" ]] && return 0
+  command -v npm >/dev/null 2>&1 || return 0
+  echo "setup: npm ci in tests/integration/bullmq"
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null 2>&1) ||
+    echo "setup: npm ci failed (registry unreachable?); the BullMQ test will be skipped" >&2
+}
+
+if ((${#missing[@]} == 0)); then
+  bullmq_deps
+  exit 0
+fi
 
 SUDO=""
 [[ $(id -u) -ne 0 ]] && SUDO="sudo"
@@ -50,6 +69,7 @@ apt_step "updating the package lists" update
 apt_step "installing ${#missing[@]} packages and what they need" install -y \
   --no-install-recommends "${missing[@]}"
 echo "setup: done"
+bullmq_deps
 
 for p in "${missing[@]}"; do
   if [[ "$p" == redis-server ]]; then

@@ -19,6 +19,7 @@
 #include "common/string_util.h"
 #include "server/engine/client.h"
 #include "server/engine/engine.h"
+#include "server/scripting/scripting.h"
 #include "server/observe/alloc_counter.h"
 #include "server/observe/latency_histogram.h"
 #include "server/observe/memory_report.h"
@@ -103,13 +104,22 @@ void Memory(Engine& e, std::string* o) {
       HumanBytes(r.peak_allocated), r.peak_perc, r.overhead_total, r.startup_allocated, r.dataset,
       r.dataset_perc, r.allocator_allocated, r.allocator_active, r.allocator_resident, total_mem,
       HumanBytes(total_mem));
-  // Rill has no scripting: the script and function fields are all zero.
-  o->append(
-      "used_memory_lua:0\r\nused_memory_vm_eval:0\r\nused_memory_lua_human:0B\r\n"
-      "used_memory_scripts_eval:0\r\nnumber_of_cached_scripts:0\r\nnumber_of_functions:0\r\n"
-      "number_of_libraries:0\r\nused_memory_vm_functions:0\r\nused_memory_vm_total:0\r\n"
-      "used_memory_vm_total_human:0B\r\nused_memory_functions:0\r\nused_memory_scripts:0\r\n"
-      "used_memory_scripts_human:0B\r\n");
+  const scripting::Scripting& scripts = e.scripting();
+  const int64_t vm_eval = scripts.eval_memory();
+  const int64_t vm_functions = scripts.functions_memory();
+  const int64_t scripts_eval = static_cast<int64_t>(scripts.scripts_overhead());
+  const int64_t functions_mem = static_cast<int64_t>(scripts.functions_overhead());
+  absl::StrAppendFormat(
+      o,
+      "used_memory_lua:%d\r\nused_memory_vm_eval:%d\r\nused_memory_lua_human:%s\r\n"
+      "used_memory_scripts_eval:%d\r\nnumber_of_cached_scripts:%d\r\nnumber_of_functions:%d\r\n"
+      "number_of_libraries:%d\r\nused_memory_vm_functions:%d\r\nused_memory_vm_total:%d\r\n"
+      "used_memory_vm_total_human:%s\r\nused_memory_functions:%d\r\nused_memory_scripts:%d\r\n"
+      "used_memory_scripts_human:%s\r\n",
+      vm_eval, vm_eval, HumanBytes(vm_eval), scripts_eval, scripts.script_count(),
+      scripts.function_count(), scripts.libraries().size(), vm_functions, vm_eval + vm_functions,
+      HumanBytes(vm_eval + vm_functions), functions_mem, scripts_eval + functions_mem,
+      HumanBytes(scripts_eval + functions_mem));
   absl::StrAppendFormat(
       o,
       "maxmemory:%d\r\nmaxmemory_human:%s\r\nmaxmemory_policy:%s\r\n"

@@ -63,6 +63,11 @@ void CmdShutdown(CommandContext& ctx) {
     ctx.reply.Error("ERR No shutdown in progress.");
     return;
   }
+  // Under a busy script only SHUTDOWN NOSAVE may end the server (its writes would be half done).
+  if (!(flags & Engine::kShutdownNoSave) && !ctx.engine.script_busy_error().empty()) {
+    ctx.reply.Error(ctx.engine.script_busy_error());
+    return;
+  }
   if (!ctx.engine.PrepareForShutdown(flags)) {
     ctx.reply.Error("ERR Errors trying to SHUTDOWN. Check logs.");
     return;

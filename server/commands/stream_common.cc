@@ -113,11 +113,6 @@ bool ParseInt64OrReplyMsg(CommandContext& ctx, std::string_view arg, int64_t* ou
   return false;
 }
 
-std::string_view CStr(std::string_view s) {
-  size_t nul = s.find('\0');
-  return nul == std::string_view::npos ? s : s.substr(0, nul);
-}
-
 void ReplySubcommandSyntaxError(CommandContext& ctx) {
   ctx.reply.Error(errors::SubcommandSyntax(ctx.args[1], ctx.args[0]));
 }

@@ -51,9 +51,6 @@ void PropagateGroupPosition(Engine& engine, int db, std::string_view key,
 bool ParseInt64OrReplyMsg(CommandContext& ctx, std::string_view arg, int64_t* out,
                           std::string_view error);
 
-// The part of `s` a C "%s" prints: up to the first NUL (Redis formats names into errors so).
-std::string_view CStr(std::string_view s);
-
 // "ERR unknown subcommand or wrong number of arguments for '<sub>'. Try <CMD> HELP."
 void ReplySubcommandSyntaxError(CommandContext& ctx);
 

@@ -70,8 +70,7 @@ constexpr std::string_view kIgnoredParams[] = {
     "tls-protocols",
     "tls-ciphers",
     "tls-ciphersuites",
-    // The encoding of a type Rill does not have yet (HyperLogLog); client-side caching.
-    "hll-sparse-max-bytes",
+    // Client-side caching (not yet).
     "tracking-table-max-keys",
     // Active defragmentation, the lazy freeing of server deletions and flushes, I/O threads and
     // rehashing: Rill frees those in the command that deletes, with glibc's malloc, on one thread.
@@ -119,7 +118,6 @@ constexpr std::string_view kIgnoredParams[] = {
     "shutdown-timeout",
     "unixsocketperm",
     "socket-mark-id",
-    "busy-reply-threshold",
     "maxmemory-clients",
     "loading-process-events-interval-bytes",
     "oom-score-adj-values",

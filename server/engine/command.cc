@@ -106,6 +106,10 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterAclCommands(table);
   RegisterSnapshotCommands(table);
   RegisterAofCommands(table);
+  RegisterBitmapCommands(table);
+  RegisterHyperLogLogCommands(table);
+  RegisterScriptingCommands(table);
+  RegisterFunctionCommands(table);
 }
 
 }  // namespace rill

@@ -53,6 +53,7 @@ enum CommandFlag : uint32_t {
 };
 
 class LatencyHistogram;
+class Engine;
 using CommandHandler = void (*)(CommandContext& ctx);
 
 struct Command {
@@ -71,6 +72,10 @@ struct Command {
   uint64_t failed_calls = 0;
   // For INFO latencystats; allocated when the command first runs (latency-tracking yes).
   std::shared_ptr<LatencyHistogram> latency_histogram;
+  // The flags a call with these arguments has, when they depend on them (EVAL's and FCALL's
+  // come from the script: Redis's getCommandFlags); null: `flags`.
+  uint32_t (*flags_for)(Engine& engine, std::span<const std::string_view> args,
+                        uint32_t flags) = nullptr;
 };
 
 class CommandTable {
@@ -142,5 +147,9 @@ void RegisterClientAdminCommands(CommandTable& table);  // client_admin.cc
 void RegisterMemoryCommands(CommandTable& table);       // memory.cc
 void RegisterHashCommands(CommandTable& table);         // hashes*.cc
 void RegisterSetCommands(CommandTable& table);          // sets*.cc
+void RegisterBitmapCommands(CommandTable& table);       // bitmaps.cc
+void RegisterHyperLogLogCommands(CommandTable& table);  // hyperloglog_commands.cc
+void RegisterScriptingCommands(CommandTable& table);    // scripting_commands.cc: EVAL SCRIPT
+void RegisterFunctionCommands(CommandTable& table);     // functions_commands.cc: FCALL FUNCTION
 
 }  // namespace rill

@@ -22,6 +22,7 @@
 #include "server/observe/latency_histogram.h"
 #include "server/observe/log.h"
 #include "server/persist/persistence.h"
+#include "server/scripting/scripting.h"
 
 namespace rill {
 
@@ -122,6 +123,7 @@ Engine::Engine(Config config) : config_(std::move(config)) {
     notify_flags_ = ParseNotifyFlags(config_.String("notify-keyspace-events"));
   });
   ConfigureAcl();
+  scripting_ = std::make_unique<scripting::Scripting>(*this);
 }
 
 Engine::~Engine() = default;
@@ -245,8 +247,8 @@ void Engine::ExecuteLoaded(Client& client, std::span<const std::string_view> arg
   cmd->handler(ctx);
 }
 
-bool Engine::WritesData(const Command& cmd, const Client& client) const {
-  if ((cmd.flags & kCmdWrite) || &cmd == ping_command_) return true;
+bool Engine::WritesData(const Command& cmd, const Client& client, uint32_t flags) const {
+  if ((flags & kCmdWrite) || &cmd == ping_command_) return true;
   // EXEC counts as a write when a queued command is one (Redis's mstate.cmd_flags).
   return &cmd == exec_command_ && (client.multi_queue.flags() & kCmdWrite);
 }
@@ -314,6 +316,8 @@ void Engine::Execute(Client& client, std::span<const std::string_view> args, std
     if (client.in_multi) client.multi_aborted = true;
     return;
   }
+  // A script command's flags depend on its script (EVAL's shebang, FCALL's function).
+  const uint32_t flags = cmd->flags_for ? cmd->flags_for(*this, args, cmd->flags) : cmd->flags;
   const bool queues = client.in_multi && !(cmd->flags & kCmdRunsInMulti);
   if (queues && (cmd->flags & kCmdNoMulti)) {
     RejectCommand(client, *cmd, "ERR Command not allowed inside a transaction", reply);
@@ -328,14 +332,15 @@ void Engine::Execute(Client& client, std::span<const std::string_view> args, std
   // (not for the commands of a running EXEC, which was checked as a whole).
   if (execute_depth_ == 0 && evictor_.maxmemory() != 0) {
     const bool out_of_memory = evictor_.Perform() == Evictor::Result::kFail;
-    if (out_of_memory && RefusedWhenOutOfMemory(client, *cmd)) {
+    script_oom_ = out_of_memory;
+    if (out_of_memory && RefusedWhenOutOfMemory(client, *cmd, flags)) {
       RejectCommand(client, *cmd, errors::kOom, reply);
       return;
     }
   }
   std::string denied_scratch;
   const std::string_view denied = persistence_->WriteDeniedError(&denied_scratch);
-  if (!denied.empty() && WritesData(*cmd, client)) {
+  if (!denied.empty() && WritesData(*cmd, client, flags)) {
     // Redis refuses writes (and PING) while it cannot persist: -MISCONF.
     RejectCommand(client, *cmd, denied, reply);
     return;
@@ -349,8 +354,13 @@ void Engine::Execute(Client& client, std::span<const std::string_view> args, std
                   reply);
     return;
   }
+  if (!script_busy_error_.empty() && !(flags & kCmdAllowBusy) && &client != busy_script_client_) {
+    RejectCommand(client, *cmd, script_busy_error_, reply);
+    return;
+  }
   if (execute_depth_ == 0 && pause_type_ != PauseType::kNone) CheckPauseTimeout(now_ms);
-  if (execute_depth_ == 0 && pause_type_ != PauseType::kNone && ShouldPostpone(client, *cmd)) {
+  if (execute_depth_ == 0 && pause_type_ != PauseType::kNone &&
+      ShouldPostpone(client, *cmd, flags)) {
     // The connection keeps the command and runs it again when the pause ends; it was not
     // processed now.
     --stats_.total_commands_processed;
@@ -364,7 +374,7 @@ void Engine::Execute(Client& client, std::span<const std::string_view> args, std
     // A transaction already doomed (a watched key changed, a command failed to queue) keeps
     // no commands, as Redis: EXEC will discard them anyway.
     if (!client.watch_dirty && !client.multi_aborted) {
-      client.multi_queue.Add(cmd, cmd->flags, args);
+      client.multi_queue.Add(cmd, flags, args);
     }
     reply.Simple("QUEUED");
     return;

@@ -35,6 +35,9 @@ class AppendOnlyFile;
 class ChildProcessManager;
 class Persistence;
 class RdbPersistence;
+namespace scripting {
+class Scripting;
+}  // namespace scripting
 
 struct Stats {
   int64_t start_time_ms = 0;
@@ -259,6 +262,32 @@ class Engine : private protocol::ErrorSink {
   static constexpr int kShutdownForce = 8;
   bool PrepareForShutdown(int flags);
 
+  // ---- Scripting: EVAL and FUNCTION (server/scripting/scripting.h) ----
+  scripting::Scripting& scripting() { return *scripting_; }
+  // Whether memory was over maxmemory when the current top-level command started (a script's
+  // deny-oom commands are refused before its first write, as Redis's server.script_oom).
+  bool script_oom() const { return script_oom_; }
+  // While a script runs past busy-reply-threshold: the -BUSY error every command of other
+  // clients without the allow-busy flag gets (empty: no busy script). `script_client` runs the
+  // script's own commands, which are not refused.
+  const std::string& script_busy_error() const { return script_busy_error_; }
+  void set_script_busy_error(std::string_view error, const Client* script_client = nullptr) {
+    script_busy_error_ = error;
+    busy_script_client_ = script_client;
+  }
+  // Serves other clients' ready events from inside a busy script (Redis's
+  // processEventsWhileBlocked); `caller`'s connection is left alone meanwhile. The server
+  // installs the function; without one nothing runs.
+  void set_process_events_while_blocked(std::function<void(Client& caller)> fn) {
+    process_events_while_blocked_ = std::move(fn);
+  }
+  void ProcessEventsWhileBlocked(Client& caller) {
+    if (process_events_while_blocked_) process_events_while_blocked_(caller);
+  }
+  // Feeds `ctx`'s command to MONITOR clients now (scripts show themselves before the commands
+  // they run).
+  void FeedMonitors(const Client& client, const CommandContext& ctx);
+
  private:
   Config config_;
   acl::Acl acl_;
@@ -289,7 +318,7 @@ class Engine : private protocol::ErrorSink {
   void ExecuteLoaded(Client& client, std::span<const std::string_view> args, std::string* out);
   void ReadMonitorSettings();
   // Whether a command counts as a write for -MISCONF (write commands, PING, EXEC of writes).
-  bool WritesData(const Command& cmd, const Client& client) const;
+  bool WritesData(const Command& cmd, const Client& client, uint32_t flags) const;
   // Slowlog and latency monitor samples of one command that ran for `duration_us`.
   void RecordCommandLatency(const Client& client, const Command& cmd, const CommandContext& ctx,
                             int64_t duration_us);
@@ -298,7 +327,6 @@ class Engine : private protocol::ErrorSink {
   void ParseOutputLimits();
   // Default-user password from requirepass, acl-pubsub-default (server/engine/engine_acl.cc).
   void ConfigureAcl();
-  void FeedMonitors(const Client& client, const CommandContext& ctx);
   // Every error reply of a command counts (protocol::ErrorSink).
   void OnErrorReply(std::string_view msg) override { CountErrorReply(msg); }
 
@@ -316,17 +344,22 @@ class Engine : private protocol::ErrorSink {
   std::function<void(int64_t, std::function<void()>)> run_after_;
   void ReadEvictionSettings();
   // Whether `cmd` must be refused while memory is over maxmemory and nothing can be evicted.
-  bool RefusedWhenOutOfMemory(const Client& client, const Command& cmd);
+  bool RefusedWhenOutOfMemory(const Client& client, const Command& cmd, uint32_t flags);
 
   PauseType pause_type_ = PauseType::kNone;
   int64_t pause_end_ms_ = 0;
   std::vector<Client*> postponed_;  // in the order they were paused
-  bool ShouldPostpone(const Client& client, const Command& cmd);
+  bool ShouldPostpone(const Client& client, const Command& cmd, uint32_t flags);
   void ArmPauseTimer();
   // Nesting of Execute (EXEC runs commands inside one): waiters are served when it is back
   // to zero, after the outermost command completed.
   int execute_depth_ = 0;
   bool shutdown_requested_ = false;
+  std::unique_ptr<scripting::Scripting> scripting_;
+  bool script_oom_ = false;
+  std::string script_busy_error_;
+  const Client* busy_script_client_ = nullptr;
+  std::function<void(Client&)> process_events_while_blocked_;
 };
 
 // notify-keyspace-events: the bit of one class letter, and a whole spec parsed ("KEA", "Ex"...).

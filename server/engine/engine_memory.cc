@@ -58,8 +58,8 @@ void Engine::RecordStartupMemory() {
   used_memory_peak_ = std::max(used_memory_peak_, used_memory_startup_);
 }
 
-bool Engine::RefusedWhenOutOfMemory(const Client& client, const Command& cmd) {
-  if (cmd.flags & kCmdDenyOom) return true;
+bool Engine::RefusedWhenOutOfMemory(const Client& client, const Command& cmd, uint32_t flags) {
+  if (flags & kCmdDenyOom) return true;
   if (&cmd == exec_command_) return (client.multi_queue.flags() & kCmdDenyOom) != 0;
   // Inside MULTI, queueing takes memory too: only the commands that end it still run.
   return client.in_multi && !(cmd.flags & kCmdEndsTransaction);

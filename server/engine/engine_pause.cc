@@ -43,10 +43,10 @@ void Engine::UnpauseClients() {
   if (evictor_.maxmemory() != 0) RunAfter(0, [this] { evictor_.Perform(); });
 }
 
-bool Engine::ShouldPostpone(const Client& client, const Command& cmd) {
+bool Engine::ShouldPostpone(const Client& client, const Command& cmd, uint32_t flags) {
   if (pause_type_ == PauseType::kAll) return true;
   constexpr uint32_t kMayChange = kCmdWrite | kCmdMayReplicate;
-  if (cmd.flags & kMayChange) return true;
+  if (flags & kMayChange) return true;
   return &cmd == exec_command_ && (client.multi_queue.flags() & kMayChange) != 0;
 }
 

@@ -230,6 +230,19 @@ int EventLoop::Wait() {
   return ::epoll_wait(epfd_, events_.data(), max_events, WaitTimeoutMs());
 }
 
+int EventLoop::PollOnce(int skip_fd) {
+  // Its own event array: the outer Run() may be in the middle of dispatching events_.
+  epoll_event events[64];
+  const int n = ::epoll_wait(epfd_, events, 64, 0);
+  int dispatched = 0;
+  for (int i = 0; i < n && !stopped_; ++i) {
+    if (static_cast<int>(events[i].data.u64 & 0xFFFFFFFFu) == skip_fd) continue;
+    Dispatch(events[i]);
+    ++dispatched;
+  }
+  return dispatched;
+}
+
 void EventLoop::Run() {
   while (!stopped_) {
     RunPosted();

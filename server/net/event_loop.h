@@ -72,6 +72,10 @@ class EventLoop {
   void RequestIdleCallback() { idle_requested_ = true; }
 
   void Run();
+  // Dispatches the events ready now (no wait, no timers, no posted callbacks), except those of
+  // `skip_fd`, which stay pending (level-triggered). For a server that must answer clients from
+  // inside a long command (a busy script). Returns the number of events dispatched.
+  int PollOnce(int skip_fd);
   // Runs the callbacks posted so far (at shutdown, after Run: releases what they hold).
   void RunPending();
   // Ends Run() after the current event.

@@ -64,6 +64,8 @@ Server::Server(Engine& engine) : engine_(engine) {
     }
   });
   loop_.set_before_sleep([this] { BeforeSleep(); });
+  engine_.set_process_events_while_blocked(
+      [this](Client& caller) { ProcessEventsWhileBlocked(caller.fd); });
   loop_.set_on_idle([this] { FlushDeferred(); });
   // Installed now, before the data loads: a SIGTERM while loading waits for the loop.
   loop_.OnSignal(SIGTERM, [this] { OnTerminationSignal(SIGTERM); });
@@ -219,6 +221,28 @@ void Server::BeforeSleep() {
   if (!deferred_.empty()) {
     if (deferred_turns_ == 0) deferred_since_us_ = MonotonicUs();
     loop_.RequestIdleCallback();
+  }
+}
+
+void Server::ProcessEventsWhileBlocked(int caller_fd) {
+  for (int round = 0; round < 4; ++round) {
+    const int n = loop_.PollOnce(caller_fd);
+    engine_.WritePendingAof();
+    // The caller's reply is still being built: its connection is flushed after the script.
+    std::vector<std::shared_ptr<Connection>> kept;
+    while (!to_flush_.empty()) {
+      std::vector<std::shared_ptr<Connection>> batch;
+      batch.swap(to_flush_);
+      for (const std::shared_ptr<Connection>& conn : batch) {
+        if (conn->client().fd == caller_fd) {
+          kept.push_back(conn);
+        } else {
+          conn->FlushScheduled(/*may_defer=*/false);
+        }
+      }
+    }
+    to_flush_ = std::move(kept);
+    if (n == 0) break;
   }
 }
 

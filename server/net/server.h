@@ -66,6 +66,9 @@ class Server {
   void OnTerminationSignal(int signo);
   void BeforeSleep();
   void FlushDeferred();
+  // Redis's processEventsWhileBlocked, for a busy script: a few rounds of ready events and
+  // their replies; the connection of `caller_fd` (the script's caller) is left alone.
+  void ProcessEventsWhileBlocked(int caller_fd);
 
   Engine& engine_;
   EventLoop loop_;

@@ -193,7 +193,8 @@ bool AppendOnlyFile::LoadRdbPart(int fd, const std::string& name, bool old_style
     std::vector<ds::Database*> dbs;
     for (int i = 0; i < engine_.num_databases(); ++i) dbs.push_back(&engine_.db(i));
     persistence::RdbLoadInfo info;
-    ok = persistence::LoadRdb(file.data(), dbs, options, &info, &error);
+    ok = persistence::LoadRdb(file.data(), dbs, options, &info, &error) &&
+         engine_.rdb().LoadFunctions(info.functions, &error);
     if (ok) {
       *consumed = info.bytes_consumed;
       Log(LogLevel::kNotice, "Done loading RDB, keys loaded: %d, keys expired: %d.",

@@ -15,6 +15,7 @@
 #include "persistence/rdb_file.h"
 #include "persistence/rdb_writer.h"
 #include "server/engine/engine.h"
+#include "server/scripting/scripting.h"
 #include "server/observe/log.h"
 #include "server/persist/aof.h"
 #include "server/persist/aof_files.h"
@@ -67,6 +68,9 @@ bool AppendOnlyFile::WriteBaseFile(const std::string& path, ChildReporter* repor
     options.timestamp_annotation = config.Bool("aof-timestamp-enabled");
     options.now_unix_seconds = NowSeconds();
     options.progress = progress;
+    for (const auto& library : engine_.scripting().libraries()) {
+      options.functions.push_back(library->code);
+    }
     ok = persistence::WriteAofRewrite(
         dbs, options, [&sink](std::string_view bytes) { return sink.Write(bytes); });
     if (!ok) error = sink.error();

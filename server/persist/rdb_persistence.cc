@@ -13,6 +13,7 @@
 #include "persistence/rdb_file.h"
 #include "persistence/rdb_loader.h"
 #include "server/engine/engine.h"
+#include "server/scripting/scripting.h"
 #include "server/observe/alloc_counter.h"
 #include "server/observe/log.h"
 #include "server/persist/child_process.h"
@@ -125,7 +126,22 @@ persistence::RdbSaveOptions RdbPersistence::SaveOptions() const {
     options.access_hint = persistence::RdbSaveOptions::AccessHint::kLfuFreq;
   }
   options.access_clock = &engine_.access_clock();
+  for (const auto& library : engine_.scripting().libraries()) {
+    options.functions.push_back(library->code);
+  }
   return options;
+}
+
+bool RdbPersistence::LoadFunctions(const std::vector<std::string>& codes, std::string* error) {
+  for (const std::string& code : codes) {
+    std::string result;
+    // A library of the same name is replaced (DEBUG RELOAD reads back what it saved).
+    if (!engine_.scripting().LoadLibrary(code, /*replace=*/true, /*timeout=*/false, &result)) {
+      *error = "Failed loading library: " + result;
+      return false;
+    }
+  }
+  return true;
 }
 
 bool RdbPersistence::bgsave_in_progress() const {
@@ -291,6 +307,7 @@ bool RdbPersistence::LoadFile(std::vector<std::unique_ptr<ds::Database>>* target
   }
   persistence::RdbLoadInfo info;
   if (!persistence::LoadRdb(file.data(), dbs, options, &info, error)) return false;
+  if (!LoadFunctions(info.functions, error)) return false;
 
   for (const auto& [key, value] : info.aux) {
     if (key == "redis-ver") {

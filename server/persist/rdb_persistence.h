@@ -64,6 +64,8 @@ class RdbPersistence {
   // server's clock, as Redis stamps them, unless the file kept the idle time or LFU counter
   // the policy uses. Both the RDB and the AOF base load through this.
   persistence::RdbLoadOptions PrepareLoad();
+  // Loads the FUNCTION libraries an RDB held (replacing same-named ones); false with the error.
+  bool LoadFunctions(const std::vector<std::string>& codes, std::string* error);
 
  private:
   struct SaveParam {

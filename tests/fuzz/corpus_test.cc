@@ -13,6 +13,8 @@
 #include <vector>
 
 #include "tests/fuzz/aof_loader_target.h"
+#include "tests/fuzz/hll_decoder_target.h"
+#include "tests/fuzz/lua_convert_target.h"
 #include "tests/fuzz/rdb_loader_target.h"
 #include "tests/fuzz/request_parser_target.h"
 
@@ -26,6 +28,8 @@ const std::map<std::string, Target>& Targets() {
       {"request_parser", RunRequestParserInput},
       {"rdb_loader", RunRdbLoaderInput},
       {"aof_loader", RunAofLoaderInput},
+      {"hll_decoder", RunHllDecoderInput},
+      {"lua_convert", RunLuaConvertInput},
   };
   return *targets;
 }
@@ -53,7 +57,8 @@ TEST_P(CorpusTest, EveryKeptInputPasses) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Fuzz, CorpusTest,
-                         ::testing::Values("request_parser", "rdb_loader", "aof_loader"));
+                         ::testing::Values("request_parser", "rdb_loader", "aof_loader",
+                                           "hll_decoder", "lua_convert"));
 
 }  // namespace
 }  // namespace rill::fuzz

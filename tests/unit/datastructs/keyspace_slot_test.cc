@@ -1,5 +1,5 @@
-// KeySlot (one lookup for a read-then-write) and WriteString (strings changed in place, as
-// APPEND and SETRANGE do).
+// KeySlot (one lookup for a read-then-write), WriteString (strings changed in place, as
+// APPEND and SETRANGE do) and MutableString / MakeStringBuffer (bit commands).
 #include <malloc.h>
 
 #include <algorithm>
@@ -134,6 +134,57 @@ TEST(WriteStringTest, ABigValueKeptAsItsBufferIsCopiedOnTheFirstWrite) {
   EXPECT_EQ(db.WriteString(slot, 40000, "!"), 40001u);
   EXPECT_TRUE(big.unique());
   EXPECT_EQ(ValueOf(db.Peek("big")), std::string(40000, 'z') + "!");
+}
+
+TEST(MutableStringTest, MakesAZeroedKeyOfExactlyTheLengthAsked) {
+  Database db;
+  uint64_t changes = 0;
+  db.set_change_counter(&changes);
+  KeySlot slot = db.Locate("bits", 0);
+  std::span<uint8_t> bytes = db.MutableString(slot, 1000);
+  ASSERT_EQ(bytes.size(), 1000u);
+  EXPECT_EQ(std::string(reinterpret_cast<char*>(bytes.data()), 1000), std::string(1000, '\0'));
+  bytes[999] = 'z';
+  EXPECT_EQ(changes, 1u);
+  const Entry* e = db.Peek("bits");
+  ASSERT_NE(e, nullptr);
+  EXPECT_TRUE(e->is_buffer());
+  EXPECT_FALSE(e->has_expire());
+  EXPECT_EQ(ValueOf(e), std::string(999, '\0') + "z");
+  // Sized to the value, not doubled: a new key takes what it needs.
+  EXPECT_LE(e->MemoryUsage(), 1000u + 32);
+}
+
+TEST(MutableStringTest, GrowsZeroPaddedKeepingExpiryAndNeverShrinks) {
+  Database db;
+  db.SetString("k", "12", TtlMode::kSet, 5000);  // stored as an integer
+  KeySlot slot = db.Locate("k", 0);
+  std::span<uint8_t> bytes = db.MutableString(slot, 4);
+  ASSERT_EQ(bytes.size(), 4u);
+  EXPECT_EQ(std::string(reinterpret_cast<char*>(bytes.data()), 4), std::string("12\0\0", 4));
+  bytes[3] = 'x';
+  EXPECT_EQ(db.Peek("k")->expire_ms(), 5000);
+  EXPECT_EQ(ValueOf(db.Peek("k")), std::string("12\0x", 4));
+  // A shorter length asks for no change of length: the same bytes, writable.
+  std::span<uint8_t> again = db.MutableString(slot, 1);
+  EXPECT_EQ(again.size(), 4u);
+  EXPECT_EQ(again[3], 'x');
+}
+
+TEST(MutableStringTest, MakeStringBufferKeepsTheBytesAndIsNoChange) {
+  Database db;
+  uint64_t changes = 0;
+  db.SetString("short", "abc");
+  db.SetString("int", "12345");
+  db.set_change_counter(&changes);
+  for (const char* key : {"short", "int"}) {
+    KeySlot slot = db.Locate(key, 0);
+    const std::string before = ValueOf(slot.entry());
+    db.MakeStringBuffer(slot);
+    EXPECT_TRUE(db.Peek(key)->is_buffer()) << key;
+    EXPECT_EQ(ValueOf(db.Peek(key)), before);
+  }
+  EXPECT_EQ(changes, 0u);
 }
 
 }  // namespace
