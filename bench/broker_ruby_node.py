@@ -36,6 +36,7 @@ BULLMQ_DIR = os.path.join(INTEGRATION, "bullmq")
 
 def run_sidekiq(server, jobs, workers, scratch):
     env = dict(os.environ, REDIS_URL=server.url, RILL_EFFECTS=os.devnull)
+    # The processes write to the log; this process closes its copy when the function returns.
     log = open(os.path.join(scratch, "sidekiq.log"), "ab")
     sidekiq = subprocess.Popen(["sidekiq", "-r", os.path.join(SIDEKIQ_DIR, "jobs.rb"), "-c",
                                 str(workers), "-q", "load", "-t", "3"], cwd=SIDEKIQ_DIR,
@@ -55,10 +56,11 @@ def run_sidekiq(server, jobs, workers, scratch):
         return t1 - t0, cpu1 - cpu0
     finally:
         stop_process(sidekiq)
+        log.close()
 
 
 def run_bullmq(server, jobs, workers, scratch):
-    log = open(os.path.join(scratch, "node.log"), "ab")
+    log = open(os.path.join(scratch, "node.log"), "ab")  # closed when the function returns
     script = os.path.join(BULLMQ_DIR, "bullmq_worker.js")
     worker = subprocess.Popen(["node", script, str(server.port), "work", "bench", "-",
                                str(workers)], cwd=BULLMQ_DIR, stdout=log,
@@ -78,6 +80,7 @@ def run_bullmq(server, jobs, workers, scratch):
         return t1 - t0, cpu1 - cpu0
     finally:
         stop_process(worker)
+        log.close()
 
 
 FRAMEWORKS = {"sidekiq": run_sidekiq, "bullmq": run_bullmq}

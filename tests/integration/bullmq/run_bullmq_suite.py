@@ -64,9 +64,9 @@ class Run:
         self.procs = []
 
     def node(self, *args):
-        log = open(os.path.join(self.dir, "node.log"), "ab")
-        proc = subprocess.Popen(["node", WORKER, str(self.server.port)] + list(args), cwd=HERE,
-                                stdout=log, stderr=subprocess.STDOUT)
+        with open(os.path.join(self.dir, "node.log"), "ab") as log:
+            proc = subprocess.Popen(["node", WORKER, str(self.server.port)] + list(args),
+                                    cwd=HERE, stdout=log, stderr=subprocess.STDOUT)
         self.procs.append(proc)
         return proc
 

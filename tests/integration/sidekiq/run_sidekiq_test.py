@@ -61,6 +61,7 @@ class Run:
         self.env = dict(os.environ, REDIS_URL=self.server.url, RILL_EFFECTS=self.effects)
         self.sidekiq_log = os.path.join(self.dir, "sidekiq.log")
         self.sidekiq = None
+        self.clients = []
 
     def start_sidekiq(self):
         """Starts the Sidekiq process and waits for its first heartbeat (its entry in the
@@ -81,9 +82,12 @@ class Run:
                               cwd=HERE, env=self.env, timeout=timeout).returncode
 
     def client_async(self, *args):
-        log = open(os.path.join(self.dir, "client.log"), "ab")
-        return subprocess.Popen(["ruby", os.path.join(HERE, "sidekiq_client.rb")] + list(args),
-                                cwd=HERE, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        with open(os.path.join(self.dir, "client.log"), "ab") as log:
+            proc = subprocess.Popen(["ruby", os.path.join(HERE, "sidekiq_client.rb")] +
+                                    list(args), cwd=HERE, env=self.env, stdout=log,
+                                    stderr=subprocess.STDOUT)
+        self.clients.append(proc)
+        return proc
 
     def dump_logs(self):
         for name in ("sidekiq.log", "client.log", "server.log"):
@@ -94,6 +98,8 @@ class Run:
                 print("---- last lines of %s ----\n%s" % (name, text))
 
     def close(self, keep_dir=False):
+        for proc in self.clients:
+            stop_process(proc)
         stop_process(self.sidekiq)
         self.server.stop(keep_dir)
         if keep_dir:
