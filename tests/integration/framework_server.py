@@ -224,7 +224,10 @@ def kill_under_load(server, pusher, acked_path, runs_of, jobs, workers, kills=2,
     ok &= check(pusher.returncode == 0, "the pusher finished (exit %s)" % pusher.returncode)
     acked = set(read_lines(acked_path))
     ok &= check(len(acked) == jobs, "%d of %d pushes acknowledged" % (len(acked), jobs))
+    pushed = time.time()
     wait_until(lambda: acked <= set(runs_of()), 60)
+    print("the acknowledged jobs had all run %.1f s after the last push returned" %
+          (time.time() - pushed), flush=True)
     time.sleep(1.0)  # a job run twice would show by now
     runs = runs_of()
     lost = sorted(acked - set(runs), key=int)

@@ -4,10 +4,13 @@
 //       A Worker (lock 1 s; its stalled check, which blocks other workers' checks for the
 //       interval, every 0.5 s) whose processor never returns: killed with SIGKILL, it leaves a
 //       stalled job behind (bullmq_features.js).
-//   node bullmq_worker.js <port> work <queue> <effects-file|-> <concurrency>
+//   node bullmq_worker.js <port> work <queue> <effects-file|-> <concurrency> [lock-ms]
 //       A Worker that appends "<data.id>\n" to the effects file for each job it runs (one
 //       appendFileSync: node runs the processors on one thread, so lines never interleave), or
-//       does nothing with "-". Runs until SIGTERM, then closes the worker and exits 0.
+//       does nothing with "-". Runs until SIGTERM, then closes the worker and exits 0. With
+//       lock-ms, job locks last that long (default 30 s) and the stalled check runs every
+//       lock-ms / 2: a job fetched just as the server died, whose fetch reply was lost, stays
+//       active under its lock until the check takes it back; it prints "stalled <id>" then.
 //   node bullmq_worker.js <port> push <queue> <first> <count> <acked-file> [bulk]
 //       Adds jobs with data {id} and jobId "j<id>" for ids first .. first+count-1, one add at a
 //       time (or addBulk batches of 100 with "bulk"), appending each id to acked-file once its
@@ -28,10 +31,12 @@ async function hang() {
   worker.on('error', () => {});
 }
 
-async function work(effects, concurrency) {
+async function work(effects, concurrency, lockMs) {
   const record = effects === '-' ? () => {} : (id) => fs.appendFileSync(effects, `${id}\n`);
+  const locks = lockMs ? { lockDuration: Number(lockMs), stalledInterval: Number(lockMs) / 2 } : {};
   const worker = new Worker(queueName, async (job) => { record(job.data.id); },
-                            { connection, concurrency: Number(concurrency) });
+                            { connection, concurrency: Number(concurrency), ...locks });
+  worker.on('stalled', (jobId) => console.log(`stalled ${jobId}`));
   // Connection errors while the server is down: ioredis reconnects by itself.
   worker.on('error', (err) => console.error(`worker error: ${err.message}`));
   process.on('SIGTERM', async () => {

@@ -103,11 +103,19 @@ def run_load(run, jobs):
 
 
 def run_faults(run, jobs):
+    """A job the worker fetched just as the server died (the fetch ran and is in the AOF, its
+    reply was lost) stays active under its lock until the worker's stalled check takes it back:
+    locks of 4 s, checked every 2 s, bound that wait (BullMQ's defaults, 30 s, would too, more
+    slowly)."""
     acked = os.path.join(run.dir, "acked.txt")
-    worker = run.node("work", "load", run.effects, "8")
+    worker = run.node("work", "load", run.effects, "8", "4000")
     pusher = run.node("push", "load", "0", str(jobs), acked)
-    return kill_under_load(run.server, pusher, acked, lambda: count_runs(run.effects), jobs,
-                           [worker], kills=2)
+    ok = kill_under_load(run.server, pusher, acked, lambda: count_runs(run.effects), jobs,
+                         [worker], kills=2)
+    stalled = [l for l in read_lines(os.path.join(run.dir, "node.log"))
+               if l.startswith("stalled ")]
+    print("faults: %d jobs taken back by the stalled check after a kill" % len(stalled))
+    return ok
 
 
 def main():
