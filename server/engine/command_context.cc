@@ -19,18 +19,6 @@ ds::KeySlot CommandContext::FindKey(std::string_view key, KeyAccess access) {
   return slot;
 }
 
-TypedKey<ds::Entry> CommandContext::FindString(std::string_view key, KeyAccess access) {
-  TypedKey<ds::Entry> found{FindKey(key, access)};
-  ds::Entry* entry = found.slot.entry();
-  if (entry == nullptr) return found;
-  if (entry->type() != ds::ValueType::kString) {
-    ReplyWrongType(found.wrong_type);
-    return found;
-  }
-  found.value = entry;
-  return found;
-}
-
 void CommandContext::ReplyWrongType(bool& wrong_type) {
   wrong_type = true;
   reply.Error(errors::kWrongType);

@@ -75,7 +75,18 @@ struct CommandContext {
   // misses and the "keymiss" event. The slot's entry is null when the key is missing.
   ds::KeySlot FindKey(std::string_view key, KeyAccess access = kRead);
   // The key when it holds a string; WRONGTYPE replied (wrong_type set) when another type.
-  TypedKey<ds::Entry> FindString(std::string_view key, KeyAccess access);
+  // (Inline, as FindTyped: GET's path is a lookup and this check, nothing else.)
+  TypedKey<ds::Entry> FindString(std::string_view key, KeyAccess access) {
+    TypedKey<ds::Entry> found{FindKey(key, access)};
+    ds::Entry* entry = found.slot.entry();
+    if (entry == nullptr) return found;
+    if (entry->type() != ds::ValueType::kString) {
+      ReplyWrongType(found.wrong_type);
+      return found;
+    }
+    found.value = entry;
+    return found;
+  }
   // The key's T (a container: ds::List, ds::Stream ...) when it holds one.
   template <typename T>
   TypedKey<T> FindTyped(std::string_view key, KeyAccess access) {

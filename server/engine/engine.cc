@@ -285,8 +285,6 @@ void Engine::Execute(Client& client, std::span<const std::string_view> args, std
   }
   protocol::ReplyBuilder reply(out, this);
   reply.set_resp3(client.resp == 3);
-  ++stats_.total_commands_processed;
-  ++client.total_commands;
   const int64_t now_ms = NowMs();
   access_clock_.Update(now_ms);
   // While a forked child shares our pages, reads leave the keys' access bits alone: a GET that
@@ -338,12 +336,15 @@ void Engine::Execute(Client& client, std::span<const std::string_view> args, std
       return;
     }
   }
-  std::string denied_scratch;
-  const std::string_view denied = persistence_->WriteDeniedError(&denied_scratch);
-  if (!denied.empty() && WritesData(*cmd, client, flags)) {
-    // Redis refuses writes (and PING) while it cannot persist: -MISCONF.
-    RejectCommand(client, *cmd, denied, reply);
-    return;
+  if (WritesData(*cmd, client, flags)) {
+    // Redis refuses writes (and PING) while it cannot persist: -MISCONF. Asked only for those
+    // (a read would pay the persistence state's look for nothing).
+    std::string denied_scratch;
+    const std::string_view denied = persistence_->WriteDeniedError(&denied_scratch);
+    if (!denied.empty()) {
+      RejectCommand(client, *cmd, denied, reply);
+      return;
+    }
   }
   if (client.resp == 2 && client.subscribed() && !(cmd->flags & kCmdAllowedWhileSubscribed)) {
     RejectCommand(client, *cmd,
@@ -361,10 +362,7 @@ void Engine::Execute(Client& client, std::span<const std::string_view> args, std
   if (execute_depth_ == 0 && pause_type_ != PauseType::kNone) CheckPauseTimeout(now_ms);
   if (execute_depth_ == 0 && pause_type_ != PauseType::kNone &&
       ShouldPostpone(client, *cmd, flags)) {
-    // The connection keeps the command and runs it again when the pause ends; it was not
-    // processed now.
-    --stats_.total_commands_processed;
-    --client.total_commands;
+    // The connection keeps the command and runs it again when the pause ends.
     client.blocked = true;
     client.postponed = true;
     postponed_.push_back(&client);
@@ -390,6 +388,10 @@ void Engine::Execute(Client& client, std::span<const std::string_view> args, std
   ++execute_depth_;
   cmd->handler(ctx);
   --execute_depth_;
+  // Counted as Redis's call() counts: once a command ran (so INFO does not count itself; EXEC
+  // and each command it runs count), not when rejected before running nor when only queued.
+  ++stats_.total_commands_processed;
+  ++client.total_commands;
   PropagateCommand(ctx, cmd, dirty_before);
   propagation_.EndUnit();
   const int64_t duration_us = CycleClock::ToUs(CycleClock::Now() - start);

@@ -12,9 +12,9 @@
 
 #include "absl/strings/str_format.h"
 #include "persistence/aof_command.h"
-#include "server/persist/aof_files.h"
 #include "server/engine/engine.h"
 #include "server/observe/log.h"
+#include "server/persist/aof_files.h"
 
 namespace rill {
 
@@ -210,11 +210,6 @@ void AppendOnlyFile::WriteBuffer(bool force) {
     }
     last_fsync_s_ = now;
   }
-}
-
-bool AppendOnlyFile::write_error() const {
-  if (state_ == State::kOff) return false;
-  return !last_write_ok_ || bio_.fsync_error() != 0;
 }
 
 void AppendOnlyFile::Cron() {

@@ -35,8 +35,8 @@
 #include <string_view>
 
 #include "persistence/aof_manifest.h"
-#include "server/persist/background_io.h"
 #include "server/engine/propagation.h"
+#include "server/persist/background_io.h"
 
 namespace rill {
 
@@ -106,7 +106,10 @@ class AppendOnlyFile final : public Propagator::Sink {
   bool DebugReload();
 
   // Writes refused with -MISCONF while the last write or background fsync failed.
-  bool write_error() const;
+  bool write_error() const {
+    if (state_ == State::kOff) return false;
+    return !last_write_ok_ || bio_.fsync_error() != 0;
+  }
   int last_write_errno() const { return last_write_errno_; }
 
   // ---- INFO persistence ----

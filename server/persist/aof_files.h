@@ -1,5 +1,5 @@
-// File-system steps of the AOF (server/persist/aof.h), with Redis's log lines where a step can fail.
-// Paths are relative to the working directory (the server's `dir`), as Redis keeps them.
+// File-system steps of the AOF (server/persist/aof.h), with Redis's log lines where a step can
+// fail. Paths are relative to the working directory (the server's `dir`), as Redis keeps them.
 #pragma once
 
 #include <sys/types.h>

@@ -15,13 +15,13 @@
 #include "persistence/rdb_file.h"
 #include "persistence/rdb_writer.h"
 #include "server/engine/engine.h"
-#include "server/scripting/scripting.h"
 #include "server/observe/log.h"
 #include "server/persist/aof.h"
 #include "server/persist/aof_files.h"
 #include "server/persist/child_process.h"
 #include "server/persist/child_temp_files.h"
 #include "server/persist/persistence.h"
+#include "server/scripting/scripting.h"
 
 namespace rill {
 

@@ -12,15 +12,11 @@ Persistence::Persistence(Engine& engine)
 
 Persistence::~Persistence() = default;
 
-std::string_view Persistence::WriteDeniedError(std::string* scratch) const {
-  std::string_view denied = rdb_.WriteDeniedError();
-  if (denied.empty() && aof_->write_error()) {
-    // The AOF could not be written: no write may be acknowledged until it can.
-    *scratch = absl::StrCat("MISCONF Errors writing to the AOF file: ",
-                            std::strerror(aof_->last_write_errno()));
-    denied = *scratch;
-  }
-  return denied;
+std::string_view Persistence::AofWriteDeniedError(std::string* scratch) const {
+  // The AOF could not be written: no write may be acknowledged until it can.
+  *scratch = absl::StrCat("MISCONF Errors writing to the AOF file: ",
+                          std::strerror(aof_->last_write_errno()));
+  return *scratch;
 }
 
 bool Persistence::PrepareShutdown(bool nosave, bool save, bool force) {

@@ -30,7 +30,11 @@ class Persistence {
 
   // The -MISCONF error that refuses writes (and PING) while the last background save failed or
   // the AOF cannot be written; empty when writes are accepted. `scratch` backs the AOF's text.
-  std::string_view WriteDeniedError(std::string* scratch) const;
+  std::string_view WriteDeniedError(std::string* scratch) const {
+    const std::string_view denied = rdb_.WriteDeniedError();
+    if (!denied.empty() || !aof_->write_error()) return denied;
+    return AofWriteDeniedError(scratch);
+  }
 
   // SHUTDOWN's persistence steps, in Redis's order (prepareForShutdown): the AOF written and
   // fsynced (a rewrite stopped, refused without `force` while that rewrite is turning the AOF
@@ -39,6 +43,8 @@ class Persistence {
   bool PrepareShutdown(bool nosave, bool save, bool force);
 
  private:
+  std::string_view AofWriteDeniedError(std::string* scratch) const;
+
   ChildProcessManager children_;
   RdbPersistence rdb_;
   std::unique_ptr<AppendOnlyFile> aof_;

@@ -13,12 +13,12 @@
 #include "persistence/rdb_file.h"
 #include "persistence/rdb_loader.h"
 #include "server/engine/engine.h"
-#include "server/scripting/scripting.h"
 #include "server/observe/alloc_counter.h"
 #include "server/observe/log.h"
 #include "server/persist/child_process.h"
 #include "server/persist/child_temp_files.h"
 #include "server/persist/persistence.h"
+#include "server/scripting/scripting.h"
 
 namespace rill {
 namespace {
@@ -277,8 +277,7 @@ void RdbPersistence::Cron(int64_t now_ms) {
   }
 }
 
-std::string_view RdbPersistence::WriteDeniedError() const {
-  if (last_bgsave_ok_ || save_params_.empty()) return {};
+std::string_view RdbPersistence::WriteDeniedAfterFailedSave() const {
   if (!engine_.config().Bool("stop-writes-on-bgsave-error")) return {};
   return kMisconfError;
 }

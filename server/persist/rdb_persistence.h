@@ -52,7 +52,11 @@ class RdbPersistence {
 
   // Redis's MISCONF error text while writes are refused after a failed background save, or ""
   // (stop-writes-on-bgsave-error yes, save points set, last BGSAVE failed).
-  std::string_view WriteDeniedError() const;
+  // (Inline: asked before every write.)
+  std::string_view WriteDeniedError() const {
+    if (last_bgsave_ok_ || save_params_.empty()) return {};
+    return WriteDeniedAfterFailedSave();
+  }
 
   // The loading/cow/rdb_* lines of INFO persistence (all lines before aof_enabled).
   void AppendInfo(std::string* out) const;
@@ -83,6 +87,8 @@ class RdbPersistence {
                 std::string* error);
 
   Engine& engine_;
+  std::string_view WriteDeniedAfterFailedSave() const;
+
   std::vector<SaveParam> save_params_;
   bool last_bgsave_ok_ = true;
   int64_t last_bgsave_try_s_ = 0;

@@ -95,6 +95,37 @@ TEST_F(InfoDiffTest, CommandstatsCountsCalls) {
   }
 }
 
+// total_commands_processed counts what ran, as Redis's call() does: not INFO itself (counted
+// after it replied), not commands rejected before running (unknown, wrong arity), not commands
+// only queued in MULTI (counted when EXEC runs them). Job frameworks queue most of their
+// commands in MULTI (RQ: 26 of 48 per job), and a broker's commands per job are read from here.
+TEST_F(InfoDiffTest, TotalCommandsProcessedCountsWhatRan) {
+  auto total = [](const std::string& reply) {
+    size_t at = reply.find("total_commands_processed:");
+    if (at == std::string::npos) return std::string("(none)");
+    return reply.substr(at, reply.find("\r\n", at) - at);
+  };
+  ExpectSame({"CONFIG", "RESETSTAT"});
+  EXPECT_EQ(total(Rill({"INFO", "stats"})), "total_commands_processed:1");
+  EXPECT_EQ(total(Redis({"INFO", "stats"})), "total_commands_processed:1");
+  ExpectSame({"SET", "s", "v"});
+  ExpectSame({"SET", "s"});
+  ExpectSame({"NOSUCHCOMMAND"});
+  ExpectSame({"LPUSH", "s", "x"});  // runs, and fails: counted
+  ExpectSame({"MULTI"});
+  ExpectSame({"SET", "a", "1"});
+  ExpectSame({"GET", "a"});
+  ExpectSame({"EXEC"});
+  ExpectSame({"MULTI"});
+  ExpectSame({"SET", "a", "2"});
+  ExpectSame({"NOSUCHCOMMAND"});
+  ExpectSame({"EXEC"});
+  ExpectSame({"MULTI"});
+  ExpectSame({"DISCARD"});
+  EXPECT_EQ(total(Rill({"INFO", "stats"})), total(Redis({"INFO", "stats"})));
+  EXPECT_EQ(total(Rill({"INFO", "stats"})), "total_commands_processed:13");
+}
+
 TEST_F(InfoDiffTest, LatencystatsFormat) {
   ExpectSame({"CONFIG", "RESETSTAT"});
   ExpectSame({"SET", "a", "1"});

@@ -463,6 +463,9 @@ TEST_F(ZSetsDiffTest, RandMemberShapes) {
              {"ZRANDMEMBER", "small", "1", "WITHSCORES", "x"},
              {"ZRANDMEMBER", "small", "-9223372036854775808"},
              {"ZRANDMEMBER", "small", "9223372036854775807", "WITHSCORES"},
+             // CVE-2023-22458's bound: |count| <= LONG_MAX / 2 with WITHSCORES.
+             {"ZRANDMEMBER", "small", "-9223372036854775807", "WITHSCORES"},
+             {"ZRANDMEMBER", "small", "-4611686018427387904", "WITHSCORES"},
          }) {
       ExpectSame(bad);
     }
