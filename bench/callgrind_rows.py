@@ -85,6 +85,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--only", action="append", default=None)
     ap.add_argument("--requests", type=int, default=20000)
+    ap.add_argument("--keys", type=int, default=1000000, help="elements the prefills make (as compare.py)")
     ap.add_argument("--rill", default=os.path.join(here, "..", "build", "rill-server"))
     ap.add_argument("--redis", default=shutil.which("redis-server") or "redis-server")
     a = ap.parse_args()
@@ -97,7 +98,7 @@ def main():
             for group, label, pipelines, clients, setup, run in rows:
                 for p in pipelines:
                     # Prefills sized for warm-up and measurement (SPOP must not run dry).
-                    args = argparse.Namespace(requests=2 * a.requests, micro_bench=None)
+                    args = argparse.Namespace(requests=2 * a.requests, micro_bench=None, keys=a.keys)
                     if setup:
                         setup(srv, args, p)
                     args.requests = max(1000, a.requests // 10)

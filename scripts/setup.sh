@@ -4,8 +4,8 @@
 # with the lua-cjson and lua-bitop modules (scripting), Node.js and npm (the BullMQ test), and
 # for the tests redis-server/redis-tools (the oracle of the differential tests and benchmarks),
 # systemd-analyze and man (the package test), and python3-kombu / python3-rq / python3-celery
-# (real client libraries and job frameworks the integration tests drive). Installs only what is
-# missing; safe to run again.
+# (real client libraries and job frameworks the integration tests drive) and ruby-sidekiq /
+# ruby-redis (the Sidekiq test). Installs only what is missing; safe to run again.
 #
 # It never stops or reconfigures a server that is running: if Debian's redis-server holds
 # port 6379, scripts/run.sh says so and how to choose another port.
@@ -14,7 +14,8 @@ set -euo pipefail
 packages=(build-essential cmake ninja-build ccache pkg-config python3 libboost1.81-dev
           libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev liblzf-dev libssl-dev
           liblua5.1-0-dev lua-cjson-dev lua-bitop-dev
-          redis-server redis-tools systemd man-db python3-kombu python3-rq python3-celery)
+          redis-server redis-tools systemd man-db python3-kombu python3-rq python3-celery
+          ruby-sidekiq ruby-redis)
 
 missing=()
 for p in "${packages[@]}"; do
