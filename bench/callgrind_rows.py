@@ -98,7 +98,9 @@ def main():
             for group, label, pipelines, clients, setup, run in rows:
                 for p in pipelines:
                     # Prefills sized for warm-up and measurement (SPOP must not run dry).
-                    args = argparse.Namespace(requests=2 * a.requests, micro_bench=None, keys=a.keys)
+                    args = argparse.Namespace(requests=2 * a.requests, keys=a.keys,
+                                              micro_bench=os.path.join(here, "..", "build", "bench",
+                                                                       "rill_micro_bench"))
                     if setup:
                         setup(srv, args, p)
                     args.requests = max(1000, a.requests // 10)
