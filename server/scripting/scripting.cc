@@ -210,14 +210,14 @@ void ShaOf(std::string_view body, std::array<uint8_t, 20>* sha) {
   SHA1(reinterpret_cast<const unsigned char*>(body.data()), body.size(), sha->data());
 }
 
-std::string HexOf(const std::array<uint8_t, 20>& sha) {
+// The SHA1 in lower-case hex into `out` (40 bytes, no terminator).
+std::string_view PutHex(const std::array<uint8_t, 20>& sha, char (&out)[40]) {
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string out(40, '0');
   for (size_t j = 0; j < 20; ++j) {
     out[j * 2] = kHex[sha[j] >> 4];
     out[j * 2 + 1] = kHex[sha[j] & 0xF];
   }
-  return out;
+  return {out, sizeof(out)};
 }
 
 }  // namespace
@@ -237,7 +237,6 @@ Scripting::EvalScript* Scripting::CreateScript(const Sha& sha, std::string_view 
   EvalScript& script = scripts_[sha];
   script.ref = luaL_ref(L, LUA_REGISTRYINDEX);
   script.flags = flags;
-  script.name = HexOf(sha);
   return &script;
 }
 
@@ -245,7 +244,8 @@ bool Scripting::LoadScript(std::string_view body, std::string* sha_or_error) {
   Sha sha;
   ShaOf(body, &sha);
   if (!scripts_.contains(sha) && CreateScript(sha, body, sha_or_error) == nullptr) return false;
-  *sha_or_error = HexOf(sha);
+  char hex[40];
+  *sha_or_error = PutHex(sha, hex);
   return true;
 }
 
@@ -328,7 +328,8 @@ void Scripting::Eval(CommandContext& ctx, bool evalsha, bool read_only) {
   ScriptRunner::RunSpec spec;
   spec.caller = &ctx.client;
   spec.caller_args = ctx.args;
-  spec.name = script->name;
+  char hex[40];  // on the stack: a cached script keeps no copy of its name (memory per script)
+  spec.name = PutHex(sha, hex);
   spec.script_flags = script->flags;
   spec.eval = true;
   spec.read_only = read_only;

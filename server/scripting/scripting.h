@@ -92,7 +92,6 @@ class Scripting {
   struct EvalScript {
     int ref = LUA_NOREF;
     uint32_t flags = 0;
-    std::string name;  // the SHA1 in lower-case hex, made once
   };
   using Sha = std::array<uint8_t, 20>;
   static bool ParseSha(std::string_view hex, Sha* sha);
