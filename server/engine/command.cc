@@ -110,6 +110,7 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterHyperLogLogCommands(table);
   RegisterScriptingCommands(table);
   RegisterFunctionCommands(table);
+  RegisterSortCommands(table);
 }
 
 }  // namespace rill

@@ -278,6 +278,28 @@ TEST_F(AofPropagationTest, SortedSetsAndGeoLogDeterministicForms) {
   ExpectSameLog();
 }
 
+TEST_F(AofPropagationTest, SortStoreIsLoggedAsSentAndOnlyWhenItChangedSomething) {
+  for (const Argv& argv : std::vector<Argv>{
+           {"RPUSH", "l", "3", "1", "2"},
+           {"SADD", "s", "pear", "apple", "fig"},
+           {"SET", "w_1", "9"},
+           {"SORT", "l"},
+           {"SORT_RO", "l", "DESC"},
+           {"SORT", "l", "BY", "w_*", "GET", "#", "STORE", "dst"},
+           {"SORT", "s", "BY", "nosort", "STORE", "dst2"},
+           {"SET", "gone", "x", "EX", "100"},
+           {"SORT", "missing", "STORE", "gone"},
+           {"SORT", "missing", "STORE", "never"},
+           {"SORT", "l", "LIMIT", "5", "5", "STORE", "dst"},
+       }) {
+    Both(argv);
+  }
+  Send({"BLPOP", "woken", "0"}, 1);
+  Both({"SORT", "l", "DESC", "STORE", "woken"});
+  Read(1);
+  ExpectSameLog();
+}
+
 TEST_F(AofPropagationTest, BlockedClientsServedByAnotherWriteAreLoggedAfterIt) {
   Send({"blmove", "l", "l2", "left", "right", "0"}, 1);
   Both({"RPUSH", "l", "a", "b"});
