@@ -111,6 +111,7 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterScriptingCommands(table);
   RegisterFunctionCommands(table);
   RegisterSortCommands(table);
+  RegisterDumpCommands(table);
 }
 
 }  // namespace rill

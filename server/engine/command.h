@@ -152,5 +152,6 @@ void RegisterHyperLogLogCommands(CommandTable& table);  // hyperloglog_commands.
 void RegisterScriptingCommands(CommandTable& table);    // scripting_commands.cc: EVAL SCRIPT
 void RegisterFunctionCommands(CommandTable& table);     // functions_commands.cc: FCALL FUNCTION
 void RegisterSortCommands(CommandTable& table);         // sort.cc: SORT SORT_RO
+void RegisterDumpCommands(CommandTable& table);         // keys_dump.cc: DUMP RESTORE
 
 }  // namespace rill

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "tests/support/aof_support.h"
+#include "tests/support/differential.h"
 #include "tests/support/persistence_support.h"
 #include "tests/support/resp_client.h"
 #include "tests/support/server_process.h"
@@ -297,6 +298,27 @@ TEST_F(AofPropagationTest, SortStoreIsLoggedAsSentAndOnlyWhenItChangedSomething)
   Send({"BLPOP", "woken", "0"}, 1);
   Both({"SORT", "l", "DESC", "STORE", "woken"});
   Read(1);
+  ExpectSameLog();
+}
+
+TEST_F(AofPropagationTest, RestoreLogsAbsoluteDeadlinesAndPastOnesAsDel) {
+  Both({"SET", "s", "hello"});
+  Both({"RPUSH", "l", "a", "b"});
+  const std::string p = BulkValue(redis_clients_[0]->Command({"DUMP", "s"}));
+  const std::string lp = BulkValue(redis_clients_[0]->Command({"DUMP", "l"}));
+  ASSERT_FALSE(p.empty());
+  for (const Argv& argv : std::vector<Argv>{
+           {"DUMP", "s"},
+           {"RESTORE", "a", "0", p},
+           {"RESTORE", "a", "0", p},
+           {"RESTORE", "b", "100000", lp},
+           {"RESTORE", "c", "4102444800000", p, "ABSTTL", "IDLETIME", "5"},
+           {"RESTORE", "a", "1", p, "ABSTTL", "REPLACE"},
+           {"RESTORE", "d", "1", p, "ABSTTL"},
+           {"RESTORE", "e", "0", "bad payload"},
+       }) {
+    Both(argv);
+  }
   ExpectSameLog();
 }
 
