@@ -112,6 +112,7 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterFunctionCommands(table);
   RegisterSortCommands(table);
   RegisterDumpCommands(table);
+  RegisterMigrateCommands(table);
 }
 
 }  // namespace rill

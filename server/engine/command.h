@@ -153,5 +153,6 @@ void RegisterScriptingCommands(CommandTable& table);    // scripting_commands.cc
 void RegisterFunctionCommands(CommandTable& table);     // functions_commands.cc: FCALL FUNCTION
 void RegisterSortCommands(CommandTable& table);         // sort.cc: SORT SORT_RO
 void RegisterDumpCommands(CommandTable& table);         // keys_dump.cc: DUMP RESTORE
+void RegisterMigrateCommands(CommandTable& table);      // keys_migrate.cc: MIGRATE
 
 }  // namespace rill

@@ -322,6 +322,27 @@ TEST_F(AofPropagationTest, RestoreLogsAbsoluteDeadlinesAndPastOnesAsDel) {
   ExpectSameLog();
 }
 
+TEST_F(AofPropagationTest, MigrateIsLoggedAsDelOfTheKeysTheTargetTook) {
+  DataDir target_dir;
+  std::string error;
+  std::unique_ptr<ServerProcess> target =
+      StartServerOn(RedisServerBinary(), target_dir.path(), {}, &error);
+  ASSERT_NE(target, nullptr) << error;
+  const std::string port = std::to_string(target->port());
+  for (const Argv& argv : std::vector<Argv>{
+           {"SET", "a", "1"},
+           {"SET", "b", "2"},
+           {"RPUSH", "c", "x"},
+           {"MIGRATE", "127.0.0.1", port, "a", "0", "5000", "COPY", "REPLACE"},
+           {"MIGRATE", "127.0.0.1", port, "a", "0", "5000", "REPLACE"},
+           {"MIGRATE", "127.0.0.1", port, "", "0", "5000", "REPLACE", "KEYS", "b", "nope", "c"},
+           {"MIGRATE", "127.0.0.1", port, "nope", "0", "5000"},
+       }) {
+    Both(argv);
+  }
+  ExpectSameLog();
+}
+
 TEST_F(AofPropagationTest, BlockedClientsServedByAnotherWriteAreLoggedAfterIt) {
   Send({"blmove", "l", "l2", "left", "right", "0"}, 1);
   Both({"RPUSH", "l", "a", "b"});
