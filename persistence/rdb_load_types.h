@@ -18,6 +18,14 @@ namespace rill::persistence {
 std::unique_ptr<ds::List> LoadList(RdbInput& in, uint8_t type, const RdbLoadOptions& options,
                                    std::string* scratch);
 
+// A container value of any RDB type Rill loads (lists, sets, sorted sets, hashes, streams):
+// the one dispatch both the file loader and DUMP payloads use. nullptr after recording the
+// problem in `in` (an unknown type included); *empty is set for a container with no element,
+// which Redis skips in a file and refuses in a payload.
+std::unique_ptr<ds::ObjectValue> LoadObject(RdbInput& in, uint8_t type,
+                                            const RdbLoadOptions& options, std::string* scratch,
+                                            bool* empty);
+
 // A stream in RDB type STREAM_LISTPACKS, _2 or _3. nullptr after recording the problem.
 // Nodes keep their layout and tombstones (Stream::AppendLoadedBlock).
 std::unique_ptr<ds::Stream> LoadStream(RdbInput& in, uint8_t type, std::string* scratch);

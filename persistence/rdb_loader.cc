@@ -39,6 +39,39 @@ bool IsStreamType(uint8_t t) {
          t == rdb::kTypeStreamListpacks3;
 }
 
+}  // namespace
+
+std::unique_ptr<ds::ObjectValue> LoadObject(RdbInput& in, uint8_t type,
+                                            const RdbLoadOptions& options, std::string* scratch,
+                                            bool* empty) {
+  *empty = false;
+  if (IsListType(type)) {
+    std::unique_ptr<ds::List> list = LoadList(in, type, options, scratch);
+    if (list != nullptr) *empty = list->empty();
+    return list;
+  }
+  if (IsZSetType(type)) {
+    std::unique_ptr<ds::ZSet> zset = LoadZSet(in, type, options.zset_limits, scratch);
+    if (zset != nullptr) *empty = zset->empty();
+    return zset;
+  }
+  if (IsHashType(type)) {
+    std::unique_ptr<ds::Hash> hash = LoadHash(in, type, options, scratch);
+    if (hash != nullptr) *empty = hash->empty();
+    return hash;
+  }
+  if (IsSetType(type)) {
+    std::unique_ptr<ds::Set> set = LoadSet(in, type, options, scratch);
+    if (set != nullptr) *empty = set->empty();
+    return set;
+  }
+  if (IsStreamType(type)) return LoadStream(in, type, scratch);
+  in.Fail(absl::StrCat("unknown RDB value type ", type));
+  return nullptr;
+}
+
+namespace {
+
 // What RDB_OPCODE_FREQ / RDB_OPCODE_IDLE said about the next key.
 struct AccessHint {
   bool has_freq = false;
@@ -207,44 +240,13 @@ class Loader {
       }
     } else {
       // The container decoders use only scratch_value_, so key_bytes stays valid.
-      std::unique_ptr<ds::ObjectValue> object;
-      if (IsListType(type)) {
-        std::unique_ptr<ds::List> list = LoadList(in_, type, options_, &scratch_value_);
-        if (list == nullptr) return false;
-        if (list->empty()) {
-          ++info_->empty_keys_skipped;
-          return true;
-        }
-        object = std::move(list);
-      } else if (IsZSetType(type)) {
-        std::unique_ptr<ds::ZSet> zset = LoadZSet(in_, type, options_.zset_limits, &scratch_value_);
-        if (zset == nullptr) return false;
-        if (zset->empty()) {
-          ++info_->empty_keys_skipped;
-          return true;
-        }
-        object = std::move(zset);
-      } else if (IsHashType(type) || IsSetType(type)) {
-        std::unique_ptr<ds::ObjectValue> loaded;
-        size_t size;
-        if (IsHashType(type)) {
-          auto hash = LoadHash(in_, type, options_, &scratch_value_);
-          size = hash != nullptr ? hash->size() : 0;
-          loaded = std::move(hash);
-        } else {
-          auto set = LoadSet(in_, type, options_, &scratch_value_);
-          size = set != nullptr ? set->size() : 0;
-          loaded = std::move(set);
-        }
-        if (loaded == nullptr) return false;
-        if (size == 0) {
-          ++info_->empty_keys_skipped;
-          return true;
-        }
-        object = std::move(loaded);
-      } else {
-        object = LoadStream(in_, type, &scratch_value_);
-        if (object == nullptr) return false;
+      bool empty = false;
+      std::unique_ptr<ds::ObjectValue> object =
+          LoadObject(in_, type, options_, &scratch_value_, &empty);
+      if (object == nullptr) return false;
+      if (empty) {
+        ++info_->empty_keys_skipped;  // as Redis, which skips such keys
+        return true;
       }
       if (expired) return CountExpired();
       entry = target.SetObject(key_bytes, std::move(object), ttl, expire_ms);

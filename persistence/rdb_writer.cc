@@ -205,10 +205,14 @@ void RdbWriter::PutKey(const ds::Entry& entry) {
       PutByte(static_cast<uint8_t>(options_.access_clock->DecayedCounter(entry.access_bits())));
     }
   }
+  PutTypedValue(entry, /*with_key=*/true);
+}
+
+void RdbWriter::PutTypedValue(const ds::Entry& entry, bool with_key) {
   switch (entry.type()) {
     case ds::ValueType::kString:
       PutByte(rdb::kTypeString);
-      PutString(entry.key());
+      if (with_key) PutString(entry.key());
       if (entry.is_int()) {
         PutIntegerString(entry.int_value());
       } else {
@@ -217,32 +221,32 @@ void RdbWriter::PutKey(const ds::Entry& entry) {
       break;
     case ds::ValueType::kList:
       PutByte(rdb::kTypeListQuicklist2);
-      PutString(entry.key());
+      if (with_key) PutString(entry.key());
       PutList(*static_cast<const ds::List*>(entry.object()));
       break;
     case ds::ValueType::kStream:
       PutByte(rdb::kTypeStreamListpacks2);
-      PutString(entry.key());
+      if (with_key) PutString(entry.key());
       PutStream(*static_cast<const ds::Stream*>(entry.object()));
       break;
     case ds::ValueType::kZSet: {
       const auto& z = *static_cast<const ds::ZSet*>(entry.object());
       PutByte(z.packed() ? rdb::kTypeZsetListpack : rdb::kTypeZset2);
-      PutString(entry.key());
+      if (with_key) PutString(entry.key());
       PutZSet(z);
       break;
     }
     case ds::ValueType::kHash: {
       const auto& hash = *static_cast<const ds::Hash*>(entry.object());
       PutByte(HashType(hash));
-      PutString(entry.key());
+      if (with_key) PutString(entry.key());
       PutHash(hash);
       break;
     }
     case ds::ValueType::kSet: {
       const auto& set = *static_cast<const ds::Set*>(entry.object());
       PutByte(SetType(set));
-      PutString(entry.key());
+      if (with_key) PutString(entry.key());
       PutSet(set);
       break;
     }

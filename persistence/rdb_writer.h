@@ -124,6 +124,9 @@ class RdbWriter {
   void PutAux(std::string_view key, int64_t value);
   // One FUNCTION library: RDB_OPCODE_FUNCTION2 and its code.
   void PutFunction(std::string_view code);
+  // One value as DUMP serializes it (Redis's rdbSaveObjectType + rdbSaveObject): the type byte
+  // and the value, without key, expiry or access record.
+  void PutValue(const ds::Entry& entry) { PutTypedValue(entry, /*with_key=*/false); }
   // Hands the buffered bytes to the sink (for encoders that write no header or trailer).
   bool FlushPending() { return Flush(); }
   // Flushes the buffer when it is past its threshold; false if the sink failed.
@@ -131,6 +134,8 @@ class RdbWriter {
 
  private:
   void PutKey(const ds::Entry& entry);
+  // The type byte, the key when `with_key`, and the value.
+  void PutTypedValue(const ds::Entry& entry, bool with_key);
   void PutList(const ds::List& list);
   void PutStream(const ds::Stream& stream);
   void PutZSet(const ds::ZSet& zset);  // rdb_zset.cc

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <clocale>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -82,6 +83,8 @@ bool LoadAppendOnlyFile(rill::Engine& engine) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // As Redis's main: SORT ... ALPHA compares with strcoll in the environment's collation.
+  std::setlocale(LC_COLLATE, "");
   if (argc >= 2) {
     if (!std::strcmp(argv[1], "-v") || !std::strcmp(argv[1], "--version")) {
       std::printf("Rill server v=%s redis_version=%s malloc=libc bits=%d\n", RILL_VERSION,

@@ -221,6 +221,14 @@ bool Selector::AllowsChannel(std::string_view channel, bool is_pattern) const {
   return false;
 }
 
+bool Selector::HasUnrestrictedKeyAccess(uint8_t permissions) const {
+  if (flags_ & kAllKeys) return true;
+  for (const KeyPattern& p : keys_) {
+    if ((p.permissions & permissions) == permissions && p.pattern == "*") return true;
+  }
+  return false;
+}
+
 Denial Selector::Check(const CommandEntry& cmd, std::span<const std::string_view> args,
                        KeyCache& cache, int* pos) const {
   if (!(flags_ & kAllCommands) && !cmd.no_auth && !allowed_.test(cmd.id)) {

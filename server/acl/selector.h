@@ -64,6 +64,10 @@ class Selector {
                int* pos) const;
   // Channel (or, with is_pattern, PSUBSCRIBE pattern) against this selector's channel rules.
   bool AllowsChannel(std::string_view channel, bool is_pattern) const;
+  // Redis's ACLSelectorHasUnrestrictedKeyAccess: allkeys, or a key pattern that is exactly "*"
+  // with every permission in `permissions` (KeyPermission bits). "~?" matches the key "*" but
+  // does not count: the pattern itself must be "*".
+  bool HasUnrestrictedKeyAccess(uint8_t permissions) const;
 
   // The command bit alone (first-argument exceptions aside).
   bool AllowsCommand(int id) const { return (flags_ & kAllCommands) || allowed_.test(id); }

@@ -124,6 +124,20 @@ Denial User::Check(const CommandEntry& cmd, std::span<const std::string_view> ar
   return relevant;
 }
 
+bool User::CheckWithUnrestrictedKeyAccess(const CommandEntry& cmd,
+                                          std::span<const std::string_view> args,
+                                          uint8_t permissions) const {
+  KeyCache cache;
+  for (const Selector& s : selectors_) {
+    int pos = 0;
+    if (s.Check(cmd, args, cache, &pos) == Denial::kNone &&
+        s.HasUnrestrictedKeyAccess(permissions)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 bool User::AllowsChannel(std::string_view channel, bool is_pattern) const {
   for (const Selector& s : selectors_) {
     if (s.AllowsChannel(channel, is_pattern)) return true;

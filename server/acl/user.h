@@ -39,6 +39,12 @@ class User {
   // most relevant reason, with *pos the refused argument for keys and channels.
   Denial Check(const CommandEntry& cmd, std::span<const std::string_view> args, int* pos) const;
   bool AllowsChannel(std::string_view channel, bool is_pattern) const;
+  // Redis's ACLUserCheckCmdWithUnrestrictedKeyAccess: some one selector both allows the call
+  // and has every permission in `permissions` over the whole keyspace (SORT's BY and GET
+  // patterns reach keys no argument names, so they need it).
+  bool CheckWithUnrestrictedKeyAccess(const CommandEntry& cmd,
+                                      std::span<const std::string_view> args,
+                                      uint8_t permissions) const;
 
   // "on #<hash> ~* &* +@all (...)" as ACL LIST shows it after "user <name> ".
   std::string Describe() const;

@@ -110,6 +110,9 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterHyperLogLogCommands(table);
   RegisterScriptingCommands(table);
   RegisterFunctionCommands(table);
+  RegisterSortCommands(table);
+  RegisterDumpCommands(table);
+  RegisterMigrateCommands(table);
 }
 
 }  // namespace rill

@@ -151,5 +151,8 @@ void RegisterBitmapCommands(CommandTable& table);       // bitmaps.cc
 void RegisterHyperLogLogCommands(CommandTable& table);  // hyperloglog_commands.cc
 void RegisterScriptingCommands(CommandTable& table);    // scripting_commands.cc: EVAL SCRIPT
 void RegisterFunctionCommands(CommandTable& table);     // functions_commands.cc: FCALL FUNCTION
+void RegisterSortCommands(CommandTable& table);         // sort.cc: SORT SORT_RO
+void RegisterDumpCommands(CommandTable& table);         // keys_dump.cc: DUMP RESTORE
+void RegisterMigrateCommands(CommandTable& table);      // keys_migrate.cc: MIGRATE
 
 }  // namespace rill

@@ -99,6 +99,30 @@ std::span<const std::string_view> VariableFlags(const CommandMeta& meta,
   return spec_flags;
 }
 
+// Redis's sortGetKeys / sortROGetKeys, used because SORT's BY/GET and STORE specs are
+// "unknown": the sorted key, and the last STORE's key (options are skipped by their argument
+// counts, so "GET store" names no key).
+bool SortKeys(const CommandMeta& meta, std::span<const std::string_view> args,
+              std::vector<FoundKey>* out) {
+  static constexpr std::string_view kReadOnly[] = {"RO", "access"};
+  static constexpr std::string_view kOverwrite[] = {"OW", "update"};
+  if (args.size() < 2) return false;
+  out->push_back(FoundKey{1, kReadOnly});
+  if (meta.name == "sort_ro") return true;
+  size_t store = 0;
+  for (size_t i = 2; i < args.size(); ++i) {
+    if (EqualsIgnoreCase(args[i], "limit")) {
+      i += 2;
+    } else if (EqualsIgnoreCase(args[i], "get") || EqualsIgnoreCase(args[i], "by")) {
+      i += 1;
+    } else if (EqualsIgnoreCase(args[i], "store") && i + 1 < args.size()) {
+      store = i + 1;  // the last STORE wins, as in SORT itself
+    }
+  }
+  if (store != 0) out->push_back(FoundKey{store, kOverwrite});
+  return true;
+}
+
 }  // namespace
 
 bool ContainsFlag(std::span<const std::string_view> flags, std::string_view flag) {
@@ -117,6 +141,8 @@ bool CommandHasKeys(const CommandMeta& meta) {
 
 bool FindCommandKeys(const CommandMeta& meta, std::span<const std::string_view> args,
                      std::vector<FoundKey>* out) {
+  // Specs of "unknown" keys make Redis fall back to the command's own key finder.
+  if (meta.name == "sort" || meta.name == "sort_ro") return SortKeys(meta, args, out);
   const size_t before = out->size();
   for (const KeySpecMeta& spec : meta.key_specs) {
     if (ContainsFlag(spec.flags, "not_key")) continue;

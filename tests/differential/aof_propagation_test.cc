@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "tests/support/aof_support.h"
+#include "tests/support/differential.h"
 #include "tests/support/persistence_support.h"
 #include "tests/support/resp_client.h"
 #include "tests/support/server_process.h"
@@ -275,6 +276,70 @@ TEST_F(AofPropagationTest, SortedSetsAndGeoLogDeterministicForms) {
   Send({"BZPOPMAX", "w", "0"}, 1);
   Both({"ZADD", "w", "5", "x", "6", "y"});
   Read(1);
+  ExpectSameLog();
+}
+
+TEST_F(AofPropagationTest, SortStoreIsLoggedAsSentAndOnlyWhenItChangedSomething) {
+  for (const Argv& argv : std::vector<Argv>{
+           {"RPUSH", "l", "3", "1", "2"},
+           {"SADD", "s", "pear", "apple", "fig"},
+           {"SET", "w_1", "9"},
+           {"SORT", "l"},
+           {"SORT_RO", "l", "DESC"},
+           {"SORT", "l", "BY", "w_*", "GET", "#", "STORE", "dst"},
+           {"SORT", "s", "BY", "nosort", "STORE", "dst2"},
+           {"SET", "gone", "x", "EX", "100"},
+           {"SORT", "missing", "STORE", "gone"},
+           {"SORT", "missing", "STORE", "never"},
+           {"SORT", "l", "LIMIT", "5", "5", "STORE", "dst"},
+       }) {
+    Both(argv);
+  }
+  Send({"BLPOP", "woken", "0"}, 1);
+  Both({"SORT", "l", "DESC", "STORE", "woken"});
+  Read(1);
+  ExpectSameLog();
+}
+
+TEST_F(AofPropagationTest, RestoreLogsAbsoluteDeadlinesAndPastOnesAsDel) {
+  Both({"SET", "s", "hello"});
+  Both({"RPUSH", "l", "a", "b"});
+  const std::string p = BulkValue(redis_clients_[0]->Command({"DUMP", "s"}));
+  const std::string lp = BulkValue(redis_clients_[0]->Command({"DUMP", "l"}));
+  ASSERT_FALSE(p.empty());
+  for (const Argv& argv : std::vector<Argv>{
+           {"DUMP", "s"},
+           {"RESTORE", "a", "0", p},
+           {"RESTORE", "a", "0", p},
+           {"RESTORE", "b", "100000", lp},
+           {"RESTORE", "c", "4102444800000", p, "ABSTTL", "IDLETIME", "5"},
+           {"RESTORE", "a", "1", p, "ABSTTL", "REPLACE"},
+           {"RESTORE", "d", "1", p, "ABSTTL"},
+           {"RESTORE", "e", "0", "bad payload"},
+       }) {
+    Both(argv);
+  }
+  ExpectSameLog();
+}
+
+TEST_F(AofPropagationTest, MigrateIsLoggedAsDelOfTheKeysTheTargetTook) {
+  DataDir target_dir;
+  std::string error;
+  std::unique_ptr<ServerProcess> target =
+      StartServerOn(RedisServerBinary(), target_dir.path(), {}, &error);
+  ASSERT_NE(target, nullptr) << error;
+  const std::string port = std::to_string(target->port());
+  for (const Argv& argv : std::vector<Argv>{
+           {"SET", "a", "1"},
+           {"SET", "b", "2"},
+           {"RPUSH", "c", "x"},
+           {"MIGRATE", "127.0.0.1", port, "a", "0", "5000", "COPY", "REPLACE"},
+           {"MIGRATE", "127.0.0.1", port, "a", "0", "5000", "REPLACE"},
+           {"MIGRATE", "127.0.0.1", port, "", "0", "5000", "REPLACE", "KEYS", "b", "nope", "c"},
+           {"MIGRATE", "127.0.0.1", port, "nope", "0", "5000"},
+       }) {
+    Both(argv);
+  }
   ExpectSameLog();
 }
 

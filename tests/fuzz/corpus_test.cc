@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "tests/fuzz/aof_loader_target.h"
+#include "tests/fuzz/dump_payload_target.h"
 #include "tests/fuzz/hll_decoder_target.h"
 #include "tests/fuzz/lua_convert_target.h"
 #include "tests/fuzz/rdb_loader_target.h"
@@ -25,11 +26,9 @@ using Target = std::function<void(const uint8_t*, size_t)>;
 
 const std::map<std::string, Target>& Targets() {
   static const auto* targets = new std::map<std::string, Target>{
-      {"request_parser", RunRequestParserInput},
-      {"rdb_loader", RunRdbLoaderInput},
-      {"aof_loader", RunAofLoaderInput},
-      {"hll_decoder", RunHllDecoderInput},
-      {"lua_convert", RunLuaConvertInput},
+      {"request_parser", RunRequestParserInput}, {"rdb_loader", RunRdbLoaderInput},
+      {"aof_loader", RunAofLoaderInput},         {"hll_decoder", RunHllDecoderInput},
+      {"dump_payload", RunDumpPayloadInput},     {"lua_convert", RunLuaConvertInput},
   };
   return *targets;
 }
@@ -58,7 +57,7 @@ TEST_P(CorpusTest, EveryKeptInputPasses) {
 
 INSTANTIATE_TEST_SUITE_P(Fuzz, CorpusTest,
                          ::testing::Values("request_parser", "rdb_loader", "aof_loader",
-                                           "hll_decoder", "lua_convert"));
+                                           "hll_decoder", "lua_convert", "dump_payload"));
 
 }  // namespace
 }  // namespace rill::fuzz
