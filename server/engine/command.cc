@@ -110,6 +110,7 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterHyperLogLogCommands(table);
   RegisterScriptingCommands(table);
   RegisterFunctionCommands(table);
+  RegisterReplicationCommands(table);
 }
 
 }  // namespace rill

@@ -151,5 +151,6 @@ void RegisterBitmapCommands(CommandTable& table);       // bitmaps.cc
 void RegisterHyperLogLogCommands(CommandTable& table);  // hyperloglog_commands.cc
 void RegisterScriptingCommands(CommandTable& table);    // scripting_commands.cc: EVAL SCRIPT
 void RegisterFunctionCommands(CommandTable& table);     // functions_commands.cc: FCALL FUNCTION
+void RegisterReplicationCommands(CommandTable& table);  // replication_commands.cc: PSYNC WAIT
 
 }  // namespace rill
