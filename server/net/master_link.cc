@@ -223,8 +223,8 @@ void MasterLink::Advance() {
       case Step::kPort: {
         if (!TakeLine(&line)) return;
         if (!line.empty() && line[0] == '-') {
-          Log(LogLevel::kNotice, "(Non critical) Master does not understand REPLCONF listening-port: %s",
-              line);
+          Log(LogLevel::kNotice,
+              "(Non critical) Master does not understand REPLCONF listening-port: %s", line);
         }
         const std::string ip = engine_.config().String("replica-announce-ip");
         if (!ip.empty()) Send({"REPLCONF", "ip-address", ip});
@@ -248,8 +248,8 @@ void MasterLink::Advance() {
         if (replid == "?") {
           Log(LogLevel::kNotice, "Partial resynchronization not possible (no cached master)");
         } else {
-          Log(LogLevel::kNotice,
-              "Trying a partial resynchronization (request %s:%d).", replid, offset);
+          Log(LogLevel::kNotice, "Trying a partial resynchronization (request %s:%d).", replid,
+              offset);
         }
         Send({"PSYNC", replid, std::to_string(offset)});
         step_ = Step::kPsync;
@@ -272,8 +272,7 @@ void MasterLink::Advance() {
         }
         if (line.starts_with("+CONTINUE")) {
           std::string id = line.size() > 10 ? line.substr(10) : std::string();
-          Log(LogLevel::kNotice,
-              "Successful partial resynchronization with master.");
+          Log(LogLevel::kNotice, "Successful partial resynchronization with master.");
           repl.PartialSyncAccepted(id);
           Log(LogLevel::kNotice,
               "MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.");
@@ -299,8 +298,9 @@ void MasterLink::Advance() {
         if (line.starts_with("$EOF:") && line.size() == 5 + kEofMarkLength) {
           eof_mark_ = line.substr(5);
           step_ = Step::kEofBulk;
-          Log(LogLevel::kNotice, "MASTER <-> REPLICA sync: receiving streamed RDB from master "
-                                 "with EOF to disk");
+          Log(LogLevel::kNotice,
+              "MASTER <-> REPLICA sync: receiving streamed RDB from master "
+              "with EOF to disk");
           break;
         }
         if (!absl::SimpleAtoi(line.substr(1), &payload_length_) || payload_length_ < 0) {
@@ -322,7 +322,8 @@ void MasterLink::Advance() {
         return;
       }
       case Step::kEofBulk: {
-        const size_t from = payload_.size() >= kEofMarkLength ? payload_.size() - kEofMarkLength : 0;
+        const size_t from =
+            payload_.size() >= kEofMarkLength ? payload_.size() - kEofMarkLength : 0;
         payload_.append(in_);
         in_.clear();
         const size_t at = payload_.find(eof_mark_, from);

@@ -39,8 +39,7 @@ bool ReadWholeFile(const std::string& path, std::string* out) {
 
 }  // namespace
 
-Replication::Replication(Engine& engine)
-    : engine_(engine), replid_(RandomId()), replid2_(kZeroId) {
+Replication::Replication(Engine& engine) : engine_(engine), replid_(RandomId()), replid2_(kZeroId) {
   engine_.config().OnChange("repl-backlog-size", [this] {
     backlog_.Resize(static_cast<size_t>(engine_.config().Int("repl-backlog-size")));
   });
@@ -74,6 +73,8 @@ void Replication::CreateBacklogIfNeeded() {
 }
 
 void Replication::FeedStream(std::string_view bytes) {
+  // No backlog means no replica either (the first one creates it): there is no stream yet.
+  if (!backlog_.active()) return;
   master_repl_offset_ += static_cast<int64_t>(bytes.size());
   backlog_.Append(bytes);
   for (auto& [id, r] : replicas_) {
@@ -98,8 +99,8 @@ void Replication::Feed(int db, std::string_view resp_command) {
 
 void Replication::ReplConf(Client& client, const std::vector<std::string_view>& args,
                            std::string* reply) {
-  if (args.size() % 2 == 0) {
-    *reply = "-ERR wrong number of arguments for 'replconf' command\r\n";
+  if (args.size() % 2 == 0) {  // every option has its value
+    *reply = "-ERR syntax error\r\n";
     return;
   }
   for (size_t j = 1; j < args.size(); j += 2) {
@@ -231,7 +232,8 @@ void Replication::Sync(Client& client, bool psync, std::string_view replid,
   if (!engine_.children().active()) {
     StartSnapshotForReplicas();
   } else {
-    Log(LogLevel::kNotice, "Can't attach the replica to the current BGSAVE. Waiting for next BGSAVE for SYNC");
+    Log(LogLevel::kNotice,
+        "Can't attach the replica to the current BGSAVE. Waiting for next BGSAVE for SYNC");
   }
 }
 
@@ -311,8 +313,8 @@ int64_t Replication::CountAcked(int64_t offset) const {
 bool Replication::Wait(Client& client, int64_t numreplicas, int64_t timeout_ms, int64_t* acked) {
   *acked = CountAcked(client.repl_offset);
   if (*acked >= numreplicas || client.in_exec) return true;
-  waiters_.push_back(Waiter{&client, client.repl_offset, numreplicas,
-                            timeout_ms > 0 ? NowMs() + timeout_ms : 0});
+  waiters_.push_back(
+      Waiter{&client, client.repl_offset, numreplicas, timeout_ms > 0 ? NowMs() + timeout_ms : 0});
   client.blocked = true;
   SendGetAck();
   return false;
@@ -358,6 +360,7 @@ std::string Replication::SetMaster(const std::string& host, int port) {
     DisconnectReplicas();
     selected_db_ = -1;
     engine_.ReplicaModeChanged();
+    LogSetRole('M');
     return "+OK\r\n";
   }
   if (is_replica() && host == master_host_ && port == master_port_) {
@@ -377,14 +380,16 @@ std::string Replication::SetMaster(const std::string& host, int port) {
   waiters_.clear();
   for (const Waiter& w : waiters) {
     w.client->blocked = false;
-    w.client->send("-UNBLOCKED force unblock from blocking operation, instance state changed "
-                   "(master -> replica?)\r\n");
+    w.client->send(
+        "-UNBLOCKED force unblock from blocking operation, instance state changed "
+        "(master -> replica?)\r\n");
     if (w.client->resume) w.client->resume();
   }
   Log(LogLevel::kNotice, "Connecting to MASTER %s:%d", host, port);
   link_state_ = LinkState::kConnect;
   link_down_since_s_ = NowMs() / 1000;
   engine_.ReplicaModeChanged();
+  LogSetRole('S');
   if (link_.connect) link_.connect();
   return "+OK\r\n";
 }
@@ -427,6 +432,10 @@ void Replication::SetMasterClient(Client* client) {
     link_state_ = LinkState::kConnected;
     last_master_io_ms_ = NowMs();
     link_down_since_s_ = 0;
+    // At once, as Redis's replica: a master that streamed the RDB (diskless) starts the
+    // command stream only once it has heard an ACK.
+    last_ack_sent_ms_ = last_master_io_ms_;
+    client->send(AckCommand());
   }
 }
 
@@ -524,7 +533,8 @@ void Replication::AppendInfo(std::string* o) const {
     o->append("role:master\r\n");
   } else {
     const bool up = link_state_ == LinkState::kConnected;
-    const int64_t slave_offset = master_client_ != nullptr || synced_once_ ? master_repl_offset_ : 1;
+    const int64_t slave_offset =
+        master_client_ != nullptr || synced_once_ ? master_repl_offset_ : 1;
     absl::StrAppendFormat(
         o,
         "role:slave\r\nmaster_host:%s\r\nmaster_port:%d\r\nmaster_link_status:%s\r\n"
@@ -557,12 +567,13 @@ void Replication::AppendInfo(std::string* o) const {
       "master_repl_offset:%d\r\nsecond_repl_offset:%d\r\nrepl_backlog_active:%d\r\n"
       "repl_backlog_size:%d\r\nrepl_backlog_first_byte_offset:%d\r\nrepl_backlog_histlen:%d\r\n",
       replid_, replid2_, master_repl_offset_, second_repl_offset_, backlog_.active() ? 1 : 0,
-      engine_.config().Int("repl-backlog-size"), backlog_.first_byte_offset(),
-      backlog_.histlen());
+      engine_.config().Int("repl-backlog-size"), backlog_.first_byte_offset(), backlog_.histlen());
 }
 
 void Replication::AppendRole(std::string* o, bool resp3) const {
-  auto bulk = [o](std::string_view s) { absl::StrAppend(o, "$", s.size(), "\r\n", ToAbsl(s), "\r\n"); };
+  auto bulk = [o](std::string_view s) {
+    absl::StrAppend(o, "$", s.size(), "\r\n", ToAbsl(s), "\r\n");
+  };
   if (!is_replica()) {
     size_t n = online_replicas();
     absl::StrAppend(o, "*3\r\n");

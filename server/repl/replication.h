@@ -147,7 +147,7 @@ class Replication final : public Propagator::Sink {
   int64_t master_repl_offset_ = 0;
   int64_t second_repl_offset_ = -1;
   ReplicationBacklog backlog_;
-  int selected_db_ = -1;  // of the stream (Redis's slaveseldb)
+  int selected_db_ = -1;                  // of the stream (Redis's slaveseldb)
   std::map<uint64_t, Replica> replicas_;  // by client id: attachment order
   std::vector<Waiter> waiters_;
   bool snapshot_for_replicas_ = false;  // the running BGSAVE is ours
