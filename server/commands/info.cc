@@ -19,12 +19,12 @@
 #include "common/string_util.h"
 #include "server/engine/client.h"
 #include "server/engine/engine.h"
-#include "server/repl/replication.h"
-#include "server/scripting/scripting.h"
 #include "server/observe/alloc_counter.h"
 #include "server/observe/latency_histogram.h"
 #include "server/observe/memory_report.h"
 #include "server/persist/persistence.h"
+#include "server/repl/replication.h"
+#include "server/scripting/scripting.h"
 
 namespace rill {
 namespace {
@@ -173,11 +173,12 @@ void StatsSection(Engine& e, std::string* o) {
       "reply_buffer_shrinks:0\r\nreply_buffer_expands:0\r\n",
       s.total_connections_received, s.total_commands_processed, s.total_net_input_bytes,
       s.total_net_output_bytes, s.rejected_connections, e.replication().sync_full(),
-      e.replication().sync_partial_ok(), e.replication().sync_partial_err(), s.expired_keys, s.evicted_keys,
-      e.evictor().total_exceeded_us() / 1000, e.evictor().current_exceeded_us() / 1000,
-      s.keyspace_hits, s.keyspace_misses, e.pubsub().channel_count(), e.pubsub().pattern_count(),
-      e.pubsub().shard_channel_count(), e.children().latest_fork_usec(), e.children().total_forks(),
-      s.total_error_replies, s.total_reads_processed, s.total_writes_processed);
+      e.replication().sync_partial_ok(), e.replication().sync_partial_err(), s.expired_keys,
+      s.evicted_keys, e.evictor().total_exceeded_us() / 1000,
+      e.evictor().current_exceeded_us() / 1000, s.keyspace_hits, s.keyspace_misses,
+      e.pubsub().channel_count(), e.pubsub().pattern_count(), e.pubsub().shard_channel_count(),
+      e.children().latest_fork_usec(), e.children().total_forks(), s.total_error_replies,
+      s.total_reads_processed, s.total_writes_processed);
 }
 
 void Replication(Engine& e, std::string* o) { e.replication().AppendInfo(o); }

@@ -13,12 +13,12 @@
 #include "persistence/rdb_file.h"
 #include "persistence/rdb_loader.h"
 #include "server/engine/engine.h"
-#include "server/scripting/scripting.h"
 #include "server/observe/alloc_counter.h"
 #include "server/observe/log.h"
 #include "server/persist/child_process.h"
 #include "server/persist/child_temp_files.h"
 #include "server/persist/persistence.h"
+#include "server/scripting/scripting.h"
 
 namespace rill {
 namespace {

@@ -267,6 +267,80 @@ TEST_F(ReplicationTest, RillFromRillThenPromotionKeepsPartialResync) {
   EXPECT_EQ(cc->Command({"ROLE"}).substr(0, 4), "*5\r\n");
 }
 
+// Redis Sentinel (redis-server --sentinel, what Debian's redis-sentinel runs) monitors a Rill
+// master with two Rill replicas unchanged: after kill -9 of the master it promotes a replica,
+// points the other one at it, and writes acknowledged with WAIT before the crash are all there.
+TEST_F(ReplicationTest, SentinelFailsOverARillGroup) {
+  DataDir a_dir, b_dir, c_dir, s_dir;
+  auto a = Start(RillServerBinary(), a_dir);
+  ASSERT_TRUE(a);
+  auto b = Start(RillServerBinary(), b_dir, ReplicaOf(*a));
+  auto c = Start(RillServerBinary(), c_dir, ReplicaOf(*a));
+  ASSERT_TRUE(b && c);
+  auto ac = ConnectTo(*a);
+  ASSERT_TRUE(ac);
+  for (int i = 0; i < 50; ++i) {
+    ASSERT_EQ(ac->Command({"SET", "acked:" + std::to_string(i), std::to_string(i)}), "+OK\r\n");
+    ASSERT_EQ(ac->Command({"WAIT", "1", "5000"}).substr(0, 1), ":");
+  }
+  ASSERT_EQ(ac->Command({"WAIT", "2", "5000"}), ":2\r\n");
+
+  const std::string conf = s_dir.File("sentinel.conf");
+  WriteFileBytes(conf, "sentinel monitor mymaster 127.0.0.1 " + std::to_string(a->port()) +
+                           " 1\nsentinel down-after-milliseconds mymaster 1000\n"
+                           "sentinel failover-timeout mymaster 10000\n");
+  ServerProcess sentinel(RedisServerBinary(), {"--sentinel"});
+  sentinel.set_config_file(conf);
+  std::string error;
+  ASSERT_TRUE(sentinel.Start(&error)) << error;
+  RespClient sc;
+  ASSERT_TRUE(sc.Connect(sentinel.port()));
+  // Sentinel found both replicas through the master's INFO.
+  ASSERT_TRUE(WaitUntil([&] {
+    const std::string r = sc.Command({"SENTINEL", "REPLICAS", "mymaster"});
+    return r.starts_with("*2\r\n");
+  })) << sentinel.ReadLog();
+
+  a->Stop(SIGKILL);
+  std::string new_port;
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        const std::string r = sc.Command({"SENTINEL", "GET-MASTER-ADDR-BY-NAME", "mymaster"});
+        for (const auto* s : {b.get(), c.get()}) {
+          const std::string port = std::to_string(s->port());
+          if (r.find("\r\n" + port + "\r\n") != std::string::npos) new_port = port;
+        }
+        return !new_port.empty();
+      },
+      seconds(30)))
+      << sentinel.ReadLog();
+  ServerProcess* promoted = new_port == std::to_string(b->port()) ? b.get() : c.get();
+  ServerProcess* other = promoted == b.get() ? c.get() : b.get();
+  // Sentinel ends the normal clients of the servers it reconfigures (CLIENT KILL TYPE normal in
+  // its MULTI): connect after it has finished with each.
+  std::unique_ptr<RespClient> pc, oc;
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        pc = ConnectTo(*promoted);
+        oc = ConnectTo(*other);
+        return pc && oc && InfoField(*oc, "replication", "master_port") == new_port &&
+               InfoField(*oc, "replication", "master_link_status") == "up";
+      },
+      seconds(30)))
+      << sentinel.ReadLog() << other->ReadLog();
+  EXPECT_EQ(InfoField(*pc, "replication", "role"), "master");
+  EXPECT_EQ(pc->Command({"SET", "after", "failover"}), "+OK\r\n");
+  for (int i = 0; i < 50; ++i) {
+    const std::string v = std::to_string(i);
+    EXPECT_EQ(pc->Command({"GET", "acked:" + v}),
+              "$" + std::to_string(v.size()) + "\r\n" + v + "\r\n");
+  }
+  // The other replica follows the new master, with a partial resync.
+  EXPECT_EQ(pc->Command({"WAIT", "1", "5000"}), ":1\r\n");
+  EXPECT_EQ(oc->Command({"GET", "after"}), "$8\r\nfailover\r\n");
+  EXPECT_EQ(InfoField(*pc, "stats", "sync_partial_ok"), "1") << promoted->ReadLog();
+}
+
 TEST_F(ReplicationTest, ReplconfAndWaitArgumentsAsRedis) {
   DataDir rill_dir, redis_dir;
   auto rill = Start(RillServerBinary(), rill_dir);
