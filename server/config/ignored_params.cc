@@ -15,8 +15,6 @@ constexpr std::string_view kIgnoredParams[] = {
     "replica-ignore-disk-write-errors",
     "repl-diskless-load",
     "repl-diskless-sync-delay",
-    "min-replicas-to-write",
-    "min-replicas-max-lag",
     "repl-diskless-sync-max-replicas",
     "repl-backlog-ttl",
     // Cluster mode.

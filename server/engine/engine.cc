@@ -349,6 +349,11 @@ void Engine::Execute(Client& client, std::span<const std::string_view> args, std
     RejectCommand(client, *cmd, denied, reply);
     return;
   }
+  if (WritesData(*cmd, client, flags) && cmd != ping_command_ &&
+      !replication_->EnoughGoodReplicas()) {
+    RejectCommand(client, *cmd, "NOREPLICAS Not enough good replicas to write.", reply);
+    return;
+  }
   if (replication_->is_replica() && !client.master) {
     // Redis's processCommand: a read-only replica refuses writes of anyone but its master, and
     // with replica-serve-stale-data no only "stale" commands run while the link is down.

@@ -310,6 +310,24 @@ int64_t Replication::CountAcked(int64_t offset) const {
   return n;
 }
 
+int64_t Replication::GoodReplicas(int64_t now_ms) const {
+  const int64_t max_lag = engine_.config().Int("min-replicas-max-lag");
+  int64_t n = 0;
+  for (const auto& [id, r] : replicas_) {
+    if (r.state == ReplicaState::kOnline && now_ms / 1000 - r.ack_time_ms / 1000 <= max_lag) ++n;
+  }
+  return n;
+}
+
+bool Replication::EnoughGoodReplicas() const {
+  static const Config::IntParam kToWrite("min-replicas-to-write");
+  static const Config::IntParam kMaxLag("min-replicas-max-lag");
+  const Config& config = engine_.config();
+  const int64_t needed = config.Int(kToWrite);
+  if (needed == 0 || config.Int(kMaxLag) == 0 || is_replica()) return true;
+  return GoodReplicas(NowMs()) >= needed;
+}
+
 bool Replication::Wait(Client& client, int64_t numreplicas, int64_t timeout_ms, int64_t* acked) {
   *acked = CountAcked(client.repl_offset);
   if (*acked >= numreplicas || client.in_exec) return true;
@@ -553,6 +571,10 @@ void Replication::AppendInfo(std::string* o) const {
                           engine_.config().Bool("replica-announced") ? 1 : 0);
   }
   absl::StrAppendFormat(o, "connected_slaves:%d\r\n", online_replicas());
+  if (engine_.config().Int("min-replicas-to-write") != 0 &&
+      engine_.config().Int("min-replicas-max-lag") != 0) {
+    absl::StrAppendFormat(o, "min_slaves_good_slaves:%d\r\n", GoodReplicas(now_ms));
+  }
   int index = 0;
   for (const auto& [id, r] : replicas_) {
     if (r.state == ReplicaState::kHandshake) continue;

@@ -88,6 +88,9 @@ class Replication final : public Propagator::Sink {
   // INFO replication's fields and ROLE's reply.
   void AppendInfo(std::string* out) const;
   void AppendRole(std::string* out, bool resp3) const;
+  // min-replicas-to-write: false when writes must be refused with -NOREPLICAS (fewer online
+  // replicas than it asks acknowledged within min-replicas-max-lag seconds).
+  bool EnoughGoodReplicas() const;
   // connected_slaves and INFO stats' sync_* counters.
   size_t online_replicas() const;
   uint64_t sync_full() const { return sync_full_; }
@@ -137,6 +140,7 @@ class Replication final : public Propagator::Sink {
   void ShiftReplicationId();
   void NewReplicationId();
   int64_t CountAcked(int64_t offset) const;
+  int64_t GoodReplicas(int64_t now_ms) const;
   void ServeWaiters(int64_t now_ms);
   void SendGetAck();
   std::string ReplicaIp(const Replica& r) const;

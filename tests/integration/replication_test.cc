@@ -341,6 +341,29 @@ TEST_F(ReplicationTest, SentinelFailsOverARillGroup) {
   EXPECT_EQ(InfoField(*pc, "stats", "sync_partial_ok"), "1") << promoted->ReadLog();
 }
 
+// min-replicas-to-write: without enough replicas acknowledging in time, writes are refused as
+// Redis refuses them; with one, they go through.
+TEST_F(ReplicationTest, MinReplicasToWriteAsRedis) {
+  DataDir rill_dir, redis_dir, replica_dir;
+  const std::vector<std::string> args = {"--min-replicas-to-write", "1", "--min-replicas-max-lag",
+                                         "10"};
+  auto rill = Start(RillServerBinary(), rill_dir, args);
+  auto redis = Start(RedisServerBinary(), redis_dir, args);
+  ASSERT_TRUE(rill && redis);
+  auto r = ConnectTo(*rill);
+  auto d = ConnectTo(*redis);
+  ASSERT_TRUE(r && d);
+  for (const auto& c : std::vector<std::vector<std::string>>{
+           {"SET", "k", "v"}, {"GET", "k"}, {"MULTI"}, {"INCR", "n"}, {"EXEC"}, {"PING"}}) {
+    EXPECT_EQ(r->Command(c), d->Command(c)) << c[0];
+  }
+  EXPECT_EQ(InfoField(*r, "replication", "min_slaves_good_slaves"), "0");
+  auto replica = Start(RillServerBinary(), replica_dir, ReplicaOf(*rill));
+  ASSERT_TRUE(replica);
+  ASSERT_TRUE(WaitUntil([&] { return r->Command({"SET", "k", "v"}) == "+OK\r\n"; }));
+  EXPECT_EQ(InfoField(*r, "replication", "min_slaves_good_slaves"), "1");
+}
+
 TEST_F(ReplicationTest, ReplconfAndWaitArgumentsAsRedis) {
   DataDir rill_dir, redis_dir;
   auto rill = Start(RillServerBinary(), rill_dir);
