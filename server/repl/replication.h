@@ -155,7 +155,6 @@ class Replication final : public Propagator::Sink {
   std::map<uint64_t, Replica> replicas_;  // by client id: attachment order
   std::vector<Waiter> waiters_;
   bool snapshot_for_replicas_ = false;  // the running BGSAVE is ours
-  bool getack_pending_ = false;
   int64_t last_ping_ms_ = 0;
   int64_t last_newline_ms_ = 0;
   uint64_t sync_full_ = 0;
