@@ -16,7 +16,6 @@ constexpr std::string_view kIgnoredParams[] = {
     "repl-diskless-load",
     "repl-diskless-sync-delay",
     "repl-diskless-sync-max-replicas",
-    "repl-backlog-ttl",
     // Cluster mode.
     "cluster-require-full-coverage",
     "cluster-replica-no-failover",

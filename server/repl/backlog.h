@@ -17,6 +17,12 @@ class ReplicationBacklog {
  public:
   // Empties the ring and sizes it; the next byte appended has offset `start_offset`.
   void Reset(size_t size, int64_t start_offset);
+  // Gives the memory back; inactive until the next Reset.
+  void Free() {
+    std::string().swap(ring_);
+    head_ = histlen_ = 0;
+    first_offset_ = 0;
+  }
   // Keeps the newest bytes when shrinking (CONFIG SET repl-backlog-size).
   void Resize(size_t size);
   void Append(std::string_view bytes);

@@ -528,6 +528,25 @@ void Replication::Cron(int64_t now_ms) {
     if (c->kill) c->kill();
   }
   ServeWaiters(now_ms);
+  // repl-backlog-ttl: a master alone for that long frees its backlog and starts a new history
+  // (Redis's replicationCron). A replica keeps its backlog, for its master's failover.
+  if (!is_replica() && backlog_.active()) {
+    if (any) {
+      no_replicas_since_ms_ = 0;
+    } else if (no_replicas_since_ms_ == 0) {
+      no_replicas_since_ms_ = now_ms;
+    } else if (const int64_t ttl = engine_.config().Int("repl-backlog-ttl");
+               ttl > 0 && now_ms - no_replicas_since_ms_ > ttl * 1000) {
+      NewReplicationId();
+      replid2_ = kZeroId;
+      second_repl_offset_ = -1;
+      backlog_.Free();
+      engine_.propagation().RemoveSink(this);
+      no_replicas_since_ms_ = 0;
+      Log(LogLevel::kNotice,
+          "Replication backlog freed after %d seconds without connected replicas.", ttl);
+    }
+  }
   if (is_replica()) {
     if (master_client_ != nullptr && now_ms - last_ack_sent_ms_ >= 1000) {
       last_ack_sent_ms_ = now_ms;

@@ -156,6 +156,7 @@ class Replication final : public Propagator::Sink {
   std::vector<Waiter> waiters_;
   bool snapshot_for_replicas_ = false;  // the running BGSAVE is ours
   int64_t last_ping_ms_ = 0;
+  int64_t no_replicas_since_ms_ = 0;  // 0: some replica is attached (repl-backlog-ttl)
   int64_t last_newline_ms_ = 0;
   uint64_t sync_full_ = 0;
   uint64_t sync_partial_ok_ = 0;

@@ -364,6 +364,33 @@ TEST_F(ReplicationTest, MinReplicasToWriteAsRedis) {
   EXPECT_EQ(InfoField(*r, "replication", "min_slaves_good_slaves"), "1");
 }
 
+// repl-backlog-ttl: a master whose replicas are gone frees its backlog after that many seconds
+// and starts a new replication history.
+TEST_F(ReplicationTest, BacklogIsFreedAfterTtlWithoutReplicas) {
+  DataDir master_dir, replica_dir;
+  auto rill = Start(RillServerBinary(), master_dir, {"--repl-backlog-ttl", "1"});
+  ASSERT_TRUE(rill);
+  auto mc = ConnectTo(*rill);
+  ASSERT_TRUE(mc);
+  auto replica = Start(RillServerBinary(), replica_dir, ReplicaOf(*rill));
+  ASSERT_TRUE(replica);
+  auto rc = ConnectTo(*replica);
+  ASSERT_TRUE(rc);
+  ASSERT_TRUE(WaitInSync(*mc, *rc));
+  EXPECT_EQ(InfoField(*mc, "replication", "repl_backlog_active"), "1");
+  const std::string id = InfoField(*mc, "replication", "master_replid");
+  rc.reset();
+  replica->Stop(SIGKILL);
+  ASSERT_TRUE(WaitUntil([&] {
+    return InfoField(*mc, "replication", "repl_backlog_active") == "0";
+  })) << rill->ReadLog();
+  EXPECT_NE(InfoField(*mc, "replication", "master_replid"), id);
+  EXPECT_EQ(InfoField(*mc, "replication", "repl_backlog_histlen"), "0");
+  EXPECT_NE(
+      rill->ReadLog().find("Replication backlog freed after 1 seconds without connected replicas."),
+      std::string::npos);
+}
+
 TEST_F(ReplicationTest, ReplconfAndWaitArgumentsAsRedis) {
   DataDir rill_dir, redis_dir;
   auto rill = Start(RillServerBinary(), rill_dir);
