@@ -6,6 +6,7 @@
 #include <clocale>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 
@@ -18,6 +19,7 @@
 #include "server/observe/log.h"
 #include "server/persist/child_temp_files.h"
 #include "server/persist/persistence.h"
+#include "server/repl/replication.h"
 
 namespace {
 
@@ -173,6 +175,12 @@ int main(int argc, char** argv) {
   }
   if (!engine.aof().OpenOnStartup()) return 1;
   rill::Log(rill::LogLevel::kNotice, "Ready to accept connections tcp");
+  // replicaof in the config ("host port", checked when it was read): the link starts now.
+  const std::string replicaof = engine.config().String("replicaof");
+  if (const size_t space = replicaof.rfind(' '); space != std::string::npos) {
+    engine.replication().SetMaster(replicaof.substr(0, space),
+                                   std::atoi(replicaof.c_str() + space + 1));
+  }
   rill::NotifySupervisorReady(engine.config());
   server.Run();
   rill::Log(rill::LogLevel::kWarning, "Rill is now ready to exit, bye bye...");

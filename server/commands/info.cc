@@ -19,11 +19,12 @@
 #include "common/string_util.h"
 #include "server/engine/client.h"
 #include "server/engine/engine.h"
-#include "server/scripting/scripting.h"
 #include "server/observe/alloc_counter.h"
 #include "server/observe/latency_histogram.h"
 #include "server/observe/memory_report.h"
 #include "server/persist/persistence.h"
+#include "server/repl/replication.h"
+#include "server/scripting/scripting.h"
 
 namespace rill {
 namespace {
@@ -156,7 +157,7 @@ void StatsSection(Engine& e, std::string* o) {
       "total_net_repl_input_bytes:0\r\ntotal_net_repl_output_bytes:0\r\n"
       "instantaneous_input_kbps:0.00\r\ninstantaneous_output_kbps:0.00\r\n"
       "instantaneous_input_repl_kbps:0.00\r\ninstantaneous_output_repl_kbps:0.00\r\n"
-      "rejected_connections:%d\r\nsync_full:0\r\nsync_partial_ok:0\r\nsync_partial_err:0\r\n"
+      "rejected_connections:%d\r\nsync_full:%d\r\nsync_partial_ok:%d\r\nsync_partial_err:%d\r\n"
       "expired_keys:%d\r\nexpired_stale_perc:0.00\r\nexpired_time_cap_reached_count:0\r\n"
       "expire_cycle_cpu_milliseconds:0\r\nevicted_keys:%d\r\nevicted_clients:0\r\n"
       "total_eviction_exceeded_time:%d\r\ncurrent_eviction_exceeded_time:%d\r\n"
@@ -171,22 +172,16 @@ void StatsSection(Engine& e, std::string* o) {
       "io_threaded_reads_processed:0\r\nio_threaded_writes_processed:0\r\n"
       "reply_buffer_shrinks:0\r\nreply_buffer_expands:0\r\n",
       s.total_connections_received, s.total_commands_processed, s.total_net_input_bytes,
-      s.total_net_output_bytes, s.rejected_connections, s.expired_keys, s.evicted_keys,
-      e.evictor().total_exceeded_us() / 1000, e.evictor().current_exceeded_us() / 1000,
-      s.keyspace_hits, s.keyspace_misses, e.pubsub().channel_count(), e.pubsub().pattern_count(),
-      e.pubsub().shard_channel_count(), e.children().latest_fork_usec(), e.children().total_forks(),
-      s.total_error_replies, s.total_reads_processed, s.total_writes_processed);
+      s.total_net_output_bytes, s.rejected_connections, e.replication().sync_full(),
+      e.replication().sync_partial_ok(), e.replication().sync_partial_err(), s.expired_keys,
+      s.evicted_keys, e.evictor().total_exceeded_us() / 1000,
+      e.evictor().current_exceeded_us() / 1000, s.keyspace_hits, s.keyspace_misses,
+      e.pubsub().channel_count(), e.pubsub().pattern_count(), e.pubsub().shard_channel_count(),
+      e.children().latest_fork_usec(), e.children().total_forks(), s.total_error_replies,
+      s.total_reads_processed, s.total_writes_processed);
 }
 
-void Replication(Engine& e, std::string* o) {
-  absl::StrAppendFormat(
-      o,
-      "role:master\r\nconnected_slaves:0\r\nmaster_failover_state:no-failover\r\n"
-      "master_replid:%s\r\nmaster_replid2:0000000000000000000000000000000000000000\r\n"
-      "master_repl_offset:0\r\nsecond_repl_offset:-1\r\nrepl_backlog_active:0\r\n"
-      "repl_backlog_size:%d\r\nrepl_backlog_first_byte_offset:0\r\nrepl_backlog_histlen:0\r\n",
-      RunId(), e.config().Int("repl-backlog-size"));
-}
+void Replication(Engine& e, std::string* o) { e.replication().AppendInfo(o); }
 
 void Cpu(Engine& e, std::string* o) {
   rusage self, children;

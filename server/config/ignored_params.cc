@@ -7,29 +7,15 @@ namespace {
 
 // tools/check_config_params.py reads this array: keep it one array of string literals.
 constexpr std::string_view kIgnoredParams[] = {
-    // Replication (Rill has no replicas yet).
+    // Replication: what Rill's replication does not act on yet.
     "repl-disable-tcp-nodelay",
     "repl-diskless-sync",
     "replica-lazy-flush",
-    "replica-serve-stale-data",
-    "replica-read-only",
     "replica-ignore-maxmemory",
-    "replica-announced",
     "replica-ignore-disk-write-errors",
-    "replica-announce-ip",
-    "masteruser",
-    "masterauth",
     "repl-diskless-load",
-    "replica-priority",
     "repl-diskless-sync-delay",
-    "replica-announce-port",
-    "repl-timeout",
-    "repl-ping-replica-period",
-    "min-replicas-to-write",
-    "min-replicas-max-lag",
     "repl-diskless-sync-max-replicas",
-    "repl-backlog-ttl",
-    "replicaof",
     // Cluster mode.
     "cluster-require-full-coverage",
     "cluster-replica-no-failover",

@@ -33,6 +33,13 @@ struct Client {
   bool authenticated = false;
   bool no_evict = false;  // CLIENT NO-EVICT (the 'e' flag; client eviction is not implemented)
   bool monitor = false;   // MONITOR was sent
+  // Replication (server/repl/replication.h): a replica that said SYNC/PSYNC (flags S), our
+  // master's link applying its stream (flags M; its replies are dropped).
+  bool replica = false;
+  bool master = false;
+  // The replication offset right after this client's last top-level command (WAIT waits for
+  // replicas to acknowledge it, Redis's c->woff).
+  int64_t repl_offset = 0;
   // The ACL user the client runs as, and its name (CLIENT LIST's user=, CLIENT KILL USER). Both
   // change together (Engine::SetClientUser). nullptr runs unrestricted, as Redis's internal
   // clients without a user do.

@@ -10,6 +10,8 @@ namespace {
 // Redis's client flag letters (in 7.0's order) for the states Rill has; "N" when none applies.
 std::string FlagsOf(const Client& client) {
   std::string flags;
+  if (client.replica) flags += 'S';
+  if (client.master) flags += 'M';
   if (client.subscribed()) flags += 'P';
   if (client.in_multi || client.in_exec) flags += 'x';
   if (client.blocked) flags += 'b';
@@ -56,6 +58,8 @@ bool ParseClientType(std::string_view name, ClientType* type) {
 }
 
 ClientType TypeOf(const Client& client) {
+  if (client.master) return ClientType::kMaster;
+  if (client.replica) return ClientType::kReplica;
   return client.subscribed() ? ClientType::kPubsub : ClientType::kNormal;
 }
 

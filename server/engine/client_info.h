@@ -11,8 +11,8 @@ namespace rill {
 
 void AppendClientInfoLine(const Client& client, int64_t now_ms, std::string* out);
 
-// The client classes of CLIENT LIST TYPE and CLIENT KILL TYPE. Rill has no replication yet, so
-// no client is a master or a replica; a client with subscriptions is a pubsub client.
+// The client classes of CLIENT LIST TYPE and CLIENT KILL TYPE: our master's link, a replica
+// (after SYNC/PSYNC), a client with subscriptions (pubsub), or a normal one.
 enum class ClientType { kAny, kNormal, kPubsub, kMaster, kReplica };
 // "normal", "pubsub", "master", "replica" or "slave" (any case); false for anything else.
 bool ParseClientType(std::string_view name, ClientType* type);

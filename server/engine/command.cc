@@ -113,6 +113,7 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterSortCommands(table);
   RegisterDumpCommands(table);
   RegisterMigrateCommands(table);
+  RegisterReplicationCommands(table);
 }
 
 }  // namespace rill

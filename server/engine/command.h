@@ -154,5 +154,6 @@ void RegisterFunctionCommands(CommandTable& table);     // functions_commands.cc
 void RegisterSortCommands(CommandTable& table);         // sort.cc: SORT SORT_RO
 void RegisterDumpCommands(CommandTable& table);         // keys_dump.cc: DUMP RESTORE
 void RegisterMigrateCommands(CommandTable& table);      // keys_migrate.cc: MIGRATE
+void RegisterReplicationCommands(CommandTable& table);  // replication_commands.cc: PSYNC WAIT
 
 }  // namespace rill

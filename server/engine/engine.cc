@@ -22,6 +22,7 @@
 #include "server/observe/latency_histogram.h"
 #include "server/observe/log.h"
 #include "server/persist/persistence.h"
+#include "server/repl/replication.h"
 #include "server/scripting/scripting.h"
 
 namespace rill {
@@ -70,6 +71,9 @@ Engine::Engine(Config config) : config_(std::move(config)) {
   exec_command_ = commands_.Find("exec");
   ping_command_ = commands_.Find("ping");
   persistence_ = std::make_unique<Persistence>(*this);
+  replication_ = std::make_unique<Replication>(*this);
+  persistence_->rdb().set_background_done_hook(
+      [this](bool ok, const std::string& path) { replication_->SnapshotDone(ok, path); });
   config_.OnApply("appendonly", [this](std::string* error) {
     if (!config_.Bool("appendonly")) {
       aof().StopAtRuntime();
@@ -331,7 +335,7 @@ void Engine::Execute(Client& client, std::span<const std::string_view> args, std
   if (execute_depth_ == 0 && evictor_.maxmemory() != 0) {
     const bool out_of_memory = evictor_.Perform() == Evictor::Result::kFail;
     script_oom_ = out_of_memory;
-    if (out_of_memory && RefusedWhenOutOfMemory(client, *cmd, flags)) {
+    if (out_of_memory && !client.master && RefusedWhenOutOfMemory(client, *cmd, flags)) {
       RejectCommand(client, *cmd, errors::kOom, reply);
       return;
     }
@@ -343,6 +347,28 @@ void Engine::Execute(Client& client, std::span<const std::string_view> args, std
     const std::string_view denied = persistence_->WriteDeniedError(&denied_scratch);
     if (!denied.empty()) {
       RejectCommand(client, *cmd, denied, reply);
+      return;
+    }
+  }
+  if (WritesData(*cmd, client, flags) && cmd != ping_command_ &&
+      !replication_->EnoughGoodReplicas()) {
+    RejectCommand(client, *cmd, "NOREPLICAS Not enough good replicas to write.", reply);
+    return;
+  }
+  if (replication_->is_replica() && !client.master) {
+    // Redis's processCommand: a read-only replica refuses writes of anyone but its master, and
+    // with replica-serve-stale-data no only "stale" commands run while the link is down.
+    if (config_.Bool("replica-read-only") && WritesData(*cmd, client, flags) &&
+        cmd != ping_command_) {
+      RejectCommand(client, *cmd, "READONLY You can't write against a read only replica.", reply);
+      return;
+    }
+    if (replication_->link_state() != Replication::LinkState::kConnected &&
+        !config_.Bool("replica-serve-stale-data") && !(cmd->flags & kCmdStale)) {
+      RejectCommand(client, *cmd,
+                    "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to "
+                    "'no'.",
+                    reply);
       return;
     }
   }
@@ -386,7 +412,15 @@ void Engine::Execute(Client& client, std::span<const std::string_view> args, std
   const size_t errors_before = reply.errors();
   propagation_.BeginUnit();
   ++execute_depth_;
-  cmd->handler(ctx);
+  if (!client.master) {
+    cmd->handler(ctx);
+  } else {
+    // The master's commands see its keys as it does: an expired key is still there until the
+    // master's own DEL for it arrives.
+    for (auto& db : databases_) db->set_expiry_paused(true);
+    cmd->handler(ctx);
+    for (auto& db : databases_) db->set_expiry_paused(false);
+  }
   --execute_depth_;
   // Counted as Redis's call() counts: once a command ran (so INFO does not count itself; EXEC
   // and each command it runs count), not when rejected before running nor when only queued.
@@ -394,6 +428,7 @@ void Engine::Execute(Client& client, std::span<const std::string_view> args, std
   ++client.total_commands;
   PropagateCommand(ctx, cmd, dirty_before);
   propagation_.EndUnit();
+  if (execute_depth_ == 0) client.repl_offset = replication_->master_repl_offset();
   const int64_t duration_us = CycleClock::ToUs(CycleClock::Now() - start);
   cmd->usec += static_cast<uint64_t>(duration_us);
   const bool failed = reply.errors() > errors_before;
@@ -569,7 +604,13 @@ void Engine::RemoveClient(uint64_t id) {
   blocking_.Unblock(id, BlockingRegistry::UnblockMode::kDisconnect);
   watches_.UnwatchAll(client);
   pubsub_.RemoveClient(client);
+  replication_->ClientGone(client);
   clients_.Remove(&client);
+}
+
+void Engine::ReplicaModeChanged() {
+  const bool replica = replication_->is_replica();
+  for (auto& db : databases_) db->set_expire_deletes(!replica && pause_type_ == PauseType::kNone);
 }
 
 void Engine::DatabaseWillChange(int db, int other) {
@@ -584,7 +625,10 @@ void Engine::ActiveExpireCycle(int64_t budget_us) {
   // of a sample was expired, within the time budget.
   constexpr size_t kSample = 20;
   // Paused clients see a dataset that stands still: nothing expires meanwhile.
-  if (!active_expire_enabled_ || pause_type_ != PauseType::kNone) return;
+  // Neither does a replica's: its master's DELs remove expired keys.
+  if (!active_expire_enabled_ || pause_type_ != PauseType::kNone || replication_->is_replica()) {
+    return;
+  }
   int64_t cycle_start = MonotonicUs();
   int64_t deadline = cycle_start + budget_us;
   for (auto& db : databases_) {

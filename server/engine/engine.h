@@ -35,6 +35,7 @@ class AppendOnlyFile;
 class ChildProcessManager;
 class Persistence;
 class RdbPersistence;
+class Replication;
 namespace scripting {
 class Scripting;
 }  // namespace scripting
@@ -100,6 +101,13 @@ class Engine : private protocol::ErrorSink {
   const AppendOnlyFile& aof() const;
   // Writes what the AOF buffer holds: called before any reply leaves (Connection::Flush).
   void WritePendingAof();
+
+  // Master–replica replication (server/repl/replication.h).
+  Replication& replication() { return *replication_; }
+  const Replication& replication() const { return *replication_; }
+  // The server became a replica or a master: a replica's keys do not expire on their own (they
+  // read as absent once expired and wait for the master's DEL).
+  void ReplicaModeChanged();
 
   // The live clients (server/engine/client_registry.h). A connection registers its client;
   // RemoveClient also drops it from blocking, WATCH, pub/sub and the pause.
@@ -297,6 +305,7 @@ class Engine : private protocol::ErrorSink {
   LazyFree lazy_free_;
   std::vector<std::unique_ptr<ds::Database>> databases_;
   std::unique_ptr<Persistence> persistence_;
+  std::unique_ptr<Replication> replication_;
   ClientRegistry clients_;
   BlockingRegistry blocking_{*this};
   PubSub pubsub_;

@@ -30,7 +30,7 @@ void Engine::CheckPauseTimeout(int64_t now_ms) {
 void Engine::UnpauseClients() {
   pause_type_ = PauseType::kNone;
   pause_end_ms_ = 0;
-  for (auto& db : databases_) db->set_expire_deletes(true);
+  ReplicaModeChanged();  // deletions back on, unless this is a replica
   std::vector<Client*> postponed = std::move(postponed_);
   postponed_.clear();
   // Each resume is posted by its connection, so they run in this order after the current

@@ -10,11 +10,13 @@
 #include <cstring>
 #include <span>
 
+#include "persistence/aof_command.h"
 #include "protocol/key_peek.h"
 #include "server/engine/engine.h"
 #include "server/net/server.h"
 #include "server/net/socket_address.h"
 #include "server/observe/log.h"
+#include "server/repl/replication.h"
 
 namespace rill {
 
@@ -447,6 +449,7 @@ bool Connection::ProcessInput() {
       }
       // CLIENT PAUSE held the command back: it stays in the buffer to be parsed again.
       if (client_.postponed) break;
+      if (client_.master) out_.resize(out_before);
       // CLIENT REPLY OFF / SKIP: the command ran, its reply is dropped.
       if (client_.reply_mode == Client::ReplyMode::kOff ||
           client_.reply_mode == Client::ReplyMode::kSkip) {
@@ -457,6 +460,7 @@ bool Connection::ProcessInput() {
       }
       parser_.set_auth_required(!client_.authenticated && engine_.acl().AuthRequired());
     }
+    if (client_.master) MasterConsumed(consumed, args);
     rstart_ += consumed;
     if (HasBigArgs()) DropBigArgs();
     if (client_.close_after_reply || engine_.shutdown_requested()) return false;
@@ -466,6 +470,31 @@ bool Connection::ProcessInput() {
   client_.query_buffer_free = rbuf_.capacity() - rend_;
   NoteBufferMemory();
   return true;
+}
+
+void Connection::MasterConsumed(size_t consumed, std::span<const std::string_view> args) {
+  if (!HasBigArgs()) {
+    engine_.replication().MasterApplied(std::string_view(rbuf_.data() + rstart_, consumed));
+    return;
+  }
+  // The big arguments' payloads left the read buffer: a master sends canonical multibulk, so
+  // the command encoded again is the bytes it sent.
+  std::string raw;
+  persistence::AppendAofCommand(&raw, args);
+  engine_.replication().MasterApplied(raw);
+}
+
+void Connection::InjectInput(std::string_view bytes) {
+  if (bytes.empty() || closed_) return;
+  if (rbuf_.capacity() - rend_ < bytes.size() && !rbuf_.Grow(rend_ + bytes.size())) {
+    CloseOutOfMemory();
+    return;
+  }
+  std::memcpy(rbuf_.data() + rend_, bytes.data(), bytes.size());
+  rend_ += bytes.size();
+  if (!ProcessInput()) closing_ = true;
+  ScheduleFlush();
+  UpdateInterest();
 }
 
 void Connection::NoteBufferMemory() {

@@ -32,6 +32,9 @@ class Connection : public std::enable_shared_from_this<Connection>, public Event
   void OnReady(bool readable, bool writable, bool failed) override;
 
   Client& client() { return client_; }
+  // Input that arrived before this connection owned its socket (a master's stream behind the
+  // sync's reply): parsed and run as if just read.
+  void InjectInput(std::string_view bytes);
   // The flush ScheduleFlush asked for, run by the server at the end of the event-loop turn.
   // With `may_defer`, output that is only pushes (pub/sub messages other clients published)
   // is handed to Server::DeferFlush instead: it goes out with the pushes of the turns to come.
@@ -70,6 +73,9 @@ class Connection : public std::enable_shared_from_this<Connection>, public Event
   ssize_t SendSome(std::string_view bytes);
   // Logs and returns true when `pending` unparsed bytes pass client-query-buffer-limit.
   bool OverQueryLimit(size_t pending) const;
+  // The master client consumed `consumed` bytes from rstart_ (command `args`, or nothing for
+  // keepalive newlines): its replies were dropped, the bytes go on as its replication stream.
+  void MasterConsumed(size_t consumed, std::span<const std::string_view> args);
   // Bytes of input received and not yet executed: the read buffer's unparsed part and the
   // payloads of the current command's big arguments.
   size_t PendingInput() const { return rend_ - rstart_ + big_bytes_; }

@@ -12,10 +12,12 @@
 #include "protocol/errors.h"
 #include "server/engine/engine.h"
 #include "server/net/connection.h"
+#include "server/net/master_link.h"
 #include "server/net/socket_address.h"
 #include "server/observe/cycle_clock.h"
 #include "server/observe/log.h"
 #include "server/persist/persistence.h"
+#include "server/repl/replication.h"
 
 namespace rill {
 
@@ -77,6 +79,24 @@ Server::Server(Engine& engine) : engine_(engine) {
   engine_.children().set_in_child_hook([this] {
     for (auto& listener : listeners_) ::close(listener->fd());
   });
+  master_link_ = std::make_unique<MasterLink>(*this);
+  engine_.replication().set_link_control({[this] { master_link_->Connect(); },
+                                          [this] { master_link_->Disconnect(); },
+                                          [this] { master_link_->Cron(); }});
+}
+
+Client* Server::AdoptMasterConnection(int fd, std::string_view received) {
+  ++connections_;
+  auto conn = std::make_shared<Connection>(*this, fd);
+  Client& client = conn->client();
+  // The master runs unrestricted and unauthenticated checks do not apply to it.
+  client.master = true;
+  client.authenticated = true;
+  client.acl_user = nullptr;
+  conn->Start();
+  engine_.replication().SetMasterClient(&client);
+  conn->InjectInput(received);
+  return &client;
 }
 
 void Server::OnTerminationSignal(int signo) {
@@ -105,6 +125,8 @@ void Server::ArmBlockTimer(int64_t deadline_ms) {
 }
 
 Server::~Server() {
+  engine_.replication().set_link_control({});
+  master_link_.reset();
   // Open connections own themselves until closed: close them, then run the posted releases,
   // so that nothing outlives the loop.
   std::vector<std::function<void()>> kills;
@@ -290,6 +312,8 @@ void Server::Cron() {
   engine_.rdb().Cron(NowMs());
   // Postponed AOF writes, the everysec fsync, scheduled and automatic rewrites.
   engine_.aof().Cron();
+  // Snapshots for replicas, PINGs, WAIT timeouts; on a replica its ACKs and link retries.
+  engine_.replication().Cron(NowMs());
   engine_.CheckPauseTimeout(NowMs());
   CycleClock::Calibrate();
 
@@ -306,6 +330,7 @@ void Server::Cron() {
     if (trim && idle_ms > 2000 && client->release_idle_buffers) client->release_idle_buffers();
     // As Redis, in whole seconds; blocked clients, subscribers and monitors wait on purpose.
     if (timeout > 0 && !client->blocked && !client->subscribed() && !client->monitor &&
+        !client->replica && !client->master &&
         now / 1000 - client->last_interaction_ms / 1000 > timeout) {
       idle.push_back(client);
     }

@@ -17,6 +17,8 @@ namespace rill {
 
 class Engine;
 class Connection;
+class MasterLink;
+struct Client;
 
 // protected-mode's decision: refuse a peer that is not local (IsLocalPeer: 127.0.0.1 or ::1)
 // while the default user needs no password (Redis 7.0 applies it whatever the bind address).
@@ -52,6 +54,10 @@ class Server {
   // autocorking but without its wait when the server is idle.
   void DeferFlush(std::shared_ptr<Connection> conn);
   size_t connection_count() const { return connections_; }
+  // The replica's link to its master finished its handshake: its socket becomes a connection
+  // whose client is the master client, and `received` (what followed the sync's reply) is its
+  // first input.
+  Client* AdoptMasterConnection(int fd, std::string_view received);
 
  private:
   class Listener;
@@ -88,6 +94,7 @@ class Server {
   HeapTrimmer heap_trimmer_;
   int port_ = 0;
   bool stopping_ = false;
+  std::unique_ptr<MasterLink> master_link_;
 };
 
 }  // namespace rill

@@ -257,6 +257,7 @@ void RdbPersistence::BackgroundSaveDone(const ChildResult& result) {
   }
   save_time_last_s_ = now_s - save_time_start_s_;
   save_time_start_s_ = -1;
+  if (background_done_hook_) background_done_hook_(ok, bgsave_target_path_);
 }
 
 void RdbPersistence::Cron(int64_t now_ms) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -35,6 +36,11 @@ class RdbPersistence {
   // BGSAVE SCHEDULE, or BGSAVE inside MULTI while a child runs: start when possible.
   void ScheduleBackgroundSave() { bgsave_scheduled_ = true; }
   bool bgsave_in_progress() const;
+  // Called after every BGSAVE child is reaped, with its success and the file it wrote (the
+  // replication's full syncs send that file).
+  void set_background_done_hook(std::function<void(bool ok, const std::string& path)> hook) {
+    background_done_hook_ = std::move(hook);
+  }
 
   // Cron: save points ("save" config) and a scheduled BGSAVE, when no child is active.
   void Cron(int64_t now_ms);
@@ -104,6 +110,7 @@ class RdbPersistence {
   // succeeded: absolute, fixed when the child starts.
   std::string bgsave_temp_path_;
   std::string bgsave_target_path_;
+  std::function<void(bool ok, const std::string& path)> background_done_hook_;
 };
 
 }  // namespace rill

@@ -490,9 +490,9 @@ TEST(ConfigFileTest, GrammarQuotesCommentsAndMultiArgLines) {
   ASSERT_EQ(c.user_directives().size(), 1u);
   EXPECT_THAT(c.user_directives()[0], ElementsAre("user", "alice", "on", ">pw", "~*", "+@all"));
   EXPECT_THAT(c.renamed_commands(), ElementsAre(Pair("FLUSHALL", "")));
-  // Of the parameters set, only these do nothing in Rill (maxmemory, client-output-buffer-limit
-  // and notify-keyspace-events all work).
-  EXPECT_THAT(c.NoEffectParameters(), ElementsAre("masteruser", "replicaof"));
+  // Every parameter set works in Rill (maxmemory, client-output-buffer-limit,
+  // notify-keyspace-events, and masteruser and replicaof since replication).
+  EXPECT_THAT(c.NoEffectParameters(), ::testing::IsEmpty());
 }
 
 // The start-up log's "accepted but has no effect yet" lines name only parameters on the ignored
@@ -517,8 +517,7 @@ TEST(ConfigFileTest, NoEffectParametersAreOnlyTheIgnoredOnes) {
                      "cluster-enabled no\n"
                      "slave-priority 50\n"),
             "OK");
-  EXPECT_THAT(c.NoEffectParameters(),
-              ElementsAre("cluster-enabled", "io-threads", "replica-priority"));
+  EXPECT_THAT(c.NoEffectParameters(), ElementsAre("cluster-enabled", "io-threads"));
 }
 
 TEST(ConfigFileTest, IgnoredListNamesCanonicalParameters) {

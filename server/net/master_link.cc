@@ -1,0 +1,381 @@
+#include "server/net/master_link.h"
+
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "common/string_util.h"
+#include "persistence/rdb_loader.h"
+#include "server/engine/client.h"
+#include "server/engine/engine.h"
+#include "server/net/server.h"
+#include "server/observe/log.h"
+#include "server/persist/rdb_persistence.h"
+#include "server/repl/replication.h"
+
+namespace rill {
+namespace {
+
+constexpr size_t kReadChunk = 64 * 1024;
+constexpr size_t kEofMarkLength = 40;
+
+std::string Encode(const std::vector<std::string>& args) {
+  std::string out = absl::StrCat("*", args.size(), "\r\n");
+  for (const std::string& a : args) absl::StrAppend(&out, "$", a.size(), "\r\n", a, "\r\n");
+  return out;
+}
+
+}  // namespace
+
+MasterLink::MasterLink(Server& server) : server_(server), engine_(server.engine()) {}
+
+MasterLink::~MasterLink() { CloseSocket(); }
+
+void MasterLink::CloseSocket() {
+  if (fd_ < 0) return;
+  server_.loop().Unwatch(fd_);
+  ::close(fd_);
+  fd_ = -1;
+  step_ = Step::kIdle;
+  in_.clear();
+  std::string().swap(payload_);
+}
+
+void MasterLink::Fail(std::string_view why) {
+  Log(LogLevel::kWarning, "%s", why);
+  CloseSocket();
+  Replication& repl = engine_.replication();
+  if (repl.is_replica()) repl.set_link_state(Replication::LinkState::kConnect);
+}
+
+void MasterLink::Disconnect() {
+  CloseSocket();
+  if (Client* master = engine_.replication().master_client(); master != nullptr && master->kill) {
+    master->kill();
+  }
+}
+
+void MasterLink::Connect() {
+  Disconnect();
+  Replication& repl = engine_.replication();
+  if (!repl.is_replica()) return;
+  last_attempt_ms_ = NowMs();
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* res = nullptr;
+  const std::string port = std::to_string(repl.master_port());
+  if (getaddrinfo(repl.master_host().c_str(), port.c_str(), &hints, &res) != 0 || res == nullptr) {
+    Log(LogLevel::kWarning, "Unable to connect to MASTER: can't resolve %s", repl.master_host());
+    repl.set_link_state(Replication::LinkState::kConnect);
+    return;
+  }
+  fd_ = ::socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  int rc = fd_ < 0 ? -1 : ::connect(fd_, res->ai_addr, res->ai_addrlen);
+  freeaddrinfo(res);
+  if (fd_ < 0 || (rc != 0 && errno != EINPROGRESS)) {
+    Fail(absl::StrCat("Unable to connect to MASTER: ", std::strerror(errno)));
+    return;
+  }
+  int yes = 1;
+  setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof(yes));
+  step_ = Step::kConnecting;
+  step_started_ms_ = NowMs();
+  repl.set_link_state(Replication::LinkState::kConnecting);
+  server_.loop().Watch(fd_, this, /*read=*/false, /*write=*/true);
+  Log(LogLevel::kNotice, "MASTER <-> REPLICA sync started");
+}
+
+void MasterLink::Cron() {
+  Replication& repl = engine_.replication();
+  if (!repl.is_replica()) return;
+  const int64_t now = NowMs();
+  if (fd_ >= 0 && now - step_started_ms_ > engine_.config().Int("repl-timeout") * 1000) {
+    Fail("Timeout connecting to the MASTER...");
+    return;
+  }
+  if (fd_ < 0 && repl.master_client() == nullptr && now - last_attempt_ms_ >= 1000) {
+    Log(LogLevel::kNotice, "Connecting to MASTER %s:%d", repl.master_host(), repl.master_port());
+    Connect();
+  }
+}
+
+void MasterLink::Send(const std::vector<std::string>& args) {
+  const std::string bytes = Encode(args);
+  // Handshake commands are a few dozen bytes on a fresh socket: one send takes them.
+  [[maybe_unused]] ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+}
+
+bool MasterLink::TakeLine(std::string* line) {
+  const size_t nl = in_.find('\n');
+  if (nl == std::string::npos) return false;
+  size_t end = nl;
+  if (end > 0 && in_[end - 1] == '\r') --end;
+  line->assign(in_, 0, end);
+  in_.erase(0, nl + 1);
+  return true;
+}
+
+void MasterLink::OnReady(bool readable, bool writable, bool failed) {
+  if (fd_ < 0) return;
+  if (step_ == Step::kConnecting) {
+    int err = 0;
+    socklen_t len = sizeof(err);
+    getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &len);
+    if (err != 0 || failed) {
+      Fail(absl::StrCat("Error condition on socket for SYNC: ", std::strerror(err ? err : EIO)));
+      return;
+    }
+    if (!writable) return;
+    Log(LogLevel::kNotice, "Non blocking connect for SYNC fired the event.");
+    server_.loop().Update(fd_, /*read=*/true, /*write=*/false);
+    engine_.replication().set_link_state(Replication::LinkState::kHandshake);
+    step_ = Step::kPong;
+    step_started_ms_ = NowMs();
+    Send({"PING"});
+    return;
+  }
+  if (!readable && !failed) return;
+  char buf[kReadChunk];
+  // The RDB is read straight into its own buffer when its length is known.
+  if (step_ == Step::kBulk && in_.empty()) {
+    const size_t want = static_cast<size_t>(payload_length_) - payload_.size();
+    const size_t old = payload_.size();
+    payload_.resize(old + std::min(want, kReadChunk * 16));
+    const ssize_t n = ::recv(fd_, payload_.data() + old, payload_.size() - old, 0);
+    if (n <= 0) {
+      payload_.resize(old);
+      if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+      Fail("I/O error trying to sync with MASTER: connection lost");
+      return;
+    }
+    payload_.resize(old + static_cast<size_t>(n));
+    step_started_ms_ = NowMs();
+    if (payload_.size() == static_cast<size_t>(payload_length_)) LoadPayload();
+    return;
+  }
+  const ssize_t n = ::recv(fd_, buf, sizeof(buf), 0);
+  if (n <= 0) {
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+    Fail("Master closed the connection during the handshake");
+    return;
+  }
+  in_.append(buf, static_cast<size_t>(n));
+  step_started_ms_ = NowMs();
+  Advance();
+}
+
+void MasterLink::SendAfterAuth() {
+  const int64_t announce = engine_.config().Int("replica-announce-port");
+  Send({"REPLCONF", "listening-port",
+        std::to_string(announce != 0 ? announce : engine_.config().Int("port"))});
+  step_ = Step::kPort;
+}
+
+void MasterLink::Advance() {
+  Replication& repl = engine_.replication();
+  std::string line;
+  while (fd_ >= 0) {
+    switch (step_) {
+      case Step::kIdle:
+      case Step::kConnecting:
+        return;
+      case Step::kPong: {
+        if (!TakeLine(&line)) return;
+        // -NOAUTH and -NOPERM are fine: AUTH comes next.
+        if (!line.empty() && line[0] == '-' && !line.starts_with("-NOAUTH") &&
+            !line.starts_with("-NOPERM") && !line.starts_with("-ERR operation not permitted")) {
+          Fail(absl::StrCat("Error reply to PING from master: '", line, "'"));
+          return;
+        }
+        Log(LogLevel::kNotice, "Master replied to PING, replication can continue...");
+        const std::string auth = engine_.config().String("masterauth");
+        if (!auth.empty()) {
+          const std::string user = engine_.config().String("masteruser");
+          if (user.empty()) {
+            Send({"AUTH", auth});
+          } else {
+            Send({"AUTH", user, auth});
+          }
+          step_ = Step::kAuth;
+        } else {
+          SendAfterAuth();
+        }
+        break;
+      }
+      case Step::kAuth:
+        if (!TakeLine(&line)) return;
+        if (!line.empty() && line[0] == '-') {
+          Fail(absl::StrCat("Unable to AUTH to MASTER: ", line));
+          return;
+        }
+        SendAfterAuth();
+        break;
+      case Step::kPort: {
+        if (!TakeLine(&line)) return;
+        if (!line.empty() && line[0] == '-') {
+          Log(LogLevel::kNotice,
+              "(Non critical) Master does not understand REPLCONF listening-port: %s", line);
+        }
+        const std::string ip = engine_.config().String("replica-announce-ip");
+        if (!ip.empty()) Send({"REPLCONF", "ip-address", ip});
+        Send({"REPLCONF", "capa", "eof", "capa", "psync2"});
+        // With ip-address, its reply comes first and is skipped as non critical.
+        skip_replies_ = ip.empty() ? 0 : 1;
+        step_ = Step::kCapa;
+        break;
+      }
+      case Step::kCapa: {
+        if (!TakeLine(&line)) return;
+        if (skip_replies_ > 0) {
+          --skip_replies_;
+          break;
+        }
+        if (!line.empty() && line[0] == '-') {
+          Log(LogLevel::kNotice, "(Non critical) Master does not understand REPLCONF capa: %s",
+              line);
+        }
+        auto [replid, offset] = repl.PsyncRequest();
+        if (replid == "?") {
+          Log(LogLevel::kNotice, "Partial resynchronization not possible (no cached master)");
+        } else {
+          Log(LogLevel::kNotice, "Trying a partial resynchronization (request %s:%d).", replid,
+              offset);
+        }
+        Send({"PSYNC", replid, std::to_string(offset)});
+        step_ = Step::kPsync;
+        break;
+      }
+      case Step::kPsync: {
+        if (!TakeLine(&line)) return;
+        if (line.empty()) break;  // a keepalive newline
+        if (line.starts_with("+FULLRESYNC")) {
+          std::vector<std::string> words = absl::StrSplit(line, ' ', absl::SkipEmpty());
+          if (words.size() != 3 || !absl::SimpleAtoi(words[2], &sync_offset_)) {
+            Fail(absl::StrCat("Master replied with wrong +FULLRESYNC syntax: ", line));
+            return;
+          }
+          sync_replid_ = words[1];
+          Log(LogLevel::kNotice, "Full resync from master: %s:%d", sync_replid_, sync_offset_);
+          step_ = Step::kBulkHeader;
+          repl.set_link_state(Replication::LinkState::kTransfer);
+          break;
+        }
+        if (line.starts_with("+CONTINUE")) {
+          std::string id = line.size() > 10 ? line.substr(10) : std::string();
+          Log(LogLevel::kNotice, "Successful partial resynchronization with master.");
+          repl.PartialSyncAccepted(id);
+          Log(LogLevel::kNotice,
+              "MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.");
+          HandOver();
+          return;
+        }
+        Fail(absl::StrCat("Unexpected reply to PSYNC from master: ", line));
+        return;
+      }
+      case Step::kBulkHeader: {
+        if (!TakeLine(&line)) return;
+        if (line.empty()) break;  // the master's newlines while it makes the snapshot
+        if (line[0] == '-') {
+          Fail(absl::StrCat("MASTER aborted replication with an error: ", line.substr(1)));
+          return;
+        }
+        if (line[0] != '$') {
+          Fail(absl::StrCat("Bad protocol from MASTER, the first byte is not '$' (we received '",
+                            line, "'), are you sure the host and port are right?"));
+          return;
+        }
+        payload_.clear();
+        if (line.starts_with("$EOF:") && line.size() == 5 + kEofMarkLength) {
+          eof_mark_ = line.substr(5);
+          step_ = Step::kEofBulk;
+          Log(LogLevel::kNotice,
+              "MASTER <-> REPLICA sync: receiving streamed RDB from master "
+              "with EOF to disk");
+          break;
+        }
+        if (!absl::SimpleAtoi(line.substr(1), &payload_length_) || payload_length_ < 0) {
+          Fail(absl::StrCat("Bad bulk length from MASTER: ", line));
+          return;
+        }
+        Log(LogLevel::kNotice, "MASTER <-> REPLICA sync: receiving %d bytes from master to disk",
+            payload_length_);
+        step_ = Step::kBulk;
+        break;
+      }
+      case Step::kBulk: {
+        const size_t want = static_cast<size_t>(payload_length_) - payload_.size();
+        const size_t take = std::min(want, in_.size());
+        payload_.append(in_, 0, take);
+        in_.erase(0, take);
+        if (payload_.size() < static_cast<size_t>(payload_length_)) return;
+        LoadPayload();
+        return;
+      }
+      case Step::kEofBulk: {
+        const size_t from =
+            payload_.size() >= kEofMarkLength ? payload_.size() - kEofMarkLength : 0;
+        payload_.append(in_);
+        in_.clear();
+        const size_t at = payload_.find(eof_mark_, from);
+        if (at == std::string::npos) return;
+        in_ = payload_.substr(at + kEofMarkLength);
+        payload_.resize(at);
+        LoadPayload();
+        return;
+      }
+    }
+  }
+}
+
+void MasterLink::LoadPayload() {
+  Replication& repl = engine_.replication();
+  Log(LogLevel::kNotice, "MASTER <-> REPLICA sync: Flushing old data");
+  std::vector<std::unique_ptr<ds::Database>> fresh;
+  std::vector<ds::Database*> dbs;
+  for (int i = 0; i < engine_.num_databases(); ++i) {
+    fresh.push_back(std::make_unique<ds::Database>());
+    fresh.back()->set_access_clock(&engine_.access_clock());
+    dbs.push_back(fresh.back().get());
+  }
+  Log(LogLevel::kNotice, "MASTER <-> REPLICA sync: Loading DB in memory");
+  persistence::RdbLoadOptions options = engine_.rdb().PrepareLoad();
+  // A replica keeps the keys that expired: the master's DELs remove them.
+  options.skip_expired = false;
+  persistence::RdbLoadInfo info;
+  std::string error;
+  if (!persistence::LoadRdb(payload_, dbs, options, &info, &error) ||
+      !engine_.rdb().LoadFunctions(info.functions, &error)) {
+    Fail(absl::StrCat("Failed trying to load the MASTER synchronization DB from socket: ", error));
+    return;
+  }
+  std::string().swap(payload_);
+  engine_.ReplaceDatabases(fresh);
+  engine_.ReplicaModeChanged();
+  fresh.clear();  // the old data
+  repl.FullSyncDone(sync_replid_, sync_offset_);
+  Log(LogLevel::kNotice, "MASTER <-> REPLICA sync: Finished with success");
+  HandOver();
+}
+
+void MasterLink::HandOver() {
+  server_.loop().Unwatch(fd_);
+  const int fd = fd_;
+  fd_ = -1;
+  step_ = Step::kIdle;
+  std::string leftover = std::move(in_);
+  in_.clear();
+  // The server makes it the master client before it runs what arrived with the reply.
+  server_.AdoptMasterConnection(fd, leftover);
+}
+
+}  // namespace rill

@@ -1,0 +1,661 @@
+#include "server/repl/replication.h"
+
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "common/string_util.h"
+#include "server/engine/client.h"
+#include "server/engine/engine.h"
+#include "server/observe/log.h"
+#include "server/persist/child_process.h"
+#include "server/persist/rdb_persistence.h"
+
+namespace rill {
+namespace {
+
+constexpr std::string_view kZeroId = "0000000000000000000000000000000000000000";
+constexpr std::string_view kPing = "*1\r\n$4\r\nPING\r\n";
+constexpr std::string_view kGetAck = "*3\r\n$8\r\nREPLCONF\r\n$6\r\nGETACK\r\n$1\r\n*\r\n";
+
+std::string RandomId() {
+  std::random_device rd;
+  std::string s;
+  for (int i = 0; i < 40; ++i) s.push_back("0123456789abcdef"[rd() % 16]);
+  return s;
+}
+
+bool ReadWholeFile(const std::string& path, std::string* out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  *out = std::move(ss).str();
+  return true;
+}
+
+}  // namespace
+
+Replication::Replication(Engine& engine) : engine_(engine), replid_(RandomId()), replid2_(kZeroId) {
+  engine_.config().OnChange("repl-backlog-size", [this] {
+    backlog_.Resize(static_cast<size_t>(engine_.config().Int("repl-backlog-size")));
+  });
+}
+
+Replication::~Replication() = default;
+
+Replication::Replica& Replication::EntryOf(Client& client) {
+  Replica& r = replicas_[client.id];
+  r.client = &client;
+  return r;
+}
+
+void Replication::NewReplicationId() { replid_ = RandomId(); }
+
+void Replication::ShiftReplicationId() {
+  // Redis's shiftReplicationId: our history so far stays reachable under the old ID.
+  replid2_ = replid_;
+  second_repl_offset_ = master_repl_offset_ + 1;
+  NewReplicationId();
+  Log(LogLevel::kNotice,
+      "Setting secondary replication ID to %s, valid up to offset: %d. New replication ID is %s",
+      replid2_, second_repl_offset_, replid_);
+}
+
+void Replication::CreateBacklogIfNeeded() {
+  if (backlog_.active()) return;
+  backlog_.Reset(static_cast<size_t>(engine_.config().Int("repl-backlog-size")),
+                 master_repl_offset_ + 1);
+  engine_.propagation().AddSink(this);
+}
+
+void Replication::FeedStream(std::string_view bytes) {
+  // No backlog means no replica either (the first one creates it): there is no stream yet.
+  if (!backlog_.active()) return;
+  master_repl_offset_ += static_cast<int64_t>(bytes.size());
+  backlog_.Append(bytes);
+  for (auto& [id, r] : replicas_) {
+    if (r.state == ReplicaState::kOnline) {
+      r.client->send(bytes);
+    } else if (r.state == ReplicaState::kWaitBgsaveEnd) {
+      r.held.append(bytes);
+    }
+  }
+}
+
+void Replication::Feed(int db, std::string_view resp_command) {
+  // A replica passes its master's stream on verbatim (MasterApplied) instead.
+  if (is_replica() || !backlog_.active()) return;
+  if (db != selected_db_) {
+    const std::string n = std::to_string(db);
+    FeedStream(absl::StrFormat("*2\r\n$6\r\nSELECT\r\n$%d\r\n%s\r\n", n.size(), n));
+    selected_db_ = db;
+  }
+  FeedStream(resp_command);
+}
+
+void Replication::ReplConf(Client& client, const std::vector<std::string_view>& args,
+                           std::string* reply) {
+  if (args.size() % 2 == 0) {  // every option has its value
+    *reply = "-ERR syntax error\r\n";
+    return;
+  }
+  for (size_t j = 1; j < args.size(); j += 2) {
+    const std::string_view opt = args[j];
+    const std::string_view val = args[j + 1];
+    if (EqualsIgnoreCase(opt, "listening-port")) {
+      int64_t port;
+      if (!absl::SimpleAtoi(ToAbsl(val), &port)) {
+        *reply = "-ERR value is not an integer or out of range\r\n";
+        return;
+      }
+      EntryOf(client).listening_port = static_cast<int>(port);
+    } else if (EqualsIgnoreCase(opt, "ip-address")) {
+      if (val.size() >= 256) {
+        *reply = absl::StrFormat(
+            "-ERR REPLCONF ip-address provided by replica instance is too long: %d bytes\r\n",
+            val.size());
+        return;
+      }
+      EntryOf(client).ip_address = std::string(val);
+    } else if (EqualsIgnoreCase(opt, "capa")) {
+      if (EqualsIgnoreCase(val, "eof")) EntryOf(client).capa_eof = true;
+      if (EqualsIgnoreCase(val, "psync2")) EntryOf(client).capa_psync2 = true;
+    } else if (EqualsIgnoreCase(opt, "ack") || EqualsIgnoreCase(opt, "fack")) {
+      // From a replica only, never answered.
+      auto it = replicas_.find(client.id);
+      if (it == replicas_.end() || it->second.state == ReplicaState::kHandshake) return;
+      int64_t offset;
+      if (!absl::SimpleAtoi(ToAbsl(val), &offset)) return;
+      Replica& r = it->second;
+      if (EqualsIgnoreCase(opt, "ack")) {
+        if (offset > r.ack_offset) r.ack_offset = offset;
+        r.ack_time_ms = NowMs();
+      }
+      ServeWaiters(NowMs());
+      return;
+    } else if (EqualsIgnoreCase(opt, "getack")) {
+      // Only our master asks; nobody gets a reply.
+      if (IsMasterClient(client)) RequestAck();
+      return;
+    } else if (EqualsIgnoreCase(opt, "rdb-only")) {
+      int64_t v;
+      if (!absl::SimpleAtoi(ToAbsl(val), &v) || (v != 0 && v != 1)) {
+        *reply = "-ERR value is not an integer or out of range\r\n";
+        return;
+      }
+    } else {
+      *reply = absl::StrCat("-ERR Unrecognized REPLCONF option: ", ToAbsl(opt), "\r\n");
+      return;
+    }
+  }
+  *reply = "+OK\r\n";
+}
+
+void Replication::Sync(Client& client, bool psync, std::string_view replid,
+                       std::string_view offset_text, std::string* reply) {
+  auto existing = replicas_.find(client.id);
+  if (existing != replicas_.end() && existing->second.state != ReplicaState::kHandshake) return;
+  if (is_replica() && link_state_ != LinkState::kConnected) {
+    *reply = "-NOMASTERLINK Can't SYNC while not connected with my master\r\n";
+    return;
+  }
+  int64_t psync_offset = 0;
+  if (psync && !absl::SimpleAtoi(ToAbsl(offset_text), &psync_offset)) {
+    *reply = "-ERR value is not an integer or out of range\r\n";
+    return;
+  }
+  Log(LogLevel::kNotice, "Replica %s asks for synchronization", client.addr);
+  Replica& r = EntryOf(client);
+  client.replica = true;
+  if (psync) {
+    const bool id_ok =
+        replid == replid_ || (replid == replid2_ && psync_offset <= second_repl_offset_);
+    if (id_ok && backlog_.Covers(psync_offset)) {
+      r.state = ReplicaState::kOnline;
+      r.ack_time_ms = NowMs();
+      *reply = r.capa_psync2 ? absl::StrCat("+CONTINUE ", replid_, "\r\n") : "+CONTINUE\r\n";
+      const size_t before = reply->size();
+      backlog_.CopyFrom(psync_offset, reply);
+      ++sync_partial_ok_;
+      Log(LogLevel::kNotice,
+          "Partial resynchronization request from %s accepted. Sending %d bytes of backlog "
+          "starting from offset %d.",
+          client.addr, reply->size() - before, psync_offset);
+      return;
+    }
+    if (replid != "?") {
+      ++sync_partial_err_;
+      if (!id_ok) {
+        Log(LogLevel::kNotice,
+            "Partial resynchronization not accepted: Replication ID mismatch (Replica asked for "
+            "'%s', my replication IDs are '%s' and '%s')",
+            replid, replid_, replid2_);
+      } else {
+        Log(LogLevel::kNotice,
+            "Unable to partial resync with replica %s for lack of backlog (Replica request was: "
+            "%d).",
+            client.addr, psync_offset);
+      }
+    } else {
+      Log(LogLevel::kNotice, "Full resync requested by replica %s", client.addr);
+    }
+  }
+  ++sync_full_;
+  r.old_sync = !psync;
+  r.state = ReplicaState::kWaitBgsaveStart;
+  // The first replica of a server without backlog starts a new history (as 7.0's syncCommand).
+  if (!backlog_.active()) {
+    NewReplicationId();
+    replid2_ = kZeroId;
+    second_repl_offset_ = -1;
+    CreateBacklogIfNeeded();
+  }
+  // A BGSAVE already running for other replicas serves this one too: it gets their offset and
+  // a copy of what they hold since.
+  if (snapshot_for_replicas_ && engine_.children().active_type() == ChildType::kRdb) {
+    for (auto& [id, other] : replicas_) {
+      if (&other == &r || other.state != ReplicaState::kWaitBgsaveEnd) continue;
+      r.state = ReplicaState::kWaitBgsaveEnd;
+      r.held = other.held;
+      r.sync_start_offset = other.sync_start_offset;
+      if (!r.old_sync) {
+        *reply = absl::StrCat("+FULLRESYNC ", replid_, " ", r.sync_start_offset, "\r\n");
+      }
+      Log(LogLevel::kNotice, "Waiting for end of BGSAVE for SYNC");
+      return;
+    }
+  }
+  if (!engine_.children().active()) {
+    StartSnapshotForReplicas();
+  } else {
+    Log(LogLevel::kNotice,
+        "Can't attach the replica to the current BGSAVE. Waiting for next BGSAVE for SYNC");
+  }
+}
+
+bool Replication::StartSnapshotForReplicas() {
+  // The snapshot holds everything up to this offset; the stream after it is held per replica.
+  if (!engine_.rdb().BackgroundSave()) return false;
+  snapshot_for_replicas_ = true;
+  selected_db_ = -1;
+  Log(LogLevel::kNotice, "Starting BGSAVE for SYNC with target: disk");
+  for (auto& [id, r] : replicas_) {
+    if (r.state != ReplicaState::kWaitBgsaveStart) continue;
+    r.state = ReplicaState::kWaitBgsaveEnd;
+    r.held.clear();
+    r.sync_start_offset = master_repl_offset_;
+    if (!r.old_sync) {
+      r.client->send(absl::StrCat("+FULLRESYNC ", replid_, " ", master_repl_offset_, "\r\n"));
+    }
+  }
+  return true;
+}
+
+void Replication::SnapshotDone(bool ok, const std::string& path) {
+  const bool ours = snapshot_for_replicas_;
+  snapshot_for_replicas_ = false;
+  if (ours) {
+    std::string rdb;
+    if (ok && !ReadWholeFile(path, &rdb)) {
+      Log(LogLevel::kWarning, "SYNC failed. Can't open/stat DB after BGSAVE: %s", path);
+      ok = false;
+    }
+    std::vector<Client*> failed;
+    for (auto& [id, r] : replicas_) {
+      if (r.state != ReplicaState::kWaitBgsaveEnd) continue;
+      if (!ok) {
+        failed.push_back(r.client);
+        continue;
+      }
+      Log(LogLevel::kNotice, "Synchronization with replica %s succeeded", r.client->addr);
+      r.client->send(absl::StrCat("$", rdb.size(), "\r\n"));
+      r.client->send(rdb);
+      r.client->send(r.held);
+      std::string().swap(r.held);
+      r.state = ReplicaState::kOnline;
+      r.ack_time_ms = NowMs();
+    }
+    for (Client* c : failed) {
+      Log(LogLevel::kWarning, "SYNC failed. BGSAVE child returned an error");
+      if (c->kill) c->kill();
+    }
+  }
+  for (auto& [id, r] : replicas_) {
+    if (r.state == ReplicaState::kWaitBgsaveStart) {
+      StartSnapshotForReplicas();
+      break;
+    }
+  }
+}
+
+void Replication::DisconnectReplicas() {
+  std::vector<Client*> victims;
+  for (auto& [id, r] : replicas_) {
+    if (r.state != ReplicaState::kHandshake) victims.push_back(r.client);
+  }
+  for (Client* c : victims) {
+    if (c->kill) c->kill();
+  }
+}
+
+int64_t Replication::CountAcked(int64_t offset) const {
+  int64_t n = 0;
+  for (const auto& [id, r] : replicas_) {
+    if (r.state == ReplicaState::kOnline && r.ack_offset >= offset) ++n;
+  }
+  return n;
+}
+
+int64_t Replication::GoodReplicas(int64_t now_ms) const {
+  const int64_t max_lag = engine_.config().Int("min-replicas-max-lag");
+  int64_t n = 0;
+  for (const auto& [id, r] : replicas_) {
+    if (r.state == ReplicaState::kOnline && now_ms / 1000 - r.ack_time_ms / 1000 <= max_lag) ++n;
+  }
+  return n;
+}
+
+bool Replication::EnoughGoodReplicas() const {
+  static const Config::IntParam kToWrite("min-replicas-to-write");
+  static const Config::IntParam kMaxLag("min-replicas-max-lag");
+  const Config& config = engine_.config();
+  const int64_t needed = config.Int(kToWrite);
+  if (needed == 0 || config.Int(kMaxLag) == 0 || is_replica()) return true;
+  return GoodReplicas(NowMs()) >= needed;
+}
+
+bool Replication::Wait(Client& client, int64_t numreplicas, int64_t timeout_ms, int64_t* acked) {
+  *acked = CountAcked(client.repl_offset);
+  if (*acked >= numreplicas || client.in_exec) return true;
+  waiters_.push_back(
+      Waiter{&client, client.repl_offset, numreplicas, timeout_ms > 0 ? NowMs() + timeout_ms : 0});
+  client.blocked = true;
+  SendGetAck();
+  return false;
+}
+
+void Replication::SendGetAck() {
+  // One per parked WAIT (Redis sends one per event-loop turn): a few bytes more, no extra hook.
+  FeedStream(kGetAck);
+}
+
+void Replication::ServeWaiters(int64_t now_ms) {
+  if (waiters_.empty()) return;
+  std::vector<Waiter> still;
+  std::vector<std::pair<Client*, int64_t>> done;
+  for (const Waiter& w : waiters_) {
+    const int64_t acked = CountAcked(w.offset);
+    if (acked >= w.numreplicas || (w.deadline_ms != 0 && now_ms >= w.deadline_ms)) {
+      done.emplace_back(w.client, acked);
+    } else {
+      still.push_back(w);
+    }
+  }
+  waiters_ = std::move(still);
+  for (auto& [client, acked] : done) {
+    client->blocked = false;
+    client->send(absl::StrCat(":", acked, "\r\n"));
+    if (client->resume) client->resume();
+  }
+}
+
+std::string Replication::SetMaster(const std::string& host, int port) {
+  if (host.empty()) {
+    if (!is_replica()) return "+OK\r\n";
+    Log(LogLevel::kNotice, "MASTER MODE enabled (user request)");
+    master_host_.clear();
+    master_port_ = 0;
+    if (link_.disconnect) link_.disconnect();
+    master_client_ = nullptr;
+    link_state_ = LinkState::kNone;
+    ShiftReplicationId();
+    CreateBacklogIfNeeded();
+    DisconnectReplicas();
+    selected_db_ = -1;
+    engine_.ReplicaModeChanged();
+    LogSetRole('M');
+    return "+OK\r\n";
+  }
+  if (is_replica() && host == master_host_ && port == master_port_) {
+    return "+OK Already connected to specified master\r\n";
+  }
+  const bool was_master = !is_replica();
+  // Our own history is what the new master may continue (Redis's cached master "using
+  // myself"); a server that never wrote anything asks for a full sync.
+  if (was_master && (master_repl_offset_ > 0 || backlog_.active())) synced_once_ = true;
+  if (!was_master && link_.disconnect) link_.disconnect();
+  master_client_ = nullptr;
+  master_host_ = host;
+  master_port_ = port;
+  DisconnectReplicas();
+  // Clients waiting in WAIT have nobody to wait for any more.
+  std::vector<Waiter> waiters = std::move(waiters_);
+  waiters_.clear();
+  for (const Waiter& w : waiters) {
+    w.client->blocked = false;
+    w.client->send(
+        "-UNBLOCKED force unblock from blocking operation, instance state changed "
+        "(master -> replica?)\r\n");
+    if (w.client->resume) w.client->resume();
+  }
+  Log(LogLevel::kNotice, "Connecting to MASTER %s:%d", host, port);
+  link_state_ = LinkState::kConnect;
+  link_down_since_s_ = NowMs() / 1000;
+  engine_.ReplicaModeChanged();
+  LogSetRole('S');
+  if (link_.connect) link_.connect();
+  return "+OK\r\n";
+}
+
+std::pair<std::string, int64_t> Replication::PsyncRequest() const {
+  if (!synced_once_) return {"?", -1};
+  return {replid_, master_repl_offset_ + 1};
+}
+
+void Replication::FullSyncDone(std::string_view replid, int64_t offset) {
+  replid_ = std::string(replid);
+  replid2_ = kZeroId;
+  second_repl_offset_ = -1;
+  master_repl_offset_ = offset;
+  if (!backlog_.active()) {
+    CreateBacklogIfNeeded();
+  } else {
+    backlog_.Reset(static_cast<size_t>(engine_.config().Int("repl-backlog-size")), offset + 1);
+  }
+  synced_once_ = true;
+  // Our own replicas hold the old dataset: they must sync again.
+  DisconnectReplicas();
+}
+
+void Replication::PartialSyncAccepted(std::string_view new_replid) {
+  CreateBacklogIfNeeded();
+  synced_once_ = true;
+  if (!new_replid.empty() && new_replid != replid_) {
+    replid2_ = replid_;
+    second_repl_offset_ = master_repl_offset_ + 1;
+    replid_ = std::string(new_replid);
+    Log(LogLevel::kNotice, "Master replication ID changed to %s", replid_);
+    DisconnectReplicas();
+  }
+}
+
+void Replication::SetMasterClient(Client* client) {
+  master_client_ = client;
+  if (client != nullptr) {
+    link_state_ = LinkState::kConnected;
+    last_master_io_ms_ = NowMs();
+    link_down_since_s_ = 0;
+    // At once, as Redis's replica: a master that streamed the RDB (diskless) starts the
+    // command stream only once it has heard an ACK.
+    last_ack_sent_ms_ = last_master_io_ms_;
+    client->send(AckCommand());
+  }
+}
+
+void Replication::MasterApplied(std::string_view raw) {
+  FeedStream(raw);
+  last_master_io_ms_ = NowMs();
+  if (ack_requested_ && master_client_ != nullptr) {
+    ack_requested_ = false;
+    master_client_->send(AckCommand());
+  }
+}
+
+std::string Replication::AckCommand() const {
+  const std::string off = std::to_string(master_repl_offset_);
+  return absl::StrFormat("*3\r\n$8\r\nREPLCONF\r\n$3\r\nACK\r\n$%d\r\n%s\r\n", off.size(), off);
+}
+
+void Replication::ClientGone(Client& client) {
+  replicas_.erase(client.id);
+  std::erase_if(waiters_, [&](const Waiter& w) { return w.client == &client; });
+  if (master_client_ == &client) {
+    master_client_ = nullptr;
+    if (is_replica()) {
+      Log(LogLevel::kNotice, "Connection with master lost.");
+      link_state_ = LinkState::kConnect;
+      link_down_since_s_ = NowMs() / 1000;
+    }
+  }
+}
+
+size_t Replication::online_replicas() const {
+  size_t n = 0;
+  for (const auto& [id, r] : replicas_) {
+    if (r.state != ReplicaState::kHandshake) ++n;
+  }
+  return n;
+}
+
+void Replication::Cron(int64_t now_ms) {
+  const bool any = online_replicas() > 0;
+  if (any && !engine_.children().active()) {
+    for (auto& [id, r] : replicas_) {
+      if (r.state == ReplicaState::kWaitBgsaveStart) {
+        StartSnapshotForReplicas();
+        break;
+      }
+    }
+  }
+  const int64_t period_ms = engine_.config().Int("repl-ping-replica-period") * 1000;
+  if (any && !is_replica() && now_ms - last_ping_ms_ >= period_ms) {
+    last_ping_ms_ = now_ms;
+    FeedStream(kPing);
+  }
+  if (any && now_ms - last_newline_ms_ >= 1000) {
+    last_newline_ms_ = now_ms;
+    // Replicas waiting for their snapshot hear a newline a second, so they do not time out.
+    for (auto& [id, r] : replicas_) {
+      if (r.state == ReplicaState::kWaitBgsaveStart || r.state == ReplicaState::kWaitBgsaveEnd) {
+        r.client->send("\n");
+      }
+    }
+  }
+  const int64_t timeout_ms = engine_.config().Int("repl-timeout") * 1000;
+  std::vector<Client*> timed_out;
+  for (auto& [id, r] : replicas_) {
+    if (r.state == ReplicaState::kOnline && r.capa_psync2 && now_ms - r.ack_time_ms > timeout_ms) {
+      Log(LogLevel::kWarning, "Disconnecting timedout replica (streaming sync): %s",
+          r.client->addr);
+      timed_out.push_back(r.client);
+    }
+  }
+  for (Client* c : timed_out) {
+    if (c->kill) c->kill();
+  }
+  ServeWaiters(now_ms);
+  // repl-backlog-ttl: a master alone for that long frees its backlog and starts a new history
+  // (Redis's replicationCron). A replica keeps its backlog, for its master's failover.
+  if (!is_replica() && backlog_.active()) {
+    if (any) {
+      no_replicas_since_ms_ = 0;
+    } else if (no_replicas_since_ms_ == 0) {
+      no_replicas_since_ms_ = now_ms;
+    } else if (const int64_t ttl = engine_.config().Int("repl-backlog-ttl");
+               ttl > 0 && now_ms - no_replicas_since_ms_ > ttl * 1000) {
+      NewReplicationId();
+      replid2_ = kZeroId;
+      second_repl_offset_ = -1;
+      backlog_.Free();
+      engine_.propagation().RemoveSink(this);
+      no_replicas_since_ms_ = 0;
+      Log(LogLevel::kNotice,
+          "Replication backlog freed after %d seconds without connected replicas.", ttl);
+    }
+  }
+  if (is_replica()) {
+    if (master_client_ != nullptr && now_ms - last_ack_sent_ms_ >= 1000) {
+      last_ack_sent_ms_ = now_ms;
+      master_client_->send(AckCommand());
+    }
+    if (link_.cron) link_.cron();
+  }
+}
+
+std::string Replication::ReplicaIp(const Replica& r) const {
+  if (!r.ip_address.empty()) return r.ip_address;
+  const std::string& addr = r.client->addr;
+  const size_t colon = addr.rfind(':');
+  return colon == std::string::npos ? addr : addr.substr(0, colon);
+}
+
+void Replication::AppendInfo(std::string* o) const {
+  const int64_t now_ms = NowMs();
+  if (!is_replica()) {
+    o->append("role:master\r\n");
+  } else {
+    const bool up = link_state_ == LinkState::kConnected;
+    const int64_t slave_offset =
+        master_client_ != nullptr || synced_once_ ? master_repl_offset_ : 1;
+    absl::StrAppendFormat(
+        o,
+        "role:slave\r\nmaster_host:%s\r\nmaster_port:%d\r\nmaster_link_status:%s\r\n"
+        "master_last_io_seconds_ago:%d\r\nmaster_sync_in_progress:%d\r\n"
+        "slave_read_repl_offset:%d\r\nslave_repl_offset:%d\r\n",
+        master_host_, master_port_, up ? "up" : "down",
+        master_client_ != nullptr ? (now_ms - last_master_io_ms_) / 1000 : -1,
+        link_state_ == LinkState::kTransfer ? 1 : 0, slave_offset, slave_offset);
+    if (!up) {
+      absl::StrAppendFormat(o, "master_link_down_since_seconds:%d\r\n",
+                            link_down_since_s_ != 0 ? now_ms / 1000 - link_down_since_s_ : -1);
+    }
+    absl::StrAppendFormat(o, "slave_priority:%d\r\nslave_read_only:%d\r\nreplica_announced:%d\r\n",
+                          engine_.config().Int("replica-priority"),
+                          engine_.config().Bool("replica-read-only") ? 1 : 0,
+                          engine_.config().Bool("replica-announced") ? 1 : 0);
+  }
+  absl::StrAppendFormat(o, "connected_slaves:%d\r\n", online_replicas());
+  if (engine_.config().Int("min-replicas-to-write") != 0 &&
+      engine_.config().Int("min-replicas-max-lag") != 0) {
+    absl::StrAppendFormat(o, "min_slaves_good_slaves:%d\r\n", GoodReplicas(now_ms));
+  }
+  int index = 0;
+  for (const auto& [id, r] : replicas_) {
+    if (r.state == ReplicaState::kHandshake) continue;
+    const bool online = r.state == ReplicaState::kOnline;
+    absl::StrAppendFormat(o, "slave%d:ip=%s,port=%d,state=%s,offset=%d,lag=%d\r\n", index++,
+                          ReplicaIp(r), r.listening_port, online ? "online" : "wait_bgsave",
+                          r.ack_offset, online ? now_ms / 1000 - r.ack_time_ms / 1000 : 0);
+  }
+  absl::StrAppendFormat(
+      o,
+      "master_failover_state:no-failover\r\nmaster_replid:%s\r\nmaster_replid2:%s\r\n"
+      "master_repl_offset:%d\r\nsecond_repl_offset:%d\r\nrepl_backlog_active:%d\r\n"
+      "repl_backlog_size:%d\r\nrepl_backlog_first_byte_offset:%d\r\nrepl_backlog_histlen:%d\r\n",
+      replid_, replid2_, master_repl_offset_, second_repl_offset_, backlog_.active() ? 1 : 0,
+      engine_.config().Int("repl-backlog-size"), backlog_.first_byte_offset(), backlog_.histlen());
+}
+
+void Replication::AppendRole(std::string* o, bool resp3) const {
+  auto bulk = [o](std::string_view s) {
+    absl::StrAppend(o, "$", s.size(), "\r\n", ToAbsl(s), "\r\n");
+  };
+  if (!is_replica()) {
+    size_t n = online_replicas();
+    absl::StrAppend(o, "*3\r\n");
+    bulk("master");
+    absl::StrAppend(o, ":", master_repl_offset_, "\r\n*", n, "\r\n");
+    for (const auto& [id, r] : replicas_) {
+      if (r.state == ReplicaState::kHandshake) continue;
+      absl::StrAppend(o, "*3\r\n");
+      bulk(ReplicaIp(r));
+      bulk(std::to_string(r.listening_port));
+      bulk(std::to_string(r.ack_offset));
+    }
+    return;
+  }
+  const char* state = "none";
+  switch (link_state_) {
+    case LinkState::kNone:
+      state = "none";
+      break;
+    case LinkState::kConnect:
+      state = "connect";
+      break;
+    case LinkState::kConnecting:
+      state = "connecting";
+      break;
+    case LinkState::kHandshake:
+      state = "handshake";
+      break;
+    case LinkState::kTransfer:
+      state = "sync";
+      break;
+    case LinkState::kConnected:
+      state = "connected";
+      break;
+  }
+  absl::StrAppend(o, "*5\r\n");
+  bulk("slave");
+  bulk(master_host_);
+  absl::StrAppend(o, ":", master_port_, "\r\n");
+  bulk(state);
+  absl::StrAppend(o, ":", master_client_ != nullptr ? master_repl_offset_ : -1, "\r\n");
+  (void)resp3;
+}
+
+}  // namespace rill

@@ -1,0 +1,178 @@
+// Master–replica replication as Redis 7.0 does it (docs/design-notes.md, "Replication"): the
+// master side (replicas' REPLCONF/PSYNC, full sync through a BGSAVE, the backlog and partial
+// resync, ACKs, WAIT), the replica side's state (REPLICAOF, the link's progress, the stream
+// applied by the master client) and INFO replication / ROLE.
+//
+// Owned by the Engine. It is a Propagator::Sink: on a master every propagated command reaches
+// the backlog and the online replicas here, after a SELECT when the stream's database changes.
+// On a replica the engine's propagation is ignored here; the master's stream is passed on
+// verbatim instead (MasterApplied), to the backlog and any sub-replica.
+//
+// The network side of a replica (the outgoing socket, the handshake, receiving the RDB) is
+// server/net/master_link.h: the server installs it with set_link_control.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "server/engine/propagation.h"
+#include "server/repl/backlog.h"
+
+namespace rill {
+
+class Engine;
+struct Client;
+struct ChildResult;
+
+class Replication final : public Propagator::Sink {
+ public:
+  explicit Replication(Engine& engine);
+  ~Replication() override;
+
+  // ---- the master side ----
+  // REPLCONF <option> <value> ... of a (future) replica. Appends Redis's reply to `reply_out`
+  // (nothing for ACK, which is never answered).
+  void ReplConf(Client& client, const std::vector<std::string_view>& args, std::string* reply);
+  // PSYNC replid offset (or SYNC when `psync` is false): +FULLRESYNC and a snapshot, or
+  // +CONTINUE and the backlog. The reply (or error) goes to `reply`.
+  void Sync(Client& client, bool psync, std::string_view replid, std::string_view offset,
+            std::string* reply);
+  // WAIT numreplicas timeout_ms: true when answered now with the count in *acked; false when
+  // the client was parked (answered later through Client::send).
+  bool Wait(Client& client, int64_t numreplicas, int64_t timeout_ms, int64_t* acked);
+  // Propagator::Sink.
+  void Feed(int db, std::string_view resp_command) override;
+
+  // ---- the replica side ----
+  // REPLICAOF host port / NO ONE (host empty). Returns the +OK line Redis replies.
+  std::string SetMaster(const std::string& host, int port);
+  bool is_replica() const { return !master_host_.empty(); }
+  const std::string& master_host() const { return master_host_; }
+  int master_port() const { return master_port_; }
+  // The link's progress, reported by the master link.
+  enum class LinkState { kNone, kConnect, kConnecting, kHandshake, kTransfer, kConnected };
+  void set_link_state(LinkState state) { link_state_ = state; }
+  LinkState link_state() const { return link_state_; }
+  // What PSYNC asks for: our replication ID and the next offset, or "?" -1 for a fresh replica.
+  std::pair<std::string, int64_t> PsyncRequest() const;
+  // A full sync was accepted (+FULLRESYNC replid offset) and its RDB loaded.
+  void FullSyncDone(std::string_view replid, int64_t offset);
+  // +CONTINUE [replid]: the stream continues where ours ended.
+  void PartialSyncAccepted(std::string_view new_replid);
+  // The link's socket became the master client (flags M), or it is gone (nullptr).
+  void SetMasterClient(Client* client);
+  bool IsMasterClient(const Client& client) const { return &client == master_client_; }
+  Client* master_client() const { return master_client_; }
+  // The master client consumed `raw` bytes of the stream (a command, or keepalive newlines):
+  // our offset advances and the bytes go on to the backlog and sub-replicas; a pending GETACK
+  // is answered.
+  void MasterApplied(std::string_view raw);
+  // REPLCONF GETACK from our master: ACK once the command is applied.
+  void RequestAck() { ack_requested_ = true; }
+  // The REPLCONF ACK line for our master (sent by the link every second).
+  std::string AckCommand() const;
+  int64_t last_master_io_ms() const { return last_master_io_ms_; }
+
+  // ---- both ----
+  // A client left: a replica leaves the table, a WAIT is dropped, the master client is gone.
+  void ClientGone(Client& client);
+  // Once per cron tick: snapshots waiting to start, PINGs to replicas, WAIT timeouts, the
+  // replica's ACKs and link retries.
+  void Cron(int64_t now_ms);
+  // A BGSAVE ended: replicas waiting for it get the file or a retry.
+  void SnapshotDone(bool ok, const std::string& path);
+  // INFO replication's fields and ROLE's reply.
+  void AppendInfo(std::string* out) const;
+  void AppendRole(std::string* out, bool resp3) const;
+  // min-replicas-to-write: false when writes must be refused with -NOREPLICAS (fewer online
+  // replicas than it asks acknowledged within min-replicas-max-lag seconds).
+  bool EnoughGoodReplicas() const;
+  // connected_slaves and INFO stats' sync_* counters.
+  size_t online_replicas() const;
+  uint64_t sync_full() const { return sync_full_; }
+  uint64_t sync_partial_ok() const { return sync_partial_ok_; }
+  uint64_t sync_partial_err() const { return sync_partial_err_; }
+  int64_t master_repl_offset() const { return master_repl_offset_; }
+  const std::string& replid() const { return replid_; }
+
+  // The replica side's network part, installed by the server: `connect` starts (or restarts) the
+  // link to master_host():master_port(); `disconnect` drops it and the master client.
+  struct LinkControl {
+    std::function<void()> connect;
+    std::function<void()> disconnect;
+    std::function<void()> cron;
+  };
+  void set_link_control(LinkControl control) { link_ = std::move(control); }
+
+ private:
+  enum class ReplicaState { kHandshake, kWaitBgsaveStart, kWaitBgsaveEnd, kOnline };
+  struct Replica {
+    Client* client = nullptr;
+    ReplicaState state = ReplicaState::kHandshake;
+    int listening_port = 0;
+    std::string ip_address;
+    bool capa_eof = false;
+    bool capa_psync2 = false;
+    bool old_sync = false;  // SYNC: no +FULLRESYNC line
+    int64_t ack_offset = 0;
+    int64_t ack_time_ms = 0;
+    int64_t sync_start_offset = 0;
+    std::string held;  // the stream while its snapshot is made
+  };
+  struct Waiter {
+    Client* client;
+    int64_t offset;
+    int64_t numreplicas;
+    int64_t deadline_ms;  // 0: none
+  };
+
+  Replica& EntryOf(Client& client);
+  void CreateBacklogIfNeeded();
+  // Appends stream bytes: backlog, online replicas, held buffers.
+  void FeedStream(std::string_view bytes);
+  // Starts a BGSAVE for the replicas waiting for one; false when it could not start.
+  bool StartSnapshotForReplicas();
+  void DisconnectReplicas();
+  void ShiftReplicationId();
+  void NewReplicationId();
+  int64_t CountAcked(int64_t offset) const;
+  int64_t GoodReplicas(int64_t now_ms) const;
+  void ServeWaiters(int64_t now_ms);
+  void SendGetAck();
+  std::string ReplicaIp(const Replica& r) const;
+
+  Engine& engine_;
+  std::string replid_;
+  std::string replid2_;
+  int64_t master_repl_offset_ = 0;
+  int64_t second_repl_offset_ = -1;
+  ReplicationBacklog backlog_;
+  int selected_db_ = -1;                  // of the stream (Redis's slaveseldb)
+  std::map<uint64_t, Replica> replicas_;  // by client id: attachment order
+  std::vector<Waiter> waiters_;
+  bool snapshot_for_replicas_ = false;  // the running BGSAVE is ours
+  int64_t last_ping_ms_ = 0;
+  int64_t no_replicas_since_ms_ = 0;  // 0: some replica is attached (repl-backlog-ttl)
+  int64_t last_newline_ms_ = 0;
+  uint64_t sync_full_ = 0;
+  uint64_t sync_partial_ok_ = 0;
+  uint64_t sync_partial_err_ = 0;
+
+  // Replica side.
+  std::string master_host_;
+  int master_port_ = 0;
+  LinkState link_state_ = LinkState::kNone;
+  Client* master_client_ = nullptr;
+  bool ack_requested_ = false;
+  bool synced_once_ = false;  // there is a replication history to PSYNC from
+  int64_t last_master_io_ms_ = 0;
+  int64_t last_ack_sent_ms_ = 0;
+  int64_t link_down_since_s_ = 0;
+  LinkControl link_;
+};
+
+}  // namespace rill

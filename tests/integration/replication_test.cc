@@ -1,0 +1,426 @@
+// Master–replica replication between Rill and redis-server 7.0, both ways, and between two
+// Rills: full sync of every type, the stream of writes after it, partial resync after a broken
+// link or a restart, PSYNC2 after a promotion, WAIT, ROLE, read-only replicas and expiry left
+// to the master.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <csignal>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/support/keyspace_snapshot.h"
+#include "tests/support/persistence_support.h"
+#include "tests/support/resp_client.h"
+#include "tests/support/server_process.h"
+
+namespace rill::testing {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+class ReplicationTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (RedisServerBinary().empty()) GTEST_SKIP() << "redis-server is not installed";
+  }
+
+  std::unique_ptr<ServerProcess> Start(const std::string& binary, const DataDir& dir,
+                                       std::vector<std::string> args = {}) {
+    std::string error;
+    auto server = StartServerOn(binary, dir.path(), std::move(args), &error);
+    EXPECT_NE(server, nullptr) << error;
+    return server;
+  }
+
+  static std::vector<std::string> ReplicaOf(const ServerProcess& master) {
+    return {"--replicaof", "127.0.0.1", std::to_string(master.port())};
+  }
+
+  // Waits until `replica` reports its link up and has applied everything `master` has
+  // written so far (slave_repl_offset reached master_repl_offset).
+  static bool WaitInSync(RespClient& master, RespClient& replica) {
+    return WaitUntil([&] {
+      if (InfoField(replica, "replication", "master_link_status") != "up") return false;
+      const std::string offset = InfoField(master, "replication", "master_repl_offset");
+      return InfoField(replica, "replication", "slave_repl_offset") == offset;
+    });
+  }
+
+  // Writes of every family after the sync, in their propagated (deterministic) forms.
+  static void WriteMore(RespClient& c) {
+    const std::vector<std::vector<std::string>> writes = {
+        {"SET", "after:str", "v", "EX", "1000"},
+        {"INCRBYFLOAT", "after:float", "1.5"},
+        {"RPUSH", "after:list", "a", "b", "c"},
+        {"LPOP", "after:list"},
+        {"HSET", "after:hash", "f1", "v1", "f2", "v2"},
+        {"SADD", "after:set", "x", "y", "z"},
+        {"ZADD", "after:zset", "1", "one", "2.5", "two"},
+        {"ZINCRBY", "after:zset", "3", "one"},
+        {"XADD", "after:stream", "*", "field", "value"},
+        {"PFADD", "after:hll", "a", "b", "c"},
+        {"SETBIT", "after:bits", "100", "1"},
+        {"SELECT", "4"},
+        {"SET", "after:db4", "in four"},
+        {"MULTI"},
+        {"INCR", "after:counter"},
+        {"INCR", "after:counter"},
+        {"EXEC"},
+        {"SELECT", "0"},
+        {"EVAL", "redis.call('set', KEYS[1], ARGV[1]) return 1", "1", "after:lua", "scripted"},
+        {"DEL", "after:hash"},
+    };
+    for (const auto& w : writes) {
+      const std::string reply = c.Command(w);
+      ASSERT_FALSE(reply.empty()) << w[0];
+      ASSERT_NE(reply[0], '-') << w[0] << ": " << reply;
+    }
+  }
+};
+
+// A redis-server started with --replicaof a Rill gets every type in its full sync (an RDB made
+// by the BGSAVE machinery), then the stream; after its link is cut, and after a restart from
+// its own RDB, it continues with a partial resync.
+TEST_F(ReplicationTest, RedisReplicatesFromRillFullThenStreamThenPartial) {
+  DataDir master_dir, replica_dir;
+  auto rill = Start(RillServerBinary(), master_dir);
+  ASSERT_TRUE(rill);
+  auto mc = ConnectTo(*rill);
+  ASSERT_TRUE(mc);
+  FillEveryType(*mc);
+
+  std::vector<std::string> args = ReplicaOf(*rill);
+  args.insert(args.end(), {"--save", "3600 1"});
+  auto redis = Start(RedisServerBinary(), replica_dir, args);
+  ASSERT_TRUE(redis);
+  auto rc = ConnectTo(*redis);
+  ASSERT_TRUE(rc);
+  ASSERT_TRUE(WaitInSync(*mc, *rc)) << redis->ReadLog() << rill->ReadLog();
+  EXPECT_EQ(DescribeKeyspace(*rc), DescribeKeyspace(*mc));
+  EXPECT_EQ(InfoField(*mc, "stats", "sync_full"), "1");
+
+  WriteMore(*mc);
+  ASSERT_TRUE(WaitInSync(*mc, *rc)) << redis->ReadLog();
+  EXPECT_EQ(DescribeKeyspace(*rc), DescribeKeyspace(*mc));
+  EXPECT_EQ(rc->Command({"GET", "after:lua"}), "$8\r\nscripted\r\n");
+  EXPECT_EQ(rc->Command({"SET", "x", "y"}),
+            "-READONLY You can't write against a read only replica.\r\n");
+
+  // The master's INFO and ROLE list the replica (its listening port, its acknowledged offset).
+  ASSERT_TRUE(WaitUntil([&] {
+    return InfoField(*mc, "replication", "slave0") ==
+           "ip=127.0.0.1,port=" + std::to_string(redis->port()) +
+               ",state=online,offset=" + InfoField(*mc, "replication", "master_repl_offset") +
+               ",lag=0";
+  })) << InfoField(*mc, "replication", "slave0");
+  EXPECT_EQ(InfoField(*mc, "replication", "connected_slaves"), "1");
+  EXPECT_EQ(InfoField(*mc, "replication", "repl_backlog_active"), "1");
+  EXPECT_EQ(InfoField(*mc, "replication", "repl_backlog_first_byte_offset"), "1");
+  EXPECT_EQ(InfoField(*mc, "replication", "repl_backlog_histlen"),
+            InfoField(*mc, "replication", "master_repl_offset"));
+  EXPECT_EQ(InfoField(*mc, "replication", "master_replid"),
+            InfoField(*rc, "replication", "master_replid"));
+  const std::string offset = InfoField(*mc, "replication", "master_repl_offset");
+  EXPECT_EQ(mc->Command({"ROLE"}), "*3\r\n$6\r\nmaster\r\n:" + offset +
+                                       "\r\n*1\r\n*3\r\n$9\r\n127.0.0.1\r\n$" +
+                                       std::to_string(std::to_string(redis->port()).size()) +
+                                       "\r\n" + std::to_string(redis->port()) + "\r\n$" +
+                                       std::to_string(offset.size()) + "\r\n" + offset + "\r\n");
+
+  // The link cut: the replica asks for what it lacks and gets +CONTINUE.
+  EXPECT_EQ(rc->Command({"CLIENT", "KILL", "TYPE", "master"}), ":1\r\n");
+  ASSERT_EQ(mc->Command({"SET", "while:away", "1"}), "+OK\r\n");
+  ASSERT_TRUE(WaitInSync(*mc, *rc)) << redis->ReadLog();
+  EXPECT_EQ(rc->Command({"GET", "while:away"}), "$1\r\n1\r\n");
+  EXPECT_EQ(InfoField(*mc, "stats", "sync_partial_ok"), "1");
+  EXPECT_EQ(InfoField(*mc, "stats", "sync_full"), "1");
+
+  // A restart: Redis saves its RDB with the replication ID and offset, reloads it and continues
+  // from there too.
+  rc.reset();
+  ASSERT_TRUE(WIFEXITED(redis->Stop(SIGTERM)));
+  ASSERT_EQ(mc->Command({"SET", "while:down", "2"}), "+OK\r\n");
+  redis = Start(RedisServerBinary(), replica_dir, args);
+  ASSERT_TRUE(redis);
+  rc = ConnectTo(*redis);
+  ASSERT_TRUE(rc);
+  ASSERT_TRUE(WaitInSync(*mc, *rc)) << redis->ReadLog();
+  EXPECT_EQ(rc->Command({"GET", "while:down"}), "$1\r\n2\r\n");
+  EXPECT_EQ(InfoField(*mc, "stats", "sync_partial_ok"), "2") << redis->ReadLog();
+  EXPECT_EQ(InfoField(*mc, "stats", "sync_full"), "1");
+  EXPECT_NE(redis->ReadLog().find("Successful partial resynchronization with master."),
+            std::string::npos);
+  EXPECT_EQ(DescribeKeyspace(*rc), DescribeKeyspace(*mc));
+}
+
+// Rill replicates from redis-server, with its diskless ($EOF:) and its disk-based transfer.
+TEST_F(ReplicationTest, RillReplicatesFromRedisDisklessAndDisk) {
+  for (const char* diskless : {"yes", "no"}) {
+    SCOPED_TRACE(std::string("repl-diskless-sync ") + diskless);
+    DataDir master_dir, replica_dir;
+    auto redis = Start(RedisServerBinary(), master_dir,
+                       {"--repl-diskless-sync", diskless, "--repl-diskless-sync-delay", "0"});
+    ASSERT_TRUE(redis);
+    auto mc = ConnectTo(*redis);
+    ASSERT_TRUE(mc);
+    FillEveryType(*mc);
+    auto rill = Start(RillServerBinary(), replica_dir, ReplicaOf(*redis));
+    ASSERT_TRUE(rill);
+    auto rc = ConnectTo(*rill);
+    ASSERT_TRUE(rc);
+    ASSERT_TRUE(WaitInSync(*mc, *rc)) << rill->ReadLog() << redis->ReadLog();
+    EXPECT_EQ(DescribeKeyspace(*rc), DescribeKeyspace(*mc));
+    WriteMore(*mc);
+    ASSERT_TRUE(WaitInSync(*mc, *rc)) << rill->ReadLog();
+    EXPECT_EQ(DescribeKeyspace(*rc), DescribeKeyspace(*mc));
+    EXPECT_EQ(rc->Command({"SET", "x", "y"}),
+              "-READONLY You can't write against a read only replica.\r\n");
+    EXPECT_EQ(InfoField(*rc, "replication", "role"), "slave");
+    EXPECT_EQ(InfoField(*rc, "replication", "master_port"), std::to_string(redis->port()));
+    EXPECT_EQ(InfoField(*rc, "replication", "master_replid"),
+              InfoField(*mc, "replication", "master_replid"));
+    EXPECT_EQ(mc->Command({"WAIT", "1", "5000"}), ":1\r\n");
+    EXPECT_EQ(rc->Command({"WAIT", "1", "0"}).substr(0, 47),
+              "-ERR WAIT cannot be used with replica instances");
+
+    // The link cut from the replica's side: Redis accepts the partial resync Rill asks for.
+    EXPECT_EQ(rc->Command({"CLIENT", "KILL", "TYPE", "master"}), ":1\r\n");
+    ASSERT_EQ(mc->Command({"SET", "while:away", "1"}), "+OK\r\n");
+    ASSERT_TRUE(WaitInSync(*mc, *rc)) << rill->ReadLog();
+    EXPECT_EQ(rc->Command({"GET", "while:away"}), "$1\r\n1\r\n");
+    EXPECT_EQ(InfoField(*mc, "stats", "sync_partial_ok"), "1");
+    EXPECT_EQ(InfoField(*mc, "stats", "sync_full"), "1");
+  }
+}
+
+// A replica never expires keys itself: an expired key reads as absent but stays until the
+// master's DEL for it arrives.
+TEST_F(ReplicationTest, ReplicaLeavesExpiryToItsMaster) {
+  DataDir master_dir, replica_dir;
+  auto redis = Start(RedisServerBinary(), master_dir,
+                     {"--repl-diskless-sync-delay", "0", "--enable-debug-command", "yes"});
+  ASSERT_TRUE(redis);
+  auto mc = ConnectTo(*redis);
+  ASSERT_TRUE(mc);
+  // The master's active cycle is off: only a lookup there deletes the key (and sends DEL).
+  ASSERT_EQ(mc->Command({"DEBUG", "SET-ACTIVE-EXPIRE", "0"}), "+OK\r\n");
+  auto rill = Start(RillServerBinary(), replica_dir, ReplicaOf(*redis));
+  ASSERT_TRUE(rill);
+  auto rc = ConnectTo(*rill);
+  ASSERT_TRUE(rc);
+  ASSERT_TRUE(WaitInSync(*mc, *rc)) << rill->ReadLog();
+  ASSERT_EQ(mc->Command({"SET", "short", "v", "PX", "100"}), "+OK\r\n");
+  ASSERT_TRUE(WaitInSync(*mc, *rc));
+  std::this_thread::sleep_for(milliseconds(300));
+  EXPECT_EQ(rc->Command({"GET", "short"}), "$-1\r\n");
+  EXPECT_EQ(rc->Command({"DBSIZE"}), ":1\r\n");         // still there, logically expired
+  EXPECT_EQ(mc->Command({"GET", "short"}), "$-1\r\n");  // the master deletes it: DEL follows
+  ASSERT_TRUE(WaitInSync(*mc, *rc));
+  EXPECT_EQ(rc->Command({"DBSIZE"}), ":0\r\n");
+}
+
+// Rill from Rill; the promoted replica (REPLICAOF NO ONE) keeps the data and serves its former
+// peer's PSYNC from its previous history (PSYNC2, replid2).
+TEST_F(ReplicationTest, RillFromRillThenPromotionKeepsPartialResync) {
+  DataDir a_dir, b_dir, c_dir;
+  auto a = Start(RillServerBinary(), a_dir);
+  ASSERT_TRUE(a);
+  auto ac = ConnectTo(*a);
+  ASSERT_TRUE(ac);
+  FillEveryType(*ac);
+  auto b = Start(RillServerBinary(), b_dir, ReplicaOf(*a));
+  auto c = Start(RillServerBinary(), c_dir, ReplicaOf(*a));
+  ASSERT_TRUE(b && c);
+  auto bc = ConnectTo(*b);
+  auto cc = ConnectTo(*c);
+  ASSERT_TRUE(bc && cc);
+  ASSERT_TRUE(WaitInSync(*ac, *bc)) << b->ReadLog() << a->ReadLog();
+  ASSERT_TRUE(WaitInSync(*ac, *cc)) << c->ReadLog();
+  WriteMore(*ac);
+  EXPECT_EQ(ac->Command({"WAIT", "2", "5000"}), ":2\r\n");
+  ASSERT_TRUE(WaitInSync(*ac, *cc));
+  const std::string expected = DescribeKeyspace(*ac);
+  EXPECT_EQ(DescribeKeyspace(*bc), expected);
+  EXPECT_EQ(DescribeKeyspace(*cc), expected);
+  EXPECT_EQ(ac->Command({"WAIT", "3", "100"}), ":2\r\n");  // the timeout answers with the count
+
+  const std::string old_id = InfoField(*bc, "replication", "master_replid");
+  const std::string old_offset = InfoField(*bc, "replication", "master_repl_offset");
+  a->Stop(SIGKILL);
+  EXPECT_EQ(bc->Command({"REPLICAOF", "NO", "ONE"}), "+OK\r\n");
+  EXPECT_EQ(InfoField(*bc, "replication", "role"), "master");
+  EXPECT_EQ(InfoField(*bc, "replication", "master_replid2"), old_id);
+  EXPECT_EQ(InfoField(*bc, "replication", "second_repl_offset"),
+            std::to_string(std::stoll(old_offset) + 1));
+  EXPECT_EQ(bc->Command({"SET", "promoted", "yes"}), "+OK\r\n");
+  EXPECT_EQ(cc->Command({"REPLICAOF", "127.0.0.1", std::to_string(b->port())}), "+OK\r\n");
+  ASSERT_TRUE(WaitInSync(*bc, *cc)) << c->ReadLog() << b->ReadLog();
+  EXPECT_EQ(InfoField(*bc, "stats", "sync_partial_ok"), "1") << b->ReadLog();
+  EXPECT_EQ(InfoField(*bc, "stats", "sync_full"), "0");
+  EXPECT_EQ(cc->Command({"GET", "promoted"}), "$3\r\nyes\r\n");
+  EXPECT_EQ(DescribeKeyspace(*cc), DescribeKeyspace(*bc));
+  EXPECT_EQ(cc->Command({"REPLICAOF", "127.0.0.1", std::to_string(b->port())}),
+            "+OK Already connected to specified master\r\n");
+  EXPECT_EQ(cc->Command({"ROLE"}).substr(0, 4), "*5\r\n");
+}
+
+// Redis Sentinel (redis-server --sentinel, what Debian's redis-sentinel runs) monitors a Rill
+// master with two Rill replicas unchanged: after kill -9 of the master it promotes a replica,
+// points the other one at it, and writes acknowledged with WAIT before the crash are all there.
+TEST_F(ReplicationTest, SentinelFailsOverARillGroup) {
+  DataDir a_dir, b_dir, c_dir, s_dir;
+  auto a = Start(RillServerBinary(), a_dir);
+  ASSERT_TRUE(a);
+  auto b = Start(RillServerBinary(), b_dir, ReplicaOf(*a));
+  auto c = Start(RillServerBinary(), c_dir, ReplicaOf(*a));
+  ASSERT_TRUE(b && c);
+  auto ac = ConnectTo(*a);
+  ASSERT_TRUE(ac);
+  for (int i = 0; i < 50; ++i) {
+    ASSERT_EQ(ac->Command({"SET", "acked:" + std::to_string(i), std::to_string(i)}), "+OK\r\n");
+    ASSERT_EQ(ac->Command({"WAIT", "1", "5000"}).substr(0, 1), ":");
+  }
+  ASSERT_EQ(ac->Command({"WAIT", "2", "5000"}), ":2\r\n");
+
+  const std::string conf = s_dir.File("sentinel.conf");
+  WriteFileBytes(conf, "sentinel monitor mymaster 127.0.0.1 " + std::to_string(a->port()) +
+                           " 1\nsentinel down-after-milliseconds mymaster 1000\n"
+                           "sentinel failover-timeout mymaster 10000\n");
+  ServerProcess sentinel(RedisServerBinary(), {"--sentinel"});
+  sentinel.set_config_file(conf);
+  std::string error;
+  ASSERT_TRUE(sentinel.Start(&error)) << error;
+  RespClient sc;
+  ASSERT_TRUE(sc.Connect(sentinel.port()));
+  // Sentinel found both replicas through the master's INFO.
+  ASSERT_TRUE(WaitUntil([&] {
+    const std::string r = sc.Command({"SENTINEL", "REPLICAS", "mymaster"});
+    return r.starts_with("*2\r\n");
+  })) << sentinel.ReadLog();
+
+  a->Stop(SIGKILL);
+  std::string new_port;
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        const std::string r = sc.Command({"SENTINEL", "GET-MASTER-ADDR-BY-NAME", "mymaster"});
+        for (const auto* s : {b.get(), c.get()}) {
+          const std::string port = std::to_string(s->port());
+          if (r.find("\r\n" + port + "\r\n") != std::string::npos) new_port = port;
+        }
+        return !new_port.empty();
+      },
+      seconds(30)))
+      << sentinel.ReadLog();
+  ServerProcess* promoted = new_port == std::to_string(b->port()) ? b.get() : c.get();
+  ServerProcess* other = promoted == b.get() ? c.get() : b.get();
+  // Sentinel ends the normal clients of the servers it reconfigures (CLIENT KILL TYPE normal in
+  // its MULTI): connect after it has finished with each.
+  std::unique_ptr<RespClient> pc, oc;
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        pc = ConnectTo(*promoted);
+        oc = ConnectTo(*other);
+        return pc && oc && InfoField(*oc, "replication", "master_port") == new_port &&
+               InfoField(*oc, "replication", "master_link_status") == "up";
+      },
+      seconds(30)))
+      << sentinel.ReadLog() << other->ReadLog();
+  EXPECT_EQ(InfoField(*pc, "replication", "role"), "master");
+  EXPECT_EQ(pc->Command({"SET", "after", "failover"}), "+OK\r\n");
+  for (int i = 0; i < 50; ++i) {
+    const std::string v = std::to_string(i);
+    EXPECT_EQ(pc->Command({"GET", "acked:" + v}),
+              "$" + std::to_string(v.size()) + "\r\n" + v + "\r\n");
+  }
+  // The other replica follows the new master, with a partial resync.
+  EXPECT_EQ(pc->Command({"WAIT", "1", "5000"}), ":1\r\n");
+  EXPECT_EQ(oc->Command({"GET", "after"}), "$8\r\nfailover\r\n");
+  EXPECT_EQ(InfoField(*pc, "stats", "sync_partial_ok"), "1") << promoted->ReadLog();
+}
+
+// min-replicas-to-write: without enough replicas acknowledging in time, writes are refused as
+// Redis refuses them; with one, they go through.
+TEST_F(ReplicationTest, MinReplicasToWriteAsRedis) {
+  DataDir rill_dir, redis_dir, replica_dir;
+  const std::vector<std::string> args = {"--min-replicas-to-write", "1", "--min-replicas-max-lag",
+                                         "10"};
+  auto rill = Start(RillServerBinary(), rill_dir, args);
+  auto redis = Start(RedisServerBinary(), redis_dir, args);
+  ASSERT_TRUE(rill && redis);
+  auto r = ConnectTo(*rill);
+  auto d = ConnectTo(*redis);
+  ASSERT_TRUE(r && d);
+  for (const auto& c : std::vector<std::vector<std::string>>{
+           {"SET", "k", "v"}, {"GET", "k"}, {"MULTI"}, {"INCR", "n"}, {"EXEC"}, {"PING"}}) {
+    EXPECT_EQ(r->Command(c), d->Command(c)) << c[0];
+  }
+  EXPECT_EQ(InfoField(*r, "replication", "min_slaves_good_slaves"), "0");
+  auto replica = Start(RillServerBinary(), replica_dir, ReplicaOf(*rill));
+  ASSERT_TRUE(replica);
+  ASSERT_TRUE(WaitUntil([&] { return r->Command({"SET", "k", "v"}) == "+OK\r\n"; }));
+  EXPECT_EQ(InfoField(*r, "replication", "min_slaves_good_slaves"), "1");
+}
+
+// repl-backlog-ttl: a master whose replicas are gone frees its backlog after that many seconds
+// and starts a new replication history.
+TEST_F(ReplicationTest, BacklogIsFreedAfterTtlWithoutReplicas) {
+  DataDir master_dir, replica_dir;
+  auto rill = Start(RillServerBinary(), master_dir, {"--repl-backlog-ttl", "1"});
+  ASSERT_TRUE(rill);
+  auto mc = ConnectTo(*rill);
+  ASSERT_TRUE(mc);
+  auto replica = Start(RillServerBinary(), replica_dir, ReplicaOf(*rill));
+  ASSERT_TRUE(replica);
+  auto rc = ConnectTo(*replica);
+  ASSERT_TRUE(rc);
+  ASSERT_TRUE(WaitInSync(*mc, *rc));
+  EXPECT_EQ(InfoField(*mc, "replication", "repl_backlog_active"), "1");
+  const std::string id = InfoField(*mc, "replication", "master_replid");
+  rc.reset();
+  replica->Stop(SIGKILL);
+  ASSERT_TRUE(WaitUntil([&] {
+    return InfoField(*mc, "replication", "repl_backlog_active") == "0";
+  })) << rill->ReadLog();
+  EXPECT_NE(InfoField(*mc, "replication", "master_replid"), id);
+  EXPECT_EQ(InfoField(*mc, "replication", "repl_backlog_histlen"), "0");
+  EXPECT_NE(
+      rill->ReadLog().find("Replication backlog freed after 1 seconds without connected replicas."),
+      std::string::npos);
+}
+
+TEST_F(ReplicationTest, ReplconfAndWaitArgumentsAsRedis) {
+  DataDir rill_dir, redis_dir;
+  auto rill = Start(RillServerBinary(), rill_dir);
+  auto redis = Start(RedisServerBinary(), redis_dir);
+  ASSERT_TRUE(rill && redis);
+  auto r = ConnectTo(*rill);
+  auto d = ConnectTo(*redis);
+  ASSERT_TRUE(r && d);
+  const std::vector<std::vector<std::string>> cases = {
+      {"REPLCONF"},
+      {"REPLCONF", "listening-port"},
+      {"REPLCONF", "listening-port", "abc"},
+      {"REPLCONF", "listening-port", "6380", "capa", "eof", "capa", "psync2"},
+      {"REPLCONF", "nosuch", "1"},
+      {"WAIT", "0", "0"},
+      {"WAIT", "x", "0"},
+      {"WAIT", "1", "x"},
+      {"WAIT", "1", "-1"},
+      {"WAIT", "1", "10"},
+      {"REPLICAOF", "127.0.0.1", "70000"},
+      {"REPLICAOF", "127.0.0.1", "x"},
+      {"REPLICAOF", "no", "one"},
+      {"ROLE"},
+  };
+  for (const auto& c : cases) {
+    std::string ours = r->Command(c);
+    std::string theirs = d->Command(c);
+    EXPECT_EQ(ours, theirs) << c[0] << " " << (c.size() > 1 ? c[1] : "");
+  }
+}
+
+}  // namespace
+}  // namespace rill::testing
