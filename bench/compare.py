@@ -15,6 +15,10 @@ Groups (--only): kv, lists, streams, hashes, sets, zsets, pubsub, tx, bits, scri
 persistence; see bench/README.md for what each row measures. A summary checks the issue's
 targets (geo-means, minimum row, CPU, p99, memory, SAVE/load) and prints each as met / not met.
 
+--loadgen rill_load runs every redis-benchmark row through build/bench/rill_load instead (the
+same options, tests, request counts and --csv columns; its CPU per request is well below
+redis-benchmark's, so pipelined rows show the server's ceiling rather than the client's).
+
 --baseline PATH compares Rill with another rill-server build instead of redis-server (for
 lever experiments); --maxmemory BYTES starts every server with that maxmemory and
 allkeys-lru. --quick runs everything with small counts: a smoke test of the harness and both
@@ -39,6 +43,9 @@ CLIENTS = 50
 PIPELINES = [1, 16]
 AOF_ARGS = ["--appendonly", "yes", "--appendfsync", "everysec"]
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+# The binary the redis-benchmark rows run: redis-benchmark, or rill_load (--loadgen), which
+# takes the same options and prints the same --csv columns.
+LOADGEN = ["redis-benchmark"]
 
 
 # ---- processes ----
@@ -166,9 +173,9 @@ class Sample:
 # ---- load generators ----
 
 def redis_benchmark(server, args, pipeline, requests, clients=CLIENTS, row=None):
-    """Runs redis-benchmark (`args` = -t tests or an arbitrary command) and returns the Sample of
-    the result row starting with `row` (or the first row)."""
-    cmd = pin(1) + ["redis-benchmark", "-p", str(server.port), "-n", str(requests),
+    """Runs redis-benchmark or rill_load (LOADGEN; `args` = -t tests or an arbitrary command)
+    and returns the Sample of the result row starting with `row` (or the first row)."""
+    cmd = pin(1) + [*LOADGEN, "-p", str(server.port), "-n", str(requests),
                     "-c", str(clients), "-P", str(pipeline), "--csv", "-q", *args]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=True).stdout
     rows = list(csv.reader(out.strip().splitlines()))
@@ -948,6 +955,11 @@ def main():
     ap.add_argument("--skip-memory", action="store_true")
     ap.add_argument("--csv", default=None,
                     help="CSV path (default build/bench/compare-<date>-<time>.csv)")
+    ap.add_argument("--loadgen", choices=["redis-benchmark", "rill_load"],
+                    default="redis-benchmark",
+                    help="the load generator of the redis-benchmark rows (default redis-benchmark)")
+    ap.add_argument("--rill-load", default=os.path.join(here, "..", "build", "bench", "rill_load"),
+                    help="the rill_load binary for --loadgen rill_load")
     ap.add_argument("--micro-bench",
                     default=os.path.join(here, "..", "build", "bench", "rill_micro_bench"))
     a = ap.parse_args()
@@ -957,14 +969,18 @@ def main():
     a.keys = a.keys or quick[2]
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     a.csv = a.csv or os.path.join(here, "..", "build", "bench", f"compare-{stamp}.csv")
-    for binary in (a.rill, a.baseline or a.redis, a.micro_bench):
+    if a.loadgen == "rill_load":
+        LOADGEN[:] = [a.rill_load]
+    # rill_micro_bench drives the streams, pubsub, tx and bits rows only.
+    drivers = a.only is None or any(g in a.only for g in ("streams", "pubsub", "tx", "bits"))
+    for binary in (a.rill, a.baseline or a.redis, LOADGEN[0], *([a.micro_bench] * drivers)):
         if not shutil.which(binary) and not os.access(binary, os.X_OK):
             sys.exit(f"not found: {binary} (run scripts/build.sh)")
 
     with open("/proc/loadavg") as f:
         load = f.read().split()[0]
     print(f"# {stamp}  rill={a.rill}  other={a.baseline or a.redis}  requests={a.requests}  "
-          f"rounds={a.rounds}  keys={a.keys}  maxmemory={a.maxmemory or 'none'}  "
+          f"rounds={a.rounds}  keys={a.keys}  loadgen={a.loadgen}  maxmemory={a.maxmemory or 'none'}  "
           f"load average {load}  pinning {'on' if pin(0) else 'off'}", flush=True)
     # One round of few requests checks that everything runs; it measures nothing.
     judged = not a.quick and a.rounds > 1
