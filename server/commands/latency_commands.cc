@@ -6,6 +6,7 @@
 #include "common/string_util.h"
 #include "server/engine/command.h"
 #include "server/engine/engine.h"
+#include "server/observe/latency_histogram.h"
 
 namespace rill {
 namespace {
@@ -100,6 +101,52 @@ void CmdLatencyDoctor(CommandContext& ctx) {
   ctx.reply.Verbatim(report);
 }
 
+// "name" => {"calls" => n, "histogram_usec" => {usec => cumulative count ...}}.
+void ReplyCommandHistogram(CommandContext& ctx, const Command& cmd) {
+  ctx.reply.Bulk(cmd.name);
+  ctx.reply.MapHeader(2);
+  ctx.reply.Bulk("calls");
+  ctx.reply.Integer(cmd.latency_histogram->total_count());
+  ctx.reply.Bulk("histogram_usec");
+  const auto cdf = cmd.latency_histogram->CumulativeUsec();
+  ctx.reply.MapHeader(cdf.size());
+  for (const auto& [usec, count] : cdf) {
+    ctx.reply.Integer(usec);
+    ctx.reply.Integer(count);
+  }
+}
+
+bool HasHistogram(const Command& cmd) {
+  return cmd.latency_histogram && cmd.latency_histogram->total_count() > 0;
+}
+
+// LATENCY HISTOGRAM [command ...]: every command that ran, or the named ones (a container
+// command such as CONFIG also brings its subcommands; unknown names are skipped), as Redis's
+// latencyAllCommandsFillCDF / latencySpecificCommandsFillCDF.
+void CmdLatencyHistogram(CommandContext& ctx) {
+  const size_t token = ctx.reply.BeginDeferredMap();
+  size_t n = 0;
+  auto emit = [&](const Command& cmd) {
+    if (!HasHistogram(cmd)) return;
+    ReplyCommandHistogram(ctx, cmd);
+    ++n;
+  };
+  if (ctx.argc() == 2) {
+    ctx.engine.commands().ForEach([&](const Command& c) {
+      emit(c);
+      for (const auto& [name, sub] : c.subcommands) emit(sub);
+    });
+  } else {
+    for (size_t i = 2; i < ctx.argc(); ++i) {
+      const Command* cmd = ctx.engine.commands().Find(ctx.args[i]);
+      if (cmd == nullptr) continue;
+      emit(*cmd);
+      for (const auto& [name, sub] : cmd->subcommands) emit(sub);
+    }
+  }
+  ctx.reply.EndDeferredMap(token, n);
+}
+
 void CmdLatencyHelp(CommandContext& ctx) {
   static constexpr std::string_view kLines[] = {
       "LATENCY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
@@ -133,6 +180,7 @@ void RegisterLatencyCommands(CommandTable& table) {
   table.Add("latency|reset", &CmdLatencyReset);
   table.Add("latency|doctor", &CmdLatencyDoctor);
   table.Add("latency|help", &CmdLatencyHelp);
+  table.Add("latency|histogram", &CmdLatencyHistogram);
 }
 
 }  // namespace rill

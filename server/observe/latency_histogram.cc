@@ -39,6 +39,32 @@ void LatencyHistogram::Record(int64_t value_ns) {
   ++total_;
 }
 
+std::vector<std::pair<int64_t, int64_t>> LatencyHistogram::CumulativeUsec() const {
+  // hdr_iter_log_init(&iter, h, 1024, 2) and hdr_iter_next, step by step: a level is reported
+  // once the iterator stands on an index whose value reaches the level's lowest equivalent.
+  std::vector<std::pair<int64_t, int64_t>> out;
+  if (total_ == 0) return out;
+  int64_t level = 1024;
+  int index = -1;
+  int64_t value = 0;
+  int64_t cumulative = 0;
+  int64_t previous = 0;
+  auto lowest_equivalent = [](int64_t v) { return ValueFromIndex(CountsIndex(v)); };
+  while (cumulative < total_ ||
+         (index + 1 < kCountsLen && ValueFromIndex(index + 1) > lowest_equivalent(level))) {
+    while (value < lowest_equivalent(level) && index + 1 < kCountsLen) {
+      ++index;
+      value = ValueFromIndex(index);
+      cumulative += static_cast<int64_t>(counts_[index]);
+    }
+    if (cumulative > previous) out.emplace_back(HighestEquivalent(value) / 1000, cumulative);
+    previous = cumulative;
+    if (index + 1 >= kCountsLen) break;
+    level *= 2;
+  }
+  return out;
+}
+
 int64_t LatencyHistogram::ValueAtPercentile(double percentile) const {
   if (total_ == 0) return 0;
   double p = std::min(percentile, 100.0);

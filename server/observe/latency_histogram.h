@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 namespace rill {
@@ -18,6 +19,11 @@ class LatencyHistogram {
   // bucket holding it.
   int64_t ValueAtPercentile(double percentile) const;
   int64_t total_count() const { return total_; }
+  // LATENCY HISTOGRAM's cumulative distribution, as Redis 7.0 reads it with an HDR log iterator
+  // (first bucket 1,024 ns, base 2): (microseconds, count of samples up to them) at each
+  // power-of-two level whose count grew, the microseconds being the highest value of the
+  // bucket the level fell in, divided by 1,000.
+  std::vector<std::pair<int64_t, int64_t>> CumulativeUsec() const;
 
  private:
   // 256 sub-buckets (2 digits), the lower half shared with the previous bucket.

@@ -1,5 +1,6 @@
 // INFO: which sections come, in which order, with which headers and separators, for every way
 // of selecting them; errorstats and commandstats lines as redis-server writes them.
+#include <algorithm>
 #include <regex>
 
 #include "tests/support/differential.h"
@@ -139,6 +140,41 @@ TEST_F(InfoDiffTest, LatencystatsFormat) {
     EXPECT_EQ(reply.find("latency_percentiles_usec_get:"), std::string::npos) << reply;
   }
   SendBoth({"CONFIG", "SET", "latency-tracking-info-percentiles", "50 99 99.9"});
+}
+
+// LATENCY HISTOGRAM: the same map of commands, calls and histogram levels (the level a call
+// falls in is a timing: compared as a placeholder), named commands with the subcommands of a
+// container, unknown names skipped; RESP2 and RESP3.
+TEST_F(InfoDiffTest, LatencyHistogramShape) {
+  // Each command's entry with its level replaced; entries sorted, as Redis lists the
+  // subcommands of a container in its dict's (seeded) hash order.
+  const std::regex entry(
+      "\\$[0-9]+\r\n[a-z|]+\r\n[*%][24]\r\n\\$5\r\ncalls\r\n:[0-9]+\r\n\\$14\r\n"
+      "histogram_usec\r\n[*%][12]\r\n:[0-9]+\r\n:[0-9]+\r\n");
+  auto shape = [&](const std::string& reply) {
+    std::vector<std::string> entries;
+    for (std::sregex_iterator it(reply.begin(), reply.end(), entry), end; it != end; ++it) {
+      entries.push_back((*it)[0].str());
+    }
+    std::sort(entries.begin(), entries.end());
+    std::string out = reply.substr(0, reply.find("\r\n") + 2);
+    for (const std::string& e : entries)
+      out += std::regex_replace(e, std::regex(":[0-9]+\r\n:([0-9]+)\r\n$"), ":LEVEL\r\n:$1\r\n");
+    return out;
+  };
+  for (const char* protocol : {"2", "3"}) {
+    SCOPED_TRACE(std::string("RESP") + protocol);
+    Rill({"HELLO", protocol});
+    Redis({"HELLO", protocol});
+    ExpectSame({"CONFIG", "RESETSTAT"});
+    ExpectSame({"LATENCY", "HISTOGRAM", "set"});
+    ExpectSame({"SET", "a", "1"});
+    ExpectSame({"CONFIG", "GET", "maxmemory"});
+    const std::vector<std::string> argv = {"LATENCY", "HISTOGRAM", "set", "nosuch", "config"};
+    const std::string rill_shape = shape(Rill(argv));
+    EXPECT_EQ(rill_shape, shape(Redis(argv)));
+    EXPECT_NE(rill_shape.find("config|get"), std::string::npos) << rill_shape;
+  }
 }
 
 }  // namespace
