@@ -6,9 +6,6 @@
 #include <string>
 #include <vector>
 
-#include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
-#include "common/number_parse.h"
 #include "persistence/dump_payload.h"
 #include "tests/support/differential.h"
 
@@ -94,45 +91,6 @@ class DumpRestoreDiffTest : public DifferentialTest {
   static std::string SimpleOf(const std::string& reply) {
     if (reply.size() < 3 || reply[0] != '+') return reply;
     return reply.substr(1, reply.size() - 3);
-  }
-
-  // rdb_changes_since_last_save: Redis's dirty counter.
-  static int64_t Dirty(RespClient& c) {
-    const std::string info = BulkValue(c.Command({"INFO", "persistence"}));
-    const std::string field = "rdb_changes_since_last_save:";
-    const size_t at = info.find(field);
-    int64_t n = -1;
-    if (at != std::string::npos) {
-      const size_t end = info.find("\r\n", at);
-      ParseInt64(std::string_view(info).substr(at + field.size(), end - at - field.size()), &n);
-    }
-    return n;
-  }
-
-  // Each command's reply, its growth of the dirty counter and the keyspace events it published.
-  void ExpectSameEffects(const std::vector<Argv>& commands) {
-    ClientPair sub = ConnectPair();
-    ExpectSame({"CONFIG", "SET", "notify-keyspace-events", "KEA"});
-    ExpectSamePair(sub, {"PSUBSCRIBE", "__keyevent@*"});
-    for (const Argv& argv : commands) {
-      const int64_t rill_before = Dirty(rill_client());
-      const int64_t redis_before = Dirty(redis_client());
-      ExpectSame(argv);
-      EXPECT_EQ(Dirty(rill_client()) - rill_before, Dirty(redis_client()) - redis_before)
-          << "dirty changes of " << argv[0] << " " << argv[1];
-      ExpectSame({"PUBLISH", "__keyevent@marker", "done"});
-      std::string events[2];
-      RespClient* clients[2] = {sub.rill.get(), sub.redis.get()};
-      for (int i = 0; i < 2; ++i) {
-        while (true) {
-          const std::string frame = clients[i]->ReadReply();
-          if (frame.empty() || frame.find("marker") != std::string::npos) break;
-          events[i] += frame;
-        }
-      }
-      ExpectSameReplies("events of " + argv[0] + " " + argv[1], events[0], events[1]);
-    }
-    ExpectSame({"CONFIG", "SET", "notify-keyspace-events", ""});
   }
 
   // A payload whose footer is made right for `body` (so only the value can be wrong).

@@ -5,7 +5,6 @@
 #include <string>
 #include <vector>
 
-#include "absl/strings/str_cat.h"
 #include "tests/support/differential.h"
 
 namespace rill::testing {
@@ -18,18 +17,6 @@ class HashesDiffTest : public DifferentialTest {
     SendBoth({"CONFIG", "SET", "hash-max-listpack-entries", "512"});
     SendBoth({"CONFIG", "SET", "hash-max-listpack-value", "64"});
     SendBoth({"CONFIG", "SET", "notify-keyspace-events", ""});
-    SendBoth({"HELLO", "2"});
-  }
-
-  // Both protocols: the block runs once with RESP2 and once with RESP3.
-  template <typename F>
-  void InBothProtocols(F&& f) {
-    for (const char* proto : {"2", "3"}) {
-      SCOPED_TRACE(absl::StrCat("RESP", proto));
-      SendBoth({"HELLO", proto});
-      SendBoth({"FLUSHALL"});
-      f();
-    }
     SendBoth({"HELLO", "2"});
   }
 
@@ -394,18 +381,7 @@ TEST_F(HashesDiffTest, KeyspaceEvents) {
   std::string all;
   for (const auto& argv : commands) {
     ExpectSame(argv);
-    ExpectSame({"PUBLISH", "__keyevent@marker", "done"});
-    std::string rill_events, redis_events;
-    for (RespClient* c : {sub.rill.get(), sub.redis.get()}) {
-      std::string& events = c == sub.rill.get() ? rill_events : redis_events;
-      while (true) {
-        std::string frame = c->ReadReply();
-        if (frame.empty() || frame.find("marker") != std::string::npos) break;
-        events += frame;
-      }
-    }
-    ExpectSameReplies("events of " + argv[0], rill_events, redis_events);
-    all += rill_events;
+    all += ExpectSameEventsBeforeMarker(sub, argv[0]);
   }
   EXPECT_NE(all.find("__keyevent@0__:hset"), std::string::npos);
   EXPECT_NE(all.find("__keyevent@0__:hincrbyfloat"), std::string::npos);

@@ -5,7 +5,6 @@
 #include <string>
 #include <vector>
 
-#include "common/number_parse.h"
 #include "tests/support/differential.h"
 
 namespace rill::testing {
@@ -26,18 +25,6 @@ class HyperLogLogDiffTest : public DifferentialTest {
     ExpectSame({"GET", key});
     ExpectSame({"PFCOUNT", key});
     ExpectSame({"GET", key});
-  }
-
-  static int64_t Dirty(RespClient& c) {
-    const std::string info = BulkValue(c.Command({"INFO", "persistence"}));
-    const std::string field = "rdb_changes_since_last_save:";
-    const size_t at = info.find(field);
-    int64_t n = -1;
-    if (at != std::string::npos) {
-      const size_t end = info.find("\r\n", at);
-      ParseInt64(std::string_view(info).substr(at + field.size(), end - at - field.size()), &n);
-    }
-    return n;
   }
 
   // A sparse HLL's bytes: the HYLL header (cache invalid) and `body`.
@@ -267,17 +254,7 @@ TEST_F(HyperLogLogDiffTest, EventsAndDirtyCounts) {
       EXPECT_EQ(Dirty(rill_client()) - rill_before, Dirty(redis_client()) - redis_before)
           << argv[0] << " " << argv[1];
     }
-    ExpectSame({"PUBLISH", "__keyevent@marker", "done"});
-    std::string events[2];
-    RespClient* clients[2] = {sub.rill.get(), sub.redis.get()};
-    for (int i = 0; i < 2; ++i) {
-      while (true) {
-        const std::string frame = clients[i]->ReadReply();
-        if (frame.empty() || frame.find("marker") != std::string::npos) break;
-        events[i] += frame;
-      }
-    }
-    ExpectSameReplies("events of " + argv[0], events[0], events[1]);
+    ExpectSameEventsBeforeMarker(sub, argv[0]);
   }
   ExpectSame({"CONFIG", "SET", "notify-keyspace-events", ""});
 }

@@ -22,17 +22,6 @@ class SetsDiffTest : public DifferentialTest {
     SendBoth({"HELLO", "2"});
   }
 
-  template <typename F>
-  void InBothProtocols(F&& f) {
-    for (const char* proto : {"2", "3"}) {
-      SCOPED_TRACE(absl::StrCat("RESP", proto));
-      SendBoth({"HELLO", proto});
-      SendBoth({"FLUSHALL"});
-      f();
-    }
-    SendBoth({"HELLO", "2"});
-  }
-
   // SADD key <prefix>0 .. <prefix>n-1 (integers when prefix is empty).
   void Fill(const std::string& key, int from, int to, const std::string& prefix = "") {
     std::vector<std::string> argv = {"SADD", key};
@@ -414,18 +403,7 @@ TEST_F(SetsDiffTest, KeyspaceEvents) {
     } else {
       ExpectSame(argv);
     }
-    ExpectSame({"PUBLISH", "__keyevent@marker", "done"});
-    std::string rill_events, redis_events;
-    for (RespClient* c : {sub.rill.get(), sub.redis.get()}) {
-      std::string& events = c == sub.rill.get() ? rill_events : redis_events;
-      while (true) {
-        std::string frame = c->ReadReply();
-        if (frame.empty() || frame.find("marker") != std::string::npos) break;
-        events += frame;
-      }
-    }
-    ExpectSameReplies("events of " + argv[0], rill_events, redis_events);
-    all += rill_events;
+    all += ExpectSameEventsBeforeMarker(sub, argv[0]);
   }
   // SMOVE publishes srem (and del) for its source and sadd for its destination: Redis 7.0 has
   // no "smove" event.

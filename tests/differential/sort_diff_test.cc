@@ -9,8 +9,6 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
-#include "common/number_parse.h"
 #include "tests/support/acl_differential.h"
 #include "tests/support/differential.h"
 
@@ -26,57 +24,7 @@ class SortDiffTest : public DifferentialTest {
     SendBoth({"HELLO", "2"});
   }
 
-  template <typename F>
-  void InBothProtocols(F&& f) {
-    for (const char* proto : {"2", "3"}) {
-      SCOPED_TRACE(absl::StrCat("RESP", proto));
-      SendBoth({"HELLO", proto});
-      SendBoth({"FLUSHALL"});
-      f();
-    }
-    SendBoth({"HELLO", "2"});
-  }
-
   static void Settle() { std::this_thread::sleep_for(std::chrono::milliseconds(50)); }
-
-  // rdb_changes_since_last_save: Redis's dirty counter, which decides propagation.
-  static int64_t Dirty(RespClient& c) {
-    const std::string info = BulkValue(c.Command({"INFO", "persistence"}));
-    const std::string field = "rdb_changes_since_last_save:";
-    const size_t at = info.find(field);
-    int64_t n = -1;
-    if (at != std::string::npos) {
-      const size_t end = info.find("\r\n", at);
-      ParseInt64(std::string_view(info).substr(at + field.size(), end - at - field.size()), &n);
-    }
-    return n;
-  }
-
-  // Each command's reply, its growth of the dirty counter and the keyspace events it published.
-  void ExpectSameEffects(const std::vector<Argv>& commands) {
-    ClientPair sub = ConnectPair();
-    ExpectSame({"CONFIG", "SET", "notify-keyspace-events", "KEA"});
-    ExpectSamePair(sub, {"PSUBSCRIBE", "__keyevent@*"});
-    for (const Argv& argv : commands) {
-      const int64_t rill_before = Dirty(rill_client());
-      const int64_t redis_before = Dirty(redis_client());
-      ExpectSame(argv);
-      EXPECT_EQ(Dirty(rill_client()) - rill_before, Dirty(redis_client()) - redis_before)
-          << "dirty changes of " << absl::StrJoin(argv, " ");
-      ExpectSame({"PUBLISH", "__keyevent@marker", "done"});
-      std::string events[2];
-      RespClient* clients[2] = {sub.rill.get(), sub.redis.get()};
-      for (int i = 0; i < 2; ++i) {
-        while (true) {
-          const std::string frame = clients[i]->ReadReply();
-          if (frame.empty() || frame.find("marker") != std::string::npos) break;
-          events[i] += frame;
-        }
-      }
-      ExpectSameReplies("events of " + absl::StrJoin(argv, " "), events[0], events[1]);
-    }
-    ExpectSame({"CONFIG", "SET", "notify-keyspace-events", ""});
-  }
 
   // A list `key` of `values`, and weights: w_<v> strings and h_<v> hashes (field "f").
   void Weights(const Argv& values, const Argv& weights) {

@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include "absl/strings/str_join.h"
+#include "common/number_parse.h"
+#include "tests/support/keyspace_snapshot.h"
 
 namespace rill::testing {
 
@@ -308,6 +310,44 @@ void DifferentialTest::ExpectSameScan(std::vector<std::string> argv, size_t curs
 void DifferentialTest::SendBoth(const std::vector<std::string>& argv) {
   rill_->Command(argv);
   redis_->Command(argv);
+}
+
+int64_t DifferentialTest::Dirty(RespClient& c) {
+  int64_t n = -1;
+  ParseInt64(InfoField(c, "persistence", "rdb_changes_since_last_save"), &n);
+  return n;
+}
+
+std::string DifferentialTest::ExpectSameEventsBeforeMarker(ClientPair& sub,
+                                                           const std::string& what) {
+  ExpectSame({"PUBLISH", "__keyevent@marker", "done"});
+  std::string events[2];
+  RespClient* clients[2] = {sub.rill.get(), sub.redis.get()};
+  for (int i = 0; i < 2; ++i) {
+    while (true) {
+      const std::string frame = clients[i]->ReadReply();
+      if (frame.empty() || frame.find("marker") != std::string::npos) break;
+      events[i] += frame;
+    }
+  }
+  ExpectSameReplies("events of " + what, events[0], events[1]);
+  return events[0];
+}
+
+void DifferentialTest::ExpectSameEffects(const std::vector<std::vector<std::string>>& commands) {
+  ClientPair sub = ConnectPair();
+  ExpectSame({"CONFIG", "SET", "notify-keyspace-events", "KEA"});
+  ExpectSamePair(sub, {"PSUBSCRIBE", "__keyevent@*"});
+  for (const auto& argv : commands) {
+    const std::string what = absl::StrJoin(argv, " ");
+    const int64_t rill_before = Dirty(rill_client());
+    const int64_t redis_before = Dirty(redis_client());
+    ExpectSame(argv);
+    EXPECT_EQ(Dirty(rill_client()) - rill_before, Dirty(redis_client()) - redis_before)
+        << "dirty changes of " << what;
+    ExpectSameEventsBeforeMarker(sub, what);
+  }
+  ExpectSame({"CONFIG", "SET", "notify-keyspace-events", ""});
 }
 
 }  // namespace rill::testing

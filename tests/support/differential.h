@@ -6,8 +6,10 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "tests/support/resp_client.h"
 #include "tests/support/server_process.h"
 
@@ -94,6 +96,29 @@ class DifferentialTest : public ::testing::Test {
                          const std::string& redis_reply, Compare compare = Compare::kExact) {
     ExpectEqualReplies(what, rill_reply, redis_reply, compare);
   }
+
+  // Runs `f` twice, after HELLO 2 and after HELLO 3, each time on emptied servers; RESP2 after.
+  template <typename F>
+  void InBothProtocols(F&& f) {
+    for (const char* proto : {"2", "3"}) {
+      SCOPED_TRACE(absl::StrCat("RESP", proto));
+      SendBoth({"HELLO", proto});
+      SendBoth({"FLUSHALL"});
+      f();
+    }
+    SendBoth({"HELLO", "2"});
+  }
+
+  // Redis's dirty counter (INFO persistence rdb_changes_since_last_save), which decides what
+  // is propagated; -1 when the field is missing.
+  static int64_t Dirty(RespClient& c);
+  // Publishes a marker on "__keyevent@marker" and expects `sub` (pattern-subscribed to keyspace
+  // events, the marker's channel included) to have received the same frames before it on both
+  // servers. Returns Rill's frames.
+  std::string ExpectSameEventsBeforeMarker(ClientPair& sub, const std::string& what);
+  // For each command: the same reply, the same growth of the dirty counter and the same
+  // keyspace events (notify-keyspace-events KEA while it runs, "" after).
+  void ExpectSameEffects(const std::vector<std::vector<std::string>>& commands);
 
  private:
   void ConnectClients();
