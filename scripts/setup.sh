@@ -5,7 +5,8 @@
 # for the tests redis-server/redis-tools (the oracle of the differential tests and benchmarks),
 # systemd-analyze and man (the package test), and python3-kombu / python3-rq / python3-celery
 # (real client libraries and job frameworks the integration tests drive) and ruby-sidekiq /
-# ruby-redis (the Sidekiq test). Installs only what is missing; safe to run again.
+# ruby-redis (the Sidekiq test), redis-sentinel (the failover test), and liburing, jemalloc and
+# mimalloc (the io_uring transport and the allocator choices). Installs only what is missing; safe to run again.
 #
 # It never stops or reconfigures a server that is running: if Debian's redis-server holds
 # port 6379, scripts/run.sh says so and how to choose another port.
@@ -15,7 +16,7 @@ packages=(build-essential cmake ninja-build ccache pkg-config python3 libboost1.
           libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev liblzf-dev libssl-dev
           liblua5.1-0-dev lua-cjson-dev lua-bitop-dev
           redis-server redis-tools systemd man-db python3-kombu python3-rq python3-celery
-          ruby-sidekiq ruby-redis)
+          ruby-sidekiq ruby-redis redis-sentinel liburing-dev libjemalloc-dev libmimalloc-dev)
 
 missing=()
 for p in "${packages[@]}"; do
