@@ -27,8 +27,8 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 INTEGRATION = os.path.join(ROOT, "tests", "integration")
-sys.path.insert(0, INTEGRATION)
-from framework_server import Server, command, stop_process, wait_until  # noqa: E402
+sys.path.insert(0, os.path.join(INTEGRATION, "python"))
+from fw_support import Server, command, stop_process, wait_until  # noqa: E402
 
 SIDEKIQ_DIR = os.path.join(INTEGRATION, "sidekiq")
 BULLMQ_DIR = os.path.join(INTEGRATION, "bullmq")
@@ -106,7 +106,7 @@ def main():
                 try:
                     wall, cpu = FRAMEWORKS[name](server, args.jobs, args.workers, server.dir)
                 finally:
-                    server.stop()
+                    server.cleanup()
                 walls.append(wall)
                 cpus.append(cpu)
             wall, cpu = statistics.median(walls), statistics.median(cpus)

@@ -27,11 +27,10 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.dirname(HERE))
-from framework_server import (Server, check, check_exactly_once, kill_under_load,  # noqa: E402
-                              read_lines, stop_process, wait_until)
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "python"))
+from fw_support import (Server, check, check_exactly_once, kill_under_load,  # noqa: E402
+                        read_lines, stop_process, wait_until, SKIP)
 
-SKIP = 77
 WORKER = os.path.join(HERE, "bullmq_worker.js")
 
 
@@ -66,7 +65,7 @@ class Run:
     def node(self, *args):
         with open(os.path.join(self.dir, "node.log"), "ab") as log:
             proc = subprocess.Popen(["node", WORKER, str(self.server.port)] + list(args),
-                                    cwd=HERE, stdout=log, stderr=subprocess.STDOUT)
+                              cwd=HERE, stdout=log, stderr=subprocess.STDOUT)
         self.procs.append(proc)
         return proc
 
@@ -80,9 +79,7 @@ class Run:
     def close(self, keep_dir=False):
         for proc in self.procs:
             stop_process(proc)
-        self.server.stop(keep_dir)
-        if keep_dir:
-            print("kept %s" % self.dir)
+        self.server.cleanup(keep_dir)
 
 
 def run_load(run, jobs):
@@ -135,7 +132,7 @@ def main():
     try:
         if args.mode == "features":
             ok = subprocess.run(["node", os.path.join(HERE, "bullmq_features.js"),
-                                 str(run.server.port)], cwd=HERE, timeout=120).returncode == 0
+                           str(run.server.port)], cwd=HERE, timeout=120).returncode == 0
         elif args.mode == "load":
             ok = run_load(run, args.jobs)
         else:

@@ -246,18 +246,10 @@ def run_fault(check, app, tasks, server, workers, jobs):
 
     import redis
     r = redis.Redis(port=server.port)
-    deadline, last_total, last_change = time.time() + 90, -1, time.time()
-    while time.time() < deadline:
-        runs = fw_support.count_runs(workers.side)
-        if all(j in runs for j in acked):
-            break
-        total = sum(runs.values())
-        if total != last_total:
-            last_total, last_change = total, time.time()
-        elif time.time() - last_change > 5 and r.llen("load") == 0 and r.hlen("unacked") == 0:
-            break  # nothing left anywhere to run
-        time.sleep(0.5)
-    runs = fw_support.count_runs(workers.side)
+    # Settled when every acknowledged job ran, or when nothing is left anywhere to run.
+    runs = fw_support.wait_for_runs(
+        lambda: fw_support.count_runs(workers.side), acked,
+        drained=lambda: r.llen("load") == 0 and r.hlen("unacked") == 0)
     lost = [j for j in acked if j not in runs]
     # kombu's window, with redis-server as with Rill: the message in flight when the
     # connection breaks (popped by BRPOP, or acknowledged before it runs: Celery's default

@@ -1,10 +1,20 @@
-"""Shared pieces of the Python job-framework tests (celery_test.py, rq_test.py) and of
-bench/broker_python.py: a server process on a free loopback port, its CPU time, checks that
-print one line each, and the side-effect log that proves how often each job ran.
+"""Shared pieces of the job-framework tests and broker benchmarks, one module for all of them:
+Celery and RQ (tests/integration/python), Sidekiq (tests/integration/sidekiq), BullMQ
+(tests/integration/bullmq), bench/broker_python.py and bench/broker_ruby_node.py.
 
-The server binary is a parameter (rill-server or redis-server, which is the oracle: every test
-must pass against both). RILL_TEST_AGAINST_REDIS=1 replaces the binary given with redis-server,
-as tests/support/server_process.h does for the C++ tests.
+* A server process (rill-server or redis-server, the binary is the caller's choice: every test
+  must pass against both) on a free loopback port in a scratch directory, stopped by its pid,
+  killed with SIGKILL and restarted on the same port and directory for the fault runs, its CPU
+  time read from /proc/<pid>/stat. RILL_TEST_AGAINST_REDIS=1 swaps in redis-server, as
+  tests/support/server_process.h does for the C++ tests.
+* A raw one-command client (`command`) for probes that need no client library.
+* Checks that print one line each, and the side-effect logs that prove how often each job ran.
+* The fault run of the frameworks whose producer is a process of its own (kill_under_load), and
+  the wait for the acknowledged jobs to run (wait_for_runs).
+
+Both servers take the same command line (--port, --bind, --dir, --save, --appendonly ...), so
+nothing here depends on which one runs. Standard library only: Celery's and RQ's worker
+processes import this module too (record_run).
 """
 import os
 import shutil
@@ -38,22 +48,67 @@ def require(*modules):
 
 
 def free_port():
+    """A loopback port nothing listens on right now (the kernel's choice)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
+def ping(port, timeout=0.3):
+    """True when a server on 127.0.0.1:port answers PING with +PONG: it has loaded its data
+    (a server still loading its append-only file answers -LOADING)."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+            s.sendall(b"PING\r\n")
+            return s.recv(64).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+def command(port, *args, timeout=5.0):
+    """Sends one command to 127.0.0.1:port and returns its reply, parsed: int, bytes, None,
+    list, or an Exception instance for an error reply. Enough for the tests' few probes."""
+    request = b"*%d\r\n" % len(args) + b"".join(
+        b"$%d\r\n%s\r\n" % (len(a), a) for a in
+        (x if isinstance(x, bytes) else str(x).encode() for x in args))
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        s.sendall(request)
+        reader = s.makefile("rb")
+
+        def parse():
+            line = reader.readline()
+            kind, rest = line[:1], line[1:-2]
+            if kind == b"+":
+                return rest
+            if kind == b"-":
+                return RuntimeError(rest.decode())
+            if kind == b":":
+                return int(rest)
+            if kind == b"$":
+                n = int(rest)
+                return None if n < 0 else reader.read(n + 2)[:-2]
+            if kind == b"*":
+                n = int(rest)
+                return None if n < 0 else [parse() for _ in range(n)]
+            raise RuntimeError("unexpected reply %r" % line)
+
+        return parse()
+
+
 class Server:
     """A rill-server or redis-server child on 127.0.0.1, in its own temporary directory.
+    `extra_args` are further command-line options, e.g. ["--appendonly", "yes",
+    "--appendfsync", "always"] for the fault runs.
 
-    kill9() and start() again keep the port and the directory, so that a restart finds its
-    append-only file. stop() ends it by PID; cleanup() also removes the directory."""
+    kill9() and start() (or restart()) again keep the port and the directory, so that a
+    restart finds its append-only file. stop() ends it by pid; cleanup() also removes the
+    directory. As a context manager it starts, and cleans up at the end."""
 
     def __init__(self, binary, extra_args=(), port=None):
         self.binary = binary
         self.extra_args = list(extra_args)
         self.port = port or free_port()
-        self.dir = tempfile.mkdtemp(prefix="rill-pyfw-server-")
+        self.dir = tempfile.mkdtemp(prefix="rill-fw-server-")
         self.proc = None
         self.log_path = os.path.join(self.dir, "server.log")
 
@@ -65,25 +120,26 @@ class Server:
     def pid(self):
         return self.proc.pid if self.proc else None
 
-    def start(self, timeout=10):
-        import redis
+    def start(self, timeout=30.0):
         args = [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
                 "--dir", self.dir, "--daemonize", "no"] + self.extra_args
-        log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL)
-        log.close()
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT,
+                                         stdin=subprocess.DEVNULL)
         deadline = time.time() + timeout
         while time.time() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError("%s exited: %s" % (args, self.read_log()))
-            try:
-                # PING answers only once the append-only file is loaded (LOADING otherwise).
-                if redis.Redis(port=self.port, socket_timeout=1).ping():
-                    return self
-            except redis.exceptions.RedisError:
-                time.sleep(0.05)
-        raise RuntimeError("%s did not answer PING in %ds: %s" % (args, timeout, self.read_log()))
+                raise RuntimeError("%s exited with %d at start-up; its log:\n%s" %
+                                   (self.binary, self.proc.returncode, self.read_log()))
+            if ping(self.port):
+                return self
+            time.sleep(0.05)
+        raise RuntimeError("%s did not answer PING within %.0f s; its log:\n%s" %
+                           (self.binary, timeout, self.read_log()))
+
+    def restart(self, timeout=30.0):
+        """Starts the same binary again on the same port and directory (after kill9)."""
+        return self.start(timeout)
 
     def read_log(self):
         try:
@@ -93,10 +149,11 @@ class Server:
             return ""
 
     def cpu_times(self):
-        """(utime, stime) in seconds of the server process (all its threads), from
-        /proc/<pid>/stat."""
+        """(utime, stime) in seconds of the server process (all its threads)."""
         with open("/proc/%d/stat" % self.proc.pid) as f:
             fields = f.read().rsplit(")", 1)[1].split()
+        # After the ")" closing the command name: state is fields[0], utime fields[11],
+        # stime fields[12] (stat(5) fields 14 and 15).
         tick = os.sysconf("SC_CLK_TCK")
         return int(fields[11]) / tick, int(fields[12]) / tick
 
@@ -104,6 +161,7 @@ class Server:
         return sum(self.cpu_times())
 
     def kill9(self):
+        """SIGKILL, as a crash: nothing is flushed that was not already written."""
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait(timeout=10)
         self.proc = None
@@ -119,43 +177,72 @@ class Server:
             self.proc.wait(timeout=10)
         self.proc = None
 
-    def cleanup(self):
-        """Stops the server and removes its directory, unless RILL_FW_KEEP=1 (then it says
-        where the directory, with its log and append-only file, was left)."""
+    def cleanup(self, keep_dir=False):
+        """Stops the server and removes its directory, unless keep_dir or RILL_FW_KEEP=1 (then
+        it says where the directory, with its log and append-only file, was left)."""
         self.stop()
-        if os.environ.get("RILL_FW_KEEP") == "1":
+        if keep_dir or os.environ.get("RILL_FW_KEEP") == "1":
             print("kept: %s" % self.dir, flush=True)
             return
         shutil.rmtree(self.dir, ignore_errors=True)
 
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.cleanup()
+
 
 def stop_process(proc, sig=signal.SIGTERM, timeout=15):
-    """Ends a child started with start_new_session=True, with its whole process group (a
-    Celery worker's pool children too), by its PID; SIGKILL after `timeout`."""
+    """Ends a framework process by its pid: `sig`, then SIGKILL after `timeout` seconds. A child
+    started with start_new_session=True leads a process group of its own, and the whole group
+    gets the signals (a Celery worker's pool children too). Returns its exit status."""
+    if proc is None:
+        return None
     if proc.poll() is not None:
         return proc.returncode
-    try:
-        os.killpg(proc.pid, sig)
-    except ProcessLookupError:
-        pass
+
+    def send(s):
+        try:
+            if os.getpgid(proc.pid) == proc.pid:
+                os.killpg(proc.pid, s)
+            else:
+                proc.send_signal(s)
+        except ProcessLookupError:
+            pass
+
+    send(sig)
     try:
         return proc.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        send(signal.SIGKILL)
         return proc.wait(timeout=10)
 
 
-def wait_for(predicate, timeout, interval=0.05, what="condition"):
+def wait_until(predicate, timeout, interval=0.05):
+    """Polls predicate() until it is true or `timeout` seconds passed; returns its last value."""
     deadline = time.time() + timeout
     while time.time() < deadline:
         value = predicate()
         if value:
             return value
         time.sleep(interval)
-    raise AssertionError("timed out after %ss waiting for %s" % (timeout, what))
+    return predicate()
+
+
+def wait_for(predicate, timeout, interval=0.05, what="condition"):
+    """wait_until, for a condition the scenario cannot go on without: raises when it is not
+    met in time."""
+    value = wait_until(predicate, timeout, interval)
+    if not value:
+        raise AssertionError("timed out after %ss waiting for %s" % (timeout, what))
+    return value
+
+
+def check(ok, what):
+    """Prints one line for a check and returns its outcome."""
+    print(("ok: " if ok else "FAILED: ") + what, flush=True)
+    return ok
 
 
 class Checks:
@@ -167,12 +254,10 @@ class Checks:
         self.failed = 0
 
     def __call__(self, cond, what, fatal=False):
-        if cond:
+        if check(cond, what):
             self.passed += 1
-            print("ok: " + what, flush=True)
         else:
             self.failed += 1
-            print("FAILED: " + what, flush=True)
             if fatal:
                 raise AssertionError(what)
         return cond
@@ -182,9 +267,19 @@ class Checks:
         return 0 if self.failed == 0 and self.passed > 0 else 1
 
 
-# Side effects: each job appends its id and a newline to a file of its process (O_APPEND, one
-# write(2) per job), so counting how often each job ran does not trust the framework and does
-# not load the server under test.
+def read_lines(path):
+    """The lines of a file the framework processes append to ([] before it exists)."""
+    try:
+        with open(path) as f:
+            return f.read().splitlines()
+    except FileNotFoundError:
+        return []
+
+
+# Side effects of the Python frameworks' jobs: each job appends its id and a newline to a file
+# of its process (O_APPEND, one write(2) per job), so counting how often each job ran does not
+# trust the framework and does not load the server under test. (The Ruby and node jobs write
+# their own lines; their tests count them with read_lines.)
 _side_fds = {}
 
 
@@ -212,10 +307,101 @@ def count_runs(side_dir):
 
 
 def total_runs(side_dir):
-    """Number of runs recorded so far (cheap: file sizes over a fixed-width id)."""
+    """Number of runs recorded so far (cheap: newlines in the side-effect files)."""
     n = 0
     for name in os.listdir(side_dir):
         if name.startswith("ran-"):
             with open(os.path.join(side_dir, name), "rb") as f:
                 n += f.read().count(b"\n")
     return n
+
+
+def wait_for_runs(runs_of, acked, timeout=90, idle=5, drained=lambda: True):
+    """After a fault: waits until every job id in `acked` shows in runs_of() ({id: times run}),
+    or no run was added for `idle` seconds while drained() says nothing is left to run, or
+    `timeout` passed. Returns runs_of() at the end."""
+    deadline, last_total, last_change = time.time() + timeout, -1, time.time()
+    while time.time() < deadline:
+        runs = runs_of()
+        if all(j in runs for j in acked):
+            break
+        total = sum(runs.values())
+        if total != last_total:
+            last_total, last_change = total, time.time()
+        elif time.time() - last_change > idle and drained():
+            break
+        time.sleep(0.5)
+    return runs_of()
+
+
+def check_exactly_once(runs, jobs):
+    """runs is {id: times run} from the side-effect file, for ids "0" .. str(jobs - 1)."""
+    missing = [i for i in range(jobs) if str(i) not in runs]
+    twice = [k for k, v in runs.items() if v > 1]
+    ok = check(not missing, "every job ran (%d of %d; missing e.g. %s)" %
+               (jobs - len(missing), jobs, missing[:5]))
+    ok &= check(not twice, "no job ran twice (%d did, e.g. %s)" % (len(twice), twice[:5]))
+    ok &= check(len(runs) == jobs, "no unknown job ran (%d distinct ids)" % len(runs))
+    return ok
+
+
+def kill_under_load(server, pusher, acked_path, runs_of, jobs, workers, kills=2,
+                    allowed_loss=0):
+    """The fault run of the frameworks whose producer is a process of its own. While `pusher`
+    (a process appending each id whose push returned to acked_path) pushes `jobs` jobs that
+    `workers` (processes) run, the server is killed with SIGKILL `kills` times, at evenly spaced
+    points, and restarted on the same port and directory one second later. runs_of() reads
+    {id: times run} from the side effects.
+
+    Checks: every acknowledged job runs, but at most `allowed_loss` jobs acknowledged before a
+    kill (a framework whose fetch loses a job in flight; none pushed after the last restart);
+    every job acknowledged but not yet run at a kill runs after the restart; the pusher finishes;
+    the workers are still running (they reconnected by themselves). Prints what it saw."""
+    ok = True
+    acked_before_a_kill = set()
+    pending_at_kill = set()
+    for k in range(kills):
+        target = jobs * (k + 1) // (kills + 1)
+        if not wait_until(lambda: len(read_lines(acked_path)) >= target, 120, 0.02):
+            ok &= check(False, "the pusher acknowledged %d jobs before kill %d" % (target, k + 1))
+            break
+        server.kill9()
+        acked = set(read_lines(acked_path))
+        acked_before_a_kill |= acked
+        pending = acked - set(runs_of())
+        pending_at_kill |= pending
+        print("kill -9 %d: %d jobs acknowledged, %d of them not yet run" %
+              (k + 1, len(acked), len(pending)), flush=True)
+        time.sleep(1.0)  # workers and pusher meet the server gone
+        server.restart()
+    try:
+        pusher.wait(timeout=180)
+    except subprocess.TimeoutExpired:
+        pusher.kill()
+        pusher.wait()
+    ok &= check(pusher.returncode == 0, "the pusher finished (exit %s)" % pusher.returncode)
+    acked = set(read_lines(acked_path))
+    ok &= check(len(acked) == jobs, "%d of %d pushes acknowledged" % (len(acked), jobs))
+    pushed = time.time()
+    wait_until(lambda: acked <= set(runs_of()), 60)
+    print("the acknowledged jobs had all run %.1f s after the last push returned" %
+          (time.time() - pushed), flush=True)
+    time.sleep(1.0)  # a job run twice would show by now
+    runs = runs_of()
+    lost = sorted(acked - set(runs), key=int)
+    twice = [k for k, v in runs.items() if v > 1]
+    ok &= check(len(lost) <= allowed_loss and set(lost) <= acked_before_a_kill,
+                "no acknowledged job lost%s (%d lost, e.g. %s)" %
+                (" but those in flight at a kill (at most %d)" % allowed_loss
+                 if allowed_loss else "", len(lost), lost[:5]))
+    ok &= check(len(pending_at_kill - set(runs)) <= allowed_loss,
+                "the %d jobs acknowledged but not yet run at a kill ran after the restart "
+                "(but %d)" % (len(pending_at_kill), len(pending_at_kill - set(runs))))
+    after = acked - acked_before_a_kill
+    ok &= check(after <= set(runs), "the %d jobs pushed after the last restart all ran" %
+                len(after))
+    ok &= check(all(w.poll() is None for w in workers),
+                "the workers are still running (they reconnected by themselves)")
+    print("faults: %d jobs, %d kills: %d ran, %d lost, %d ran twice" %
+          (jobs, kills, len(runs), len(lost), len(twice)), flush=True)
+    return ok

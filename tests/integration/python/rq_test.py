@@ -259,18 +259,7 @@ def run_fault(check, server, r, workers, jobs):
           "others reconnected by themselves" % restarted, flush=True)
 
     def settle():
-        deadline, last_total, last_change = time.time() + 90, -1, time.time()
-        while time.time() < deadline:
-            runs = fw_support.count_runs(workers.side)
-            if all(j in runs for j in acked):
-                break
-            total = sum(runs.values())
-            if total != last_total:
-                last_total, last_change = total, time.time()
-            elif time.time() - last_change > 5:
-                break
-            time.sleep(0.5)
-        return fw_support.count_runs(workers.side)
+        return fw_support.wait_for_runs(lambda: fw_support.count_runs(workers.side), acked)
 
     runs = settle()
     lost = [j for j in acked if j not in runs]

@@ -27,11 +27,10 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.dirname(HERE))
-from framework_server import (Server, check, check_exactly_once, command,  # noqa: E402
-                              kill_under_load, read_lines, stop_process, wait_until)
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "python"))
+from fw_support import (Server, check, check_exactly_once, command,  # noqa: E402
+                        kill_under_load, read_lines, stop_process, wait_until, SKIP)
 
-SKIP = 77
 
 
 def sidekiq_installed():
@@ -79,13 +78,13 @@ class Run:
 
     def client(self, *args, timeout=150):
         return subprocess.run(["ruby", os.path.join(HERE, "sidekiq_client.rb")] + list(args),
-                              cwd=HERE, env=self.env, timeout=timeout).returncode
+                        cwd=HERE, env=self.env, timeout=timeout).returncode
 
     def client_async(self, *args):
         with open(os.path.join(self.dir, "client.log"), "ab") as log:
             proc = subprocess.Popen(["ruby", os.path.join(HERE, "sidekiq_client.rb")] +
-                                    list(args), cwd=HERE, env=self.env, stdout=log,
-                                    stderr=subprocess.STDOUT)
+                              list(args), cwd=HERE, env=self.env, stdout=log,
+                              stderr=subprocess.STDOUT)
         self.clients.append(proc)
         return proc
 
@@ -101,9 +100,7 @@ class Run:
         for proc in self.clients:
             stop_process(proc)
         stop_process(self.sidekiq)
-        self.server.stop(keep_dir)
-        if keep_dir:
-            print("kept %s" % self.dir)
+        self.server.cleanup(keep_dir)
 
 
 def run_load(run, jobs):
