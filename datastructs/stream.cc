@@ -73,6 +73,12 @@ size_t Stream::RadixTreeNodes() const {
   return RaxNodes(keys, 0, keys.size(), 0);
 }
 
+size_t Stream::FreeEffort() const {
+  size_t effort = RadixTreeNodes();
+  if (!groups_.empty()) effort += groups_.size() * (1 + groups_.begin()->second->pending().size());
+  return effort;
+}
+
 bool Stream::NewBlockNeeded(const StreamBlock& tail, size_t payload_bytes,
                             const StreamLimits& limits) const {
   // Redis 7.0 streamAppendItem: a node is full when its listpack plus the new entry's raw

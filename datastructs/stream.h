@@ -64,7 +64,10 @@ class Stream final : public ObjectValue {
   std::unique_ptr<ObjectValue> Clone() const override;
   size_t MemoryUsage() const override;
   std::string_view EncodingName() const override { return "stream"; }
-  size_t FreeEffort() const override { return blocks_.size() + groups_.size(); }
+  // Redis 7.0's lazyfreeGetFreeEffort for a stream, so that UNLINK and the lazyfree-lazy-*
+  // options free the same streams in the background as Redis does: the radix tree's node
+  // count, plus groups x (1 + the PEL size of the group with the smallest name).
+  size_t FreeEffort() const override;
 
   uint64_t length() const { return length_; }
   StreamId last_id() const { return last_id_; }

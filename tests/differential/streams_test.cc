@@ -1,10 +1,13 @@
 // Stream entry commands (XADD XLEN XRANGE XREVRANGE XDEL XTRIM XSETID XREAD) and generic key
 // commands on streams: same requests to rill and redis, same reply bytes. IDs are explicit so
 // that replies are deterministic.
+#include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/support/differential.h"
+#include "tests/support/keyspace_snapshot.h"
 
 namespace rill::testing {
 namespace {
@@ -310,6 +313,55 @@ TEST_F(StreamsDiffTest, GenericKeyCommandsOnStreams) {
   ExpectSame({"DEL", "s", "r"});
   ExpectSame({"EXISTS", "s", "r"});
   ExpectSame({"GET", "c"});
+}
+
+// Issue 21: UNLINK frees a stream in the background exactly when Redis 7.0 does. Redis weighs a
+// stream by its radix tree's node count plus groups x (1 + the first group's PEL), against
+// LAZYFREE_THRESHOLD (64); the node count depends on the IDs, not only on how many nodes
+// (listpacks of 100 entries) there are. Each shape below sits on one side of the threshold.
+TEST_F(StreamsDiffTest, UnlinkFreesInTheBackgroundAsRedisDecides) {
+  // Adds `n` entries with IDs <ms0 + i * ms_step>-<seq0 + i * seq_step>, in one script call.
+  const std::string fill =
+      "for i = 0, tonumber(ARGV[1]) - 1 do redis.call('XADD', KEYS[1], "
+      "(ARGV[2] + i * ARGV[3]) .. '-' .. (ARGV[4] + i * ARGV[5]), 'f', 'v') end";
+  struct Shape {
+    const char* what;
+    int entries, ms0, ms_step, seq0, seq_step, groups, pending;
+  };
+  const Shape shapes[] = {
+      {"2,600 entries, ms 1,2,3...: 26 nodes, 64 radix nodes", 2600, 1, 1, 1, 0, 0, 0},
+      {"2,601 entries, ms 1,2,3...: 27 nodes, 66 radix nodes", 2601, 1, 1, 1, 0, 0, 0},
+      {"4,400 entries in one ms: 44 nodes", 4400, 7, 0, 0, 1, 0, 0},
+      {"4,401 entries in one ms: 45 nodes", 4401, 7, 0, 0, 1, 0, 0},
+      {"one node and 62 groups", 100, 1, 1, 1, 0, 62, 0},
+      {"one node and 63 groups", 100, 1, 1, 1, 0, 63, 0},
+      {"one node, 2 groups, 30 pending in the first", 100, 1, 1, 1, 0, 2, 30},
+      {"one node, 2 groups, 31 pending in the first", 100, 1, 1, 1, 0, 2, 31},
+  };
+  for (const Shape& shape : shapes) {
+    SCOPED_TRACE(shape.what);
+    ExpectSame({"EVAL", fill, "1", "s", std::to_string(shape.entries), std::to_string(shape.ms0),
+                std::to_string(shape.ms_step), std::to_string(shape.seq0),
+                std::to_string(shape.seq_step)});
+    for (int g = 0; g < shape.groups; ++g) {
+      ExpectSame({"XGROUP", "CREATE", "s", "g" + std::to_string(100 + g), "0"});
+    }
+    if (shape.pending > 0) {
+      SendBoth({"XREADGROUP", "GROUP", "g100", "c", "COUNT", std::to_string(shape.pending),
+                "STREAMS", "s", ">"});
+    }
+    SendBoth({"CONFIG", "RESETSTAT"});
+    ExpectSame({"UNLINK", "s"});
+    std::string freed[2];
+    int side = 0;
+    for (RespClient* c : {&rill_client(), &redis_client()}) {
+      for (int i = 0; i < 200 && InfoField(*c, "memory", "lazyfree_pending_objects") != "0"; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+      freed[side++] = InfoField(*c, "memory", "lazyfreed_objects");
+    }
+    EXPECT_EQ(freed[0], freed[1]) << "lazyfreed_objects, rill then redis";
+  }
 }
 
 }  // namespace
