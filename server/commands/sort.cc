@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/partial_quick_sort.h"
 #include "common/string_util.h"
 #include "datastructs/hash.h"
 #include "datastructs/list.h"
@@ -323,11 +324,22 @@ void Sort(CommandContext& ctx, bool read_only) {
     const bool by_pattern = by.has_value();
     const bool store = opts.store.has_value();
     const bool desc = opts.desc;
-    // glibc's qsort (which Redis calls) is a stable merge sort.
-    std::stable_sort(items.begin(), items.end(), [&](const SortItem& a, const SortItem& b) {
-      const int cmp = Compare(a, b, alpha, by_pattern, store);
-      return desc ? cmp > 0 : cmp < 0;
-    });
+    // Redis sorts with glibc's qsort, a stable merge sort, unless a BY pattern is given with
+    // a LIMIT that leaves something out: then with its partial quicksort, which leaves elements
+    // of equal weight in an order of its own (common/partial_quick_sort.h).
+    const int64_t size = static_cast<int64_t>(items.size());
+    if (by_pattern && (start != 0 || end != size - 1)) {
+      PartialQuickSort(std::span<SortItem>(items), start, end,
+                       [&](const SortItem& a, const SortItem& b) {
+                         const int cmp = Compare(a, b, alpha, by_pattern, store);
+                         return desc ? -cmp : cmp;
+                       });
+    } else {
+      std::stable_sort(items.begin(), items.end(), [&](const SortItem& a, const SortItem& b) {
+        const int cmp = Compare(a, b, alpha, by_pattern, store);
+        return desc ? cmp > 0 : cmp < 0;
+      });
+    }
   }
 
   const int64_t count = end - start + 1;

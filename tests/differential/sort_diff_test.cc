@@ -56,6 +56,32 @@ TEST_F(SortDiffTest, NumericOrderOfLists) {
   });
 }
 
+// Issue 21: with a BY pattern and a LIMIT that leaves something out, Redis sorts with its partial
+// quicksort, and elements of equal weight (missing weights, equal ALPHA weights) come out in
+// that algorithm's order, not in the list's. Lists long enough (> 40) for every pivot rule.
+TEST_F(SortDiffTest, TiedWeightsUnderByAndLimitComeOutInRedisOrder) {
+  Argv rpush = {"RPUSH", "l"};
+  for (int i = 0; i < 120; ++i) rpush.push_back(absl::StrCat("e", i));
+  ExpectSame(rpush);
+  // Weights in 4 classes (many ties); every fifth element has no weight at all.
+  for (int i = 0; i < 120; ++i) {
+    if (i % 5 != 0) ExpectSame({"SET", absl::StrCat("w_e", i), absl::StrCat("k", i % 4)});
+  }
+  for (const Argv& limit : {Argv{"0", "10"}, Argv{"5", "30"}, Argv{"100", "50"}, Argv{"119", "1"},
+                            Argv{"0", "119"}, Argv{"1", "-1"}, Argv{"0", "0"}, Argv{"200", "5"}}) {
+    SCOPED_TRACE(absl::StrCat("LIMIT ", limit[0], " ", limit[1]));
+    ExpectSame({"SORT", "l", "BY", "w_*", "ALPHA", "LIMIT", limit[0], limit[1]});
+    ExpectSame({"SORT", "l", "BY", "w_*", "ALPHA", "DESC", "LIMIT", limit[0], limit[1]});
+    ExpectSame(
+        {"SORT", "l", "BY", "w_*", "ALPHA", "LIMIT", limit[0], limit[1], "GET", "#", "GET", "w_*"});
+    ExpectSame({"SORT", "l", "BY", "w_*", "ALPHA", "LIMIT", limit[0], limit[1], "STORE", "dst"});
+    ExpectSame({"LRANGE", "dst", "0", "-1"});
+  }
+  // Without a LIMIT (or one that keeps everything) the sort is stable: the list's order.
+  ExpectSame({"SORT", "l", "BY", "w_*", "ALPHA"});
+  ExpectSame({"SORT", "l", "BY", "w_*", "ALPHA", "LIMIT", "0", "120"});
+}
+
 TEST_F(SortDiffTest, ScoresThatAreNotDoubles) {
   for (const char* bad : {"x", "nan", "1e400", "-1e400", "1e-400", "1 ", "1x", "0x", "--1"}) {
     SCOPED_TRACE(bad);
