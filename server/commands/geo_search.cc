@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common/number_parse.h"
+#include "common/partial_quick_sort.h"
 #include "common/string_util.h"
 #include "datastructs/geohash.h"
 #include "protocol/errors.h"
@@ -256,14 +257,18 @@ void SearchGeneric(CommandContext& ctx, size_t src_at, unsigned flags) {
                               ? points.size()
                               : static_cast<size_t>(count);
   if (sort != 0) {
-    auto by_dist = [sort](const Point& a, const Point& b) {
-      return sort > 0 ? a.dist < b.dist : a.dist > b.dist;
-    };
+    // As Redis: glibc's qsort (stable) when every point is returned, its partial quicksort
+    // when COUNT leaves some out, which puts points at equal distances in an order of its own.
     if (returned == points.size()) {
-      std::stable_sort(points.begin(), points.end(), by_dist);
+      std::stable_sort(points.begin(), points.end(), [sort](const Point& a, const Point& b) {
+        return sort > 0 ? a.dist < b.dist : a.dist > b.dist;
+      });
     } else {
-      std::partial_sort(points.begin(), points.begin() + static_cast<long>(returned), points.end(),
-                        by_dist);
+      PartialQuickSort(std::span<Point>(points), 0, static_cast<ptrdiff_t>(returned) - 1,
+                       [sort](const Point& a, const Point& b) {
+                         const int cmp = a.dist > b.dist ? 1 : (a.dist == b.dist ? 0 : -1);
+                         return sort > 0 ? cmp : -cmp;
+                       });
     }
   }
   for (size_t i = 0; i < returned; ++i) points[i].dist /= to_meters;

@@ -84,6 +84,31 @@ TEST_F(GeoDiffTest, AddPosDistHash) {
   });
 }
 
+// Points at equal distances (members at one spot) under COUNT: Redis sorts with its partial
+// quicksort when COUNT leaves points out, and the tied points come out in that algorithm's
+// order; with every point returned, in the order the search found them (a stable sort).
+TEST_F(GeoDiffTest, TiedDistancesUnderCountComeOutInRedisOrder) {
+  std::vector<std::string> add = {"GEOADD", "g"};
+  for (int i = 0; i < 60; ++i) {
+    add.insert(add.end(), {"13.361389", "38.115556", "same" + std::to_string(i)});
+  }
+  for (int i = 0; i < 20; ++i) {
+    add.insert(add.end(), {std::to_string(13.3 + i * 0.01), "38.1", "near" + std::to_string(i)});
+  }
+  ExpectSame(add);
+  for (const char* count : {"1", "5", "45", "59", "61", "79", "80", "100"}) {
+    SCOPED_TRACE(std::string("COUNT ") + count);
+    for (const char* order : {"ASC", "DESC"}) {
+      ExpectSame({"GEOSEARCH", "g", "FROMLONLAT", "13.361389", "38.115556", "BYRADIUS", "50", "km",
+                  "COUNT", count, order, "WITHDIST"});
+      ExpectSame({"GEORADIUS", "g", "13.361389", "38.115556", "50", "km", "COUNT", count, order});
+    }
+    ExpectSame({"GEOSEARCHSTORE", "dst", "g", "FROMMEMBER", "same0", "BYRADIUS", "50", "km",
+                "COUNT", count});
+    ExpectSame({"ZRANGE", "dst", "0", "-1"});
+  }
+}
+
 TEST_F(GeoDiffTest, SearchesAndOptions) {
   BothProtocols([&] {
     FillSicily();
