@@ -6,8 +6,9 @@
 //
 // As Redis: the event loop waits for the target, each step bounded by the timeout (1000 ms when
 // it is not positive); a connection that fails before any reply is retried once (not on a
-// timeout); a cached connection idle for 10 seconds is closed, and at most 64 are kept. Redis
-// closes idle ones from its cron, Rill when MIGRATE next runs.
+// timeout); a cached connection idle for more than 10 seconds is closed (checked once a second
+// while any is cached, as Redis's cron does, so the target sees the connection go), and at most
+// 64 are kept.
 #include <cstdint>
 #include <cstdlib>
 #include <iterator>
@@ -50,6 +51,20 @@ void CloseIdleSockets(int64_t now_ms) {
   }
 }
 
+// Redis's migrateCloseTimedoutSockets, run once a second from its cron: here a timer that runs
+// while connections are cached, so that an idle server has no timer for it.
+bool sweep_scheduled = false;
+
+void ScheduleSweep(Engine& engine) {
+  if (sweep_scheduled) return;
+  sweep_scheduled = true;
+  engine.RunAfter(1000, [&engine] {
+    sweep_scheduled = false;
+    CloseIdleSockets(NowMs());
+    if (!Sockets().empty()) ScheduleSweep(engine);
+  });
+}
+
 // Redis's migrateGetSocket: the cached connection or a new one; null after the error reply.
 CachedSocket* GetSocket(CommandContext& ctx, std::string_view host, std::string_view port,
                         int64_t timeout_ms) {
@@ -73,6 +88,7 @@ CachedSocket* GetSocket(CommandContext& ctx, std::string_view host, std::string_
   cs.conn = std::move(conn);
   cs.last_dbid = -1;
   cs.last_use_ms = ctx.now_ms;
+  ScheduleSweep(ctx.engine);
   return &cs;
 }
 

@@ -7,7 +7,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -119,6 +121,40 @@ TEST_F(MigrateDiffTest, ReplaceDatabaseAndTargetErrors) {
   SendBoth({"ACL", "SETUSER", "mig", "on", ">pw", "~*", "+@all"});
   MigrateAcross({"k2", "0", "5000", "COPY", "REPLACE", "AUTH2", "mig", "pw"});
   SendBoth({"ACL", "DELUSER", "mig"});
+}
+
+// The cached connection to a target is closed once idle for more than 10 seconds, by a
+// once-a-second check, as Redis's cron does: the target sees it go without another MIGRATE.
+TEST_F(MigrateDiffTest, IdleCachedConnectionIsClosedAfterTenSeconds) {
+  Rill({"SET", "idle_r", "v"});
+  Redis({"SET", "idle_s", "v"});
+  EXPECT_EQ(Rill({"MIGRATE", "127.0.0.1", std::to_string(redis_port()), "idle_r", "0", "5000"}),
+            "+OK\r\n");
+  EXPECT_EQ(Redis({"MIGRATE", "127.0.0.1", std::to_string(rill_port()), "idle_s", "0", "5000"}),
+            "+OK\r\n");
+  // The connections each target sees, by their last command.
+  auto restore_connections = [](const std::string& client_list) {
+    size_t n = 0;
+    for (size_t at = client_list.find("cmd=restore"); at != std::string::npos;
+         at = client_list.find("cmd=restore", at + 1)) {
+      ++n;
+    }
+    return n;
+  };
+  EXPECT_EQ(restore_connections(Redis({"CLIENT", "LIST"})), 1u) << "rill's cached connection";
+  EXPECT_EQ(restore_connections(Rill({"CLIENT", "LIST"})), 1u) << "redis's cached connection";
+  std::this_thread::sleep_for(std::chrono::seconds(5));
+  EXPECT_EQ(restore_connections(Redis({"CLIENT", "LIST"})), 1u) << "kept while young";
+  EXPECT_EQ(restore_connections(Rill({"CLIENT", "LIST"})), 1u) << "kept while young";
+  // Gone between 10 and 12 seconds after the last use; allow for a loaded machine.
+  size_t at_redis = 1, at_rill = 1;
+  for (int i = 0; i < 150 && (at_redis != 0 || at_rill != 0); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    at_redis = restore_connections(Redis({"CLIENT", "LIST"}));
+    at_rill = restore_connections(Rill({"CLIENT", "LIST"}));
+  }
+  EXPECT_EQ(at_redis, 0u) << "rill closed its idle MIGRATE connection";
+  EXPECT_EQ(at_rill, 0u) << "redis closed its idle MIGRATE connection";
 }
 
 TEST_F(MigrateDiffTest, ArgumentErrorsAndUnreachableTargets) {
