@@ -259,15 +259,31 @@ void Scripting::FlushScripts() {
   CreateEvalEnv();
 }
 
+bool Scripting::ShaFor(std::string_view text, bool evalsha, Sha* sha) {
+  ShaMemo& memo = sha_memo_;
+  if (memo.valid && memo.evalsha == evalsha && memo.text == text) {
+    *sha = memo.sha;
+    return true;
+  }
+  if (evalsha) {
+    if (!ParseSha(text, sha)) return false;
+  } else {
+    ShaOf(text, sha);
+  }
+  memo.valid = text.size() <= kMaxShaMemoText;
+  if (memo.valid) {
+    memo.text.assign(text);
+    memo.evalsha = evalsha;
+    memo.sha = *sha;
+  }
+  return true;
+}
+
 uint32_t Scripting::EvalCommandFlags(std::span<const std::string_view> args, bool evalsha,
                                      uint32_t command_flags) {
   if (args.size() < 2) return command_flags;
   Sha sha;
-  if (evalsha) {
-    if (!ParseSha(args[1], &sha)) return command_flags;
-  } else {
-    ShaOf(args[1], &sha);
-  }
+  if (!ShaFor(args[1], evalsha, &sha)) return command_flags;
   uint32_t script_flags;
   auto it = scripts_.find(sha);
   if (it != scripts_.end()) {
@@ -303,13 +319,9 @@ void Scripting::Eval(CommandContext& ctx, bool evalsha, bool read_only) {
     return;
   }
   Sha sha;
-  if (evalsha) {
-    if (!ParseSha(ctx.args[1], &sha)) {
-      ctx.reply.Error(kNoScript);
-      return;
-    }
-  } else {
-    ShaOf(ctx.args[1], &sha);
+  if (!ShaFor(ctx.args[1], evalsha, &sha)) {
+    ctx.reply.Error(kNoScript);
+    return;
   }
   EvalScript* script = nullptr;
   if (auto it = scripts_.find(sha); it != scripts_.end()) script = &it->second;

@@ -95,6 +95,11 @@ class Scripting {
   };
   using Sha = std::array<uint8_t, 20>;
   static bool ParseSha(std::string_view hex, Sha* sha);
+  // The script's SHA for EVAL (its body hashed) or EVALSHA (its hex name parsed; false when it
+  // is not one). The command's flags are looked up before it runs (EvalCommandFlags), so each
+  // call needs the SHA twice, and clients call the same script again and again: the last text
+  // and its SHA are kept, and a call with the same text compares instead of hashing.
+  bool ShaFor(std::string_view text, bool evalsha, Sha* sha);
 
   void CreateEvalEnv();
   void CreateFunctionsEnv();
@@ -121,6 +126,13 @@ class Scripting {
   std::vector<std::unique_ptr<Library>> libraries_;
   absl::flat_hash_map<std::string, FunctionEntry*> functions_;  // by lower-case name
   uint64_t gc_count_ = 0;
+  struct ShaMemo {
+    std::string text;  // at most kMaxShaMemoText bytes: no big script copy is kept
+    bool evalsha = false;
+    bool valid = false;
+    Sha sha{};
+  } sha_memo_;
+  static constexpr size_t kMaxShaMemoText = 16 * 1024;
 };
 
 }  // namespace rill::scripting
