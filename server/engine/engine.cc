@@ -141,6 +141,8 @@ const AppendOnlyFile& Engine::aof() const { return persistence_->aof(); }
 void Engine::WritePendingAof() {
   AppendOnlyFile& file = persistence_->aof();
   if (file.has_unwritten()) file.WriteBuffer(false);
+  // The replicas' stream leaves with the replies, after the AOF has it.
+  replication_->FlushStream();
 }
 
 void Engine::KeyModified(int db, std::string_view key) {

@@ -80,18 +80,24 @@ void Replication::FeedStream(std::string_view bytes) {
   if (!backlog_.active()) return;
   master_repl_offset_ += static_cast<int64_t>(bytes.size());
   backlog_.Append(bytes);
+  if (!replicas_.empty()) unsent_.append(bytes);
+}
+
+void Replication::SendUnsent() {
   const OutputBufferLimit& limit = engine_.replica_output_limit();
   const bool limited = limit.hard != 0 || limit.soft != 0;
   for (auto& [id, r] : replicas_) {
     if (r.state == ReplicaState::kOnline && !r.stream_on_ack) {
-      SendTo(r, bytes);
+      SendTo(r, unsent_);
     } else if (r.state == ReplicaState::kWaitBgsaveEnd || r.state == ReplicaState::kOnline) {
-      r.held.append(bytes);
+      r.held.append(unsent_);
     } else {
       continue;
     }
     if (limited) CheckOutputLimit(r, 0);
   }
+  unsent_.clear();
+  if (unsent_.capacity() > 1024 * 1024) unsent_.shrink_to_fit();
   if (!limit_victims_.empty()) CloseLimitVictims();
 }
 
@@ -153,6 +159,7 @@ void Replication::Feed(int db, std::string_view resp_command) {
 
 void Replication::ReplConf(Client& client, const std::vector<std::string_view>& args,
                            std::string* reply) {
+  FlushStream();
   if (args.size() % 2 == 0) {  // every option has its value
     *reply = "-ERR syntax error\r\n";
     return;
@@ -184,12 +191,23 @@ void Replication::ReplConf(Client& client, const std::vector<std::string_view>& 
       if (it == replicas_.end() || it->second.state == ReplicaState::kHandshake) return;
       int64_t offset;
       if (!absl::SimpleAtoi(ToAbsl(val), &offset)) return;
-      Replica& r = it->second;
       if (EqualsIgnoreCase(opt, "ack")) {
+        Replica& r = it->second;
         if (offset > r.ack_offset) r.ack_offset = offset;
         r.ack_time_ms = NowMs();
-        if (r.state == ReplicaState::kWaitBgsaveEnd) r.early_ack = true;
-        if (r.state == ReplicaState::kOnline && r.stream_on_ack) StartStream(r);
+        if (r.state == ReplicaState::kWaitBgsaveEnd) {
+          r.early_ack = true;
+          // The replica loaded what a diskless child sent: the child has ended, reap it now
+          // (Redis's checkChildrenDone) rather than at the next SIGCHLD turn, so that the
+          // replica is online as soon as it says so.
+          if (snapshot_target_ == SnapshotTarget::kSockets) {
+            engine_.children().Reap();
+            it = replicas_.find(client.id);
+            if (it == replicas_.end()) return;
+          }
+        }
+        Replica& now = it->second;
+        if (now.state == ReplicaState::kOnline && now.stream_on_ack) StartStream(now);
       }
       ServeWaiters(NowMs());
       return;
@@ -214,6 +232,7 @@ void Replication::ReplConf(Client& client, const std::vector<std::string_view>& 
 void Replication::Sync(Client& client, bool psync, std::string_view replid,
                        std::string_view offset_text, bool pending_output, bool failover,
                        std::string* reply) {
+  FlushStream();
   auto existing = replicas_.find(client.id);
   if (existing != replicas_.end() && existing->second.state != ReplicaState::kHandshake) return;
   if (failover) {
@@ -354,6 +373,7 @@ void Replication::StartPendingFork(int64_t now_ms) {
 }
 
 bool Replication::StartSnapshotForReplicas() {
+  FlushStream();
   bool all_eof = true;
   for (const auto& [id, r] : replicas_) {
     if (r.state == ReplicaState::kWaitBgsaveStart && !r.capa_eof) all_eof = false;
@@ -414,6 +434,7 @@ bool Replication::StartSnapshotForReplicas() {
 }
 
 void Replication::DisklessTransferDone(bool ok, const std::vector<bool>& delivered) {
+  FlushStream();
   snapshot_target_ = SnapshotTarget::kNone;
   std::vector<Client*> failed;
   for (size_t i = 0; i < transfer_ids_.size(); ++i) {
@@ -454,6 +475,7 @@ std::string Replication::ReplicaName(const Replica& r) const {
 }
 
 void Replication::SnapshotDone(bool ok, const std::string& path) {
+  FlushStream();
   const bool ours = snapshot_target_ == SnapshotTarget::kDisk;
   if (ours) snapshot_target_ = SnapshotTarget::kNone;
   if (ours) {
@@ -560,6 +582,7 @@ void Replication::ServeWaiters(int64_t now_ms) {
 }
 
 std::string Replication::SetMaster(const std::string& host, int port, std::string_view why) {
+  FlushStream();
   if (host.empty()) {
     if (!is_replica()) return "+OK\r\n";
     Log(LogLevel::kNotice, "MASTER MODE enabled (%s)", why);
@@ -615,6 +638,7 @@ std::pair<std::string, int64_t> Replication::PsyncRequest() const {
 }
 
 void Replication::FullSyncDone(std::string_view replid, int64_t offset) {
+  FlushStream();
   replid_ = std::string(replid);
   replid2_ = kZeroId;
   second_repl_offset_ = -1;
@@ -630,6 +654,7 @@ void Replication::FullSyncDone(std::string_view replid, int64_t offset) {
 }
 
 void Replication::PartialSyncAccepted(std::string_view new_replid) {
+  FlushStream();
   CreateBacklogIfNeeded();
   synced_once_ = true;
   if (!new_replid.empty() && new_replid != replid_) {
@@ -669,6 +694,7 @@ std::string Replication::AckCommand() const {
 }
 
 void Replication::ClientGone(Client& client) {
+  FlushStream();
   replicas_.erase(client.id);
   std::erase_if(waiters_, [&](const Waiter& w) { return w.client == &client; });
   if (master_client_ == &client) {
@@ -690,6 +716,7 @@ size_t Replication::online_replicas() const {
 }
 
 void Replication::Cron(int64_t now_ms) {
+  FlushStream();
   const bool any = online_replicas() > 0;
   if (any) StartPendingFork(now_ms);
   UpdateFailoverStatus(now_ms);

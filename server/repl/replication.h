@@ -48,6 +48,13 @@ class Replication final : public Propagator::Sink {
   bool Wait(Client& client, int64_t numreplicas, int64_t timeout_ms, int64_t* acked);
   // Propagator::Sink.
   void Feed(int db, std::string_view resp_command) override;
+  // Hands the stream bytes fed since the last call to the replicas (their connections, or what
+  // is held for them) and applies their output limit: once per event-loop turn, before replies
+  // leave (Engine::WritePendingAof), and before anything changes a replica's state. The backlog
+  // and the offset never wait for it.
+  void FlushStream() {
+    if (!unsent_.empty()) SendUnsent();
+  }
 
   // FAILOVER [TO host port [FORCE]] [TIMEOUT ms] (arguments parsed, host empty when not
   // given): Redis 7.0's coordinated failover. Writes are paused; once the target (or any
@@ -162,8 +169,9 @@ class Replication final : public Propagator::Sink {
 
   Replica& EntryOf(Client& client);
   void CreateBacklogIfNeeded();
-  // Appends stream bytes: backlog, online replicas, held buffers.
+  // Appends stream bytes to the backlog and, for the replicas, to unsent_.
   void FeedStream(std::string_view bytes);
+  void SendUnsent();
   // Starts a BGSAVE for the replicas waiting for one, to disk or (repl-diskless-sync, every one
   // of them capable of EOF) to their sockets; false when it could not start.
   bool StartSnapshotForReplicas();
@@ -208,6 +216,9 @@ class Replication final : public Propagator::Sink {
   int64_t master_repl_offset_ = 0;
   int64_t second_repl_offset_ = -1;
   ReplicationBacklog backlog_;
+  // The stream fed this turn, not yet handed to the replicas: one send per replica per turn
+  // instead of one per command (each send is a call through Client::send into the connection).
+  std::string unsent_;
   int selected_db_ = -1;                  // of the stream (Redis's slaveseldb)
   std::map<uint64_t, Replica> replicas_;  // by client id: attachment order
   std::vector<Waiter> waiters_;

@@ -52,6 +52,14 @@ class ReplicationTest : public ::testing::Test {
         timeout);
   }
 
+  // Waits until the master counts its (first) replica online: a replica may report its link
+  // up a moment before its master has reaped the diskless child that fed it.
+  static bool WaitOnline(RespClient& master) {
+    return WaitUntil([&] {
+      return InfoField(master, "replication", "slave0").find("state=online") != std::string::npos;
+    });
+  }
+
   // Writes of every family after the sync, in their propagated (deterministic) forms.
   static void WriteMore(RespClient& c) {
     const std::vector<std::vector<std::string>> writes = {
@@ -572,6 +580,7 @@ TEST_F(ReplicationTest, FailoverRillToRill) {
   auto bc = ConnectTo(*b);
   ASSERT_TRUE(bc);
   ASSERT_TRUE(WaitInSync(*ac, *bc)) << b->ReadLog() << a->ReadLog();
+  ASSERT_TRUE(WaitOnline(*ac));
   const std::string bport = std::to_string(b->port());
   EXPECT_EQ(bc->Command({"FAILOVER"}), "-ERR FAILOVER is not valid when server is a replica.\r\n");
   EXPECT_EQ(ac->Command({"FAILOVER", "FORCE", "TIMEOUT", "10"}),
@@ -639,6 +648,7 @@ TEST_F(ReplicationTest, FailoverWithRedisBothWays) {
   auto dc = ConnectTo(*redis);
   ASSERT_TRUE(dc);
   ASSERT_TRUE(WaitInSync(*lc, *dc)) << redis->ReadLog() << rill->ReadLog();
+  ASSERT_TRUE(WaitOnline(*lc));
   EXPECT_EQ(lc->Command({"FAILOVER", "TO", "127.0.0.1", std::to_string(redis->port())}), "+OK\r\n");
   ASSERT_TRUE(WaitUntil([&] {
     return InfoField(*lc, "replication", "master_port") == std::to_string(redis->port()) &&
