@@ -12,6 +12,10 @@ why bench/README.md compares servers' user-space work with it.
 
 Each --run is measured at each pipeline depth, in order, on the same server (one prefill).
 
+--replica BINARY attaches one replica (that binary, not under valgrind) to the server before
+the runs, and waits for it to be in sync: the count then includes feeding it the stream (the
+master's side of replication). --server-arg passes an argument to the server (repeatable).
+
 --prefill zset:N fills bench:z as bench/compare.py's sorted set rows do (members
 "member:%012d", redis-benchmark's __rand_int__ form, scores over [0, 1e6)); -r N is passed to
 redis-benchmark with it.
@@ -78,6 +82,8 @@ def main():
     ap.add_argument("--requests", type=int, default=20000)
     ap.add_argument("--prefill", default=None, help="zset:N")
     ap.add_argument("--run", action="append", required=True, help="a command (one string)")
+    ap.add_argument("--replica", default=None, help="a server binary to attach as a replica")
+    ap.add_argument("--server-arg", action="append", default=[])
     a = ap.parse_args()
 
     port = free_port()
@@ -86,10 +92,26 @@ def main():
     server = subprocess.Popen(
         ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", a.server,
          "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", work],
+         "--dir", work, *a.server_arg],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    replica = None
     try:
         wait_up(port)
+        if a.replica:
+            replica_port = free_port()
+            replica_dir = tempfile.mkdtemp(prefix="cg-replica-")
+            replica = subprocess.Popen(
+                [a.replica, "--port", str(replica_port), "--bind", "127.0.0.1", "--save", "",
+                 "--appendonly", "no", "--dir", replica_dir, "--replicaof", "127.0.0.1",
+                 str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            wait_up(replica_port)
+            end = time.time() + 300
+            while b"master_link_status:up" not in subprocess.run(
+                    ["redis-cli", "-p", str(replica_port), "INFO", "replication"],
+                    capture_output=True).stdout:
+                if time.time() > end:
+                    raise RuntimeError("the replica did not sync")
+                time.sleep(0.5)
         bench_extra = []
         if a.prefill:
             kind, n = a.prefill.split(":")
@@ -115,6 +137,9 @@ def main():
                 print(f"{total_ir(dumps.pop()) / a.requests:.0f} instructions per request "
                       f"({os.path.basename(a.server)}, P{pipeline}, {command})", flush=True)
     finally:
+        if replica:
+            replica.terminate()
+            replica.wait(timeout=60)
         server.terminate()
         server.wait(timeout=60)
 

@@ -1,5 +1,6 @@
 // Replication commands: REPLCONF, SYNC, PSYNC (what a replica says to its master), REPLICAOF /
-// SLAVEOF, ROLE and WAIT. The work is server/repl/replication.h's; handlers parse and reply.
+// SLAVEOF, ROLE, WAIT and FAILOVER. The work is server/repl/replication.h's; handlers parse and
+// reply.
 #include <string>
 #include <vector>
 
@@ -30,20 +31,32 @@ void CmdReplConf(CommandContext& ctx) {
   ReplyLine(ctx, reply);
 }
 
+// Replies still queued for the client (earlier commands of its pipeline, or a socket that has
+// not taken them yet): a diskless transfer would write before them.
+bool PendingOutput(CommandContext& ctx) {
+  return ctx.client.output_buffer_size != 0 || !ctx.reply.buffer()->empty();
+}
+
 void CmdPsync(CommandContext& ctx) {
   std::string reply;
-  ctx.engine.replication().Sync(ctx.client, true, ctx.args[1], ctx.args[2], &reply);
+  const bool failover = ctx.args.size() > 3 && EqualsIgnoreCase(ctx.args[3], "failover");
+  ctx.engine.replication().Sync(ctx.client, true, ctx.args[1], ctx.args[2], PendingOutput(ctx),
+                                failover, &reply);
   ReplyLine(ctx, reply);
 }
 
 void CmdSync(CommandContext& ctx) {
   std::string reply;
-  ctx.engine.replication().Sync(ctx.client, false, "?", "-1", &reply);
+  ctx.engine.replication().Sync(ctx.client, false, "?", "-1", PendingOutput(ctx), false, &reply);
   ReplyLine(ctx, reply);
 }
 
 void CmdReplicaOf(CommandContext& ctx) {
   Replication& repl = ctx.engine.replication();
+  if (repl.failover_state() != Replication::FailoverState::kNone) {
+    ctx.reply.Error("ERR REPLICAOF not allowed while failing over.");
+    return;
+  }
   if (EqualsIgnoreCase(ctx.args[1], "no") && EqualsIgnoreCase(ctx.args[2], "one")) {
     ctx.reply.Raw(repl.SetMaster("", 0));
     return;
@@ -60,6 +73,49 @@ void CmdReplicaOf(CommandContext& ctx) {
   const std::string host(ctx.args[1]);
   const std::string reply = repl.SetMaster(host, static_cast<int>(port));
   ctx.reply.Raw(reply);
+}
+
+// FAILOVER [TO host port [FORCE]] [ABORT] [TIMEOUT ms], parsed as Redis 7.0's failoverCommand
+// (each option once, in any order; ABORT only alone).
+void CmdFailover(CommandContext& ctx) {
+  Replication& repl = ctx.engine.replication();
+  const auto& args = ctx.args;
+  if (args.size() == 2 && EqualsIgnoreCase(args[1], "abort")) {
+    ReplyLine(ctx, repl.AbortFailoverCommand());
+    return;
+  }
+  int64_t timeout_ms = 0;
+  int64_t port = 0;
+  std::string host;
+  bool have_host = false;
+  bool force = false;
+  for (size_t j = 1; j < args.size(); ++j) {
+    if (EqualsIgnoreCase(args[j], "timeout") && j + 1 < args.size() && timeout_ms == 0) {
+      if (!absl::SimpleAtoi(ToAbsl(args[j + 1]), &timeout_ms)) {
+        ctx.reply.Error("ERR value is not an integer or out of range");
+        return;
+      }
+      if (timeout_ms <= 0) {
+        ctx.reply.Error("ERR FAILOVER timeout must be greater than 0");
+        return;
+      }
+      ++j;
+    } else if (EqualsIgnoreCase(args[j], "to") && j + 2 < args.size() && !have_host) {
+      if (!absl::SimpleAtoi(ToAbsl(args[j + 2]), &port)) {
+        ctx.reply.Error("ERR value is not an integer or out of range");
+        return;
+      }
+      host = std::string(args[j + 1]);
+      have_host = true;
+      j += 2;
+    } else if (EqualsIgnoreCase(args[j], "force") && !force) {
+      force = true;
+    } else {
+      ctx.reply.Error("ERR syntax error");
+      return;
+    }
+  }
+  ReplyLine(ctx, repl.Failover(have_host ? host : std::string(), port, force, timeout_ms));
 }
 
 void CmdRole(CommandContext& ctx) {
@@ -103,6 +159,7 @@ void RegisterReplicationCommands(CommandTable& table) {
   table.Add("replicaof", &CmdReplicaOf);
   table.Add("slaveof", &CmdReplicaOf);
   table.Add("role", &CmdRole);
+  table.Add("failover", &CmdFailover);
   table.Add("wait", &CmdWait);
 }
 

@@ -510,6 +510,10 @@ std::string Config::String(std::string_view name) const {
   return impl_->values[impl_->Index(name)].text;
 }
 
+void Config::SetCurrentText(std::string_view name, std::string text) {
+  impl_->values[impl_->Index(name)].text = std::move(text);
+}
+
 void Config::OnChange(std::string_view name, std::function<void()> callback) {
   size_t index = impl_->Index(name);
   impl_->callbacks[std::string(impl_->params[index].name)].push_back(std::move(callback));

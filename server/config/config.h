@@ -72,6 +72,11 @@ class Config {
   bool Bool(std::string_view name) const;
   std::string String(std::string_view name) const;  // enums and lists in their CONFIG GET form
 
+  // Sets a string parameter to what the server's own state made it, without CONFIG SET's
+  // checks or callbacks: REPLICAOF keeps `replicaof` ("host port", or "" on a master) current
+  // for CONFIG GET and CONFIG REWRITE, as Redis reads it from its master host.
+  void SetCurrentText(std::string_view name, std::string text);
+
   // Called after a successful CONFIG SET of `name`.
   void OnChange(std::string_view name, std::function<void()> callback);
   // Called when CONFIG SET changes `name`, before OnChange callbacks: returning false (with the

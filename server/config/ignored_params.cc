@@ -9,13 +9,10 @@ namespace {
 constexpr std::string_view kIgnoredParams[] = {
     // Replication: what Rill's replication does not act on yet.
     "repl-disable-tcp-nodelay",
-    "repl-diskless-sync",
     "replica-lazy-flush",
     "replica-ignore-maxmemory",
     "replica-ignore-disk-write-errors",
     "repl-diskless-load",
-    "repl-diskless-sync-delay",
-    "repl-diskless-sync-max-replicas",
     // Cluster mode.
     "cluster-require-full-coverage",
     "cluster-replica-no-failover",

@@ -141,6 +141,8 @@ const AppendOnlyFile& Engine::aof() const { return persistence_->aof(); }
 void Engine::WritePendingAof() {
   AppendOnlyFile& file = persistence_->aof();
   if (file.has_unwritten()) file.WriteBuffer(false);
+  // The replicas' stream leaves with the replies, after the AOF has it.
+  replication_->FlushStream();
 }
 
 void Engine::KeyModified(int db, std::string_view key) {
@@ -386,7 +388,8 @@ void Engine::Execute(Client& client, std::span<const std::string_view> args, std
     return;
   }
   if (execute_depth_ == 0 && pause_type_ != PauseType::kNone) CheckPauseTimeout(now_ms);
-  if (execute_depth_ == 0 && pause_type_ != PauseType::kNone &&
+  // Replicas are never paused (their ACKs are what a FAILOVER's pause waits for).
+  if (execute_depth_ == 0 && pause_type_ != PauseType::kNone && !client.replica &&
       ShouldPostpone(client, *cmd, flags)) {
     // The connection keeps the command and runs it again when the pause ends.
     client.blocked = true;
@@ -543,6 +546,7 @@ void Engine::ParseOutputLimits() {
     }
     if (words[i] == "normal") output_limits_[0] = limit;
     if (words[i] == "pubsub") output_limits_[1] = limit;
+    if (words[i] == "slave" || words[i] == "replica") output_limits_[2] = limit;
   }
 }
 

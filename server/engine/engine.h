@@ -118,10 +118,15 @@ class Engine : private protocol::ErrorSink {
   // Clients parked by blocking commands (server/engine/blocking.h).
   BlockingRegistry& blocking() { return blocking_; }
   PubSub& pubsub() { return pubsub_; }
-  // client-output-buffer-limit for a client (its pub/sub or normal class).
+  // client-output-buffer-limit for a client's connection (its pub/sub or normal class). A
+  // replica's connection has none: Replication applies the replica class to its stream, which
+  // it holds partly outside the connection and which leaves out the RDB of a full sync.
   const OutputBufferLimit& output_limit(const Client& client) const {
+    static const OutputBufferLimit kNone;
+    if (client.replica) return kNone;
     return client.subscribed() ? output_limits_[1] : output_limits_[0];
   }
+  const OutputBufferLimit& replica_output_limit() const { return output_limits_[2]; }
   WatchRegistry& watches() { return watches_; }
   Slowlog& slowlog() { return slowlog_; }
   LatencyMonitor& latency() { return latency_; }
@@ -332,7 +337,7 @@ class Engine : private protocol::ErrorSink {
   void RecordCommandLatency(const Client& client, const Command& cmd, const CommandContext& ctx,
                             int64_t duration_us);
   uint32_t notify_flags_ = 0;           // parsed notify-keyspace-events
-  OutputBufferLimit output_limits_[2];  // normal, pubsub
+  OutputBufferLimit output_limits_[3];  // normal, pubsub, replica
   void ParseOutputLimits();
   // Default-user password from requirepass, acl-pubsub-default (server/engine/engine_acl.cc).
   void ConfigureAcl();

@@ -251,7 +251,12 @@ void MasterLink::Advance() {
           Log(LogLevel::kNotice, "Trying a partial resynchronization (request %s:%d).", replid,
               offset);
         }
-        Send({"PSYNC", replid, std::to_string(offset)});
+        // A master handing its role over (FAILOVER) asks the target to take it.
+        if (repl.failover_state() == Replication::FailoverState::kInProgress) {
+          Send({"PSYNC", replid, std::to_string(offset), "FAILOVER"});
+        } else {
+          Send({"PSYNC", replid, std::to_string(offset)});
+        }
         step_ = Step::kPsync;
         break;
       }
@@ -266,6 +271,7 @@ void MasterLink::Advance() {
           }
           sync_replid_ = words[1];
           Log(LogLevel::kNotice, "Full resync from master: %s:%d", sync_replid_, sync_offset_);
+          repl.FailoverPsyncAnswered(true);
           step_ = Step::kBulkHeader;
           repl.set_link_state(Replication::LinkState::kTransfer);
           break;
@@ -273,6 +279,7 @@ void MasterLink::Advance() {
         if (line.starts_with("+CONTINUE")) {
           std::string id = line.size() > 10 ? line.substr(10) : std::string();
           Log(LogLevel::kNotice, "Successful partial resynchronization with master.");
+          repl.FailoverPsyncAnswered(true);
           repl.PartialSyncAccepted(id);
           Log(LogLevel::kNotice,
               "MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.");
@@ -280,6 +287,8 @@ void MasterLink::Advance() {
           return;
         }
         Fail(absl::StrCat("Unexpected reply to PSYNC from master: ", line));
+        // During a FAILOVER the target said no: this server is the master again.
+        repl.FailoverPsyncAnswered(false);
         return;
       }
       case Step::kBulkHeader: {

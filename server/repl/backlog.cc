@@ -1,6 +1,7 @@
 #include "server/repl/backlog.h"
 
 #include <algorithm>
+#include <cstring>
 
 namespace rill {
 
@@ -36,9 +37,10 @@ void ReplicationBacklog::Append(std::string_view bytes) {
     histlen_ = size;
     return;
   }
+  // memcpy into the ring in place (std::string::replace costs as much again per append).
   const size_t first = std::min(bytes.size(), size - head_);
-  ring_.replace(head_, first, bytes.substr(0, first));
-  ring_.replace(0, bytes.size() - first, bytes.substr(first));
+  std::memcpy(ring_.data() + head_, bytes.data(), first);
+  std::memcpy(ring_.data(), bytes.data() + first, bytes.size() - first);
   head_ = (head_ + bytes.size()) % size;
   const size_t total = histlen_ + bytes.size();
   if (total > size) {

@@ -1,6 +1,8 @@
 #include "server/repl/replication.h"
 
+#include <algorithm>
 #include <fstream>
+#include <limits>
 #include <random>
 #include <sstream>
 
@@ -13,6 +15,7 @@
 #include "server/observe/log.h"
 #include "server/persist/child_process.h"
 #include "server/persist/rdb_persistence.h"
+#include "server/repl/diskless_transfer.h"
 
 namespace rill {
 namespace {
@@ -77,12 +80,69 @@ void Replication::FeedStream(std::string_view bytes) {
   if (!backlog_.active()) return;
   master_repl_offset_ += static_cast<int64_t>(bytes.size());
   backlog_.Append(bytes);
+  if (!replicas_.empty()) unsent_.append(bytes);
+}
+
+void Replication::SendUnsent() {
+  const OutputBufferLimit& limit = engine_.replica_output_limit();
+  const bool limited = limit.hard != 0 || limit.soft != 0;
   for (auto& [id, r] : replicas_) {
-    if (r.state == ReplicaState::kOnline) {
-      r.client->send(bytes);
-    } else if (r.state == ReplicaState::kWaitBgsaveEnd) {
-      r.held.append(bytes);
+    if (r.state == ReplicaState::kOnline && !r.stream_on_ack) {
+      SendTo(r, unsent_);
+    } else if (r.state == ReplicaState::kWaitBgsaveEnd || r.state == ReplicaState::kOnline) {
+      r.held.append(unsent_);
+    } else {
+      continue;
     }
+    if (limited) CheckOutputLimit(r, 0);
+  }
+  unsent_.clear();
+  if (unsent_.capacity() > 1024 * 1024) unsent_.shrink_to_fit();
+  if (!limit_victims_.empty()) CloseLimitVictims();
+}
+
+void Replication::SendTo(Replica& r, std::string_view bytes) {
+  r.queued += bytes.size();
+  r.client->send(bytes);
+}
+
+uint64_t Replication::PendingStream(const Replica& r) const {
+  const uint64_t sent = r.client->net_output_bytes - r.sent_base;
+  const uint64_t unsent = r.queued > sent ? r.queued - sent : 0;
+  const uint64_t unsent_rdb = r.rdb_end > sent ? r.rdb_end - sent : 0;
+  return r.held.size() + (unsent > unsent_rdb ? unsent - unsent_rdb : 0);
+}
+
+bool Replication::CheckOutputLimit(Replica& r, int64_t now_ms) {
+  const OutputBufferLimit& limit = engine_.replica_output_limit();
+  const uint64_t pending = PendingStream(r);
+  bool over = limit.hard != 0 && pending > limit.hard;
+  if (!over && limit.soft != 0 && pending > limit.soft) {
+    if (now_ms == 0) now_ms = NowMs();
+    if (r.soft_limit_since_ms == 0) {
+      r.soft_limit_since_ms = now_ms;
+    } else if (now_ms - r.soft_limit_since_ms > limit.soft_seconds * 1000) {
+      over = true;
+    }
+  } else if (!over) {
+    r.soft_limit_since_ms = 0;
+  }
+  if (!over) return false;
+  if (std::find(limit_victims_.begin(), limit_victims_.end(), r.client) == limit_victims_.end()) {
+    Log(LogLevel::kWarning,
+        "Client id=%u addr=%s scheduled to be closed ASAP for overcoming of output buffer "
+        "limits.",
+        r.client->id, r.client->addr);
+    limit_victims_.push_back(r.client);
+  }
+  return true;
+}
+
+void Replication::CloseLimitVictims() {
+  std::vector<Client*> victims = std::move(limit_victims_);
+  limit_victims_.clear();
+  for (Client* c : victims) {
+    if (c->kill) c->kill();
   }
 }
 
@@ -99,6 +159,7 @@ void Replication::Feed(int db, std::string_view resp_command) {
 
 void Replication::ReplConf(Client& client, const std::vector<std::string_view>& args,
                            std::string* reply) {
+  FlushStream();
   if (args.size() % 2 == 0) {  // every option has its value
     *reply = "-ERR syntax error\r\n";
     return;
@@ -130,10 +191,23 @@ void Replication::ReplConf(Client& client, const std::vector<std::string_view>& 
       if (it == replicas_.end() || it->second.state == ReplicaState::kHandshake) return;
       int64_t offset;
       if (!absl::SimpleAtoi(ToAbsl(val), &offset)) return;
-      Replica& r = it->second;
       if (EqualsIgnoreCase(opt, "ack")) {
+        Replica& r = it->second;
         if (offset > r.ack_offset) r.ack_offset = offset;
         r.ack_time_ms = NowMs();
+        if (r.state == ReplicaState::kWaitBgsaveEnd) {
+          r.early_ack = true;
+          // The replica loaded what a diskless child sent: the child has ended, reap it now
+          // (Redis's checkChildrenDone) rather than at the next SIGCHLD turn, so that the
+          // replica is online as soon as it says so.
+          if (snapshot_target_ == SnapshotTarget::kSockets) {
+            engine_.children().Reap();
+            it = replicas_.find(client.id);
+            if (it == replicas_.end()) return;
+          }
+        }
+        Replica& now = it->second;
+        if (now.state == ReplicaState::kOnline && now.stream_on_ack) StartStream(now);
       }
       ServeWaiters(NowMs());
       return;
@@ -156,11 +230,34 @@ void Replication::ReplConf(Client& client, const std::vector<std::string_view>& 
 }
 
 void Replication::Sync(Client& client, bool psync, std::string_view replid,
-                       std::string_view offset_text, std::string* reply) {
+                       std::string_view offset_text, bool pending_output, bool failover,
+                       std::string* reply) {
+  FlushStream();
   auto existing = replicas_.find(client.id);
   if (existing != replicas_.end() && existing->second.state != ReplicaState::kHandshake) return;
+  if (failover) {
+    Log(LogLevel::kWarning, "Failover request received for replid %s.", replid);
+    if (!is_replica()) {
+      *reply = "-ERR PSYNC FAILOVER can't be sent to a master.\r\n";
+      return;
+    }
+    if (replid != replid_) {
+      *reply = "-ERR PSYNC FAILOVER replid must match my replid.\r\n";
+      return;
+    }
+    SetMaster("", 0, absl::StrCat("failover request from '", client.addr, "'"));
+  }
+  if (failover_state_ != FailoverState::kNone) {
+    *reply = "-NOMASTERLINK Can't SYNC while failing over\r\n";
+    return;
+  }
   if (is_replica() && link_state_ != LinkState::kConnected) {
     *reply = "-NOMASTERLINK Can't SYNC while not connected with my master\r\n";
+    return;
+  }
+  // A diskless child writes to the socket directly: nothing may be queued before it.
+  if (pending_output) {
+    *reply = "-ERR SYNC and PSYNC are invalid with pending output\r\n";
     return;
   }
   int64_t psync_offset = 0;
@@ -180,6 +277,8 @@ void Replication::Sync(Client& client, bool psync, std::string_view replid,
       *reply = r.capa_psync2 ? absl::StrCat("+CONTINUE ", replid_, "\r\n") : "+CONTINUE\r\n";
       const size_t before = reply->size();
       backlog_.CopyFrom(psync_offset, reply);
+      r.sent_base = client.net_output_bytes;
+      r.queued = reply->size();
       ++sync_partial_ok_;
       Log(LogLevel::kNotice,
           "Partial resynchronization request from %s accepted. Sending %d bytes of backlog "
@@ -206,6 +305,7 @@ void Replication::Sync(Client& client, bool psync, std::string_view replid,
   }
   ++sync_full_;
   r.old_sync = !psync;
+  r.sent_base = client.net_output_bytes;
   r.state = ReplicaState::kWaitBgsaveStart;
   // The first replica of a server without backlog starts a new history (as 7.0's syncCommand).
   if (!backlog_.active()) {
@@ -214,9 +314,10 @@ void Replication::Sync(Client& client, bool psync, std::string_view replid,
     second_repl_offset_ = -1;
     CreateBacklogIfNeeded();
   }
-  // A BGSAVE already running for other replicas serves this one too: it gets their offset and
-  // a copy of what they hold since.
-  if (snapshot_for_replicas_ && engine_.children().active_type() == ChildType::kRdb) {
+  // A BGSAVE to disk already running for other replicas serves this one too: it gets their
+  // offset and a copy of what they hold since.
+  if (engine_.children().active_type() == ChildType::kRdb &&
+      snapshot_target_ != SnapshotTarget::kSockets) {
     for (auto& [id, other] : replicas_) {
       if (&other == &r || other.state != ReplicaState::kWaitBgsaveEnd) continue;
       r.state = ReplicaState::kWaitBgsaveEnd;
@@ -224,40 +325,159 @@ void Replication::Sync(Client& client, bool psync, std::string_view replid,
       r.sync_start_offset = other.sync_start_offset;
       if (!r.old_sync) {
         *reply = absl::StrCat("+FULLRESYNC ", replid_, " ", r.sync_start_offset, "\r\n");
+        r.queued += reply->size();
       }
       Log(LogLevel::kNotice, "Waiting for end of BGSAVE for SYNC");
       return;
     }
+    Log(LogLevel::kNotice,
+        "Can't attach the replica to the current BGSAVE. Waiting for next BGSAVE for SYNC");
+    return;
+  }
+  if (snapshot_target_ == SnapshotTarget::kSockets) {
+    Log(LogLevel::kNotice, "Current BGSAVE has socket target. Waiting for next BGSAVE for SYNC");
+    return;
+  }
+  if (engine_.config().Bool("repl-diskless-sync") && r.capa_eof &&
+      engine_.config().Int("repl-diskless-sync-delay") != 0) {
+    // The cron forks once the delay passed; enough replicas waiting start it now.
+    Log(LogLevel::kNotice, "Delay next BGSAVE for diskless SYNC");
+    StartPendingFork(NowMs());
+    return;
   }
   if (!engine_.children().active()) {
     StartSnapshotForReplicas();
   } else {
     Log(LogLevel::kNotice,
-        "Can't attach the replica to the current BGSAVE. Waiting for next BGSAVE for SYNC");
+        "No BGSAVE in progress, but another BG operation is active. BGSAVE for replication "
+        "delayed");
+  }
+}
+
+void Replication::StartPendingFork(int64_t now_ms) {
+  if (engine_.children().active()) return;
+  int64_t waiting = 0;
+  int64_t max_idle_s = 0;
+  for (const auto& [id, r] : replicas_) {
+    if (r.state != ReplicaState::kWaitBgsaveStart) continue;
+    ++waiting;
+    max_idle_s = std::max(max_idle_s, now_ms / 1000 - r.client->last_interaction_ms / 1000);
+  }
+  if (waiting == 0) return;
+  const Config& config = engine_.config();
+  const int64_t max_replicas = config.Int("repl-diskless-sync-max-replicas");
+  if (!config.Bool("repl-diskless-sync") || (max_replicas > 0 && waiting >= max_replicas) ||
+      max_idle_s >= config.Int("repl-diskless-sync-delay")) {
+    StartSnapshotForReplicas();
   }
 }
 
 bool Replication::StartSnapshotForReplicas() {
+  FlushStream();
+  bool all_eof = true;
+  for (const auto& [id, r] : replicas_) {
+    if (r.state == ReplicaState::kWaitBgsaveStart && !r.capa_eof) all_eof = false;
+  }
+  const bool sockets = all_eof && engine_.config().Bool("repl-diskless-sync");
+  Log(LogLevel::kNotice, "Starting BGSAVE for SYNC with target: %s",
+      sockets ? "replicas sockets" : "disk");
+  if (sockets) {
+    // The snapshot holds everything up to this offset; the stream after it is held per replica
+    // (and a SELECT starts it).
+    std::vector<DisklessTarget> targets;
+    transfer_ids_.clear();
+    for (auto& [id, r] : replicas_) {
+      if (r.state != ReplicaState::kWaitBgsaveStart) continue;
+      r.state = ReplicaState::kWaitBgsaveEnd;
+      r.held.clear();
+      r.early_ack = false;
+      r.sync_start_offset = master_repl_offset_;
+      DisklessTarget t{id, r.client->fd, std::string()};
+      if (!r.old_sync) {
+        t.preamble = absl::StrCat("+FULLRESYNC ", replid_, " ", master_repl_offset_, "\r\n");
+      }
+      targets.push_back(std::move(t));
+      transfer_ids_.push_back(id);
+    }
+    selected_db_ = -1;
+    const int64_t timeout_ms = engine_.config().Int("repl-timeout") * 1000;
+    if (!StartDisklessTransfer(engine_, targets, timeout_ms,
+                               [this](bool ok, const std::vector<bool>& delivered) {
+                                 DisklessTransferDone(ok, delivered);
+                               })) {
+      Log(LogLevel::kWarning, "BGSAVE for replication failed");
+      std::vector<Client*> failed;
+      for (uint64_t id : transfer_ids_) failed.push_back(replicas_[id].client);
+      transfer_ids_.clear();
+      for (Client* c : failed) {
+        if (c->kill) c->kill();
+      }
+      return false;
+    }
+    snapshot_target_ = SnapshotTarget::kSockets;
+    return true;
+  }
   // The snapshot holds everything up to this offset; the stream after it is held per replica.
   if (!engine_.rdb().BackgroundSave()) return false;
-  snapshot_for_replicas_ = true;
+  snapshot_target_ = SnapshotTarget::kDisk;
   selected_db_ = -1;
-  Log(LogLevel::kNotice, "Starting BGSAVE for SYNC with target: disk");
   for (auto& [id, r] : replicas_) {
     if (r.state != ReplicaState::kWaitBgsaveStart) continue;
     r.state = ReplicaState::kWaitBgsaveEnd;
     r.held.clear();
     r.sync_start_offset = master_repl_offset_;
     if (!r.old_sync) {
-      r.client->send(absl::StrCat("+FULLRESYNC ", replid_, " ", master_repl_offset_, "\r\n"));
+      SendTo(r, absl::StrCat("+FULLRESYNC ", replid_, " ", master_repl_offset_, "\r\n"));
     }
   }
   return true;
 }
 
+void Replication::DisklessTransferDone(bool ok, const std::vector<bool>& delivered) {
+  FlushStream();
+  snapshot_target_ = SnapshotTarget::kNone;
+  std::vector<Client*> failed;
+  for (size_t i = 0; i < transfer_ids_.size(); ++i) {
+    auto it = replicas_.find(transfer_ids_[i]);
+    if (it == replicas_.end() || it->second.state != ReplicaState::kWaitBgsaveEnd) continue;
+    Replica& r = it->second;
+    if (!ok || !delivered[i]) {
+      Log(LogLevel::kWarning, "SYNC failed. BGSAVE child returned an error");
+      failed.push_back(r.client);
+      continue;
+    }
+    Log(LogLevel::kNotice,
+        "Streamed RDB transfer with replica %s succeeded (socket). Waiting for REPLCONF ACK from "
+        "slave to enable streaming",
+        ReplicaName(r));
+    r.state = ReplicaState::kOnline;
+    r.ack_time_ms = NowMs();
+    r.stream_on_ack = true;
+    Log(LogLevel::kNotice, "Synchronization with replica %s succeeded", ReplicaName(r));
+    if (r.early_ack) StartStream(r);
+  }
+  transfer_ids_.clear();
+  for (Client* c : failed) {
+    if (c->kill) c->kill();
+  }
+  StartPendingFork(NowMs());
+}
+
+void Replication::StartStream(Replica& r) {
+  r.stream_on_ack = false;
+  r.early_ack = false;
+  if (!r.held.empty()) SendTo(r, r.held);
+  std::string().swap(r.held);
+}
+
+std::string Replication::ReplicaName(const Replica& r) const {
+  return absl::StrCat(ReplicaIp(r), ":", r.listening_port);
+}
+
 void Replication::SnapshotDone(bool ok, const std::string& path) {
-  const bool ours = snapshot_for_replicas_;
-  snapshot_for_replicas_ = false;
+  FlushStream();
+  const bool ours = snapshot_target_ == SnapshotTarget::kDisk;
+  if (ours) snapshot_target_ = SnapshotTarget::kNone;
   if (ours) {
     std::string rdb;
     if (ok && !ReadWholeFile(path, &rdb)) {
@@ -271,10 +491,11 @@ void Replication::SnapshotDone(bool ok, const std::string& path) {
         failed.push_back(r.client);
         continue;
       }
-      Log(LogLevel::kNotice, "Synchronization with replica %s succeeded", r.client->addr);
-      r.client->send(absl::StrCat("$", rdb.size(), "\r\n"));
-      r.client->send(rdb);
-      r.client->send(r.held);
+      Log(LogLevel::kNotice, "Synchronization with replica %s succeeded", ReplicaName(r));
+      SendTo(r, absl::StrCat("$", rdb.size(), "\r\n"));
+      SendTo(r, rdb);
+      r.rdb_end = r.queued;
+      SendTo(r, r.held);
       std::string().swap(r.held);
       r.state = ReplicaState::kOnline;
       r.ack_time_ms = NowMs();
@@ -284,12 +505,7 @@ void Replication::SnapshotDone(bool ok, const std::string& path) {
       if (c->kill) c->kill();
     }
   }
-  for (auto& [id, r] : replicas_) {
-    if (r.state == ReplicaState::kWaitBgsaveStart) {
-      StartSnapshotForReplicas();
-      break;
-    }
-  }
+  StartPendingFork(NowMs());
 }
 
 void Replication::DisconnectReplicas() {
@@ -340,6 +556,8 @@ bool Replication::Wait(Client& client, int64_t numreplicas, int64_t timeout_ms, 
 
 void Replication::SendGetAck() {
   // One per parked WAIT (Redis sends one per event-loop turn): a few bytes more, no extra hook.
+  // Not while clients are paused (as Redis): the offset must stand still for a FAILOVER.
+  if (engine_.pause_type() != Engine::PauseType::kNone) return;
   FeedStream(kGetAck);
 }
 
@@ -363,10 +581,12 @@ void Replication::ServeWaiters(int64_t now_ms) {
   }
 }
 
-std::string Replication::SetMaster(const std::string& host, int port) {
+std::string Replication::SetMaster(const std::string& host, int port, std::string_view why) {
+  FlushStream();
   if (host.empty()) {
     if (!is_replica()) return "+OK\r\n";
-    Log(LogLevel::kNotice, "MASTER MODE enabled (user request)");
+    Log(LogLevel::kNotice, "MASTER MODE enabled (%s)", why);
+    engine_.config().SetCurrentText("replicaof", "");
     master_host_.clear();
     master_port_ = 0;
     if (link_.disconnect) link_.disconnect();
@@ -402,6 +622,7 @@ std::string Replication::SetMaster(const std::string& host, int port) {
         "(master -> replica?)\r\n");
     if (w.client->resume) w.client->resume();
   }
+  engine_.config().SetCurrentText("replicaof", absl::StrCat(host, " ", port));
   Log(LogLevel::kNotice, "Connecting to MASTER %s:%d", host, port);
   link_state_ = LinkState::kConnect;
   link_down_since_s_ = NowMs() / 1000;
@@ -417,6 +638,7 @@ std::pair<std::string, int64_t> Replication::PsyncRequest() const {
 }
 
 void Replication::FullSyncDone(std::string_view replid, int64_t offset) {
+  FlushStream();
   replid_ = std::string(replid);
   replid2_ = kZeroId;
   second_repl_offset_ = -1;
@@ -432,6 +654,7 @@ void Replication::FullSyncDone(std::string_view replid, int64_t offset) {
 }
 
 void Replication::PartialSyncAccepted(std::string_view new_replid) {
+  FlushStream();
   CreateBacklogIfNeeded();
   synced_once_ = true;
   if (!new_replid.empty() && new_replid != replid_) {
@@ -471,6 +694,7 @@ std::string Replication::AckCommand() const {
 }
 
 void Replication::ClientGone(Client& client) {
+  FlushStream();
   replicas_.erase(client.id);
   std::erase_if(waiters_, [&](const Waiter& w) { return w.client == &client; });
   if (master_client_ == &client) {
@@ -492,26 +716,26 @@ size_t Replication::online_replicas() const {
 }
 
 void Replication::Cron(int64_t now_ms) {
+  FlushStream();
   const bool any = online_replicas() > 0;
-  if (any && !engine_.children().active()) {
-    for (auto& [id, r] : replicas_) {
-      if (r.state == ReplicaState::kWaitBgsaveStart) {
-        StartSnapshotForReplicas();
-        break;
-      }
-    }
-  }
+  if (any) StartPendingFork(now_ms);
+  UpdateFailoverStatus(now_ms);
   const int64_t period_ms = engine_.config().Int("repl-ping-replica-period") * 1000;
-  if (any && !is_replica() && now_ms - last_ping_ms_ >= period_ms) {
+  // No PING while a FAILOVER waits for the replicas to reach the offset (as Redis).
+  if (any && !is_replica() && now_ms - last_ping_ms_ >= period_ms &&
+      failover_state_ == FailoverState::kNone) {
     last_ping_ms_ = now_ms;
     FeedStream(kPing);
   }
   if (any && now_ms - last_newline_ms_ >= 1000) {
     last_newline_ms_ = now_ms;
-    // Replicas waiting for their snapshot hear a newline a second, so they do not time out.
+    // Replicas waiting for their snapshot hear a newline a second, so they do not time out;
+    // not those a diskless child is writing to.
     for (auto& [id, r] : replicas_) {
-      if (r.state == ReplicaState::kWaitBgsaveStart || r.state == ReplicaState::kWaitBgsaveEnd) {
-        r.client->send("\n");
+      if (r.state == ReplicaState::kWaitBgsaveStart ||
+          (r.state == ReplicaState::kWaitBgsaveEnd &&
+           snapshot_target_ != SnapshotTarget::kSockets)) {
+        SendTo(r, "\n");
       }
     }
   }
@@ -526,6 +750,14 @@ void Replication::Cron(int64_t now_ms) {
   }
   for (Client* c : timed_out) {
     if (c->kill) c->kill();
+  }
+  // A replica over its soft limit is closed once the time passed, writes or not.
+  const OutputBufferLimit& limit = engine_.replica_output_limit();
+  if (limit.hard != 0 || limit.soft != 0) {
+    for (auto& [id, r] : replicas_) {
+      if (r.state != ReplicaState::kHandshake) CheckOutputLimit(r, now_ms);
+    }
+    CloseLimitVictims();
   }
   ServeWaiters(now_ms);
   // repl-backlog-ttl: a master alone for that long frees its backlog and starts a new history
@@ -601,13 +833,122 @@ void Replication::AppendInfo(std::string* o) const {
                           ReplicaIp(r), r.listening_port, online ? "online" : "wait_bgsave",
                           r.ack_offset, online ? now_ms / 1000 - r.ack_time_ms / 1000 : 0);
   }
+  const char* failover = "no-failover";
+  if (failover_state_ == FailoverState::kWaitForSync) failover = "waiting-for-sync";
+  if (failover_state_ == FailoverState::kInProgress) failover = "failover-in-progress";
   absl::StrAppendFormat(
       o,
-      "master_failover_state:no-failover\r\nmaster_replid:%s\r\nmaster_replid2:%s\r\n"
+      "master_failover_state:%s\r\nmaster_replid:%s\r\nmaster_replid2:%s\r\n"
       "master_repl_offset:%d\r\nsecond_repl_offset:%d\r\nrepl_backlog_active:%d\r\n"
       "repl_backlog_size:%d\r\nrepl_backlog_first_byte_offset:%d\r\nrepl_backlog_histlen:%d\r\n",
-      replid_, replid2_, master_repl_offset_, second_repl_offset_, backlog_.active() ? 1 : 0,
-      engine_.config().Int("repl-backlog-size"), backlog_.first_byte_offset(), backlog_.histlen());
+      failover, replid_, replid2_, master_repl_offset_, second_repl_offset_,
+      backlog_.active() ? 1 : 0, engine_.config().Int("repl-backlog-size"),
+      backlog_.first_byte_offset(), backlog_.histlen());
+}
+
+Replication::Replica* Replication::FindReplica(const std::string& host, int64_t port) {
+  for (auto& [id, r] : replicas_) {
+    if (r.state != ReplicaState::kHandshake && EqualsIgnoreCase(ReplicaIp(r), host) &&
+        r.listening_port == port) {
+      return &r;
+    }
+  }
+  return nullptr;
+}
+
+std::string Replication::Failover(const std::string& host, int64_t port, bool force,
+                                  int64_t timeout_ms) {
+  if (failover_state_ != FailoverState::kNone) return "-ERR FAILOVER already in progress.\r\n";
+  if (is_replica()) return "-ERR FAILOVER is not valid when server is a replica.\r\n";
+  if (online_replicas() == 0) return "-ERR FAILOVER requires connected replicas.\r\n";
+  if (force && (timeout_ms == 0 || host.empty())) {
+    return "-ERR FAILOVER with force option requires both a timeout and target HOST and IP.\r\n";
+  }
+  if (!host.empty()) {
+    const Replica* r = FindReplica(host, port);
+    if (r == nullptr) return "-ERR FAILOVER target HOST and PORT is not a replica.\r\n";
+    if (r->state != ReplicaState::kOnline) return "-ERR FAILOVER target replica is not online.\r\n";
+    failover_host_ = host;
+    failover_port_ = port;
+    Log(LogLevel::kNotice, "FAILOVER requested to %s:%d.", host, port);
+  } else {
+    Log(LogLevel::kNotice, "FAILOVER requested to any replica.");
+  }
+  failover_end_ms_ = timeout_ms != 0 ? NowMs() + timeout_ms : 0;
+  failover_force_ = force;
+  failover_state_ = FailoverState::kWaitForSync;
+  // Writes wait (and the offset stands still) until the target has everything.
+  engine_.PauseClients(Engine::PauseType::kWrite, std::numeric_limits<int64_t>::max());
+  return "+OK\r\n";
+}
+
+std::string Replication::AbortFailoverCommand() {
+  if (failover_state_ == FailoverState::kNone) return "-ERR No failover in progress.\r\n";
+  AbortFailover("Failover manually aborted");
+  return "+OK\r\n";
+}
+
+void Replication::ClearFailoverState() {
+  failover_state_ = FailoverState::kNone;
+  failover_end_ms_ = 0;
+  failover_force_ = false;
+  failover_host_.clear();
+  failover_port_ = 0;
+  engine_.UnpauseClients();
+}
+
+void Replication::AbortFailover(std::string_view why) {
+  if (failover_state_ == FailoverState::kNone) return;
+  if (!failover_host_.empty()) {
+    Log(LogLevel::kNotice, "FAILOVER to %s:%d aborted: %s", failover_host_, failover_port_, why);
+  } else {
+    Log(LogLevel::kNotice, "FAILOVER to any replica aborted: %s", why);
+  }
+  if (failover_state_ == FailoverState::kInProgress) SetMaster("", 0);
+  ClearFailoverState();
+}
+
+void Replication::FailoverPsyncAnswered(bool accepted) {
+  if (failover_state_ != FailoverState::kInProgress) return;
+  if (accepted) {
+    ClearFailoverState();
+  } else {
+    AbortFailover("Failover target rejected psync request");
+  }
+}
+
+void Replication::UpdateFailoverStatus(int64_t now_ms) {
+  if (failover_state_ != FailoverState::kWaitForSync) return;
+  if (failover_end_ms_ != 0 && failover_end_ms_ <= now_ms) {
+    if (failover_force_) {
+      Log(LogLevel::kNotice, "FAILOVER to %s:%d time out exceeded, failing over.", failover_host_,
+          failover_port_);
+      failover_state_ = FailoverState::kInProgress;
+      SetMaster(failover_host_, static_cast<int>(failover_port_));
+    } else {
+      AbortFailover("Replica never caught up before timeout");
+    }
+    return;
+  }
+  const Replica* target = nullptr;
+  if (!failover_host_.empty()) {
+    target = FindReplica(failover_host_, failover_port_);
+  } else {
+    for (const auto& [id, r] : replicas_) {
+      if (r.state == ReplicaState::kOnline && r.ack_offset == master_repl_offset_) {
+        failover_host_ = ReplicaIp(r);
+        failover_port_ = r.listening_port;
+        target = &r;
+        break;
+      }
+    }
+  }
+  if (target != nullptr && target->ack_offset == master_repl_offset_) {
+    failover_state_ = FailoverState::kInProgress;
+    Log(LogLevel::kNotice, "Failover target %s:%d is synced, failing over.", failover_host_,
+        failover_port_);
+    SetMaster(failover_host_, static_cast<int>(failover_port_));
+  }
 }
 
 void Replication::AppendRole(std::string* o, bool resp3) const {

@@ -39,17 +39,40 @@ class Replication final : public Propagator::Sink {
   void ReplConf(Client& client, const std::vector<std::string_view>& args, std::string* reply);
   // PSYNC replid offset (or SYNC when `psync` is false): +FULLRESYNC and a snapshot, or
   // +CONTINUE and the backlog. The reply (or error) goes to `reply`.
+  // `pending_output`: the client has replies not yet written (Redis refuses the sync then).
+  // `failover`: PSYNC ... FAILOVER, a master handing its role over to this replica.
   void Sync(Client& client, bool psync, std::string_view replid, std::string_view offset,
-            std::string* reply);
+            bool pending_output, bool failover, std::string* reply);
   // WAIT numreplicas timeout_ms: true when answered now with the count in *acked; false when
   // the client was parked (answered later through Client::send).
   bool Wait(Client& client, int64_t numreplicas, int64_t timeout_ms, int64_t* acked);
   // Propagator::Sink.
   void Feed(int db, std::string_view resp_command) override;
+  // Hands the stream bytes fed since the last call to the replicas (their connections, or what
+  // is held for them) and applies their output limit: once per event-loop turn, before replies
+  // leave (Engine::WritePendingAof), and before anything changes a replica's state. The backlog
+  // and the offset never wait for it.
+  void FlushStream() {
+    if (!unsent_.empty()) SendUnsent();
+  }
+
+  // FAILOVER [TO host port [FORCE]] [TIMEOUT ms] (arguments parsed, host empty when not
+  // given): Redis 7.0's coordinated failover. Writes are paused; once the target (or any
+  // replica) acknowledged every byte, this server becomes its replica and asks for a PSYNC
+  // ... FAILOVER that makes the target a master. Returns Redis's reply (+OK or the error).
+  std::string Failover(const std::string& host, int64_t port, bool force, int64_t timeout_ms);
+  // FAILOVER ABORT.
+  std::string AbortFailoverCommand();
+  enum class FailoverState { kNone, kWaitForSync, kInProgress };
+  FailoverState failover_state() const { return failover_state_; }
+  // The master link's PSYNC got its reply during a failover: accepted (the failover is done)
+  // or refused (this server goes back to being the master).
+  void FailoverPsyncAnswered(bool accepted);
 
   // ---- the replica side ----
   // REPLICAOF host port / NO ONE (host empty). Returns the +OK line Redis replies.
-  std::string SetMaster(const std::string& host, int port);
+  // `why` is the log's reason for a promotion.
+  std::string SetMaster(const std::string& host, int port, std::string_view why = "user request");
   bool is_replica() const { return !master_host_.empty(); }
   const std::string& master_host() const { return master_host_; }
   int master_port() const { return master_port_; }
@@ -121,8 +144,22 @@ class Replication final : public Propagator::Sink {
     int64_t ack_offset = 0;
     int64_t ack_time_ms = 0;
     int64_t sync_start_offset = 0;
-    std::string held;  // the stream while its snapshot is made
+    std::string held;  // the stream while its snapshot is made (and until its first ACK)
+    // A diskless transfer reached it: the stream starts with its first REPLCONF ACK (Redis's
+    // repl_start_cmd_stream_on_ack), which may come before the child was reaped (early_ack).
+    bool stream_on_ack = false;
+    bool early_ack = false;
+    // Output accounting for client-output-buffer-limit replica: the connection had sent
+    // `sent_base` bytes when the replica said PSYNC; `queued` bytes were queued for it since, of
+    // which the first `rdb_end` include a disk-based RDB (not counted, as in Redis).
+    uint64_t sent_base = 0;
+    uint64_t queued = 0;
+    uint64_t rdb_end = 0;
+    int64_t soft_limit_since_ms = 0;
   };
+  // What the running snapshot child is for: nothing of ours, a file to send (disk), or the
+  // replicas' sockets (diskless).
+  enum class SnapshotTarget { kNone, kDisk, kSockets };
   struct Waiter {
     Client* client;
     int64_t offset;
@@ -132,13 +169,41 @@ class Replication final : public Propagator::Sink {
 
   Replica& EntryOf(Client& client);
   void CreateBacklogIfNeeded();
-  // Appends stream bytes: backlog, online replicas, held buffers.
+  // Appends stream bytes to the backlog and, for the replicas, to unsent_.
   void FeedStream(std::string_view bytes);
-  // Starts a BGSAVE for the replicas waiting for one; false when it could not start.
+  void SendUnsent();
+  // Starts a BGSAVE for the replicas waiting for one, to disk or (repl-diskless-sync, every one
+  // of them capable of EOF) to their sockets; false when it could not start.
   bool StartSnapshotForReplicas();
+  // Redis's replicationStartPendingFork: with replicas waiting and no child, starts their
+  // snapshot, a diskless one only once repl-diskless-sync-delay seconds passed since the
+  // longest-waiting asked, or repl-diskless-sync-max-replicas are waiting.
+  void StartPendingFork(int64_t now_ms);
+  // The diskless child ended: delivered[i] says whether transfer_ids_[i] got the whole RDB.
+  void DisklessTransferDone(bool ok, const std::vector<bool>& delivered);
+  // The held stream goes out and the replica is streamed to from now on.
+  void StartStream(Replica& r);
+  // Queues bytes on the replica's connection (counted for its output limit).
+  void SendTo(Replica& r, std::string_view bytes);
+  // The replica's stream bytes not yet written to its socket: held here or queued on its
+  // connection, without the RDB.
+  uint64_t PendingStream(const Replica& r) const;
+  // client-output-buffer-limit replica: true when `r` passed its hard limit, or its soft limit
+  // for longer than allowed; it is then queued in limit_victims_.
+  bool CheckOutputLimit(Replica& r, int64_t now_ms);
+  // Closes the replicas CheckOutputLimit condemned (outside any walk over replicas_).
+  void CloseLimitVictims();
+  // "ip:listening-port", as Redis names a replica in its log.
+  std::string ReplicaName(const Replica& r) const;
   void DisconnectReplicas();
   void ShiftReplicationId();
   void NewReplicationId();
+  // Redis's updateFailoverStatus (cron): the timeout, then the target's catching up.
+  void UpdateFailoverStatus(int64_t now_ms);
+  void AbortFailover(std::string_view why);
+  void ClearFailoverState();
+  // The replica listening at host:port (ip as it announced it or its peer address).
+  Replica* FindReplica(const std::string& host, int64_t port);
   int64_t CountAcked(int64_t offset) const;
   int64_t GoodReplicas(int64_t now_ms) const;
   void ServeWaiters(int64_t now_ms);
@@ -151,16 +216,26 @@ class Replication final : public Propagator::Sink {
   int64_t master_repl_offset_ = 0;
   int64_t second_repl_offset_ = -1;
   ReplicationBacklog backlog_;
+  // The stream fed this turn, not yet handed to the replicas: one send per replica per turn
+  // instead of one per command (each send is a call through Client::send into the connection).
+  std::string unsent_;
   int selected_db_ = -1;                  // of the stream (Redis's slaveseldb)
   std::map<uint64_t, Replica> replicas_;  // by client id: attachment order
   std::vector<Waiter> waiters_;
-  bool snapshot_for_replicas_ = false;  // the running BGSAVE is ours
+  std::vector<Client*> limit_victims_;
+  SnapshotTarget snapshot_target_ = SnapshotTarget::kNone;  // the running child's, if ours
+  std::vector<uint64_t> transfer_ids_;                      // a diskless child's replicas
   int64_t last_ping_ms_ = 0;
   int64_t no_replicas_since_ms_ = 0;  // 0: some replica is attached (repl-backlog-ttl)
   int64_t last_newline_ms_ = 0;
   uint64_t sync_full_ = 0;
   uint64_t sync_partial_ok_ = 0;
   uint64_t sync_partial_err_ = 0;
+  FailoverState failover_state_ = FailoverState::kNone;
+  std::string failover_host_;  // the target, once known
+  int64_t failover_port_ = 0;
+  int64_t failover_end_ms_ = 0;  // 0: no timeout
+  bool failover_force_ = false;
 
   // Replica side.
   std::string master_host_;

@@ -41,11 +41,22 @@ class ReplicationTest : public ::testing::Test {
 
   // Waits until `replica` reports its link up and has applied everything `master` has
   // written so far (slave_repl_offset reached master_repl_offset).
-  static bool WaitInSync(RespClient& master, RespClient& replica) {
+  static bool WaitInSync(RespClient& master, RespClient& replica,
+                         std::chrono::milliseconds timeout = seconds(10)) {
+    return WaitUntil(
+        [&] {
+          if (InfoField(replica, "replication", "master_link_status") != "up") return false;
+          const std::string offset = InfoField(master, "replication", "master_repl_offset");
+          return InfoField(replica, "replication", "slave_repl_offset") == offset;
+        },
+        timeout);
+  }
+
+  // Waits until the master counts its (first) replica online: a replica may report its link
+  // up a moment before its master has reaped the diskless child that fed it.
+  static bool WaitOnline(RespClient& master) {
     return WaitUntil([&] {
-      if (InfoField(replica, "replication", "master_link_status") != "up") return false;
-      const std::string offset = InfoField(master, "replication", "master_repl_offset");
-      return InfoField(replica, "replication", "slave_repl_offset") == offset;
+      return InfoField(master, "replication", "slave0").find("state=online") != std::string::npos;
     });
   }
 
@@ -86,7 +97,7 @@ class ReplicationTest : public ::testing::Test {
 // its own RDB, it continues with a partial resync.
 TEST_F(ReplicationTest, RedisReplicatesFromRillFullThenStreamThenPartial) {
   DataDir master_dir, replica_dir;
-  auto rill = Start(RillServerBinary(), master_dir);
+  auto rill = Start(RillServerBinary(), master_dir, {"--repl-diskless-sync-delay", "0"});
   ASSERT_TRUE(rill);
   auto mc = ConnectTo(*rill);
   ASSERT_TRUE(mc);
@@ -154,6 +165,94 @@ TEST_F(ReplicationTest, RedisReplicatesFromRillFullThenStreamThenPartial) {
   EXPECT_NE(redis->ReadLog().find("Successful partial resynchronization with master."),
             std::string::npos);
   EXPECT_EQ(DescribeKeyspace(*rc), DescribeKeyspace(*mc));
+}
+
+// Counts the lines of `log` that contain `what`.
+size_t CountLines(const std::string& log, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = log.find(what); at != std::string::npos; at = log.find(what, at + 1)) ++n;
+  return n;
+}
+
+// A Rill master serves a Rill replica and a redis-server replica with its diskless transfer
+// (a child writing `$EOF:<mark>` and the RDB to their sockets, no file on disk) and with the
+// disk-based one (BGSAVE, then the file); the stream follows either way.
+TEST_F(ReplicationTest, RillMasterFullSyncDisklessAndDisk) {
+  for (const char* diskless : {"yes", "no"}) {
+    SCOPED_TRACE(std::string("repl-diskless-sync ") + diskless);
+    DataDir master_dir, rill_dir, redis_dir;
+    auto master = Start(RillServerBinary(), master_dir,
+                        {"--repl-diskless-sync", diskless, "--repl-diskless-sync-delay", "0"});
+    ASSERT_TRUE(master);
+    auto mc = ConnectTo(*master);
+    ASSERT_TRUE(mc);
+    FillEveryType(*mc);
+    auto rill = Start(RillServerBinary(), rill_dir, ReplicaOf(*master));
+    auto redis = Start(RedisServerBinary(), redis_dir, ReplicaOf(*master));
+    ASSERT_TRUE(rill && redis);
+    auto rc = ConnectTo(*rill);
+    auto dc = ConnectTo(*redis);
+    ASSERT_TRUE(rc && dc);
+    ASSERT_TRUE(WaitInSync(*mc, *rc)) << rill->ReadLog() << master->ReadLog();
+    ASSERT_TRUE(WaitInSync(*mc, *dc)) << redis->ReadLog() << master->ReadLog();
+    const std::string expected = DescribeKeyspace(*mc);
+    EXPECT_EQ(DescribeKeyspace(*rc), expected);
+    EXPECT_EQ(DescribeKeyspace(*dc), expected);
+    WriteMore(*mc);
+    EXPECT_EQ(mc->Command({"WAIT", "2", "5000"}), ":2\r\n");
+    ASSERT_TRUE(WaitInSync(*mc, *rc));
+    ASSERT_TRUE(WaitInSync(*mc, *dc));
+    EXPECT_EQ(DescribeKeyspace(*rc), DescribeKeyspace(*mc));
+    EXPECT_EQ(DescribeKeyspace(*dc), DescribeKeyspace(*mc));
+    EXPECT_EQ(InfoField(*mc, "stats", "sync_full"), "2");
+    const std::string log = master->ReadLog();
+    if (std::string(diskless) == "yes") {
+      EXPECT_FALSE(FileExists(master_dir.File("dump.rdb")));
+      EXPECT_GE(CountLines(log, "Starting BGSAVE for SYNC with target: replicas sockets"), 1u);
+      EXPECT_EQ(CountLines(log, "target: disk"), 0u) << log;
+      EXPECT_NE(redis->ReadLog().find("receiving streamed RDB from master"), std::string::npos);
+      EXPECT_NE(rill->ReadLog().find("receiving streamed RDB from master"), std::string::npos);
+    } else {
+      EXPECT_TRUE(FileExists(master_dir.File("dump.rdb")));
+      EXPECT_EQ(CountLines(log, "target: replicas sockets"), 0u) << log;
+    }
+  }
+}
+
+// repl-diskless-sync-delay holds the first replica's transfer so that others can join it;
+// repl-diskless-sync-max-replicas starts it as soon as that many wait: one child streams to
+// both replicas.
+TEST_F(ReplicationTest, DisklessDelayBatchesReplicasIntoOneFork) {
+  DataDir master_dir, a_dir, b_dir;
+  auto master =
+      Start(RillServerBinary(), master_dir,
+            {"--repl-diskless-sync-delay", "60", "--repl-diskless-sync-max-replicas", "2"});
+  ASSERT_TRUE(master);
+  auto mc = ConnectTo(*master);
+  ASSERT_TRUE(mc);
+  FillEveryType(*mc);
+  auto a = Start(RillServerBinary(), a_dir, ReplicaOf(*master));
+  ASSERT_TRUE(a);
+  ASSERT_TRUE(WaitUntil([&] {
+    return InfoField(*mc, "replication", "slave0").find("state=wait_bgsave") != std::string::npos;
+  })) << master->ReadLog();
+  // One replica waits: the delay holds it (no child yet).
+  std::this_thread::sleep_for(milliseconds(300));
+  EXPECT_EQ(InfoField(*mc, "stats", "total_forks"), "0");
+  EXPECT_NE(master->ReadLog().find("Delay next BGSAVE for diskless SYNC"), std::string::npos);
+  auto b = Start(RedisServerBinary(), b_dir, ReplicaOf(*master));
+  ASSERT_TRUE(b);
+  auto ac = ConnectTo(*a);
+  auto bc = ConnectTo(*b);
+  ASSERT_TRUE(ac && bc);
+  ASSERT_TRUE(WaitInSync(*mc, *ac)) << a->ReadLog() << master->ReadLog();
+  ASSERT_TRUE(WaitInSync(*mc, *bc)) << b->ReadLog() << master->ReadLog();
+  EXPECT_EQ(InfoField(*mc, "stats", "total_forks"), "1");
+  EXPECT_EQ(InfoField(*mc, "stats", "sync_full"), "2");
+  EXPECT_EQ(CountLines(master->ReadLog(), "Starting BGSAVE for SYNC with target: replicas sockets"),
+            1u);
+  EXPECT_EQ(DescribeKeyspace(*ac), DescribeKeyspace(*mc));
+  EXPECT_EQ(DescribeKeyspace(*bc), DescribeKeyspace(*mc));
 }
 
 // Rill replicates from redis-server, with its diskless ($EOF:) and its disk-based transfer.
@@ -226,7 +325,7 @@ TEST_F(ReplicationTest, ReplicaLeavesExpiryToItsMaster) {
 // peer's PSYNC from its previous history (PSYNC2, replid2).
 TEST_F(ReplicationTest, RillFromRillThenPromotionKeepsPartialResync) {
   DataDir a_dir, b_dir, c_dir;
-  auto a = Start(RillServerBinary(), a_dir);
+  auto a = Start(RillServerBinary(), a_dir, {"--repl-diskless-sync-delay", "0"});
   ASSERT_TRUE(a);
   auto ac = ConnectTo(*a);
   ASSERT_TRUE(ac);
@@ -272,7 +371,7 @@ TEST_F(ReplicationTest, RillFromRillThenPromotionKeepsPartialResync) {
 // points the other one at it, and writes acknowledged with WAIT before the crash are all there.
 TEST_F(ReplicationTest, SentinelFailsOverARillGroup) {
   DataDir a_dir, b_dir, c_dir, s_dir;
-  auto a = Start(RillServerBinary(), a_dir);
+  auto a = Start(RillServerBinary(), a_dir, {"--repl-diskless-sync-delay", "0"});
   ASSERT_TRUE(a);
   auto b = Start(RillServerBinary(), b_dir, ReplicaOf(*a));
   auto c = Start(RillServerBinary(), c_dir, ReplicaOf(*a));
@@ -345,8 +444,9 @@ TEST_F(ReplicationTest, SentinelFailsOverARillGroup) {
 // Redis refuses them; with one, they go through.
 TEST_F(ReplicationTest, MinReplicasToWriteAsRedis) {
   DataDir rill_dir, redis_dir, replica_dir;
-  const std::vector<std::string> args = {"--min-replicas-to-write", "1", "--min-replicas-max-lag",
-                                         "10"};
+  const std::vector<std::string> args = {"--min-replicas-to-write",    "1",
+                                         "--min-replicas-max-lag",     "10",
+                                         "--repl-diskless-sync-delay", "0"};
   auto rill = Start(RillServerBinary(), rill_dir, args);
   auto redis = Start(RedisServerBinary(), redis_dir, args);
   ASSERT_TRUE(rill && redis);
@@ -368,7 +468,8 @@ TEST_F(ReplicationTest, MinReplicasToWriteAsRedis) {
 // and starts a new replication history.
 TEST_F(ReplicationTest, BacklogIsFreedAfterTtlWithoutReplicas) {
   DataDir master_dir, replica_dir;
-  auto rill = Start(RillServerBinary(), master_dir, {"--repl-backlog-ttl", "1"});
+  auto rill = Start(RillServerBinary(), master_dir,
+                    {"--repl-backlog-ttl", "1", "--repl-diskless-sync-delay", "0"});
   ASSERT_TRUE(rill);
   auto mc = ConnectTo(*rill);
   ASSERT_TRUE(mc);
@@ -389,6 +490,228 @@ TEST_F(ReplicationTest, BacklogIsFreedAfterTtlWithoutReplicas) {
   EXPECT_NE(
       rill->ReadLog().find("Replication backlog freed after 1 seconds without connected replicas."),
       std::string::npos);
+}
+
+// client-output-buffer-limit replica: a replica that stops reading (SIGSTOP) while the master
+// writes more than the hard limit beyond what the sockets take is disconnected, as Redis does;
+// once it runs again it syncs anew.
+TEST_F(ReplicationTest, ReplicaPastItsOutputLimitIsDisconnected) {
+  DataDir master_dir, replica_dir;
+  auto master = Start(
+      RillServerBinary(), master_dir,
+      {"--repl-diskless-sync-delay", "0", "--client-output-buffer-limit", "replica 1mb 512kb 60"});
+  ASSERT_TRUE(master);
+  auto mc = ConnectTo(*master);
+  ASSERT_TRUE(mc);
+  auto replica = Start(RillServerBinary(), replica_dir, ReplicaOf(*master));
+  ASSERT_TRUE(replica);
+  auto rc = ConnectTo(*replica);
+  ASSERT_TRUE(rc);
+  ASSERT_TRUE(WaitInSync(*mc, *rc)) << replica->ReadLog() << master->ReadLog();
+  rc.reset();
+  ASSERT_EQ(kill(replica->pid(), SIGSTOP), 0);
+  // 40 MB of writes: more than the loopback socket buffers hold, past the hard limit.
+  const std::string value(100 * 1024, 'v');
+  for (int i = 0; i < 400 && InfoField(*mc, "replication", "connected_slaves") != "0"; ++i) {
+    ASSERT_EQ(mc->Command({"SET", "big:" + std::to_string(i), value}), "+OK\r\n");
+  }
+  EXPECT_TRUE(WaitUntil([&] { return InfoField(*mc, "replication", "connected_slaves") == "0"; }))
+      << master->ReadLog();
+  EXPECT_NE(master->ReadLog().find("scheduled to be closed ASAP for overcoming of output buffer "
+                                   "limits"),
+            std::string::npos);
+  ASSERT_EQ(kill(replica->pid(), SIGCONT), 0);
+  rc = ConnectTo(*replica);
+  ASSERT_TRUE(rc);
+  ASSERT_TRUE(WaitInSync(*mc, *rc, seconds(30))) << replica->ReadLog() << master->ReadLog();
+  EXPECT_EQ(rc->Command({"DBSIZE"}), mc->Command({"DBSIZE"}));
+  EXPECT_EQ(InfoField(*mc, "stats", "sync_full"), "2");
+}
+
+// FAILOVER's arguments and refusals, as redis-server 7.0 words them, on a master without
+// replicas.
+TEST_F(ReplicationTest, FailoverArgumentsAsRedis) {
+  DataDir rill_dir, redis_dir;
+  auto rill = Start(RillServerBinary(), rill_dir);
+  auto redis = Start(RedisServerBinary(), redis_dir);
+  ASSERT_TRUE(rill && redis);
+  auto r = ConnectTo(*rill);
+  auto d = ConnectTo(*redis);
+  ASSERT_TRUE(r && d);
+  const std::vector<std::vector<std::string>> cases = {
+      {"FAILOVER"},
+      {"FAILOVER", "ABORT"},
+      {"FAILOVER", "abort", "x"},
+      {"FAILOVER", "TIMEOUT", "0"},
+      {"FAILOVER", "TIMEOUT", "-5"},
+      {"FAILOVER", "TIMEOUT", "x"},
+      {"FAILOVER", "TIMEOUT"},
+      {"FAILOVER", "TIMEOUT", "10", "TIMEOUT", "20"},
+      {"FAILOVER", "TO", "127.0.0.1"},
+      {"FAILOVER", "TO", "127.0.0.1", "x"},
+      {"FAILOVER", "TO", "127.0.0.1", "6379", "TO", "127.0.0.1", "6380"},
+      {"FAILOVER", "FORCE"},
+      {"FAILOVER", "FORCE", "FORCE"},
+      {"FAILOVER", "nosuch"},
+      {"FAILOVER", "TO", "127.0.0.1", "1", "FORCE", "TIMEOUT", "10"},
+      {"PSYNC", "?", "-1", "FAILOVER"},
+  };
+  for (const auto& c : cases) {
+    EXPECT_EQ(r->Command(c), d->Command(c)) << c.size() << " " << c.back();
+  }
+  EXPECT_EQ(InfoField(*r, "replication", "master_failover_state"), "no-failover");
+}
+
+// FAILOVER between two Rills: it waits (writes paused) for the replica to have every byte, can
+// be aborted or time out, and then hands over: the old master becomes the replica of the new
+// one through PSYNC ... FAILOVER and continues with a partial resync. (The data is written
+// before the replica attaches: a consumer group made with ENTRIESREAD and then read from reaches a
+// replica through the stream with another entries-read than the master's, a gap of the stream
+// commands' propagation, not of replication's.)
+TEST_F(ReplicationTest, FailoverRillToRill) {
+  DataDir a_dir, b_dir;
+  auto a = Start(RillServerBinary(), a_dir, {"--repl-diskless-sync-delay", "0"});
+  ASSERT_TRUE(a);
+  auto ac = ConnectTo(*a);
+  ASSERT_TRUE(ac);
+  FillEveryType(*ac);
+  auto b = Start(RillServerBinary(), b_dir, ReplicaOf(*a));
+  ASSERT_TRUE(b);
+  auto bc = ConnectTo(*b);
+  ASSERT_TRUE(bc);
+  ASSERT_TRUE(WaitInSync(*ac, *bc)) << b->ReadLog() << a->ReadLog();
+  ASSERT_TRUE(WaitOnline(*ac));
+  const std::string bport = std::to_string(b->port());
+  EXPECT_EQ(bc->Command({"FAILOVER"}), "-ERR FAILOVER is not valid when server is a replica.\r\n");
+  EXPECT_EQ(ac->Command({"FAILOVER", "FORCE", "TIMEOUT", "10"}),
+            "-ERR FAILOVER with force option requires both a timeout and target HOST and IP.\r\n");
+  EXPECT_EQ(ac->Command({"FAILOVER", "TO", "127.0.0.1", "1"}),
+            "-ERR FAILOVER target HOST and PORT is not a replica.\r\n");
+
+  // The replica stopped, the master a write ahead: the failover waits, writes wait with it.
+  ASSERT_EQ(kill(b->pid(), SIGSTOP), 0);
+  ASSERT_EQ(ac->Command({"SET", "ahead", "1"}), "+OK\r\n");
+  EXPECT_EQ(ac->Command({"FAILOVER", "TO", "127.0.0.1", bport, "TIMEOUT", "60000"}), "+OK\r\n");
+  EXPECT_EQ(InfoField(*ac, "replication", "master_failover_state"), "waiting-for-sync");
+  EXPECT_EQ(ac->Command({"FAILOVER"}), "-ERR FAILOVER already in progress.\r\n");
+  EXPECT_EQ(ac->Command({"REPLICAOF", "NO", "ONE"}),
+            "-ERR REPLICAOF not allowed while failing over.\r\n");
+  auto writer = ConnectTo(*a);
+  ASSERT_TRUE(writer);
+  ASSERT_TRUE(writer->Send({"SET", "paused", "1"}));
+  EXPECT_EQ(writer->ReadReply(milliseconds(300)), "");      // held by the pause
+  EXPECT_EQ(ac->Command({"GET", "ahead"}), "$1\r\n1\r\n");  // reads go on
+  EXPECT_EQ(ac->Command({"FAILOVER", "ABORT"}), "+OK\r\n");
+  EXPECT_EQ(writer->ReadReply(), "+OK\r\n");
+  EXPECT_EQ(InfoField(*ac, "replication", "master_failover_state"), "no-failover");
+  // A timeout without FORCE gives up too.
+  EXPECT_EQ(ac->Command({"FAILOVER", "TIMEOUT", "200"}), "+OK\r\n");
+  EXPECT_TRUE(WaitUntil(
+      [&] { return InfoField(*ac, "replication", "master_failover_state") == "no-failover"; }));
+  EXPECT_NE(a->ReadLog().find("FAILOVER to any replica aborted: Replica never caught up before "
+                              "timeout"),
+            std::string::npos);
+  EXPECT_EQ(InfoField(*ac, "replication", "role"), "master");
+  ASSERT_EQ(kill(b->pid(), SIGCONT), 0);
+  ASSERT_TRUE(WaitInSync(*ac, *bc));
+
+  EXPECT_EQ(ac->Command({"FAILOVER"}), "+OK\r\n");
+  ASSERT_TRUE(WaitUntil([&] {
+    return InfoField(*ac, "replication", "master_port") == bport &&
+           InfoField(*ac, "replication", "master_link_status") == "up" &&
+           InfoField(*ac, "replication", "master_failover_state") == "no-failover";
+  })) << a->ReadLog()
+      << b->ReadLog();
+  EXPECT_EQ(InfoField(*bc, "replication", "role"), "master");
+  EXPECT_EQ(InfoField(*bc, "stats", "sync_partial_ok"), "1") << b->ReadLog();
+  EXPECT_EQ(InfoField(*bc, "stats", "sync_full"), "0");
+  EXPECT_NE(b->ReadLog().find("MASTER MODE enabled (failover request from"), std::string::npos);
+  EXPECT_EQ(bc->Command({"SET", "after", "failover"}), "+OK\r\n");
+  ASSERT_TRUE(WaitInSync(*bc, *ac));
+  EXPECT_EQ(ac->Command({"GET", "after"}), "$8\r\nfailover\r\n");
+  EXPECT_EQ(DescribeKeyspace(*ac), DescribeKeyspace(*bc));
+  EXPECT_EQ(ac->Command({"SET", "x", "y"}),
+            "-READONLY You can't write against a read only replica.\r\n");
+}
+
+// FAILOVER both ways with redis-server: a Rill master hands over to its redis-server replica,
+// which then hands back to Rill (Rill as the target of PSYNC ... FAILOVER).
+TEST_F(ReplicationTest, FailoverWithRedisBothWays) {
+  DataDir rill_dir, redis_dir;
+  auto rill = Start(RillServerBinary(), rill_dir, {"--repl-diskless-sync-delay", "0"});
+  ASSERT_TRUE(rill);
+  auto lc = ConnectTo(*rill);
+  ASSERT_TRUE(lc);
+  FillEveryType(*lc);
+  auto redis = Start(RedisServerBinary(), redis_dir, ReplicaOf(*rill));
+  ASSERT_TRUE(redis);
+  auto dc = ConnectTo(*redis);
+  ASSERT_TRUE(dc);
+  ASSERT_TRUE(WaitInSync(*lc, *dc)) << redis->ReadLog() << rill->ReadLog();
+  ASSERT_TRUE(WaitOnline(*lc));
+  EXPECT_EQ(lc->Command({"FAILOVER", "TO", "127.0.0.1", std::to_string(redis->port())}), "+OK\r\n");
+  ASSERT_TRUE(WaitUntil([&] {
+    return InfoField(*lc, "replication", "master_port") == std::to_string(redis->port()) &&
+           InfoField(*lc, "replication", "master_link_status") == "up";
+  })) << rill->ReadLog()
+      << redis->ReadLog();
+  EXPECT_EQ(InfoField(*dc, "replication", "role"), "master");
+  EXPECT_EQ(InfoField(*dc, "stats", "sync_partial_ok"), "1") << redis->ReadLog();
+  EXPECT_EQ(dc->Command({"SET", "on", "redis"}), "+OK\r\n");
+  ASSERT_TRUE(WaitInSync(*dc, *lc));
+  EXPECT_EQ(DescribeKeyspace(*lc), DescribeKeyspace(*dc));
+
+  // And back: redis-server's FAILOVER makes Rill the master again.
+  EXPECT_EQ(dc->Command({"FAILOVER"}), "+OK\r\n");
+  ASSERT_TRUE(WaitUntil([&] {
+    return InfoField(*lc, "replication", "role") == "master" &&
+           InfoField(*dc, "replication", "master_link_status") == "up";
+  })) << rill->ReadLog()
+      << redis->ReadLog();
+  EXPECT_EQ(InfoField(*lc, "stats", "sync_partial_ok"), "1") << rill->ReadLog();
+  EXPECT_EQ(lc->Command({"SET", "on", "rill"}), "+OK\r\n");
+  ASSERT_TRUE(WaitInSync(*lc, *dc));
+  EXPECT_EQ(dc->Command({"GET", "on"}), "$4\r\nrill\r\n");
+  EXPECT_EQ(DescribeKeyspace(*lc), DescribeKeyspace(*dc));
+}
+
+// REPLICAOF keeps the replicaof parameter current, as Redis does: CONFIG GET shows the master
+// (or nothing on a master) and CONFIG REWRITE writes the line Sentinel relies on.
+TEST_F(ReplicationTest, ReplicaofKeptCurrentForConfigGetAndRewrite) {
+  DataDir master_dir, rill_dir, redis_dir;
+  auto master = Start(RillServerBinary(), master_dir, {"--repl-diskless-sync-delay", "0"});
+  ASSERT_TRUE(master);
+  std::vector<std::unique_ptr<ServerProcess>> servers;
+  std::vector<std::string> files;
+  for (const auto& [binary, dir] :
+       {std::pair(RillServerBinary(), &rill_dir), std::pair(RedisServerBinary(), &redis_dir)}) {
+    files.push_back(dir->File("server.conf"));
+    WriteFileBytes(files.back(), "appendonly no\n");
+    servers.push_back(std::make_unique<ServerProcess>(binary, std::vector<std::string>{}));
+    servers.back()->set_config_file(files.back());
+    std::string error;
+    ASSERT_TRUE(servers.back()->Start(&error)) << error;
+  }
+  const std::string mport = std::to_string(master->port());
+  for (size_t i = 0; i < servers.size(); ++i) {
+    SCOPED_TRACE(i == 0 ? "rill" : "redis");
+    auto c = ConnectTo(*servers[i]);
+    ASSERT_TRUE(c);
+    EXPECT_EQ(c->Command({"CONFIG", "GET", "replicaof"}), "*2\r\n$9\r\nreplicaof\r\n$0\r\n\r\n");
+    ASSERT_EQ(c->Command({"REPLICAOF", "127.0.0.1", mport}), "+OK\r\n");
+    const std::string value = "127.0.0.1 " + mport;
+    EXPECT_EQ(c->Command({"CONFIG", "GET", "slaveof"}),
+              "*2\r\n$7\r\nslaveof\r\n$" + std::to_string(value.size()) + "\r\n" + value + "\r\n");
+    ASSERT_EQ(c->Command({"CONFIG", "REWRITE"}), "+OK\r\n");
+    EXPECT_NE(ReadFileBytes(files[i]).find("\nreplicaof 127.0.0.1 " + mport + "\n"),
+              std::string::npos)
+        << ReadFileBytes(files[i]);
+    ASSERT_EQ(c->Command({"REPLICAOF", "NO", "ONE"}), "+OK\r\n");
+    EXPECT_EQ(c->Command({"CONFIG", "GET", "replicaof"}), "*2\r\n$9\r\nreplicaof\r\n$0\r\n\r\n");
+    ASSERT_EQ(c->Command({"CONFIG", "REWRITE"}), "+OK\r\n");
+    EXPECT_EQ(ReadFileBytes(files[i]).find("replicaof"), std::string::npos)
+        << ReadFileBytes(files[i]);
+  }
 }
 
 TEST_F(ReplicationTest, ReplconfAndWaitArgumentsAsRedis) {
