@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_split.h"
 #include "protocol/errors.h"
+#include "server/engine/client_eviction.h"
 #include "server/engine/engine.h"
 #include "server/net/connection.h"
 #include "server/net/master_link.h"
@@ -240,6 +241,9 @@ void Server::BeforeSleep() {
     for (const std::shared_ptr<Connection>& conn : flushing_) conn->FlushScheduled(may_defer);
     flushing_.clear();
   }
+  // maxmemory-clients: between commands, once this turn's replies went out (as Redis, after
+  // its pending writes), so that only output the clients did not take counts.
+  EvictClients(engine_);
   if (!deferred_.empty()) {
     if (deferred_turns_ == 0) deferred_since_us_ = MonotonicUs();
     loop_.RequestIdleCallback();
