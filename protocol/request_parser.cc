@@ -86,6 +86,13 @@ void RequestParser::ResetCommandState() {
   bytes_wanted_ = 0;
 }
 
+size_t RequestParser::partial_arg_bytes() const {
+  if (multibulk_remaining_ <= 0) return 0;
+  size_t bytes = 0;
+  for (const auto& offset : arg_offsets_) bytes += offset.second;
+  return bytes;
+}
+
 void RequestParser::AttachBulk(std::string_view payload) {
   attached_.push_back({pos_ - cmd_start_, payload});
   attached_args_.push_back({arg_offsets_.size(), attached_.size() - 1});

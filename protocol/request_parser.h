@@ -79,6 +79,14 @@ class RequestParser {
   // they belong to (after kCommand, once the command will not be parsed again).
   void DropAttachedBulks() { attached_.clear(); }
 
+  // After kNeedMore on a multibulk request: the bytes at its start already parsed (its header,
+  // its complete arguments, the header of the bulk being read) and the total length of its
+  // complete arguments. Redis has moved those into the command's argv by then, which CLIENT
+  // LIST shows as qbuf (what is left) and argv-mem. Both 0 for an inline request or between
+  // commands.
+  size_t partial_parsed() const { return multibulk_remaining_ > 0 ? pos_ : 0; }
+  size_t partial_arg_bytes() const;
+
   void Reset();
 
  private:

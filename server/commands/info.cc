@@ -159,7 +159,7 @@ void StatsSection(Engine& e, std::string* o) {
       "instantaneous_input_repl_kbps:0.00\r\ninstantaneous_output_repl_kbps:0.00\r\n"
       "rejected_connections:%d\r\nsync_full:%d\r\nsync_partial_ok:%d\r\nsync_partial_err:%d\r\n"
       "expired_keys:%d\r\nexpired_stale_perc:0.00\r\nexpired_time_cap_reached_count:0\r\n"
-      "expire_cycle_cpu_milliseconds:0\r\nevicted_keys:%d\r\nevicted_clients:0\r\n"
+      "expire_cycle_cpu_milliseconds:0\r\nevicted_keys:%d\r\nevicted_clients:%d\r\n"
       "total_eviction_exceeded_time:%d\r\ncurrent_eviction_exceeded_time:%d\r\n"
       "keyspace_hits:%d\r\nkeyspace_misses:%d\r\npubsub_channels:%d\r\npubsub_patterns:%d\r\n"
       "pubsubshard_channels:%d\r\nlatest_fork_usec:%d\r\ntotal_forks:%d\r\n"
@@ -174,7 +174,7 @@ void StatsSection(Engine& e, std::string* o) {
       s.total_connections_received, s.total_commands_processed, s.total_net_input_bytes,
       s.total_net_output_bytes, s.rejected_connections, e.replication().sync_full(),
       e.replication().sync_partial_ok(), e.replication().sync_partial_err(), s.expired_keys,
-      s.evicted_keys, e.evictor().total_exceeded_us() / 1000,
+      s.evicted_keys, s.evicted_clients, e.evictor().total_exceeded_us() / 1000,
       e.evictor().current_exceeded_us() / 1000, s.keyspace_hits, s.keyspace_misses,
       e.pubsub().channel_count(), e.pubsub().pattern_count(), e.pubsub().shard_channel_count(),
       e.children().latest_fork_usec(), e.children().total_forks(), s.total_error_replies,

@@ -446,12 +446,20 @@ bool Config::Set(std::span<const std::pair<std::string_view, std::string_view>> 
   }
   std::vector<cv::Value> previous = std::exchange(impl_->values, std::move(next));
   impl_->ClampHz();
-  for (const std::string& name : changed) {
+  for (size_t i = 0; i < changed.size(); ++i) {
+    const std::string& name = changed[i];
     auto it = impl_->appliers.find(name);
     if (it == impl_->appliers.end()) continue;
     std::string why;
     if (!it->second(&why)) {
       impl_->values = std::move(previous);
+      // As Redis restores its previous settings: the appliers that already acted on the new
+      // values (a listener moved to the new port) act again on the old ones.
+      for (size_t j = 0; j < i; ++j) {
+        auto again = impl_->appliers.find(changed[j]);
+        std::string ignored;
+        if (again != impl_->appliers.end()) again->second(&ignored);
+      }
       *error = "ERR CONFIG SET failed (possibly related to argument '" + name + "') - " + why;
       return false;
     }

@@ -101,7 +101,6 @@ constexpr std::string_view kIgnoredParams[] = {
     "shutdown-timeout",
     "unixsocketperm",
     "socket-mark-id",
-    "maxmemory-clients",
     "loading-process-events-interval-bytes",
     "oom-score-adj-values",
 };

@@ -23,6 +23,7 @@ void ResetStats(Engine& engine) {
   s.rejected_connections = 0;
   s.expired_keys = 0;
   s.evicted_keys = 0;
+  s.evicted_clients = 0;
   s.keyspace_hits = 0;
   s.keyspace_misses = 0;
   s.total_net_input_bytes = 0;

@@ -18,6 +18,22 @@ namespace acl {
 class User;
 }  // namespace acl
 
+// A connection's buffers as CLIENT LIST shows them (Redis 7.0's fields of the same names), read
+// from the connection when asked (Client::buffers) so that its read and write paths pay nothing.
+struct ClientBuffers {
+  size_t qbuf = 0;           // input received and not yet moved into a command's arguments
+  size_t qbuf_free = 0;      // room left in the read buffer
+  size_t argv_mem = 0;       // lengths of the arguments of the command running or being received
+  size_t rbs = 0;            // capacity of the reply buffer, where replies accumulate
+  size_t rbp = 0;            // the most bytes it held since the buffers were last released
+  size_t obl = 0;            // bytes in the reply buffer not yet handed to the socket
+  size_t oll = 0;            // blocks of output waiting for the socket to take them (0 or 1)
+  size_t omem = 0;           // bytes those blocks hold
+  size_t memory = 0;         // everything the connection holds: its object, every buffer
+  bool read_event = false;   // the event loop reports readability (events=r)
+  bool write_event = false;  // ... and writability (events=w)
+};
+
 struct Client {
   uint64_t id = 0;
   std::string name;
@@ -31,7 +47,7 @@ struct Client {
   int db = 0;
   int resp = 2;
   bool authenticated = false;
-  bool no_evict = false;  // CLIENT NO-EVICT (the 'e' flag; client eviction is not implemented)
+  bool no_evict = false;  // CLIENT NO-EVICT (the 'e' flag): never chosen by client eviction
   bool monitor = false;   // MONITOR was sent
   // Replication (server/repl/replication.h): a replica that said SYNC/PSYNC (flags S), our
   // master's link applying its stream (flags M; its replies are dropped).
@@ -73,6 +89,8 @@ struct Client {
   // of a blocking command served by another client's write, a pub/sub message. The connection
   // flushes them once per event-loop turn, so many sends in one command cost one write.
   std::function<void(std::string_view bytes)> send;
+  // The connection's live buffer figures (see ClientBuffers); unset for clients without one.
+  std::function<ClientBuffers()> buffers;
   // Gives back the connection's empty I/O buffers (called for clients idle a while); returns
   // the bytes freed.
   std::function<size_t()> release_idle_buffers;

@@ -11,6 +11,7 @@ namespace {
 std::string FlagsOf(const Client& client) {
   std::string flags;
   if (client.replica) flags += 'S';
+  if (client.monitor) flags += 'O';  // Redis makes a MONITOR client a replica of sorts
   if (client.master) flags += 'M';
   if (client.subscribed()) flags += 'P';
   if (client.in_multi || client.in_exec) flags += 'x';
@@ -21,14 +22,32 @@ std::string FlagsOf(const Client& client) {
   return flags.empty() ? "N" : flags;
 }
 
+// Bookkeeping per subscription: a set slot and the channel's string object.
+size_t SubscriptionMemory(const StringSet& set) {
+  return set.capacity() * (sizeof(std::string) + 1) + set.size() * sizeof(void*);
+}
+
 }  // namespace
 
+size_t ClientMemory(const Client& client, const ClientBuffers& buffers) {
+  size_t memory = buffers.memory + client.multi_queue.MemoryUsage();
+  if (client.subscribed()) {
+    memory += SubscriptionMemory(client.channels) + SubscriptionMemory(client.patterns) +
+              SubscriptionMemory(client.shard_channels);
+  }
+  return memory;
+}
+
+int64_t TrackingRedirect(const Client& client) { return -1; }
+
 void AppendClientInfoLine(const Client& client, int64_t now_ms, std::string* out) {
+  const ClientBuffers b = client.buffers ? client.buffers() : ClientBuffers{};
+  const char* events = b.read_event ? (b.write_event ? "rw" : "r") : (b.write_event ? "w" : "");
   absl::StrAppendFormat(
       out,
       "id=%u addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=%d sub=%d psub=%d "
-      "ssub=%d multi=%d qbuf=%u qbuf-free=%u argv-mem=0 multi-mem=0 rbs=%u rbp=0 obl=0 oll=0 "
-      "omem=%u tot-mem=%u events=r cmd=%s user=%s redir=-1 resp=%d\n",
+      "ssub=%d multi=%d qbuf=%u qbuf-free=%u argv-mem=%u multi-mem=%u rbs=%u rbp=%u obl=%u "
+      "oll=%u omem=%u tot-mem=%u events=%s cmd=%s user=%s redir=%d resp=%d\n",
       client.id, client.addr, client.laddr, client.fd, client.name,
       (now_ms - client.created_ms) / 1000, (now_ms - client.last_interaction_ms) / 1000,
       FlagsOf(client), client.db, client.channels.size(), client.patterns.size(),
@@ -36,10 +55,9 @@ void AppendClientInfoLine(const Client& client, int64_t now_ms, std::string* out
       client.in_multi  ? static_cast<int64_t>(client.multi_queue.size())
       : client.in_exec ? static_cast<int64_t>(client.exec_count)
                        : int64_t{-1},
-      client.query_buffer_size, client.query_buffer_free,
-      client.query_buffer_size + client.query_buffer_free, client.output_buffer_size,
-      client.query_buffer_size + client.query_buffer_free + client.output_buffer_size,
-      client.last_command, client.user, client.resp);
+      b.qbuf, b.qbuf_free, b.argv_mem, client.multi_queue.argv_len_sums(), b.rbs, b.rbp, b.obl,
+      b.oll, b.omem, ClientMemory(client, b), events, client.last_command, client.user,
+      TrackingRedirect(client), client.resp);
 }
 
 bool ParseClientType(std::string_view name, ClientType* type) {

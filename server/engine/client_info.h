@@ -9,7 +9,18 @@
 
 namespace rill {
 
+// The line ends with "\n". Buffer and memory fields come from the client's connection
+// (Client::buffers), read now; a client without a connection shows zeros there.
 void AppendClientInfoLine(const Client& client, int64_t now_ms, std::string* out);
+
+// What the client costs in memory: CLIENT LIST's tot-mem and what client eviction weighs (Redis
+// 7.0's getClientMemoryUsage): the connection's buffers and object, the queued MULTI commands
+// and the subscriptions' bookkeeping. `buffers` is client.buffers() (or zeros).
+size_t ClientMemory(const Client& client, const ClientBuffers& buffers);
+
+// The client id that CLIENT TRACKING ... REDIRECT sends this client's invalidations to (redir=),
+// -1 when tracking is off or does not redirect. CLIENT TRACKING fills this in.
+int64_t TrackingRedirect(const Client& client);
 
 // The client classes of CLIENT LIST TYPE and CLIENT KILL TYPE: our master's link, a replica
 // (after SYNC/PSYNC), a client with subscriptions (pubsub), or a normal one.

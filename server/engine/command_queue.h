@@ -29,6 +29,14 @@ class CommandQueue {
   void swap(CommandQueue& other) noexcept;
 
   Command* command(size_t command) const { return commands_[command]; }
+  // CLIENT LIST's multi-mem as Redis 7.0 counts it (mstate.argv_len_sums): the queued
+  // arguments' lengths plus a pointer per argument.
+  size_t argv_len_sums() const { return bytes_.size() + sizeof(void*) * arg_end_.size(); }
+  // Bytes the queue's buffers hold (a client's tot-mem).
+  size_t MemoryUsage() const {
+    return bytes_.capacity() + sizeof(size_t) * (arg_end_.capacity() + first_arg_.capacity()) +
+           sizeof(std::string_view) * views_.capacity() + sizeof(Command*) * commands_.capacity();
+  }
   // The flags of every queued command, or-ed.
   uint32_t flags() const { return flags_; }
 

@@ -100,6 +100,10 @@ void Connection::Start() {
   client_.resume = [weak = weak_from_this()] {
     if (auto self = weak.lock()) self->Resume();
   };
+  client_.buffers = [weak = weak_from_this()]() -> ClientBuffers {
+    auto self = weak.lock();
+    return self ? self->Buffers() : ClientBuffers{};
+  };
   client_.release_idle_buffers = [weak = weak_from_this()]() -> size_t {
     auto self = weak.lock();
     return self ? self->ReleaseIdleBuffers() : 0;
@@ -123,10 +127,37 @@ void Connection::OnReady(bool readable, bool writable, bool failed) {
   }
 }
 
+bool Connection::WantsRead() const {
+  return !closing_ && !(writing_ && out_.size() > kOutputHighWater);
+}
+
 void Connection::UpdateInterest() {
   if (closed_) return;
-  const bool read = !closing_ && !(writing_ && out_.size() > kOutputHighWater);
-  loop_.Update(fd_, read, writing_);
+  loop_.Update(fd_, WantsRead(), writing_);
+}
+
+ClientBuffers Connection::Buffers() const {
+  ClientBuffers b;
+  if (executing_) {
+    // The running command's arguments are views into the batch (or its big arguments).
+    b.qbuf = rend_ - batch_start_ + big_bytes_;
+    for (std::string_view arg : parser_.args()) b.argv_mem += arg.size();
+  } else {
+    // A command still arriving: what the parser went past counts as arguments, as Redis moves
+    // each complete bulk out of its query buffer into argv.
+    b.qbuf = (rend_ - rstart_) - std::min(rend_ - rstart_, parser_.partial_parsed()) + big_bytes_;
+    b.argv_mem = parser_.partial_arg_bytes();
+  }
+  b.qbuf_free = rbuf_.capacity() - rend_;
+  b.rbs = out_.capacity();
+  b.rbp = std::max(reply_peak_, out_.size());
+  b.obl = out_.size();
+  b.oll = writing_ ? 1 : 0;
+  b.omem = writing_ ? sending_.capacity() : 0;
+  b.memory = BufferMemory();
+  b.read_event = !closed_ && WantsRead();
+  b.write_event = !closed_ && writing_;
+  return b;
 }
 
 void Connection::Send(std::string_view bytes, bool push) {
@@ -299,6 +330,7 @@ size_t Connection::ReleaseIdleBuffers() {
   }
   // INFO's mem_clients_normal and CLIENT LIST's qbuf-free show the release.
   client_.query_buffer_free = rbuf_.capacity() - rend_;
+  reply_peak_ = out_.size();
   NoteBufferMemory();
   return released;
 }
@@ -409,6 +441,7 @@ size_t Connection::PrefetchAhead(size_t from) {
 
 bool Connection::ProcessInput() {
   size_t prefetched_to = rstart_;
+  batch_start_ = rstart_;
   while (rstart_ < rend_ && !closed_ && !client_.blocked) {
     std::string_view data(rbuf_.data() + rstart_, rend_ - rstart_);
     protocol::ParseStatus status = parser_.Parse(data);
@@ -441,12 +474,14 @@ bool Connection::ProcessInput() {
         client_.reply_mode = Client::ReplyMode::kSkip;
       }
       const size_t out_before = out_.size();
+      executing_ = true;
       if (!HasBigArgs()) {
         engine_.Execute(client_, args, &out_);
       } else {
         LentBuffers::Scope lend(big_args_);
         engine_.Execute(client_, args, &out_);
       }
+      executing_ = false;
       // CLIENT PAUSE held the command back: it stays in the buffer to be parsed again.
       if (client_.postponed) break;
       if (client_.master) out_.resize(out_before);
@@ -497,13 +532,14 @@ void Connection::InjectInput(std::string_view bytes) {
   UpdateInterest();
 }
 
-void Connection::NoteBufferMemory() {
+void Connection::NoteBufferMemory() { client_.buffer_memory = BufferMemory(); }
+
+size_t Connection::BufferMemory() const {
   size_t big = 0;
   if (HasBigArgs()) {
     for (const SharedBytes& arg : big_args_) big += arg.size();
   }
-  client_.buffer_memory =
-      sizeof(Connection) + rbuf_.capacity() + big + out_.capacity() + sending_.capacity();
+  return sizeof(Connection) + rbuf_.capacity() + big + out_.capacity() + sending_.capacity();
 }
 
 ssize_t Connection::SendSome(std::string_view bytes) {
@@ -527,6 +563,7 @@ void Connection::Flush() {
     if (!writing_ && closing_) Close();
     return;
   }
+  reply_peak_ = std::max(reply_peak_, out_.size());
   // Most replies fit in the socket buffer: one send, no wait for writability.
   ++engine_.stats().total_writes_processed;
   const ssize_t written = SendSome(out_);

@@ -107,6 +107,12 @@ class Connection : public std::enable_shared_from_this<Connection>, public Event
   bool OverOutputLimit();
   // Refreshes client_.buffer_memory.
   void NoteBufferMemory();
+  // Bytes the connection holds: its object and every buffer.
+  size_t BufferMemory() const;
+  // Whether the event loop is to report readability (see UpdateInterest).
+  bool WantsRead() const;
+  // CLIENT LIST's figures for this connection (Client::buffers).
+  ClientBuffers Buffers() const;
 
   Server& server_;
   Engine& engine_;
@@ -144,6 +150,12 @@ class Connection : public std::enable_shared_from_this<Connection>, public Event
   // Nothing but pushes was queued since the last flush: nobody waits for a reply here.
   bool push_only_ = true;
   int64_t soft_limit_since_ms_ = 0;  // when pending output first passed the soft limit
+  // CLIENT LIST: while a command runs, its arguments and the read buffer from where this batch
+  // of commands started (Redis trims its query buffer only after the batch, so qbuf shows it);
+  // the most bytes the reply buffer held since the buffers were last released (rbp).
+  bool executing_ = false;
+  size_t batch_start_ = 0;
+  size_t reply_peak_ = 0;
 };
 
 }  // namespace rill

@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_split.h"
 #include "protocol/errors.h"
+#include "server/engine/client_eviction.h"
 #include "server/engine/engine.h"
 #include "server/net/connection.h"
 #include "server/net/master_link.h"
@@ -139,12 +140,35 @@ Server::~Server() {
 
 bool Server::Listen(std::string* error) {
   port_ = static_cast<int>(engine_.config().Int("port"));
+  bind_ = engine_.config().String("bind");
+  // CONFIG SET port / bind move the listeners while the server runs.
+  auto rebind = [this](std::string_view setting, std::string_view failure) {
+    return [this, setting, failure](std::string* why) {
+      if (Rebind()) return true;
+      Log(LogLevel::kWarning,
+          "Failed applying new configuration. Possibly related to new %s setting. Restoring "
+          "previous settings.",
+          setting);
+      *why = failure;
+      return false;
+    };
+  };
+  engine_.config().OnApply("port",
+                           rebind("port", "Unable to listen on this port. Check server logs."));
+  engine_.config().OnApply("bind", rebind("bind", "Failed to bind to specified addresses."));
   if (port_ == 0) return true;  // Redis: port 0 means no TCP listener.
-  std::string bind = engine_.config().String("bind");
+  if (!OpenListeners(port_, bind_, &listeners_) || listeners_.empty()) {
+    *error = "Failed listening on port " + std::to_string(port_) + " (tcp), aborting.";
+    return false;
+  }
+  return true;
+}
+
+bool Server::OpenListeners(int port, const std::string& bind,
+                           std::vector<std::unique_ptr<Listener>>* listeners) {
   std::vector<std::string> addrs = absl::StrSplit(bind, ' ', absl::SkipEmpty());
   if (addrs.empty()) addrs = {"*", "-::*"};
-  const std::string failed =
-      "Failed listening on port " + std::to_string(port_) + " (tcp), aborting.";
+  const int backlog = static_cast<int>(engine_.config().Int("tcp-backlog"));
   for (std::string addr : addrs) {
     bool optional = !addr.empty() && addr[0] == '-';
     if (optional) addr.erase(0, 1);
@@ -158,29 +182,60 @@ bool Server::Listen(std::string* error) {
       ip = asio::ip::make_address(addr, ec);
       if (ec) {
         if (optional) continue;
-        *error = failed;
         Log(LogLevel::kWarning, "Could not create server TCP listening socket %s:%d: %s", addr,
-            port_, ec.message());
+            port, ec.message());
         return false;
       }
     }
     std::string why;
-    const int fd =
-        OpenListeningSocket(ip, port_, static_cast<int>(engine_.config().Int("tcp-backlog")), &why);
+    const int fd = OpenListeningSocket(ip, port, backlog, &why);
     if (fd < 0) {
       if (optional) continue;
       Log(LogLevel::kWarning, "Warning: Could not create server TCP listening socket %s:%d: %s",
-          addr, port_, why);
-      *error = failed;
+          addr, port, why);
       return false;
     }
-    listeners_.push_back(std::make_unique<Listener>(*this, fd));
-  }
-  if (listeners_.empty()) {
-    *error = failed;
-    return false;
+    listeners->push_back(std::make_unique<Listener>(*this, fd));
   }
   return true;
+}
+
+bool Server::Rebind() {
+  const int port = static_cast<int>(engine_.config().Int("port"));
+  const std::string bind = engine_.config().String("bind");
+  // CONFIG SET port and bind together call this twice: the second finds nothing to do.
+  if (port == port_ && bind == bind_) return true;
+  std::vector<std::unique_ptr<Listener>> fresh;
+  if (port != port_) {
+    // The new sockets first: when they cannot all be opened the old ones keep serving.
+    if (port != 0 && !OpenListeners(port, bind, &fresh)) return false;
+    listeners_.swap(fresh);
+    fresh.clear();  // closes the old listeners
+  } else {
+    // The same port on other addresses: an address kept would be taken by its old socket, so
+    // the old ones close first (as Redis's changeBindAddr) and come back on failure.
+    listeners_.clear();
+    if (port != 0 && !OpenListeners(port, bind, &fresh)) {
+      Log(LogLevel::kWarning, "Failed to bind");
+      fresh.clear();
+      if (!OpenListeners(port_, bind_, &listeners_)) {
+        Log(LogLevel::kWarning, "Failed to restore the old listeners on port %d", port_);
+      }
+      WatchListeners();
+      return false;
+    }
+    listeners_.swap(fresh);
+  }
+  WatchListeners();
+  port_ = port;
+  bind_ = bind;
+  return true;
+}
+
+void Server::WatchListeners() {
+  for (auto& listener : listeners_) {
+    loop_.Watch(listener->fd(), listener.get(), /*read=*/true, /*write=*/false);
+  }
 }
 
 void Server::AcceptFrom(int listen_fd) {
@@ -240,6 +295,9 @@ void Server::BeforeSleep() {
     for (const std::shared_ptr<Connection>& conn : flushing_) conn->FlushScheduled(may_defer);
     flushing_.clear();
   }
+  // maxmemory-clients: between commands, once this turn's replies went out (as Redis, after
+  // its pending writes), so that only output the clients did not take counts.
+  EvictClients(engine_);
   if (!deferred_.empty()) {
     if (deferred_turns_ == 0) deferred_since_us_ = MonotonicUs();
     loop_.RequestIdleCallback();
@@ -345,9 +403,7 @@ void Server::Cron() {
 }
 
 void Server::Run() {
-  for (auto& listener : listeners_) {
-    loop_.Watch(listener->fd(), listener.get(), /*read=*/true, /*write=*/false);
-  }
+  WatchListeners();
   ScheduleCron();
   loop_.Run();
 }

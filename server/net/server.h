@@ -31,6 +31,7 @@ class Server {
   ~Server();
 
   // Opens listeners as `bind`/`port` say. On failure returns false with Redis's log text.
+  // From then on CONFIG SET port / bind reopen them (Rebind).
   bool Listen(std::string* error);
   // Runs the event loop until shutdown.
   void Run();
@@ -62,6 +63,18 @@ class Server {
  private:
   class Listener;
 
+  // Opens a listening socket for every address of `bind` (a space-separated list, "-" marking
+  // an address that may fail) on `port`, appended to `listeners` (not yet watched). False,
+  // after logging why, when a required address cannot be bound; what was opened is then
+  // closed with `listeners` by the caller.
+  bool OpenListeners(int port, const std::string& bind,
+                     std::vector<std::unique_ptr<Listener>>* listeners);
+  // Moves the listeners to the configured port and bind addresses. A new port: opens the new
+  // sockets, and only when all of them opened closes the old ones. The same port on other
+  // addresses: closes the old ones first, and opens them again when the new ones fail. False
+  // (the old listeners serving) on failure.
+  bool Rebind();
+  void WatchListeners();
   // Accepts what the listening socket has (at most a bounded batch per event, as Redis).
   void AcceptFrom(int listen_fd);
   // Writes `error` to a connection that is not accepted and closes it (rejected_connections).
@@ -93,6 +106,7 @@ class Server {
   int64_t last_buffer_trim_ms_ = 0;
   HeapTrimmer heap_trimmer_;
   int port_ = 0;
+  std::string bind_;  // the bind setting the listeners were opened with
   bool stopping_ = false;
   std::unique_ptr<MasterLink> master_link_;
 };

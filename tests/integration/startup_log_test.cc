@@ -32,7 +32,8 @@ TEST(StartupLogTest, NoEffectNoticeOnlyForIgnoredParameters) {
                                              "latency-monitor-threshold",
                                              "stream-node-max-entries",
                                              "stream-node-max-bytes",
-                                             "tcp-backlog"};
+                                             "tcp-backlog",
+                                             "maxmemory-clients"};
   ServerProcess server(RillServerBinary(), {"--maxmemory",
                                             "1mb",
                                             "--maxmemory-policy",
@@ -57,6 +58,8 @@ TEST(StartupLogTest, NoEffectNoticeOnlyForIgnoredParameters) {
                                             "2kb",
                                             "--tcp-backlog",
                                             "128",
+                                            "--maxmemory-clients",
+                                            "10%",
                                             "--io-threads",
                                             "2",
                                             "--activerehashing",

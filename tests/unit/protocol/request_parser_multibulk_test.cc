@@ -336,3 +336,35 @@ TEST(MultibulkTest, RandomPipelinesInRandomPiecesRoundTrip) {
 
 }  // namespace
 }  // namespace rill::protocol
+
+namespace rill::protocol {
+namespace {
+
+// CLIENT LIST's view of a command still arriving: what Redis has moved into argv by then.
+TEST(MultibulkTest, PartialCommandReportsParsedBytesAndArguments) {
+  RequestParser parser;
+  EXPECT_EQ(parser.partial_parsed(), 0u);
+  EXPECT_EQ(parser.partial_arg_bytes(), 0u);
+  // Two complete bulks and the header of the third: all parsed but "abc".
+  const std::string head = "*3\r\n$3\r\nSET\r\n$1\r\na\r\n$10\r\n";
+  ASSERT_EQ(parser.Parse(head + "abc"), ParseStatus::kNeedMore);
+  EXPECT_EQ(parser.partial_parsed(), head.size());
+  EXPECT_EQ(parser.partial_arg_bytes(), 4u);
+  // Waiting for the third header: everything so far was parsed.
+  RequestParser header;
+  ASSERT_EQ(header.Parse("*3\r\n$3\r\nSET\r\n$1\r\na\r\n$1"), ParseStatus::kNeedMore);
+  EXPECT_EQ(header.partial_parsed(), std::string("*3\r\n$3\r\nSET\r\n$1\r\na\r\n").size());
+  EXPECT_EQ(header.partial_arg_bytes(), 4u);
+  // Complete: nothing partial any more.
+  ASSERT_EQ(parser.Parse(head + "abcdefghij\r\n"), ParseStatus::kCommand);
+  EXPECT_EQ(parser.partial_parsed(), 0u);
+  EXPECT_EQ(parser.partial_arg_bytes(), 0u);
+  // An inline command keeps its whole line in the buffer, as in Redis.
+  RequestParser inline_parser;
+  ASSERT_EQ(inline_parser.Parse("SET a b"), ParseStatus::kNeedMore);
+  EXPECT_EQ(inline_parser.partial_parsed(), 0u);
+  EXPECT_EQ(inline_parser.partial_arg_bytes(), 0u);
+}
+
+}  // namespace
+}  // namespace rill::protocol

@@ -695,3 +695,34 @@ TEST(ConfigSyntaxTest, MemoryUnits) {
 
 }  // namespace
 }  // namespace rill
+
+namespace rill {
+namespace {
+
+// A CONFIG SET whose later parameter fails to apply undoes the whole set, and the appliers that
+// already acted on the new values act again on the restored ones (CONFIG SET port N with a
+// failing parameter must leave the listener on the old port).
+TEST(ConfigApplyTest, FailedApplyReappliesTheOldValuesToEarlierAppliers) {
+  Config c;
+  std::vector<int64_t> ports_applied;
+  c.OnApply("port", [&](std::string*) {
+    ports_applied.push_back(c.Int("port"));
+    return true;
+  });
+  c.OnApply("maxclients", [](std::string* why) {
+    *why = "no";
+    return false;
+  });
+  EXPECT_EQ(SetPairs(c, {{"port", "7000"}, {"maxclients", "50"}}),
+            "ERR CONFIG SET failed (possibly related to argument 'maxclients') - no");
+  EXPECT_EQ(c.Int("port"), 6379);
+  EXPECT_EQ(ports_applied, (std::vector<int64_t>{7000, 6379}));
+  // The failing one first: nothing else was applied, nothing is re-applied.
+  ports_applied.clear();
+  EXPECT_EQ(SetPairs(c, {{"maxclients", "50"}, {"port", "7000"}}),
+            "ERR CONFIG SET failed (possibly related to argument 'maxclients') - no");
+  EXPECT_TRUE(ports_applied.empty());
+}
+
+}  // namespace
+}  // namespace rill
