@@ -169,6 +169,8 @@ class Replication final : public Propagator::Sink {
 
   Replica& EntryOf(Client& client);
   void CreateBacklogIfNeeded();
+  // Registers this as a propagation sink on a master with a backlog, and only then.
+  void UpdateSink();
   // Appends stream bytes to the backlog and, for the replicas, to unsent_.
   void FeedStream(std::string_view bytes);
   void SendUnsent();

@@ -366,7 +366,7 @@ TEST_F(ReplicationTest, RillFromRillThenPromotionKeepsPartialResync) {
   EXPECT_EQ(cc->Command({"ROLE"}).substr(0, 4), "*5\r\n");
 }
 
-// Redis Sentinel (redis-server --sentinel, what Debian's redis-sentinel runs) monitors a Rill
+// Redis Sentinel (Debian's redis-sentinel, or redis-server --sentinel) monitors a Rill
 // master with two Rill replicas unchanged: after kill -9 of the master it promotes a replica,
 // points the other one at it, and writes acknowledged with WAIT before the crash are all there.
 TEST_F(ReplicationTest, SentinelFailsOverARillGroup) {
@@ -388,7 +388,11 @@ TEST_F(ReplicationTest, SentinelFailsOverARillGroup) {
   WriteFileBytes(conf, "sentinel monitor mymaster 127.0.0.1 " + std::to_string(a->port()) +
                            " 1\nsentinel down-after-milliseconds mymaster 1000\n"
                            "sentinel failover-timeout mymaster 10000\n");
-  ServerProcess sentinel(RedisServerBinary(), {"--sentinel"});
+  // Debian's redis-sentinel (scripts/setup.sh installs it), else redis-server --sentinel.
+  const bool debian_sentinel = FileExists("/usr/bin/redis-sentinel");
+  ServerProcess sentinel(
+      debian_sentinel ? "/usr/bin/redis-sentinel" : RedisServerBinary(),
+      debian_sentinel ? std::vector<std::string>{} : std::vector<std::string>{"--sentinel"});
   sentinel.set_config_file(conf);
   std::string error;
   ASSERT_TRUE(sentinel.Start(&error)) << error;
