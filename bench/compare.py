@@ -572,8 +572,12 @@ class Harness:
         self.rows = []
 
     def start(self, name, binary=None, extra=(), **kw):
-        return ServerProc(name, binary or self.binaries[name], self.workdir,
-                          extra=[*self.flags, *extra], **kw)
+        binary = binary or self.binaries[name]
+        # --rill-args / --baseline-args (e.g. "--io-uring yes"): the Rill binaries' own flags.
+        own = self.a.rill_args.split() \
+            if binary == self.a.rill and not name.startswith(self.other) else \
+            self.a.baseline_args.split() if self.a.baseline and binary == self.a.baseline else []
+        return ServerProc(name, binary, self.workdir, extra=[*self.flags, *own, *extra], **kw)
 
     @staticmethod
     def start_all(*starters):
@@ -953,6 +957,11 @@ def main():
     ap.add_argument("--redis", default=shutil.which("redis-server") or "redis-server")
     ap.add_argument("--baseline", default=None,
                     help="another rill-server binary to compare with instead of redis-server")
+    ap.add_argument("--rill-args", default="",
+                    help='extra flags for --rill only, e.g. "--io-uring yes"')
+    ap.add_argument("--baseline-args", default="",
+                    help='extra flags for --baseline only (e.g. "--io-uring no" against '
+                         '--rill-args "--io-uring yes" with the same binary)')
     ap.add_argument("--maxmemory", default=None,
                     help="start every server with this maxmemory and allkeys-lru")
     ap.add_argument("--requests", type=int, default=None, help="per row and round (200000)")
@@ -990,7 +999,7 @@ def main():
 
     with open("/proc/loadavg") as f:
         load = f.read().split()[0]
-    print(f"# {stamp}  rill={a.rill}  other={a.baseline or a.redis}  requests={a.requests}  "
+    print(f"# {stamp}  rill={a.rill} {a.rill_args}  other={a.baseline or a.redis} {a.baseline_args}  requests={a.requests}  "
           f"rounds={a.rounds}  keys={a.keys}  loadgen={a.loadgen}  maxmemory={a.maxmemory or 'none'}  "
           f"load average {load}  pinning {'on' if pin(0) else 'off'}", flush=True)
     # One round of few requests checks that everything runs; it measures nothing.

@@ -60,15 +60,15 @@ void Server(Engine& e, std::string* o) {
       o,
       "redis_version:7.0.15\r\nrill_version:%s\r\nredis_git_sha1:00000000\r\n"
       "redis_git_dirty:0\r\nredis_build_id:0\r\nredis_mode:standalone\r\nos:%s %s %s\r\n"
-      "arch_bits:64\r\nmonotonic_clock:POSIX clock_gettime\r\nmultiplexing_api:epoll\r\n"
+      "arch_bits:64\r\nmonotonic_clock:POSIX clock_gettime\r\nmultiplexing_api:%s\r\n"
       "atomicvar_api:c11-builtin\r\ngcc_version:%d.%d.%d\r\nprocess_id:%d\r\n"
       "process_supervised:no\r\nrun_id:%s\r\ntcp_port:%d\r\nserver_time_usec:%d\r\n"
       "uptime_in_seconds:%d\r\nuptime_in_days:%d\r\nhz:%d\r\nconfigured_hz:%d\r\n"
       "lru_clock:%d\r\nexecutable:%s\r\nconfig_file:%s\r\nio_threads_active:0\r\n",
-      RILL_VERSION, u.sysname, u.release, u.machine, __GNUC__, __GNUC_MINOR__, __GNUC_PATCHLEVEL__,
-      getpid(), RunId(), e.config().Int("port"), NowUs(), uptime, uptime / 86400,
-      e.config().Int("hz"), e.config().Int("hz"), (now / 1000) & ((1 << 24) - 1), ExecutablePath(),
-      e.config().config_file());
+      RILL_VERSION, u.sysname, u.release, u.machine, e.stats().multiplexing_api, __GNUC__,
+      __GNUC_MINOR__, __GNUC_PATCHLEVEL__, getpid(), RunId(), e.config().Int("port"), NowUs(),
+      uptime, uptime / 86400, e.config().Int("hz"), e.config().Int("hz"),
+      (now / 1000) & ((1 << 24) - 1), ExecutablePath(), e.config().config_file());
 }
 
 void Clients(Engine& e, std::string* o) {

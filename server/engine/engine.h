@@ -42,6 +42,8 @@ class Scripting;
 
 struct Stats {
   int64_t start_time_ms = 0;
+  // INFO server's multiplexing_api: "epoll", or "io_uring" when the loop runs on it.
+  const char* multiplexing_api = "epoll";
   uint64_t total_connections_received = 0;
   uint64_t total_commands_processed = 0;
   uint64_t rejected_connections = 0;

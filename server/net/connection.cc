@@ -58,7 +58,11 @@ void SetKeepAlive(int fd, int64_t interval) {
 }  // namespace
 
 Connection::Connection(Server& server, int fd)
-    : server_(server), engine_(server.engine()), fd_(fd), loop_(server.loop()) {
+    : server_(server),
+      engine_(server.engine()),
+      fd_(fd),
+      loop_(server.loop()),
+      uring_(server.loop().uring()) {
   client_.id = engine_.clients().NextId();
   client_.fd = fd_;
   client_.addr = PeerEndpoint(fd_);
@@ -110,7 +114,10 @@ void Connection::Start() {
   };
   engine_.clients().Add(&client_);
   self_ = shared_from_this();
-  if (!loop_.Watch(fd_, this, /*read=*/true, /*write=*/false)) {
+  if (uring_ != nullptr) {
+    slot_ = uring_->Attach(fd_, this);
+    uring_->StartReceiving(slot_);
+  } else if (!loop_.Watch(fd_, this, /*read=*/true, /*write=*/false)) {
     Log(LogLevel::kWarning, "Error registering fd event for the new client: %s",
         std::strerror(errno));
     Close();
@@ -133,7 +140,14 @@ bool Connection::WantsRead() const {
 
 void Connection::UpdateInterest() {
   if (closed_) return;
-  loop_.Update(fd_, WantsRead(), writing_);
+  const bool read = WantsRead();
+  if (uring_ == nullptr) {
+    loop_.Update(fd_, read, writing_);
+  } else if (read) {
+    uring_->StartReceiving(slot_);
+  } else {
+    uring_->StopReceiving(slot_);
+  }
 }
 
 ClientBuffers Connection::Buffers() const {
@@ -243,7 +257,13 @@ void Connection::Close() {
   if (closed_) return;
   closed_ = true;
   engine_.RemoveClient(client_.id);
-  loop_.Unwatch(fd_);
+  if (uring_ != nullptr) {
+    // Operations in flight are cancelled; a send's bytes (sending_) stay alive until the
+    // kernel let go of them.
+    uring_->Detach(slot_, self_);
+  } else {
+    loop_.Unwatch(fd_);
+  }
   ::shutdown(fd_, SHUT_RDWR);
   ::close(fd_);
   fd_ = -1;
@@ -337,6 +357,16 @@ size_t Connection::ReleaseIdleBuffers() {
 
 // Inlined: the read path of every request.
 [[gnu::always_inline]] inline ssize_t Connection::Receive(char* into, size_t room) {
+  if (uring_ != nullptr) {  // the bytes of the completion being handled (OnReceived)
+    const size_t n = std::min(room, received_.size());
+    if (n == 0) return 0;
+    std::memcpy(into, received_.data(), n);
+    received_.remove_prefix(n);
+    client_.net_input_bytes += n;
+    engine_.stats().total_net_input_bytes += n;
+    client_.last_interaction_ms = NowMs();
+    return static_cast<ssize_t>(n);
+  }
   const ssize_t n = ::recv(fd_, into, room, 0);
   if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return 0;
   if (n <= 0) {  // the peer closed, or the connection failed
@@ -385,6 +415,31 @@ bool Connection::ReadBigArg() {
   }
   parser_.AttachBulk(arg.view());
   return true;
+}
+
+void Connection::OnReceived(std::string_view bytes) {
+  // On epoll a closing connection no longer reads; here the bytes that still arrive are
+  // dropped.
+  if (closed_ || closing_) return;
+  ++engine_.stats().total_reads_processed;
+  // One completion may hold more than one read's room (the read buffer's, or a big
+  // argument's): taken in as many steps, each as a read on epoll would have been.
+  received_ = bytes;
+  while (!received_.empty() && !closed_ && !closing_) OnReadable();
+  received_ = {};
+}
+
+void Connection::OnReceiveEnded(int result) {
+  if (closed_) return;
+  // A peer that shut down its side after its last commands still gets the replies of this
+  // turn: on epoll they left at the end of the turn, before the next turn's read saw the end;
+  // here the end may come in the same batch as the commands. Then the connection closes. Output
+  // already being sent from an earlier turn is dropped, as on epoll.
+  if (result == 0 && !writing_ && flush_state_ != FlushState::kNone && !out_.empty()) {
+    closing_ = true;
+    return;
+  }
+  Close();
 }
 
 void Connection::CloseOutOfMemory() {
@@ -566,6 +621,10 @@ void Connection::Flush() {
   reply_peak_ = std::max(reply_peak_, out_.size());
   // Most replies fit in the socket buffer: one send, no wait for writability.
   ++engine_.stats().total_writes_processed;
+  if (uring_ != nullptr) {
+    QueueSend();
+    return;
+  }
   const ssize_t written = SendSome(out_);
   if (written < 0) {
     Close();
@@ -584,6 +643,44 @@ void Connection::Flush() {
   out_.clear();
   writing_ = true;
   client_.output_buffer_size = sending_.size() - sent_;
+  UpdateInterest();
+}
+
+void Connection::QueueSend() {
+  // The output moves to sending_, which the kernel reads until OnSent; replies made meanwhile
+  // gather in out_ and leave with the next send.
+  sending_.swap(out_);
+  sent_ = 0;
+  out_.clear();
+  writing_ = true;
+  uring_->Send(slot_, sending_.data(), sending_.size());
+}
+
+void Connection::OnSent(int result) {
+  if (closed_ || !writing_) return;
+  if (result == -EINTR || result == -EAGAIN) {
+    uring_->Send(slot_, sending_.data() + sent_, sending_.size() - sent_);
+    return;
+  }
+  if (result < 0) {
+    Close();
+    return;
+  }
+  client_.net_output_bytes += result;
+  engine_.stats().total_net_output_bytes += result;
+  sent_ += static_cast<size_t>(result);
+  if (sent_ < sending_.size()) {  // a short send: the rest, before anything newer
+    client_.output_buffer_size = sending_.size() - sent_;
+    uring_->Send(slot_, sending_.data() + sent_, sending_.size() - sent_);
+    return;
+  }
+  writing_ = false;
+  client_.output_buffer_size = 0;
+  sending_.clear();
+  sent_ = 0;
+  if (sending_.capacity() > 1024 * 1024) sending_.shrink_to_fit();
+  NoteBufferMemory();
+  Flush();
   UpdateInterest();
 }
 

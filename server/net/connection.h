@@ -1,6 +1,12 @@
 // One client connection: reads as much as the socket has, parses every complete command in
 // the buffer, executes them in order, appends all replies to one output buffer and writes it
 // with one syscall (DESIGN.md, execution model). Pipelining is the fast path.
+//
+// Two transports, chosen by the loop (server/net/event_loop.h): on epoll the connection reads
+// when its socket is readable and sends at once; on io_uring (uring_ set) the bytes arrive as
+// multishot-recv completions (OnReceived) and each flush queues one send, at most one in
+// flight, submitted with the loop's next wait (OnSent continues it). The parsing, execution,
+// limits and closing rules are the same code for both.
 #pragma once
 
 #include <sys/types.h>
@@ -14,13 +20,16 @@
 #include "server/engine/client.h"
 #include "server/net/event_loop.h"
 #include "server/net/read_buffer.h"
+#include "server/net/uring_transport.h"
 
 namespace rill {
 
 class Engine;
 class Server;
 
-class Connection : public std::enable_shared_from_this<Connection>, public EventLoop::Handler {
+class Connection : public std::enable_shared_from_this<Connection>,
+                   public EventLoop::Handler,
+                   public UringTransport::Handler {
  public:
   // Takes ownership of `fd`, a connected non-blocking TCP socket.
   Connection(Server& server, int fd);
@@ -30,6 +39,10 @@ class Connection : public std::enable_shared_from_this<Connection>, public Event
   // Closes the socket and releases the connection after the current event.
   void Close();
   void OnReady(bool readable, bool writable, bool failed) override;
+  // The io_uring transport's completions.
+  void OnReceived(std::string_view bytes) override;
+  void OnReceiveEnded(int result) override;
+  void OnSent(int result) override;
 
   Client& client() { return client_; }
   // Input that arrived before this connection owned its socket (a master's stream behind the
@@ -68,6 +81,8 @@ class Connection : public std::enable_shared_from_this<Connection>, public Event
   // next look ahead starts.
   size_t PrefetchAhead(size_t from);
   void Flush();
+  // Flush's io_uring form: queues one send of the pending output (none may be in flight).
+  void QueueSend();
   // One send of `bytes` (retried on EINTR), counted in the output statistics: the bytes the
   // socket took, 0 when it is full, -1 when the connection failed.
   ssize_t SendSome(std::string_view bytes);
@@ -118,6 +133,12 @@ class Connection : public std::enable_shared_from_this<Connection>, public Event
   Engine& engine_;
   int fd_;
   EventLoop& loop_;
+  // The io_uring transport and this socket's slot in it; nullptr on epoll.
+  UringTransport* uring_;
+  UringTransport::Slot slot_ = 0;
+  // Under io_uring: the received bytes not yet taken by Receive (a completion's buffer, which
+  // may hold more than one read's room).
+  std::string_view received_;
   // Held while the connection is open; Close() hands it to the loop so that the object
   // outlives the event that closed it.
   std::shared_ptr<Connection> self_;

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <limits>
 
+#include "server/net/uring_transport.h"
 #include "server/observe/log.h"
 
 namespace rill {
@@ -83,13 +84,40 @@ class EventLoop::SignalPipe final : public EventLoop::Handler {
   absl::flat_hash_map<int, Callback> callbacks_;
 };
 
+// Under io_uring: the ring polls the epoll set's descriptor, and its readiness runs the epoll
+// dispatch without waiting.
+class EventLoop::EpollBridge final : public UringTransport::Handler {
+ public:
+  explicit EpollBridge(EventLoop& loop) : loop_(loop) {}
+  void OnPollReady() override { loop_.DispatchEpollReady(-1); }
+
+ private:
+  EventLoop& loop_;
+};
+
 EventLoop::EventLoop() : epfd_(::epoll_create1(EPOLL_CLOEXEC)), events_(kMaxEventsPerWait) {
   if (epfd_ < 0) Log(LogLevel::kWarning, "epoll_create1 failed: %s", std::strerror(errno));
 }
 
 EventLoop::~EventLoop() {
+  uring_.reset();  // releases the connections it kept alive, before the rest goes
   delete signals_;
   if (epfd_ >= 0) ::close(epfd_);
+}
+
+bool EventLoop::UseUring(std::string* why) {
+  if (uring_) return true;
+  std::unique_ptr<UringTransport> uring = UringTransport::Create(why);
+  if (!uring) return false;
+  uring_ = std::move(uring);
+  uring_->set_stop_flag(&stopped_);
+  epoll_bridge_ = std::make_unique<EpollBridge>(*this);
+  uring_->Poll(uring_->Attach(epfd_, epoll_bridge_.get()));
+  return true;
+}
+
+void EventLoop::SubmitQueued() {
+  if (uring_) uring_->SubmitQueued();
 }
 
 namespace {
@@ -230,7 +258,7 @@ int EventLoop::Wait() {
   return ::epoll_wait(epfd_, events_.data(), max_events, WaitTimeoutMs());
 }
 
-int EventLoop::PollOnce(int skip_fd) {
+int EventLoop::DispatchEpollReady(int skip_fd) {
   // Its own event array: the outer Run() may be in the middle of dispatching events_.
   epoll_event events[64];
   const int n = ::epoll_wait(epfd_, events, 64, 0);
@@ -243,11 +271,37 @@ int EventLoop::PollOnce(int skip_fd) {
   return dispatched;
 }
 
+int EventLoop::PollOnce(int skip_fd) {
+  int dispatched = DispatchEpollReady(skip_fd);
+  if (uring_) dispatched += uring_->PollOnce(skip_fd);
+  return dispatched;
+}
+
+void EventLoop::WaitUring() {
+  int n = 0;
+  if (idle_requested_) {
+    idle_requested_ = false;
+    n = uring_->SubmitAndDispatch(0);
+    if (n != 0 || !on_idle_) return;
+    on_idle_();
+  }
+  n = uring_->SubmitAndDispatch(WaitTimeoutMs());
+  if (n < 0 && n != -EINTR) {
+    Log(LogLevel::kWarning, "io_uring wait failed: %s", std::strerror(-n));
+    stopped_ = true;
+  }
+}
+
 void EventLoop::Run() {
   while (!stopped_) {
     RunPosted();
     if (stopped_) break;
     if (before_sleep_) before_sleep_();
+    if (uring_) {
+      WaitUring();
+      RunTimers();
+      continue;
+    }
     const int n = Wait();
     if (n < 0 && errno != EINTR) {
       Log(LogLevel::kWarning, "epoll_wait failed: %s", std::strerror(errno));

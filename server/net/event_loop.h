@@ -17,6 +17,12 @@
 // Handlers are looked up by descriptor and registration when an event is dispatched, so a
 // handler that is unwatched while events of the same batch are pending is simply not called,
 // and neither is a new handler that got the same descriptor number.
+//
+// Two transports (config `io-uring`): by default the loop waits in epoll_wait. After
+// UseUring() it waits in io_uring_enter instead (server/net/uring_transport.h): client sockets
+// and listeners then go through uring() as completions (their owners choose by uring() being
+// non-null), while whatever is Watch()ed stays in the epoll set, whose descriptor the ring
+// polls. Timers, posts, signals and the before-sleep hook are the same for both.
 #pragma once
 
 #include <sys/epoll.h>
@@ -24,12 +30,16 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
+#include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
 
 namespace rill {
+
+class UringTransport;
 
 class EventLoop {
  public:
@@ -49,6 +59,15 @@ class EventLoop {
   ~EventLoop();
   EventLoop(const EventLoop&) = delete;
   EventLoop& operator=(const EventLoop&) = delete;
+
+  // Switches the loop to waiting on io_uring. Before anything is attached to uring(). False
+  // with the reason in `why` when the kernel refuses (the loop then stays on epoll).
+  bool UseUring(std::string* why);
+  // The io_uring transport, or nullptr when the loop runs on epoll.
+  UringTransport* uring() { return uring_.get(); }
+  // Hands queued io_uring submissions (sends) to the kernel now, without waiting; nothing on
+  // epoll. For work done outside Run's turns (a busy script's side turns).
+  void SubmitQueued();
 
   // Level-triggered interest in `fd`; false (with errno) if epoll refuses it.
   bool Watch(int fd, Handler* handler, bool read, bool write);
@@ -91,6 +110,7 @@ class EventLoop {
     uint32_t generation = 0;
   };
   class SignalPipe;
+  class EpollBridge;
 
   int WaitTimeoutMs() const;
   // epoll_wait for the next batch, through the idle callback when it was requested.
@@ -98,6 +118,11 @@ class EventLoop {
   void RunTimers();
   void RunPosted();
   void Dispatch(const epoll_event& event);
+  // Dispatches what the epoll set has ready now (under io_uring, when the ring saw its
+  // descriptor readable), except events of `skip_fd`.
+  int DispatchEpollReady(int skip_fd);
+  // One wait and its completions on the ring, through the idle callback when requested.
+  void WaitUring();
 
   int epfd_ = -1;
   std::vector<Watched> watched_;  // by descriptor
@@ -113,6 +138,8 @@ class EventLoop {
   bool idle_requested_ = false;
   SignalPipe* signals_ = nullptr;
   bool stopped_ = false;
+  std::unique_ptr<UringTransport> uring_;
+  std::unique_ptr<EpollBridge> epoll_bridge_;
 };
 
 }  // namespace rill

@@ -15,6 +15,7 @@
 #include "server/net/connection.h"
 #include "server/net/master_link.h"
 #include "server/net/socket_address.h"
+#include "server/net/uring_transport.h"
 #include "server/observe/cycle_clock.h"
 #include "server/observe/log.h"
 #include "server/persist/persistence.h"
@@ -34,27 +35,67 @@ constexpr int64_t kMaxDeferralUs = 1000;
 
 }  // namespace
 
-class Server::Listener : public EventLoop::Handler {
+class Server::Listener : public EventLoop::Handler, public UringTransport::Handler {
  public:
   Listener(Server& server, int fd) : server_(server), fd_(fd) {}
   ~Listener() { Close(); }
   int fd() const { return fd_; }
+  // Starts accepting: a readiness watch on epoll, a multishot accept on io_uring.
+  void Start() {
+    if (UringTransport* uring = server_.loop_.uring()) {
+      slot_ = uring->Attach(fd_, this);
+      attached_ = true;
+      uring->Accept(slot_);
+    } else {
+      server_.loop_.Watch(fd_, this, /*read=*/true, /*write=*/false);
+    }
+  }
   void Close() {
     if (fd_ < 0) return;
-    server_.loop_.Unwatch(fd_);
+    if (attached_) {
+      server_.loop_.uring()->Detach(slot_);
+      attached_ = false;
+    } else {
+      server_.loop_.Unwatch(fd_);
+    }
     ::close(fd_);
     fd_ = -1;
   }
   void OnReady(bool, bool, bool) override {
     if (fd_ >= 0) server_.AcceptFrom(fd_);
   }
+  void OnAccepted(int result, bool ended) override {
+    if (result >= 0) {
+      server_.AcceptedOnRing(result);
+    } else if (result != -EAGAIN && result != -EINTR && result != -ECONNABORTED) {
+      Log(LogLevel::kWarning, "Accepting client connection: %s", std::strerror(-result));
+    }
+    if (!ended || fd_ < 0) return;
+    // The multishot accept stopped (out of descriptors or memory, as a rule): rest for
+    // 100 ms, as the epoll listener does, so that a full descriptor table does not spin.
+    const int delay_ms = result < 0 ? 100 : 0;
+    server_.loop_.RunAfter(delay_ms, [this, slot = slot_] {
+      if (attached_ && slot_ == slot && !server_.stopping_) server_.loop_.uring()->Accept(slot_);
+    });
+  }
 
  private:
   Server& server_;
   int fd_;
+  UringTransport::Slot slot_ = 0;
+  bool attached_ = false;
 };
 
 Server::Server(Engine& engine) : engine_(engine) {
+  if (engine_.config().Bool("io-uring")) {
+    std::string why;
+    if (loop_.UseUring(&why)) {
+      engine_.stats().multiplexing_api = "io_uring";
+      Log(LogLevel::kVerbose, "Event loop on io_uring");
+    } else {
+      Log(LogLevel::kWarning, "io-uring yes: %s; the event loop uses epoll", why);
+    }
+  }
   engine_.blocking().set_arm_timer([this](int64_t deadline_ms) { ArmBlockTimer(deadline_ms); });
   engine_.set_run_after([this](int64_t delay_ms, std::function<void()> fn) {
     auto guarded = [this, fn = std::move(fn)] {
@@ -221,21 +262,19 @@ bool Server::Rebind() {
       if (!OpenListeners(port_, bind_, &listeners_)) {
         Log(LogLevel::kWarning, "Failed to restore the old listeners on port %d", port_);
       }
-      WatchListeners();
+      StartListeners();
       return false;
     }
     listeners_.swap(fresh);
   }
-  WatchListeners();
+  StartListeners();
   port_ = port;
   bind_ = bind;
   return true;
 }
 
-void Server::WatchListeners() {
-  for (auto& listener : listeners_) {
-    loop_.Watch(listener->fd(), listener.get(), /*read=*/true, /*write=*/false);
-  }
+void Server::StartListeners() {
+  for (auto& listener : listeners_) listener->Start();
 }
 
 void Server::AcceptFrom(int listen_fd) {
@@ -258,18 +297,37 @@ void Server::AcceptFrom(int listen_fd) {
       }
       return;
     }
-    const auto max_clients = static_cast<size_t>(engine_.config().Int("maxclients"));
-    if (connections_ >= max_clients) {
-      Refuse(fd, "-ERR max number of clients reached\r\n");
-    } else if (ProtectedModeRefuses(engine_.config().Bool("protected-mode"),
-                                    engine_.acl().default_user().nopass(), ToAddress(peer))) {
-      Refuse(fd, errors::kProtectedModeDenied);
-    } else {
-      // As Redis, only accepted connections count as received.
-      ++engine_.stats().total_connections_received;
-      ++connections_;
-      std::make_shared<Connection>(*this, fd)->Start();
-    }
+    Admit(fd, peer);
+  }
+}
+
+void Server::AcceptedOnRing(int fd) {
+  if (stopping_) {
+    ::close(fd);
+    return;
+  }
+  // The multishot accept has no per-connection address buffer: ask the socket.
+  sockaddr_storage peer{};
+  socklen_t len = sizeof(peer);
+  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &len) != 0) {
+    ::close(fd);  // gone already
+    return;
+  }
+  Admit(fd, peer);
+}
+
+void Server::Admit(int fd, const sockaddr_storage& peer) {
+  const auto max_clients = static_cast<size_t>(engine_.config().Int("maxclients"));
+  if (connections_ >= max_clients) {
+    Refuse(fd, "-ERR max number of clients reached\r\n");
+  } else if (ProtectedModeRefuses(engine_.config().Bool("protected-mode"),
+                                  engine_.acl().default_user().nopass(), ToAddress(peer))) {
+    Refuse(fd, errors::kProtectedModeDenied);
+  } else {
+    // As Redis, only accepted connections count as received.
+    ++engine_.stats().total_connections_received;
+    ++connections_;
+    std::make_shared<Connection>(*this, fd)->Start();
   }
 }
 
@@ -324,6 +382,8 @@ void Server::ProcessEventsWhileBlocked(int caller_fd) {
     to_flush_ = std::move(kept);
     if (n == 0) break;
   }
+  // On io_uring the replies of the last round are queued sends: out with them now.
+  loop_.SubmitQueued();
 }
 
 void Server::FlushDeferred() {
@@ -403,7 +463,7 @@ void Server::Cron() {
 }
 
 void Server::Run() {
-  WatchListeners();
+  StartListeners();
   ScheduleCron();
   loop_.Run();
 }

@@ -3,6 +3,8 @@
 // timeout).
 #pragma once
 
+#include <sys/socket.h>
+
 #include <boost/asio/ip/address.hpp>
 #include <cstdint>
 #include <memory>
@@ -74,9 +76,14 @@ class Server {
   // addresses: closes the old ones first, and opens them again when the new ones fail. False
   // (the old listeners serving) on failure.
   bool Rebind();
-  void WatchListeners();
+  // Starts accepting on every listener (an epoll watch, or a multishot accept on io_uring).
+  void StartListeners();
   // Accepts what the listening socket has (at most a bounded batch per event, as Redis).
   void AcceptFrom(int listen_fd);
+  // A connection the io_uring listener accepted.
+  void AcceptedOnRing(int fd);
+  // Takes an accepted socket in as a connection, or refuses it (maxclients, protected mode).
+  void Admit(int fd, const sockaddr_storage& peer);
   // Writes `error` to a connection that is not accepted and closes it (rejected_connections).
   void Refuse(int fd, std::string_view error);
   void ScheduleCron();

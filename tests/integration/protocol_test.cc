@@ -142,5 +142,20 @@ TEST_F(ProtocolTest, QuitRepliesOkAndCloses) {
   EXPECT_EQ(*bytes, "+OK\r\n");
 }
 
+// A client that writes its commands and shuts down its sending side at once still gets every
+// reply before the server closes (netcat, `redis-cli < file`). On io_uring the end of input can
+// arrive in the same batch of completions as the commands: the replies must leave first.
+TEST_F(ProtocolTest, HalfClosedPeerGetsItsRepliesThenTheConnectionCloses) {
+  for (int round = 0; round < 20; ++round) {
+    auto client = Connect();
+    ASSERT_TRUE(client);
+    ASSERT_TRUE(client->SendRaw("PING\r\nECHO hi\r\nSET half:k v\r\nGET half:k\r\n"));
+    ASSERT_TRUE(client->ShutdownWrite());
+    auto bytes = client->ReadUntilClosed();
+    ASSERT_TRUE(bytes.has_value()) << "connection stayed open after the peer's shutdown";
+    EXPECT_EQ(*bytes, "+PONG\r\n$2\r\nhi\r\n+OK\r\n$1\r\nv\r\n") << "round " << round;
+  }
+}
+
 }  // namespace
 }  // namespace rill::testing

@@ -154,6 +154,8 @@ bool RespClient::Connect(int port, std::chrono::milliseconds timeout) {
   return true;
 }
 
+bool RespClient::ShutdownWrite() { return fd_ >= 0 && ::shutdown(fd_, SHUT_WR) == 0; }
+
 bool RespClient::SendRaw(std::string_view bytes) {
   size_t sent = 0;
   auto deadline = std::chrono::steady_clock::now() + kDefaultTimeout;

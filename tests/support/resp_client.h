@@ -41,6 +41,8 @@ class RespClient {
   bool connected() const { return fd_ >= 0; }
 
   bool SendRaw(std::string_view bytes);
+  // shutdown(SHUT_WR): the server reads the end of input; replies can still be read.
+  bool ShutdownWrite();
   bool Send(const std::vector<std::string>& argv) { return SendRaw(EncodeCommand(argv)); }
 
   // Reads exactly one complete reply and returns its raw bytes. On timeout or a closed

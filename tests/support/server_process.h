@@ -43,7 +43,9 @@ bool ResetPeakResident(pid_t pid);
 
 class ServerProcess {
  public:
-  // `extra_args` are appended as given, e.g. {"--maxclients", "100"}.
+  // `extra_args` are appended as given, e.g. {"--maxclients", "100"}. A rill-server (not
+  // redis-server) also gets the words of the environment variable RILL_TEST_SERVER_ARGS before
+  // them: `RILL_TEST_SERVER_ARGS="--io-uring yes"` runs a suite on the io_uring transport.
   ServerProcess(std::string binary, std::vector<std::string> extra_args = {});
   ~ServerProcess();  // Stops the server if it still runs and removes its directory.
 
