@@ -39,6 +39,12 @@ bool IsRedisBinary(const std::string& binary) {
   return std::filesystem::path(binary).filename() == "redis-server";
 }
 
+// rill-server, or one of its builds over another allocator (rill-server-jemalloc ...); not
+// redis-server or redis-sentinel, which the tests also start through this class.
+bool IsRillBinary(const std::string& binary) {
+  return std::filesystem::path(binary).filename().string().starts_with("rill-server");
+}
+
 // RILL_TEST_SERVER_ARGS split on spaces (no quoting: the values CI passes have none).
 std::vector<std::string> ExtraServerArgsFromEnv() {
   std::vector<std::string> args;
@@ -163,7 +169,7 @@ bool ServerProcess::LaunchOnce(int port, std::string* error) {
     // Keep the oracle quiet and deterministic: no background saves, no protected-mode surprises.
     args.insert(args.end(), {"--protected-mode", "no"});
   }
-  if (!IsRedisBinary(binary_)) {
+  if (IsRillBinary(binary_)) {
     // RILL_TEST_SERVER_ARGS ("--io-uring yes"): the second CI pass runs the networking suites
     // on the io_uring transport. Before the test's own arguments, which may override them.
     for (std::string arg : ExtraServerArgsFromEnv()) args.push_back(std::move(arg));
