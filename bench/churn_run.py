@@ -215,13 +215,13 @@ def main():
     if a.redis_too:
         servers.append(("redis", a.redis))
     os.sched_setaffinity(0, {1}) if pin(1) else None  # the client on the other core
+    if a.memory_rows:
+        memory_rows(servers, a)
+        return 0
     print("load before:", subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip())
     print(f"{a.writes} SETs, keyspace {a.keyspace}, {a.min_bytes}-{a.max_bytes} B log-uniform, "
           f"{a.ttl_share:.0%} with EX {a.ttl_min}-{a.ttl_max} s, maxmemory {a.maxmemory} "
           f"allkeys-lru", flush=True)
-    if a.memory_rows:
-        memory_rows(servers, a)
-        return 0
     if a.callgrind:
         print("\n| server | allocator | instructions per request |\n|---|---|---:|")
         for name, binary in servers:
