@@ -1,8 +1,4 @@
 // MEMORY USAGE | STATS | DOCTOR | MALLOC-STATS | PURGE | HELP.
-#include <malloc.h>
-
-#include <cstdio>
-#include <cstdlib>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -12,6 +8,7 @@
 #include "server/engine/client.h"
 #include "server/engine/command.h"
 #include "server/engine/engine.h"
+#include "server/observe/alloc_counter.h"
 #include "server/observe/memory_report.h"
 
 namespace rill {
@@ -94,22 +91,12 @@ void CmdMemoryDoctor(CommandContext& ctx) {
   ctx.reply.Verbatim(MemoryDoctorText(BuildMemoryReport(ctx.engine), ctx.engine.clients().size()));
 }
 
-// glibc's own report (malloc_info's XML): what Redis gives for jemalloc is jemalloc's.
-void CmdMemoryMallocStats(CommandContext& ctx) {
-  char* text = nullptr;
-  size_t len = 0;
-  FILE* stream = open_memstream(&text, &len);
-  if (stream != nullptr) {
-    malloc_info(0, stream);
-    std::fclose(stream);
-  }
-  ctx.reply.Verbatim(text != nullptr ? std::string_view(text, len) : std::string_view());
-  std::free(text);
-}
+// The allocator's own report, as Redis gives jemalloc's (glibc: malloc_info's XML).
+void CmdMemoryMallocStats(CommandContext& ctx) { ctx.reply.Verbatim(AllocatorStatsText()); }
 
-// Gives free heap pages back to the system (glibc's malloc_trim), as Redis purges jemalloc.
+// Gives the allocator's free pages back to the system, as Redis purges jemalloc's arenas.
 void CmdMemoryPurge(CommandContext& ctx) {
-  malloc_trim(0);
+  PurgeAllocator();
   ctx.reply.Ok();
 }
 

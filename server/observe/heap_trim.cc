@@ -1,7 +1,5 @@
 #include "server/observe/heap_trim.h"
 
-#include <malloc.h>
-
 #include <algorithm>
 
 #include "server/observe/alloc_counter.h"
@@ -19,11 +17,14 @@ bool HeapTrimmer::MaybeTrim(size_t resident, size_t allocated) {
     return false;
   }
   if (slack - baseline_ < static_cast<int64_t>(kSlackGrowth)) return false;
-  malloc_trim(0);
+  PurgeAllocator();
   baseline_ = static_cast<int64_t>(ResidentBytes()) - static_cast<int64_t>(AllocatedBytes());
   return true;
 }
 
-bool HeapTrimmer::MaybeTrim() { return MaybeTrim(ResidentBytes(), AllocatedBytes()); }
+bool HeapTrimmer::MaybeTrim() {
+  if (AllocatorReleasesPagesItself()) return false;
+  return MaybeTrim(ResidentBytes(), AllocatedBytes());
+}
 
 }  // namespace rill

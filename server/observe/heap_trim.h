@@ -10,6 +10,8 @@
 // the binary, stacks and fragmentation that no trim can give back, so the trimmer compares it
 // with what the last trim left: only when kSlackGrowth more bytes sit idle does it call
 // malloc_trim(0), which returns every free page of every arena (madvise), not only the top.
+// Allocators that return idle pages themselves (jemalloc, mimalloc: alloc_counter.h) are left
+// to do so.
 #pragma once
 
 #include <cstddef>
@@ -25,7 +27,8 @@ class HeapTrimmer {
   // returns whether it trimmed. `resident` and `allocated` are the process's RSS and the bytes
   // allocated now.
   bool MaybeTrim(size_t resident, size_t allocated);
-  // MaybeTrim with the process's own figures (/proc/self/statm and AllocatedBytes()).
+  // MaybeTrim with the process's own figures (/proc/self/statm and AllocatedBytes()); never
+  // trims an allocator that releases pages itself.
   bool MaybeTrim();
 
  private:

@@ -1,6 +1,5 @@
 #include "server/observe/memory_report.h"
 
-#include <malloc.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -51,11 +50,12 @@ MemoryReport BuildMemoryReport(Engine& engine) {
   r.startup_allocated = engine.used_memory_startup();
   r.peak_allocated = std::max(engine.used_memory_peak(), r.total_allocated);
   r.rss = ResidentBytes();
-  const struct mallinfo2 mi = mallinfo2();
-  r.allocator_allocated = mi.uordblks + mi.hblkhd;
-  r.allocator_active = mi.arena + mi.hblkhd;
-  // glibc does not know which of its pages are resident; its mapped heap is the best bound.
-  r.allocator_resident = r.allocator_active;
+  // Where the allocator does not give a figure, Redis's cron fills it in: resident from the
+  // process's RSS, active from resident, allocated from used_memory.
+  const AllocatorFigures figures = ReadAllocatorFigures();
+  r.allocator_resident = figures.resident != 0 ? figures.resident : r.rss;
+  r.allocator_active = figures.active != 0 ? figures.active : r.allocator_resident;
+  r.allocator_allocated = figures.allocated != 0 ? figures.allocated : r.total_allocated;
   for (const auto& [id, client] : engine.clients()) r.clients_normal += client->buffer_memory;
   r.not_counted_for_evict = engine.MemoryNotCountedForEvict();
   r.aof_buffer = engine.aof().buffer_memory();

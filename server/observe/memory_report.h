@@ -18,7 +18,7 @@ struct MemoryReport {
   size_t startup_allocated = 0;
   size_t peak_allocated = 0;
   size_t rss = 0;
-  // glibc's view (mallinfo2): bytes in use, bytes obtained from the system (heap + mmapped).
+  // The allocator's view (ReadAllocatorFigures in alloc_counter.h, with Redis's fallbacks).
   size_t allocator_allocated = 0;
   size_t allocator_active = 0;
   size_t allocator_resident = 0;

@@ -67,6 +67,9 @@ std::string RedisServerBinary() { return FindOnPath("redis-server"); }
 
 std::string RillServerBinary() {
   if (TestingAgainstRedis()) return RedisServerBinary();
+  if (const char* other = std::getenv("RILL_TEST_SERVER_BINARY"); other != nullptr && *other) {
+    return other;
+  }
 #ifdef RILL_SERVER_BINARY
   return RILL_SERVER_BINARY;
 #else

@@ -14,6 +14,8 @@ namespace rill::testing {
 // Path of the rill-server binary under test. When the environment variable
 // RILL_TEST_AGAINST_REDIS=1 is set this returns the redis-server binary instead, so the
 // harness and every expectation can be validated against the oracle itself.
+// RILL_TEST_SERVER_BINARY=<path> runs another rill-server build instead (for example
+// build/rill-server-jemalloc, with RILL_TEST_ALLOCATOR=jemalloc for allocator_test.cc).
 std::string RillServerBinary();
 
 // Absolute path of redis-server found on PATH, or "" when it is not installed.

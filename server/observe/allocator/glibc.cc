@@ -1,16 +1,15 @@
-// Counting replacements of the C allocation functions (see alloc_counter.h). glibc documents
-// replacing malloc this way ("Replacing malloc" in its manual): every function that allocates
-// or frees is defined here, so memory from one family is never released through another.
-#include "server/observe/alloc_counter.h"
-
+// alloc_counter.h over glibc's malloc: counting replacements of the C allocation functions.
+// glibc documents replacing malloc this way ("Replacing malloc" in its manual): every function
+// that allocates or frees is defined here, so memory from one family is never released through
+// another. C++'s operator new/delete (libstdc++'s) call malloc/free and are counted through them.
 #include <errno.h>
 #include <malloc.h>
-#include <unistd.h>
 
-#include <algorithm>
-#include <atomic>
-#include <cstddef>
-#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "server/observe/alloc_counter.h"
 
 #if defined(__SANITIZE_ADDRESS__) || defined(RILL_NO_MALLOC_COUNTING)
 #define RILL_COUNT_ALLOCATIONS 0
@@ -18,39 +17,45 @@
 extern "C" size_t __sanitizer_get_current_allocated_bytes();
 #else
 #define RILL_COUNT_ALLOCATIONS 1
+#include "server/observe/allocator/byte_count.h"
 #endif
 
 namespace rill {
+
+AllocatorFigures ReadAllocatorFigures() {
+  // glibc's view: bytes in use, and bytes obtained from the system (heap + mmapped). It does
+  // not know which of its pages are resident; its mapped heap is the best bound.
+  const struct mallinfo2 mi = mallinfo2();
+  AllocatorFigures f;
+  f.allocated = mi.uordblks + mi.hblkhd;
+  f.active = mi.arena + mi.hblkhd;
+  f.resident = f.active;
+  return f;
+}
+
+void PurgeAllocator() { malloc_trim(0); }
+
+std::string AllocatorStatsText() {
+  char* text = nullptr;
+  size_t len = 0;
+  FILE* stream = open_memstream(&text, &len);
+  if (stream != nullptr) {
+    malloc_info(0, stream);
+    std::fclose(stream);
+  }
+  std::string out = text != nullptr ? std::string(text, len) : std::string();
+  std::free(text);
+  return out;
+}
+
+// glibc keeps freed pages until malloc_trim: the cron trims (heap_trim.h).
+bool AllocatorReleasesPagesItself() { return false; }
 
 #if RILL_COUNT_ALLOCATIONS
 
 namespace {
 
-// One counter per thread, each on its own cache line. Threads past the last private slot share
-// the final one through atomic adds.
-constexpr int kSlots = 32;
-struct alignas(64) Slot {
-  std::atomic<int64_t> bytes{0};
-};
-Slot g_slots[kSlots];
-std::atomic<int> g_next_slot{0};
-__thread int t_slot __attribute__((tls_model("initial-exec"))) = -1;
-
-inline void Add(int64_t delta) {
-  int slot = t_slot;
-  if (__builtin_expect(slot < 0, 0)) {
-    slot = g_next_slot.fetch_add(1, std::memory_order_relaxed);
-    if (slot >= kSlots - 1) slot = kSlots - 1;
-    t_slot = slot;
-  }
-  std::atomic<int64_t>& bytes = g_slots[slot].bytes;
-  if (slot == kSlots - 1) {
-    bytes.fetch_add(delta, std::memory_order_relaxed);
-  } else {
-    // Only this thread writes its slot: a plain load and store, no locked instruction.
-    bytes.store(bytes.load(std::memory_order_relaxed) + delta, std::memory_order_relaxed);
-  }
-}
+using alloc_internal::CountBytes;
 
 // glibc keeps the chunk size (with three flag bits) in the word before the user pointer.
 inline int64_t ChunkBytes(void* p) {
@@ -58,19 +63,13 @@ inline int64_t ChunkBytes(void* p) {
 }
 
 inline void* Counted(void* p) {
-  if (p != nullptr) Add(ChunkBytes(p));
+  if (p != nullptr) CountBytes(ChunkBytes(p));
   return p;
 }
 
 }  // namespace
 
-size_t AllocatedBytes() {
-  // Only slots handed out so far can be non-zero: usually just the event-loop thread's.
-  const int used = std::min(g_next_slot.load(std::memory_order_relaxed), kSlots);
-  int64_t total = 0;
-  for (int i = 0; i < used; ++i) total += g_slots[i].bytes.load(std::memory_order_relaxed);
-  return total > 0 ? static_cast<size_t>(total) : 0;
-}
+size_t AllocatedBytes() { return alloc_internal::CountedBytes(); }
 
 const char* AllocatorName() { return "libc"; }
 
@@ -92,7 +91,7 @@ void* calloc(size_t n, size_t size) noexcept { return rill::Counted(__libc_callo
 
 void free(void* p) noexcept {
   if (p == nullptr) return;
-  rill::Add(-rill::ChunkBytes(p));
+  rill::CountBytes(-rill::ChunkBytes(p));
   __libc_free(p);
 }
 
@@ -101,9 +100,9 @@ void* realloc(void* p, size_t size) noexcept {
   const int64_t old_bytes = rill::ChunkBytes(p);
   void* q = __libc_realloc(p, size);
   if (q != nullptr) {
-    rill::Add(rill::ChunkBytes(q) - old_bytes);
+    rill::CountBytes(rill::ChunkBytes(q) - old_bytes);
   } else if (size == 0) {
-    rill::Add(-old_bytes);  // glibc frees the block for a zero size
+    rill::CountBytes(-old_bytes);  // glibc frees the block for a zero size
   }
   return q;
 }
