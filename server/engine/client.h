@@ -17,6 +17,7 @@ namespace rill {
 namespace acl {
 class User;
 }  // namespace acl
+struct ClientTracking;
 
 struct Client {
   uint64_t id = 0;
@@ -110,6 +111,10 @@ struct Client {
   StringSet shard_channels;
   size_t subscription_count() const { return channels.size() + patterns.size(); }
   bool subscribed() const { return subscription_count() + shard_channels.size() > 0; }
+
+  // CLIENT TRACKING (server/engine/tracking.h): null until the client first turns it on; owned
+  // by the engine's Tracking.
+  ClientTracking* tracking = nullptr;
 };
 
 }  // namespace rill
