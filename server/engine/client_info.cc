@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_format.h"
 #include "common/string_util.h"
+#include "server/engine/tracking.h"
 
 namespace rill {
 
@@ -15,6 +16,7 @@ std::string FlagsOf(const Client& client) {
   if (client.subscribed()) flags += 'P';
   if (client.in_multi || client.in_exec) flags += 'x';
   if (client.blocked) flags += 'b';
+  AppendTrackingFlags(client, &flags);  // t R B
   if (client.watch_dirty) flags += 'd';
   if (client.close_after_reply) flags += 'c';
   if (client.no_evict) flags += 'e';
@@ -28,7 +30,7 @@ void AppendClientInfoLine(const Client& client, int64_t now_ms, std::string* out
       out,
       "id=%u addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=%d sub=%d psub=%d "
       "ssub=%d multi=%d qbuf=%u qbuf-free=%u argv-mem=0 multi-mem=0 rbs=%u rbp=0 obl=0 oll=0 "
-      "omem=%u tot-mem=%u events=r cmd=%s user=%s redir=-1 resp=%d\n",
+      "omem=%u tot-mem=%u events=r cmd=%s user=%s redir=%d resp=%d\n",
       client.id, client.addr, client.laddr, client.fd, client.name,
       (now_ms - client.created_ms) / 1000, (now_ms - client.last_interaction_ms) / 1000,
       FlagsOf(client), client.db, client.channels.size(), client.patterns.size(),
@@ -39,7 +41,7 @@ void AppendClientInfoLine(const Client& client, int64_t now_ms, std::string* out
       client.query_buffer_size, client.query_buffer_free,
       client.query_buffer_size + client.query_buffer_free, client.output_buffer_size,
       client.query_buffer_size + client.query_buffer_free + client.output_buffer_size,
-      client.last_command, client.user, client.resp);
+      client.last_command, client.user, TrackingRedirectOf(client), client.resp);
 }
 
 bool ParseClientType(std::string_view name, ClientType* type) {

@@ -434,5 +434,40 @@ TEST_F(TrackingDiffTest, ResetTurnsTrackingOff) {
   ExpectSamePair(c, {"CLIENT", "GETREDIR"});
 }
 
+// CLIENT LIST / INFO: the tracking flag letters (t, B, R) and redir=.
+TEST_F(TrackingDiffTest, ClientInfoFlagsAndRedir) {
+  ClientPair c = ConnectResp3Pair();
+  auto expect_same_fields = [&](const std::string& what) {
+    EXPECT_EQ(ClientInfoField(*c.rill, "flags"), ClientInfoField(*c.redis, "flags")) << what;
+    EXPECT_EQ(ClientInfoField(*c.rill, "redir"), ClientInfoField(*c.redis, "redir")) << what;
+  };
+  expect_same_fields("not tracking");
+  ExpectSamePair(c, {"CLIENT", "TRACKING", "on"});
+  expect_same_fields("tracking");
+  EXPECT_EQ(ClientInfoField(*c.rill, "flags"), "t");
+  ExpectSamePair(c, {"CLIENT", "TRACKING", "off"});
+  ExpectSamePair(c, {"CLIENT", "TRACKING", "on", "bcast"});
+  expect_same_fields("bcast");
+  EXPECT_EQ(ClientInfoField(*c.rill, "flags"), "tB");
+  ExpectSamePair(c, {"CLIENT", "TRACKING", "off"});
+  expect_same_fields("off again");
+
+  ClientPair target = ConnectPair();
+  const std::vector<std::pair<int64_t, int64_t>> ids = {{Id(*target.rill), Id(*target.redis)}};
+  c.rill->Command({"CLIENT", "TRACKING", "on", "redirect", std::to_string(ids[0].first)});
+  c.redis->Command({"CLIENT", "TRACKING", "on", "redirect", std::to_string(ids[0].second)});
+  EXPECT_EQ(ClientInfoField(*c.rill, "redir"), std::to_string(ids[0].first));
+  EXPECT_EQ(ClientInfoField(*c.redis, "redir"), std::to_string(ids[0].second));
+  ExpectSamePair(c, {"GET", "y"});
+  EXPECT_EQ(rill_client().Command({"CLIENT", "KILL", "ID", std::to_string(ids[0].first)}),
+            ":1\r\n");
+  EXPECT_EQ(redis_client().Command({"CLIENT", "KILL", "ID", std::to_string(ids[0].second)}),
+            ":1\r\n");
+  ExpectSame({"SET", "y", "1"});
+  ExpectSameDrain(c, "tracking-redir-broken", ids);
+  EXPECT_EQ(ClientInfoField(*c.rill, "flags"), ClientInfoField(*c.redis, "flags"));
+  EXPECT_EQ(ClientInfoField(*c.rill, "flags"), "tR");
+}
+
 }  // namespace
 }  // namespace rill::testing
