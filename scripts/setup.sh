@@ -36,8 +36,20 @@ bullmq_deps() {
     echo "setup: npm ci failed (registry unreachable?); the BullMQ test will be skipped" >&2
 }
 
+# The same for the node-redis client-side cache test (tests/integration/client_cache).
+client_cache_deps() {
+  local dir
+  dir="$(cd "$(dirname "$0")/.." && pwd)/tests/integration/client_cache"
+  [[ -d "$dir/node_modules/@redis/client" ]] && return 0
+  command -v npm >/dev/null 2>&1 || return 0
+  echo "setup: npm ci in tests/integration/client_cache"
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null 2>&1) ||
+    echo "setup: npm ci failed (registry unreachable?); the client cache test will be skipped" >&2
+}
+
 if ((${#missing[@]} == 0)); then
   bullmq_deps
+  client_cache_deps
   exit 0
 fi
 
@@ -71,6 +83,7 @@ apt_step "installing ${#missing[@]} packages and what they need" install -y \
   --no-install-recommends "${missing[@]}"
 echo "setup: done"
 bullmq_deps
+client_cache_deps
 
 for p in "${missing[@]}"; do
   if [[ "$p" == redis-server ]]; then

@@ -48,6 +48,7 @@ void CmdReset(CommandContext& ctx) {
   ctx.client.multi_queue.clear();
   ctx.engine.watches().UnwatchAll(ctx.client);
   ctx.engine.pubsub().RemoveClient(ctx.client);
+  ctx.engine.tracking().Disable(ctx.client);
   ctx.client.db = 0;
   ctx.client.resp = 2;
   ctx.client.name.clear();

@@ -83,9 +83,9 @@ void Clients(Engine& e, std::string* o) {
       o,
       "connected_clients:%d\r\ncluster_connections:0\r\nmaxclients:%d\r\n"
       "client_recent_max_input_buffer:%d\r\nclient_recent_max_output_buffer:%d\r\n"
-      "blocked_clients:%d\r\ntracking_clients:0\r\nclients_in_timeout_table:%d\r\n",
+      "blocked_clients:%d\r\ntracking_clients:%d\r\nclients_in_timeout_table:%d\r\n",
       e.clients().size(), e.config().Int("maxclients"), max_input, max_output,
-      e.blocking().blocked_count(), e.blocking().timeout_count());
+      e.blocking().blocked_count(), e.tracking().clients(), e.blocking().timeout_count());
 }
 
 void Memory(Engine& e, std::string* o) {
@@ -165,8 +165,8 @@ void StatsSection(Engine& e, std::string* o) {
       "pubsubshard_channels:%d\r\nlatest_fork_usec:%d\r\ntotal_forks:%d\r\n"
       "migrate_cached_sockets:0\r\nslave_expires_tracked_keys:0\r\nactive_defrag_hits:0\r\n"
       "active_defrag_misses:0\r\nactive_defrag_key_hits:0\r\nactive_defrag_key_misses:0\r\n"
-      "total_active_defrag_time:0\r\ncurrent_active_defrag_time:0\r\ntracking_total_keys:0\r\n"
-      "tracking_total_items:0\r\ntracking_total_prefixes:0\r\nunexpected_error_replies:0\r\n"
+      "total_active_defrag_time:0\r\ncurrent_active_defrag_time:0\r\ntracking_total_keys:%d\r\n"
+      "tracking_total_items:%d\r\ntracking_total_prefixes:%d\r\nunexpected_error_replies:0\r\n"
       "total_error_replies:%d\r\ndump_payload_sanitizations:0\r\n"
       "total_reads_processed:%d\r\ntotal_writes_processed:%d\r\n"
       "io_threaded_reads_processed:0\r\nio_threaded_writes_processed:0\r\n"
@@ -177,7 +177,8 @@ void StatsSection(Engine& e, std::string* o) {
       s.evicted_keys, s.evicted_clients, e.evictor().total_exceeded_us() / 1000,
       e.evictor().current_exceeded_us() / 1000, s.keyspace_hits, s.keyspace_misses,
       e.pubsub().channel_count(), e.pubsub().pattern_count(), e.pubsub().shard_channel_count(),
-      e.children().latest_fork_usec(), e.children().total_forks(), s.total_error_replies,
+      e.children().latest_fork_usec(), e.children().total_forks(), e.tracking().total_keys(),
+      e.tracking().total_items(), e.tracking().total_prefixes(), s.total_error_replies,
       s.total_reads_processed, s.total_writes_processed);
 }
 

@@ -328,6 +328,7 @@ void CmdFlushDb(CommandContext& ctx) {
   if (!ParseFlushMode(ctx)) return;
   ds::Database& db = ctx.db();
   ctx.engine.DatabaseWillChange(ctx.client.db);
+  ctx.engine.tracking().InvalidateAllOnFlush();
   ctx.DatabaseChanged(db.size());
   db.Clear();
   // Waiters on flushed keys look again (XREADGROUP ones fail with -UNBLOCKED, as in Redis).
@@ -339,6 +340,7 @@ void CmdFlushDb(CommandContext& ctx) {
 
 void CmdFlushAll(CommandContext& ctx) {
   if (!ParseFlushMode(ctx)) return;
+  ctx.engine.tracking().InvalidateAllOnFlush();
   for (int i = 0; i < ctx.engine.num_databases(); ++i) {
     ds::Database& db = ctx.engine.db(i);
     ctx.engine.DatabaseWillChange(i);

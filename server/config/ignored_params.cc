@@ -53,8 +53,6 @@ constexpr std::string_view kIgnoredParams[] = {
     "tls-protocols",
     "tls-ciphers",
     "tls-ciphersuites",
-    // Client-side caching (not yet).
-    "tracking-table-max-keys",
     // Active defragmentation, the lazy freeing of server deletions and flushes, I/O threads and
     // rehashing: Rill frees those in the command that deletes, with glibc's malloc, on one thread.
     "io-threads-do-reads",

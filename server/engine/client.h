@@ -17,6 +17,7 @@ namespace rill {
 namespace acl {
 class User;
 }  // namespace acl
+struct ClientTracking;
 
 // A connection's buffers as CLIENT LIST shows them (Redis 7.0's fields of the same names), read
 // from the connection when asked (Client::buffers) so that its read and write paths pay nothing.
@@ -128,6 +129,10 @@ struct Client {
   StringSet shard_channels;
   size_t subscription_count() const { return channels.size() + patterns.size(); }
   bool subscribed() const { return subscription_count() + shard_channels.size() > 0; }
+
+  // CLIENT TRACKING (server/engine/tracking.h): null until the client first turns it on; owned
+  // by the engine's Tracking.
+  ClientTracking* tracking = nullptr;
 };
 
 }  // namespace rill

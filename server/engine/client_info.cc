@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_format.h"
 #include "common/string_util.h"
+#include "server/engine/tracking.h"
 
 namespace rill {
 
@@ -16,6 +17,7 @@ std::string FlagsOf(const Client& client) {
   if (client.subscribed()) flags += 'P';
   if (client.in_multi || client.in_exec) flags += 'x';
   if (client.blocked) flags += 'b';
+  AppendTrackingFlags(client, &flags);  // t R B
   if (client.watch_dirty) flags += 'd';
   if (client.close_after_reply) flags += 'c';
   if (client.no_evict) flags += 'e';
@@ -38,8 +40,6 @@ size_t ClientMemory(const Client& client, const ClientBuffers& buffers) {
   return memory;
 }
 
-int64_t TrackingRedirect(const Client& client) { return -1; }
-
 void AppendClientInfoLine(const Client& client, int64_t now_ms, std::string* out) {
   const ClientBuffers b = client.buffers ? client.buffers() : ClientBuffers{};
   const char* events = b.read_event ? (b.write_event ? "rw" : "r") : (b.write_event ? "w" : "");
@@ -57,7 +57,7 @@ void AppendClientInfoLine(const Client& client, int64_t now_ms, std::string* out
                        : int64_t{-1},
       b.qbuf, b.qbuf_free, b.argv_mem, client.multi_queue.argv_len_sums(), b.rbs, b.rbp, b.obl,
       b.oll, b.omem, ClientMemory(client, b), events, client.last_command, client.user,
-      TrackingRedirect(client), client.resp);
+      TrackingRedirectOf(client), client.resp);
 }
 
 bool ParseClientType(std::string_view name, ClientType* type) {

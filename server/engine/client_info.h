@@ -18,10 +18,6 @@ void AppendClientInfoLine(const Client& client, int64_t now_ms, std::string* out
 // and the subscriptions' bookkeeping. `buffers` is client.buffers() (or zeros).
 size_t ClientMemory(const Client& client, const ClientBuffers& buffers);
 
-// The client id that CLIENT TRACKING ... REDIRECT sends this client's invalidations to (redir=),
-// -1 when tracking is off or does not redirect. CLIENT TRACKING fills this in.
-int64_t TrackingRedirect(const Client& client);
-
 // The client classes of CLIENT LIST TYPE and CLIENT KILL TYPE: our master's link, a replica
 // (after SYNC/PSYNC), a client with subscriptions (pubsub), or a normal one.
 enum class ClientType { kAny, kNormal, kPubsub, kMaster, kReplica };

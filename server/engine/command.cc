@@ -88,6 +88,7 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterKeyCommands(table);
   RegisterConnectionCommands(table);
   RegisterClientAdminCommands(table);
+  RegisterClientTrackingCommands(table);
   RegisterMemoryCommands(table);
   RegisterServerCommands(table);
   RegisterIntrospectionCommands(table);

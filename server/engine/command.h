@@ -155,5 +155,7 @@ void RegisterSortCommands(CommandTable& table);         // sort.cc: SORT SORT_RO
 void RegisterDumpCommands(CommandTable& table);         // keys_dump.cc: DUMP RESTORE
 void RegisterMigrateCommands(CommandTable& table);      // keys_migrate.cc: MIGRATE
 void RegisterReplicationCommands(CommandTable& table);  // replication_commands.cc: PSYNC WAIT
+// client_tracking.cc: CLIENT TRACKING CACHING GETREDIR TRACKINGINFO
+void RegisterClientTrackingCommands(CommandTable& table);
 
 }  // namespace rill

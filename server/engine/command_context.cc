@@ -32,7 +32,7 @@ void CommandContext::Modified(std::string_view key, char type_class, std::string
 void CommandContext::Modified(int db, std::string_view key, char type_class, std::string_view event,
                               uint64_t changes) {
   engine.CountKeySignal();
-  engine.KeyModified(db, key);
+  engine.KeyModified(db, key, client.id);
   if (!event.empty()) engine.NotifyKeyspaceEvent(type_class, event, key, db);
   engine.stats().dirty += changes;
 }

@@ -145,13 +145,16 @@ void Engine::WritePendingAof() {
   replication_->FlushStream();
 }
 
-void Engine::KeyModified(int db, std::string_view key) {
+void Engine::KeyModified(int db, std::string_view key, uint64_t by) {
   // A write may create a list or stream someone waits on (RPUSH, but also RENAME, COPY, MOVE
   // onto the key), or delete or replace one (Redis's signalDeletedKeyAsReady: XREADGROUP
   // waiters then fail with -UNBLOCKED): the waiter's serve function checks what is there.
   // Free when nobody waits.
   blocking_.SignalKeyReady(db, key);
   watches_.Touch(db, key);
+  // Redis's trackingInvalidateKey: the table is global, whatever the database.
+  if (tracking_.watching_writes()) [[unlikely]]
+    tracking_.InvalidateKey(key, by);
 }
 
 void Engine::NotifyKeyspaceEvent(char type_class, std::string_view event, std::string_view key,
@@ -260,6 +263,8 @@ bool Engine::WritesData(const Command& cmd, const Client& client, uint32_t flags
 }
 
 void Engine::ReplaceDatabases(std::vector<std::unique_ptr<ds::Database>>& fresh) {
+  // As Redis's emptyData: tracking clients drop their whole cache.
+  tracking_.InvalidateAllOnFlush();
   for (int i = 0; i < num_databases() && i < static_cast<int>(fresh.size()); ++i) {
     DatabaseWillChange(i);
     databases_[i]->Swap(*fresh[i]);
@@ -283,12 +288,72 @@ bool Engine::PrepareForShutdown(int flags) {
   return true;
 }
 
+// Brackets Execute for client-side caching (Engine::TrackingBegin/End). While nobody tracks it
+// costs a test on the way in and one on the way out, whatever path the command leaves by.
+class Engine::TrackingScope {
+ public:
+  TrackingScope(Engine& engine, Client& client, std::span<const std::string_view> args)
+      : engine_(engine), client_(client), args_(args) {
+    if (engine.tracking_.clients() != 0) [[unlikely]] {
+      engaged_ = true;
+      engine.TrackingBegin(client);
+    }
+  }
+  ~TrackingScope() {
+    if (engaged_ || engine_.tracking_.clients() != 0) [[unlikely]] {
+      engine_.TrackingEnd(client_, cmd, ran, args_);
+    }
+  }
+  TrackingScope(const TrackingScope&) = delete;
+  TrackingScope& operator=(const TrackingScope&) = delete;
+
+  const Command* cmd = nullptr;  // once resolved
+  bool ran = false;              // the handler ran (not refused, not queued)
+
+ private:
+  Engine& engine_;
+  Client& client_;
+  std::span<const std::string_view> args_;
+  bool engaged_ = false;
+};
+
+void Engine::TrackingBegin(Client& client) {
+  if (execute_depth_ != 0) return;
+  tracking_.set_current_client(&client);
+  // Redis's processCommand keeps the table within tracking-table-max-keys before each command.
+  static const Config::IntParam kMaxKeys("tracking-table-max-keys");
+  tracking_.LimitKeys(static_cast<uint64_t>(config_.Int(kMaxKeys)));
+}
+
+void Engine::TrackingEnd(Client& client, const Command* cmd, bool ran,
+                         std::span<const std::string_view> args) {
+  ClientTracking* state = client.tracking;
+  // Redis's call(): a read-only command's keys are remembered for its client (a script's are
+  // handled by the script runner: the caller remembers its declared keys). The *_RO script
+  // commands are read-only but remember nothing themselves.
+  if (ran && state != nullptr && state->on && !state->bcast && (cmd->flags & kCmdReadonly) &&
+      cmd->name != "eval_ro" && cmd->name != "evalsha_ro" && cmd->name != "fcall_ro") {
+    tracking_.RememberKeys(client, *cmd, args);
+  }
+  if (execute_depth_ != 0) return;
+  // Redis's afterCommand: invalidations for this client follow its reply (a whole EXEC's).
+  tracking_.FlushPending();
+  tracking_.set_current_client(nullptr);
+  // Redis's resetClient: CLIENT CACHING lasts for the next command, or the next transaction;
+  // any CLIENT subcommand leaves it alone.
+  if (state != nullptr && state->caching && !client.in_multi &&
+      (cmd == nullptr || !cmd->name.starts_with("client|"))) {
+    state->caching = false;
+  }
+}
+
 void Engine::Execute(Client& client, std::span<const std::string_view> args, std::string* out,
                      Command* resolved) {
   if (loading_) {
     ExecuteLoaded(client, args, out);
     return;
   }
+  TrackingScope tracking_scope(*this, client, args);
   protocol::ReplyBuilder reply(out, this);
   reply.set_resp3(client.resp == 3);
   const int64_t now_ms = NowMs();
@@ -302,6 +367,7 @@ void Engine::Execute(Client& client, std::span<const std::string_view> args, std
     if (client.in_multi) client.multi_aborted = true;
     return;
   }
+  tracking_scope.cmd = cmd;
   // Inside EXEC the client's last command stays EXEC, as Redis shows it.
   if (!client.in_exec) client.last_command = cmd->name;
   if ((cmd->arity > 0 && static_cast<int>(args.size()) != cmd->arity) ||
@@ -425,6 +491,7 @@ void Engine::Execute(Client& client, std::span<const std::string_view> args, std
     for (auto& db : databases_) db->set_expiry_paused(false);
   }
   --execute_depth_;
+  tracking_scope.ran = true;
   // Counted as Redis's call() counts: once a command ran (so INFO does not count itself; EXEC
   // and each command it runs count), not when rejected before running nor when only queued.
   ++stats_.total_commands_processed;
@@ -608,6 +675,7 @@ void Engine::RemoveClient(uint64_t id) {
   blocking_.Unblock(id, BlockingRegistry::UnblockMode::kDisconnect);
   watches_.UnwatchAll(client);
   pubsub_.RemoveClient(client);
+  tracking_.ClientGone(client);
   replication_->ClientGone(client);
   clients_.Remove(&client);
 }

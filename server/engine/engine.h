@@ -25,6 +25,7 @@
 #include "server/engine/lazy_free.h"
 #include "server/engine/propagation.h"
 #include "server/engine/pubsub.h"
+#include "server/engine/tracking.h"
 #include "server/engine/watch.h"
 #include "server/observe/latency.h"
 #include "server/observe/slowlog.h"
@@ -131,6 +132,9 @@ class Engine : private protocol::ErrorSink {
   }
   const OutputBufferLimit& replica_output_limit() const { return output_limits_[2]; }
   WatchRegistry& watches() { return watches_; }
+  // Client-side caching: tracked keys and invalidation messages (server/engine/tracking.h).
+  Tracking& tracking() { return tracking_; }
+  const Tracking& tracking() const { return tracking_; }
   Slowlog& slowlog() { return slowlog_; }
   LatencyMonitor& latency() { return latency_; }
   int64_t latency_threshold_ms() const { return latency_threshold_ms_; }
@@ -161,8 +165,9 @@ class Engine : private protocol::ErrorSink {
   // Hooks every write calls after changing a key, so that WATCH, keyspace notifications and
   // the dirty counter follow all writes. `event` is Redis's event name ("set", "del", "expire"
   // ...), `type_class` the notification class letter ('g' generic, '$' string, 'l' list,
-  // 'x' expired, 'e' evicted, 't' stream).
-  void KeyModified(int db, std::string_view key);
+  // 'x' expired, 'e' evicted, 't' stream). `by` is the id of the client whose command changed
+  // the key (0: the server itself), for CLIENT TRACKING's NOLOOP.
+  void KeyModified(int db, std::string_view key, uint64_t by = 0);
   // Counts a signal of the key kit (CommandContext::Modified and its kin).
   void CountKeySignal() { ++key_signals_; }
   void NotifyKeyspaceEvent(char type_class, std::string_view event, std::string_view key, int db);
@@ -315,6 +320,7 @@ class Engine : private protocol::ErrorSink {
   std::unique_ptr<Persistence> persistence_;
   std::unique_ptr<Replication> replication_;
   ClientRegistry clients_;
+  Tracking tracking_{clients_};
   BlockingRegistry blocking_{*this};
   PubSub pubsub_;
   WatchRegistry watches_;
@@ -367,6 +373,14 @@ class Engine : private protocol::ErrorSink {
   int64_t pause_end_ms_ = 0;
   std::vector<Client*> postponed_;  // in the order they were paused
   bool ShouldPostpone(const Client& client, const Command& cmd, uint32_t flags);
+  // Client-side caching around each command (engine.cc): while any client tracks, the
+  // top-level command's client is the tracking's current client, the keys of read-only
+  // commands are remembered, and afterwards its pending invalidations are sent and CLIENT
+  // CACHING expires. Costs one test per command when nobody tracks.
+  class TrackingScope;
+  void TrackingBegin(Client& client);
+  void TrackingEnd(Client& client, const Command* cmd, bool ran,
+                   std::span<const std::string_view> args);
   void ArmPauseTimer();
   // Nesting of Execute (EXEC runs commands inside one): waiters are served when it is back
   // to zero, after the outermost command completed.

@@ -338,6 +338,9 @@ void Server::FlushAtEndOfTurn(std::shared_ptr<Connection> conn) {
 void Server::DeferFlush(std::shared_ptr<Connection> conn) { deferred_.push_back(std::move(conn)); }
 
 void Server::BeforeSleep() {
+  // BCAST invalidations collected this turn go out before the replies are written, as
+  // Redis's beforeSleep sends them.
+  if (engine_.tracking().has_broadcasts()) engine_.tracking().SendBroadcasts();
   engine_.WritePendingAof();
   // Deferral is bounded: a server that always has input ready still flushes its
   // subscribers every few turns, or after 1 ms when turns are long.

@@ -321,6 +321,7 @@ AppendOnlyFile::LoadStatus AppendOnlyFile::LoadOneFile(const std::string& name, 
 
 bool AppendOnlyFile::DebugReload() {
   if (state_ == State::kOn) WriteBuffer(true);
+  engine_.tracking().InvalidateAllOnFlush();
   for (int i = 0; i < engine_.num_databases(); ++i) {
     engine_.DatabaseWillChange(i);
     engine_.db(i).Clear();

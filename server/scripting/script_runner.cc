@@ -215,7 +215,20 @@ bool ScriptRunner::Run(std::span<const std::string_view> args, Command* cmd) {
   script_client_.user = caller.user;
   reply_.clear();
   engine_.Execute(script_client_, args, &reply_, cmd);
+  // Redis 7.0's call(): a read-only command in a script makes a tracking caller remember the
+  // keys its own command declared (EVAL's and FCALL's KEYS), not the ones the script read.
+  if ((cmd->flags & kCmdReadonly) && caller.tracking != nullptr) [[unlikely]] {
+    RememberCallerKeys(caller);
+  }
   return true;
+}
+
+void ScriptRunner::RememberCallerKeys(Client& caller) {
+  const ClientTracking& state = *caller.tracking;
+  if (!state.on || state.bcast || spec_.caller_args.empty()) return;
+  const Command* caller_cmd = engine_.commands().Find(spec_.caller_args[0]);
+  if (caller_cmd != nullptr)
+    engine_.tracking().RememberKeys(caller, *caller_cmd, spec_.caller_args);
 }
 
 void ScriptRunner::ServeOthers() {

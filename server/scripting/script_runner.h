@@ -61,8 +61,8 @@ class ScriptRunner {
     std::span<const std::string_view> caller_args;  // for FUNCTION STATS
     std::string_view name;  // the script's SHA1 (EVAL) or the function's name
     uint32_t script_flags = 0;
-    bool eval = true;       // EVAL (SCRIPT KILL) or FCALL (FUNCTION KILL)
-    bool read_only = false; // EVAL_RO / EVALSHA_RO / FCALL_RO
+    bool eval = true;        // EVAL (SCRIPT KILL) or FCALL (FUNCTION KILL)
+    bool read_only = false;  // EVAL_RO / EVALSHA_RO / FCALL_RO
   };
   // Redis's scriptPrepareForRun: refuses the run (error in `*error`, with its code) when the
   // flags do not allow it now, else starts it.
@@ -103,6 +103,8 @@ class ScriptRunner {
  private:
   // Lets the server answer other clients; ends the process when one asked SHUTDOWN NOSAVE.
   void ServeOthers();
+  // CLIENT TRACKING: a read-only command ran for a tracking caller.
+  void RememberCallerKeys(Client& caller);
   // Redis's checks before a script's command (sets *cmd when the command is known); false with
   // the error.
   bool Check(std::span<const std::string_view> args, Command** cmd, std::string* error);
