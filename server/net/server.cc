@@ -53,6 +53,9 @@ class Server::Listener : public EventLoop::Handler, public UringTransport::Handl
   void Close() {
     if (fd_ < 0) return;
     if (attached_) {
+      // The ring's multishot accept holds the file until its cancellation completes, a turn
+      // later; shutdown() stops the listening now, so that the port is free for a rebind.
+      ::shutdown(fd_, SHUT_RDWR);
       server_.loop_.uring()->Detach(slot_);
       attached_ = false;
     } else {
