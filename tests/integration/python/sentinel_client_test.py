@@ -4,7 +4,9 @@ binary given, watched by Debian's redis-sentinel (or `redis-server --sentinel` w
 is missing). The application writes through `Sentinel.master_for`, the master is killed with
 SIGKILL, and the same `master_for` object finds the promoted replica by itself: writes resume,
 the other replica follows the new master, and every write acknowledged by WAIT before the crash
-is still there. Reads through `slave_for` see the replicated data.
+is still there. Reads through `slave_for` see the replicated data. After the failover ioredis
+(from tests/integration/bullmq's node_modules) in its sentinel mode finds the new master too,
+when node and those modules are there.
 
   /usr/bin/python3 tests/integration/python/sentinel_client_test.py build/rill-server
 
@@ -22,6 +24,34 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fw_support  # noqa: E402
 
 WRITES = 200
+IOREDIS_MODULES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                               "bullmq", "node_modules")
+# ioredis in sentinel mode: asks the sentinel for "mymaster", writes, and prints the port and
+# role of the server it reached.
+IOREDIS_SCRIPT = r"""
+const Redis = require('ioredis');
+const r = new Redis({sentinels: [{host: '127.0.0.1', port: Number(process.argv[1])}],
+                     name: 'mymaster', maxRetriesPerRequest: 3});
+(async () => {
+  await r.set('ioredis', 'found');
+  const info = await r.info();
+  const port = /tcp_port:(\d+)/.exec(info)[1];
+  const role = /role:(\w+)/.exec(info)[1];
+  console.log(port + ' ' + role + ' ' + await r.get('ioredis'));
+  r.disconnect();
+})().catch((e) => { console.log('error ' + e.message); process.exit(1); });
+"""
+
+
+def ioredis_finds_master(sentinel_port):
+    """'<port> <role> <value>' from ioredis's sentinel mode, or None when node or ioredis is
+    not installed."""
+    node = shutil.which("node")
+    if node is None or not os.path.isdir(os.path.join(IOREDIS_MODULES, "ioredis")):
+        return None
+    out = subprocess.run([node, "-e", IOREDIS_SCRIPT, str(sentinel_port)], capture_output=True,
+                         text=True, timeout=60, env=dict(os.environ, NODE_PATH=IOREDIS_MODULES))
+    return out.stdout.strip()
 
 
 def sentinel_command(port, conf):
@@ -92,6 +122,13 @@ def main():
                 return False
         check(fw_support.wait_for(write_after, 30, 0.2, "a write through master_for"),
               "master_for writes to the new master")
+        found = ioredis_finds_master(sentinel_port)
+        if found is None:
+            print("skipped: ioredis's sentinel mode (node or tests/integration/bullmq's "
+                  "node_modules missing)", flush=True)
+        else:
+            check(found == "%d master found" % promoted.port,
+                  "ioredis in sentinel mode writes to the new master (%s)" % found)
         client = redis.Redis(port=promoted.port)
         missing = [i for i in range(WRITES)
                    if client.get("acked:%d" % i) != str(i).encode()]
