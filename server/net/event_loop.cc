@@ -89,7 +89,13 @@ class EventLoop::SignalPipe final : public EventLoop::Handler {
 class EventLoop::EpollBridge final : public UringTransport::Handler {
  public:
   explicit EpollBridge(EventLoop& loop) : loop_(loop) {}
-  void OnPollReady() override { loop_.DispatchEpollReady(-1); }
+  // The ring's multishot poll fires on a wake-up of the epoll descriptor, not while it stays
+  // ready: a watched socket with bytes left after its handler read one buffer (a replica's
+  // master link receiving an RDB the master has finished sending) would never fire again. So
+  // while a dispatch found something, it runs once more on the next turn.
+  void OnPollReady() override {
+    if (loop_.DispatchEpollReady(-1) > 0) loop_.RunAfter(0, [this] { OnPollReady(); });
+  }
 
  private:
   EventLoop& loop_;

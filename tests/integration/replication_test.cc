@@ -222,6 +222,27 @@ TEST_F(ReplicationTest, RillMasterFullSyncDisklessAndDisk) {
 // repl-diskless-sync-delay holds the first replica's transfer so that others can join it;
 // repl-diskless-sync-max-replicas starts it as soon as that many wait: one child streams to
 // both replicas.
+// A full sync big enough that the replica reads its master's RDB over many turns after the
+// master has finished writing it. On io_uring (the "uring/" pass) the replica's handshake socket
+// sits in the epoll set the ring polls, and that poll fires on wake-ups only: the replica
+// stalled with bytes left in the socket until the loop re-polled while a dispatch found work.
+TEST_F(ReplicationTest, ReplicaReadsABigDisklessSyncToTheEnd) {
+  DataDir master_dir, replica_dir;
+  auto master = Start(RillServerBinary(), master_dir,
+                      {"--repl-diskless-sync-delay", "0", "--enable-debug-command", "yes"});
+  ASSERT_TRUE(master);
+  auto mc = ConnectTo(*master);
+  ASSERT_TRUE(mc);
+  ASSERT_EQ(mc->Command({"DEBUG", "POPULATE", "200000", "key", "100"}), "+OK\r\n");
+  auto replica = Start(RillServerBinary(), replica_dir, ReplicaOf(*master));
+  ASSERT_TRUE(replica);
+  auto rc = ConnectTo(*replica);
+  ASSERT_TRUE(rc);
+  ASSERT_TRUE(WaitInSync(*mc, *rc)) << replica->ReadLog() << master->ReadLog();
+  EXPECT_EQ(rc->Command({"DBSIZE"}), ":200000\r\n");
+  EXPECT_EQ(rc->Command({"GET", "key:199999"}), mc->Command({"GET", "key:199999"}));
+}
+
 TEST_F(ReplicationTest, DisklessDelayBatchesReplicasIntoOneFork) {
   DataDir master_dir, a_dir, b_dir;
   auto master =
