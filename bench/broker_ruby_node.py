@@ -72,8 +72,15 @@ def run_bullmq(server, jobs, workers, scratch):
         pusher = subprocess.Popen(["node", script, str(server.port), "push", "bench", "0",
                                    str(jobs), os.devnull], cwd=BULLMQ_DIR, stdout=log,
                                   stderr=subprocess.STDOUT)
-        wait_until(lambda: command(server.port, "ZCARD", "bull:bench:completed") >= jobs, 600,
-                   0.02)
+        def done():
+            # A node process that died (no node_modules, a crash) fails the run at once
+            # instead of leaving it polling for ten minutes.
+            if worker.poll() is not None or pusher.poll() not in (None, 0):
+                raise RuntimeError("a BullMQ node process exited early (worker %s, pusher %s; "
+                                   "see %s)" % (worker.returncode, pusher.returncode, log.name))
+            return command(server.port, "ZCARD", "bull:bench:completed") >= jobs
+
+        wait_until(done, 600, 0.02)
         t1, cpu1 = time.time(), server.cpu_seconds()
         if pusher.wait(timeout=60) != 0:
             raise RuntimeError("the BullMQ pusher failed (%s)" % pusher.returncode)

@@ -71,9 +71,11 @@ def command(port, *args, timeout=5.0):
     request = b"*%d\r\n" % len(args) + b"".join(
         b"$%d\r\n%s\r\n" % (len(a), a) for a in
         (x if isinstance(x, bytes) else str(x).encode() for x in args))
-    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+    # The reader holds a reference to the socket: it is closed with it, or the connection
+    # stays open until the garbage collector runs (a polling loop left thousands open).
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s, \
+            s.makefile("rb") as reader:
         s.sendall(request)
-        reader = s.makefile("rb")
 
         def parse():
             line = reader.readline()
