@@ -70,7 +70,7 @@ constexpr Param kParams[] = {
     Bool("io-threads-do-reads", {}, I, false),
     // Rill's own (issue 24): the event loop on io_uring instead of epoll. Hidden: CONFIG GET *
     // lists what Redis 7.0 lists.
-    Bool("io-uring", {}, I | H, false),
+    Bool("io-uring", {}, I | H, true),
     Bool("always-show-logo", {}, I, false),
     Bool("protected-mode", {}, 0, true),
     Bool("rdbcompression", {}, 0, true),
