@@ -177,6 +177,13 @@ ClientBuffers Connection::Buffers() const {
 void Connection::Send(std::string_view bytes, bool push) {
   if (closed_ || closing_) return;
   if (!push && client_.reply_mode == Client::ReplyMode::kOff) return;
+  if (push && executing_ && RepliesMuted()) {
+    // The running command's reply will be cut from out_ (CLIENT REPLY OFF / SKIP); a push it
+    // caused, such as the invalidation of a key it wrote, is delivered all the same, as
+    // Redis 7.0 does: it goes out after the cut.
+    muted_pushes_.append(bytes);
+    return;
+  }
   out_.append(bytes);
   if (OverOutputLimit()) return;
   ScheduleFlush(push);
@@ -541,12 +548,15 @@ bool Connection::ProcessInput() {
       if (client_.postponed) break;
       if (client_.master) out_.resize(out_before);
       // CLIENT REPLY OFF / SKIP: the command ran, its reply is dropped.
-      if (client_.reply_mode == Client::ReplyMode::kOff ||
-          client_.reply_mode == Client::ReplyMode::kSkip) {
+      if (RepliesMuted()) {
         out_.resize(out_before);
         if (client_.reply_mode == Client::ReplyMode::kSkip) {
           client_.reply_mode = Client::ReplyMode::kOn;
         }
+      }
+      if (!muted_pushes_.empty()) {
+        out_.append(muted_pushes_);
+        muted_pushes_.clear();
       }
       parser_.set_auth_required(!client_.authenticated && engine_.acl().AuthRequired());
     }

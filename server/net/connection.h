@@ -175,6 +175,13 @@ class Connection : public std::enable_shared_from_this<Connection>,
   // of commands started (Redis trims its query buffer only after the batch, so qbuf shows it);
   // the most bytes the reply buffer held since the buffers were last released (rbp).
   bool executing_ = false;
+  // Pushes caused by the running command while its reply is muted (CLIENT REPLY OFF / SKIP);
+  // appended to out_ once the reply was cut.
+  std::string muted_pushes_;
+  bool RepliesMuted() const {
+    return client_.reply_mode == Client::ReplyMode::kOff ||
+           client_.reply_mode == Client::ReplyMode::kSkip;
+  }
   size_t batch_start_ = 0;
   size_t reply_peak_ = 0;
 };

@@ -222,6 +222,44 @@ TEST_F(TrackingDiffTest, OwnWritesAndTransactionsGetTheirMessagesAfterTheReply) 
   ExpectSameDrain(tracker, "write in another database");
 }
 
+// Under CLIENT REPLY OFF or SKIP the command's reply is dropped, but the pushes it causes on
+// its own connection (the invalidation of a key it wrote, the null of its FLUSHALL, a message it
+// published to itself) still arrive, as in Redis 7.0.
+TEST_F(TrackingDiffTest, MutedRepliesKeepTheirOwnPushes) {
+  ClientPair c = ConnectResp3Pair();
+  ExpectSamePair(c, {"SUBSCRIBE", "ch"});
+  for (RespClient* client : {c.rill.get(), c.redis.get()}) {
+    client->Send({"CLIENT", "REPLY", "OFF"});
+    client->Send({"PUBLISH", "ch", "m1"});
+    client->Send({"CLIENT", "REPLY", "ON"});
+  }
+  // Each side's next frames, in order.
+  auto expect_frames = [&c](const std::vector<std::string>& frames) {
+    for (const std::string& frame : frames) {
+      EXPECT_EQ(c.rill->ReadReply(), frame) << "rill";
+      EXPECT_EQ(c.redis->ReadReply(), frame) << "redis";
+    }
+  };
+  expect_frames({">3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$2\r\nm1\r\n", "+OK\r\n"});
+  ExpectSamePair(c, {"CLIENT", "TRACKING", "on"});
+  ExpectSamePair(c, {"GET", "k"});
+  for (RespClient* client : {c.rill.get(), c.redis.get()}) {
+    client->Send({"CLIENT", "REPLY", "SKIP"});
+    client->Send({"SET", "k", "v"});
+  }
+  EXPECT_EQ(ExpectSameDrain(c, "own invalidation under REPLY SKIP"),
+            ">2\r\n$10\r\ninvalidate\r\n*1\r\n$1\r\nk\r\n");
+  ExpectSamePair(c, {"GET", "k"});
+  for (RespClient* client : {c.rill.get(), c.redis.get()}) {
+    client->Send({"CLIENT", "REPLY", "OFF"});
+    client->Send({"SET", "k", "w"});
+    client->Send({"FLUSHALL"});
+    client->Send({"CLIENT", "REPLY", "ON"});
+  }
+  expect_frames({">2\r\n$10\r\ninvalidate\r\n*1\r\n$1\r\nk\r\n",
+                 ">2\r\n$10\r\ninvalidate\r\n_\r\n", "+OK\r\n"});
+}
+
 TEST_F(TrackingDiffTest, Resp2RedirectPublishesOnInvalidateChannel) {
   ClientPair sub = ConnectPair();
   const std::vector<std::pair<int64_t, int64_t>> sub_ids = {{Id(*sub.rill), Id(*sub.redis)}};
