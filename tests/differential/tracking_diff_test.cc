@@ -256,8 +256,8 @@ TEST_F(TrackingDiffTest, MutedRepliesKeepTheirOwnPushes) {
     client->Send({"FLUSHALL"});
     client->Send({"CLIENT", "REPLY", "ON"});
   }
-  expect_frames({">2\r\n$10\r\ninvalidate\r\n*1\r\n$1\r\nk\r\n",
-                 ">2\r\n$10\r\ninvalidate\r\n_\r\n", "+OK\r\n"});
+  expect_frames({">2\r\n$10\r\ninvalidate\r\n*1\r\n$1\r\nk\r\n", ">2\r\n$10\r\ninvalidate\r\n_\r\n",
+                 "+OK\r\n"});
 }
 
 TEST_F(TrackingDiffTest, Resp2RedirectPublishesOnInvalidateChannel) {
