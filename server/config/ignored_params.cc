@@ -88,7 +88,6 @@ constexpr std::string_view kIgnoredParams[] = {
     "bgsave_cpulist",
     "ignore-warnings",
     "proc-title-template",
-    "bind-source-addr",
     "syslog-facility",
     "oom-score-adj",
     "sanitize-dump-payload",

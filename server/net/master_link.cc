@@ -64,6 +64,26 @@ void MasterLink::Disconnect() {
   }
 }
 
+namespace {
+
+// bind-source-addr: the link to the master leaves from this address (Redis's
+// anetTcpGenericConnect binds to the first of its addresses that takes). False when none does.
+bool BindSource(int fd, const std::string& address) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* list = nullptr;
+  if (getaddrinfo(address.c_str(), nullptr, &hints, &list) != 0) return false;
+  bool bound = false;
+  for (addrinfo* ai = list; ai != nullptr && !bound; ai = ai->ai_next) {
+    bound = ::bind(fd, ai->ai_addr, ai->ai_addrlen) == 0;
+  }
+  freeaddrinfo(list);
+  return bound;
+}
+
+}  // namespace
+
 void MasterLink::Connect() {
   Disconnect();
   Replication& repl = engine_.replication();
@@ -80,6 +100,10 @@ void MasterLink::Connect() {
     return;
   }
   fd_ = ::socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  const std::string source = engine_.config().String("bind-source-addr");
+  // Best effort, as Redis binds its replication link (ANET_CONNECT_BE_BINDING): an address
+  // that does not take leaves the socket unbound, and the link comes up from the default one.
+  if (fd_ >= 0 && !source.empty()) BindSource(fd_, source);
   int rc = fd_ < 0 ? -1 : ::connect(fd_, res->ai_addr, res->ai_addrlen);
   freeaddrinfo(res);
   if (fd_ < 0 || (rc != 0 && errno != EINPROGRESS)) {

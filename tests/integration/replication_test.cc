@@ -771,4 +771,44 @@ TEST_F(ReplicationTest, ReplconfAndWaitArgumentsAsRedis) {
 }
 
 }  // namespace
+// bind-source-addr: the replica's link to its master leaves from that address, which the
+// master then shows for it (127.0.0.2 is loopback too on Linux). Binding is best effort, as in
+// Redis: with an address the machine does not have, the link comes up from the default one.
+// The same for a redis-server replica.
+TEST_F(ReplicationTest, BindSourceAddrIsWhereTheLinkComesFrom) {
+  for (const std::string& binary : {RillServerBinary(), RedisServerBinary()}) {
+    SCOPED_TRACE(binary);
+    DataDir master_dir, replica_dir, stray_dir;
+    // Protected mode takes only 127.0.0.1 and ::1 for local peers, as Redis's does.
+    auto master = Start(RillServerBinary(), master_dir,
+                        {"--protected-mode", "no", "--repl-diskless-sync-delay", "0"});
+    ASSERT_TRUE(master);
+    auto mc = ConnectTo(*master);
+    ASSERT_TRUE(mc);
+    std::vector<std::string> args = ReplicaOf(*master);
+    args.push_back("--bind-source-addr");
+    args.push_back("127.0.0.2");
+    auto replica = Start(binary, replica_dir, args);
+    ASSERT_TRUE(replica);
+    auto rc = ConnectTo(*replica);
+    ASSERT_TRUE(rc);
+    ASSERT_TRUE(WaitInSync(*mc, *rc)) << replica->ReadLog();
+    EXPECT_NE(InfoField(*mc, "replication", "slave0").find("ip=127.0.0.2,"), std::string::npos)
+        << InfoField(*mc, "replication", "slave0");
+    EXPECT_EQ(rc->Command({"CONFIG", "GET", "bind-source-addr"}),
+              "*2\r\n$16\r\nbind-source-addr\r\n$9\r\n127.0.0.2\r\n");
+
+    args = ReplicaOf(*master);
+    args.push_back("--bind-source-addr");
+    args.push_back("192.0.2.1");  // TEST-NET-1: not an address of this machine
+    auto stray = Start(binary, stray_dir, args);
+    ASSERT_TRUE(stray);
+    auto sc = ConnectTo(*stray);
+    ASSERT_TRUE(sc);
+    ASSERT_TRUE(WaitInSync(*mc, *sc)) << stray->ReadLog();
+    EXPECT_NE(InfoField(*mc, "replication", "slave1").find("ip=127.0.0.1,"), std::string::npos)
+        << InfoField(*mc, "replication", "slave1");
+  }
+}
+
 }  // namespace rill::testing
