@@ -30,6 +30,12 @@ INTEGRATION = os.path.join(ROOT, "tests", "integration")
 sys.path.insert(0, os.path.join(INTEGRATION, "python"))
 from fw_support import Server, command, stop_process, wait_until  # noqa: E402
 
+sys.path.insert(0, os.path.join(ROOT, "bench"))
+import server_counters  # noqa: E402
+
+# --counters: per-job system calls, context switches and commands of the measured span.
+COUNTERS = False
+
 SIDEKIQ_DIR = os.path.join(INTEGRATION, "sidekiq")
 BULLMQ_DIR = os.path.join(INTEGRATION, "bullmq")
 
@@ -44,6 +50,7 @@ def run_sidekiq(server, jobs, workers, scratch):
     try:
         if not wait_until(lambda: command(server.port, "SCARD", "processes") == 1, 30):
             raise RuntimeError("Sidekiq did not start")
+        counters = server_counters.ServerCounters(server.pid, server.port) if COUNTERS else None
         cpu0, t0 = server.cpu_seconds(), time.time()
         pusher = subprocess.Popen(["ruby", os.path.join(SIDEKIQ_DIR, "sidekiq_client.rb"), "push",
                                    "0", str(jobs), os.devnull], cwd=SIDEKIQ_DIR, env=env,
@@ -51,6 +58,9 @@ def run_sidekiq(server, jobs, workers, scratch):
         wait_until(lambda: pusher.poll() is not None and
                    command(server.port, "LLEN", "queue:load") == 0, 600, 0.02)
         t1, cpu1 = time.time(), server.cpu_seconds()
+        if counters is not None:
+            print(server_counters.describe("  " + server.binary.split("/")[-1],
+                                           counters.stop(jobs)), flush=True)
         if pusher.returncode != 0:
             raise RuntimeError("the Sidekiq pusher failed (%s)" % pusher.returncode)
         return t1 - t0, cpu1 - cpu0
@@ -68,6 +78,7 @@ def run_bullmq(server, jobs, workers, scratch):
     try:
         # Ready when its blocking connection waits on the queue's marker (a BZPOPMIN client).
         time.sleep(1.0)
+        counters = server_counters.ServerCounters(server.pid, server.port) if COUNTERS else None
         cpu0, t0 = server.cpu_seconds(), time.time()
         pusher = subprocess.Popen(["node", script, str(server.port), "push", "bench", "0",
                                    str(jobs), os.devnull], cwd=BULLMQ_DIR, stdout=log,
@@ -75,6 +86,9 @@ def run_bullmq(server, jobs, workers, scratch):
         wait_until(lambda: command(server.port, "ZCARD", "bull:bench:completed") >= jobs, 600,
                    0.02)
         t1, cpu1 = time.time(), server.cpu_seconds()
+        if counters is not None:
+            print(server_counters.describe("  " + server.binary.split("/")[-1],
+                                           counters.stop(jobs)), flush=True)
         if pusher.wait(timeout=60) != 0:
             raise RuntimeError("the BullMQ pusher failed (%s)" % pusher.returncode)
         return t1 - t0, cpu1 - cpu0
@@ -94,15 +108,23 @@ def main():
     parser.add_argument("--workers", type=int, default=8)
     parser.add_argument("--repeat", type=int, default=1, help="runs per cell; the median counts")
     parser.add_argument("--frameworks", default="sidekiq,bullmq")
+    parser.add_argument("--rill-args", default="",
+                        help="more rill-server options, e.g. '--io-uring yes'")
+    parser.add_argument("--counters", action="store_true",
+                        help="also count the server's system calls, context switches (perf) and "
+                        "commands (INFO commandstats) per job; perf costs the server some CPU")
     args = parser.parse_args()
+    global COUNTERS
+    COUNTERS = args.counters
 
     rows = []
     for name in args.frameworks.split(","):
         cells = {}
-        for label, binary in (("rill", args.rill), ("redis", args.redis)):
+        for label, binary, extra in (("rill", args.rill, args.rill_args.split()),
+                                     ("redis", args.redis, [])):
             walls, cpus = [], []
             for _ in range(args.repeat):
-                server = Server(binary).start()
+                server = Server(binary, extra).start()
                 try:
                     wall, cpu = FRAMEWORKS[name](server, args.jobs, args.workers, server.dir)
                 finally:
@@ -116,6 +138,8 @@ def main():
                    ", ".join("%.2f s/%.2f cpu" % wc for wc in zip(walls, cpus))), flush=True)
         rows.append((name, cells))
 
+    with open("/proc/loadavg") as f:
+        print("\nload average at the end: %s" % " ".join(f.read().split()[:3]))
     print("\n| framework | jobs, workers | Rill jobs/s | Redis jobs/s | ratio | Rill CPU s/1k jobs "
           "| Redis CPU s/1k jobs | ratio |")
     print("|---|---|---|---|---|---|---|---|")
