@@ -22,6 +22,10 @@ void* LuaAllocator::Get(size_t size) {
   if (c == 0) return std::malloc(size);
   if (FreeBlock* block = free_[c]; block != nullptr) {
     free_[c] = block->next;
+    // Blocks freed by a garbage-collector sweep are cold: reading one's link was the
+    // allocator's main cost in perf's time profile. The next one of the class is fetched now,
+    // while the caller fills this one (a prefetch of null is harmless).
+    __builtin_prefetch(block->next);
     cached_ -= c * kGranule;
     return block;
   }
