@@ -30,6 +30,12 @@ INTEGRATION = os.path.join(ROOT, "tests", "integration")
 sys.path.insert(0, os.path.join(INTEGRATION, "python"))
 from fw_support import Server, command, stop_process, wait_until  # noqa: E402
 
+sys.path.insert(0, os.path.join(ROOT, "bench"))
+import server_counters  # noqa: E402
+
+# --counters: per-job system calls, context switches and commands of the measured span.
+COUNTERS = False
+
 SIDEKIQ_DIR = os.path.join(INTEGRATION, "sidekiq")
 BULLMQ_DIR = os.path.join(INTEGRATION, "bullmq")
 
@@ -44,16 +50,20 @@ def run_sidekiq(server, jobs, workers, scratch):
     try:
         if not wait_until(lambda: command(server.port, "SCARD", "processes") == 1, 30):
             raise RuntimeError("Sidekiq did not start")
-        cpu0, t0 = server.cpu_seconds(), time.time()
+        counters = server_counters.ServerCounters(server.pid, server.port) if COUNTERS else None
+        cpu0, t0 = server.cpu_times(), time.time()
         pusher = subprocess.Popen(["ruby", os.path.join(SIDEKIQ_DIR, "sidekiq_client.rb"), "push",
                                    "0", str(jobs), os.devnull], cwd=SIDEKIQ_DIR, env=env,
                                   stdout=log, stderr=subprocess.STDOUT)
         wait_until(lambda: pusher.poll() is not None and
                    command(server.port, "LLEN", "queue:load") == 0, 600, 0.02)
-        t1, cpu1 = time.time(), server.cpu_seconds()
+        t1, cpu1 = time.time(), server.cpu_times()
+        if counters is not None:
+            print(server_counters.describe("  " + server.binary.split("/")[-1],
+                                           counters.stop(jobs)), flush=True)
         if pusher.returncode != 0:
             raise RuntimeError("the Sidekiq pusher failed (%s)" % pusher.returncode)
-        return t1 - t0, cpu1 - cpu0
+        return t1 - t0, (cpu1[0] - cpu0[0], cpu1[1] - cpu0[1])
     finally:
         stop_process(sidekiq)
         log.close()
@@ -68,7 +78,8 @@ def run_bullmq(server, jobs, workers, scratch):
     try:
         # Ready when its blocking connection waits on the queue's marker (a BZPOPMIN client).
         time.sleep(1.0)
-        cpu0, t0 = server.cpu_seconds(), time.time()
+        counters = server_counters.ServerCounters(server.pid, server.port) if COUNTERS else None
+        cpu0, t0 = server.cpu_times(), time.time()
         pusher = subprocess.Popen(["node", script, str(server.port), "push", "bench", "0",
                                    str(jobs), os.devnull], cwd=BULLMQ_DIR, stdout=log,
                                   stderr=subprocess.STDOUT)
@@ -81,10 +92,13 @@ def run_bullmq(server, jobs, workers, scratch):
             return command(server.port, "ZCARD", "bull:bench:completed") >= jobs
 
         wait_until(done, 600, 0.02)
-        t1, cpu1 = time.time(), server.cpu_seconds()
+        t1, cpu1 = time.time(), server.cpu_times()
+        if counters is not None:
+            print(server_counters.describe("  " + server.binary.split("/")[-1],
+                                           counters.stop(jobs)), flush=True)
         if pusher.wait(timeout=60) != 0:
             raise RuntimeError("the BullMQ pusher failed (%s)" % pusher.returncode)
-        return t1 - t0, cpu1 - cpu0
+        return t1 - t0, (cpu1[0] - cpu0[0], cpu1[1] - cpu0[1])
     finally:
         stop_process(worker)
         log.close()
@@ -101,28 +115,43 @@ def main():
     parser.add_argument("--workers", type=int, default=8)
     parser.add_argument("--repeat", type=int, default=1, help="runs per cell; the median counts")
     parser.add_argument("--frameworks", default="sidekiq,bullmq")
+    parser.add_argument("--rill-args", default="",
+                        help="more rill-server options, e.g. '--io-uring yes'")
+    parser.add_argument("--counters", action="store_true",
+                        help="also count the server's system calls, context switches (perf) and "
+                        "commands (INFO commandstats) per job; perf costs the server some CPU")
     args = parser.parse_args()
+    global COUNTERS
+    COUNTERS = args.counters
 
     rows = []
     for name in args.frameworks.split(","):
-        cells = {}
-        for label, binary in (("rill", args.rill), ("redis", args.redis)):
-            walls, cpus = [], []
-            for _ in range(args.repeat):
-                server = Server(binary).start()
+        servers = [("rill", args.rill, args.rill_args.split()), ("redis", args.redis, [])]
+        runs = {"rill": [], "redis": []}  # (wall, (user, system)) per run
+        for rnd in range(args.repeat):
+            # Alternating which server goes first, so that a drift of the machine's load does
+            # not always favour the same one.
+            for label, binary, extra in (servers if rnd % 2 == 0 else servers[::-1]):
+                server = Server(binary, extra).start()
                 try:
-                    wall, cpu = FRAMEWORKS[name](server, args.jobs, args.workers, server.dir)
+                    runs[label].append(FRAMEWORKS[name](server, args.jobs, args.workers,
+                                                        server.dir))
                 finally:
                     server.cleanup()
-                walls.append(wall)
-                cpus.append(cpu)
+        cells = {}
+        for label, _, _ in servers:
+            walls = [w for w, _ in runs[label]]
+            cpus = [sum(c) for _, c in runs[label]]
             wall, cpu = statistics.median(walls), statistics.median(cpus)
             cells[label] = (args.jobs / wall, cpu / args.jobs * 1000)
             print("%-8s %-6s %8.0f jobs/s  %7.4f server CPU s per 1,000 jobs  (runs: %s)" %
                   (name, label, cells[label][0], cells[label][1],
-                   ", ".join("%.2f s/%.2f cpu" % wc for wc in zip(walls, cpus))), flush=True)
+                   ", ".join("%.2f s/%.2f cpu (%.2f user)" % (w, sum(c), c[0])
+                             for w, c in runs[label])), flush=True)
         rows.append((name, cells))
 
+    with open("/proc/loadavg") as f:
+        print("\nload average at the end: %s" % " ".join(f.read().split()[:3]))
     print("\n| framework | jobs, workers | Rill jobs/s | Redis jobs/s | ratio | Rill CPU s/1k jobs "
           "| Redis CPU s/1k jobs | ratio |")
     print("|---|---|---|---|---|---|---|---|")

@@ -5,6 +5,9 @@
 
 #include <array>
 #include <cctype>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <span>
@@ -40,9 +43,24 @@ int RaiseError(lua_State* L, const char* msg) {
   return lua_error(L);
 }
 
-// The arguments of redis.call & co. as strings: numbers as "%.17g" (Lua's own conversion would
-// lose precision), strings as they are. Views stay valid while the values are on the stack.
-// False (error table pushed) when an argument is neither.
+// A number argument as Redis 7.0 writes it, "%.17g" (Lua's own conversion would lose precision),
+// into `buf` (32 bytes); returns the length. Integral values below 1e17 in magnitude, which is
+// what scripts pass (counters, timestamps, scores), are written as integers: "%.17g" prints them
+// in full, without exponent or point, so the bytes are the same, for a tenth of snprintf's cost
+// (it was a tenth of the server's instructions under BullMQ). -0 keeps its sign through printf.
+int FormatNumberArg(double d, char* buf) {
+  if (d > -1e17 && d < 1e17) {
+    const auto i = static_cast<int64_t>(d);
+    if (static_cast<double>(i) == d && (i != 0 || !std::signbit(d))) {
+      return static_cast<int>(std::to_chars(buf, buf + 32, i).ptr - buf);
+    }
+  }
+  return std::snprintf(buf, 32, "%.17g", d);
+}
+
+// The arguments of redis.call & co. as strings: numbers as FormatNumberArg writes them, strings
+// as they are. Views stay valid while the values are on the stack. False (error table pushed)
+// when an argument is neither.
 struct CallArgs {
   static constexpr int kInline = 16;
   std::string_view inline_args[kInline];
@@ -63,7 +81,7 @@ bool CollectArgs(lua_State* L, int argc, CallArgs& out) {
     const int type = lua_type(L, j + 1);
     if (type == LUA_TNUMBER) {
       char* buf = argc > CallArgs::kInline ? out.heap_numbers[j].data() : out.inline_numbers[j];
-      const int len = std::snprintf(buf, 32, "%.17g", static_cast<double>(lua_tonumber(L, j + 1)));
+      const int len = FormatNumberArg(static_cast<double>(lua_tonumber(L, j + 1)), buf);
       args[j] = std::string_view(buf, static_cast<size_t>(len));
     } else if (type == LUA_TSTRING) {
       size_t len;

@@ -1,6 +1,8 @@
 #include "server/scripting/lua_env.h"
 
+#include <cstdio>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -375,7 +377,21 @@ void PushErrorTable(lua_State* L, const char* error, size_t len, bool ignore_sta
   }
 }
 
-LuaEnv::LuaEnv(Kind kind) : L_(luaL_newstate()), kind_(kind) {
+namespace {
+
+// As luaL_newstate's: an error outside any protected call ends up here (and Lua then aborts).
+int Panic(lua_State* L) {
+  std::fprintf(stderr, "PANIC: unprotected error in call to Lua API (%s)\n", lua_tostring(L, -1));
+  return 0;
+}
+
+}  // namespace
+
+LuaEnv::LuaEnv(Kind kind)
+    : alloc_(std::make_unique<LuaAllocator>()),
+      L_(lua_newstate(&LuaAllocator::Alloc, alloc_.get())),
+      kind_(kind) {
+  lua_atpanic(L_, Panic);
   lua_pushlightuserdata(L_, &kProxyToRealKey);
   lua_newtable(L_);
   lua_rawset(L_, LUA_REGISTRYINDEX);

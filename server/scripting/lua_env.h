@@ -20,11 +20,14 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 
 extern "C" {
 #include <lauxlib.h>
 #include <lua.h>
 }
+
+#include "server/scripting/lua_alloc.h"
 
 namespace rill::scripting {
 
@@ -66,6 +69,8 @@ class LuaEnv {
   void InstallBaseOverrides();
   void CreateErrorHandler();
 
+  // Declared before L_: constructed before the state and released after lua_close.
+  std::unique_ptr<LuaAllocator> alloc_;
   lua_State* L_;
   Kind kind_;
   int real_globals_ref_ = LUA_NOREF;

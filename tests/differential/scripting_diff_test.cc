@@ -107,6 +107,29 @@ TEST_F(ScriptingDiffTest, RespToLuaConversion) {
   }
 }
 
+// Numbers passed to redis.call become "%.17g" text; integral ones below 1e17 take a faster
+// path that must print the same bytes: both sides of each bound, signs, -0, fractions, huge and
+// tiny values, and numbers that reach a key's value and a sorted set's score.
+TEST_F(ScriptingDiffTest, NumbersAsCommandArguments) {
+  for (const char* number : {
+           "0", "-0", "1", "-1", "7", "42", "-42", "1e15", "2^53", "2^53+1", "-2^53",
+           "2^53-1", "1e16", "-1e16", "99999999999999984", "-99999999999999984",
+           "99999999999999999", "1e17", "-1e17", "1e17+16", "123456789012345678", "2^63",
+           "-2^63", "2^64", "1e300", "-1e300", "1/0", "-1/0", "0.5", "-0.5", "0.1", "1e-5",
+           "1e-300", "3.0", "1733600000000", "1733600000000.5", "1733600000000 * 1000",
+           "2^31", "-2^31 - 1", "4294967296", "1.5e16", "12345678901234.5",
+       }) {
+    Eval(std::string("return redis.call('echo', ") + number + ")");
+    Eval(std::string("redis.call('set', 'n', ") + number + ") return redis.call('get', 'n')");
+  }
+  Eval("local t = {} for i = 1, 20 do t[#t + 1] = redis.call('echo', i * 1000003) end "
+       "return t");
+  Eval("redis.call('zadd', 'z', 1733600000000, 'a', -0.25, 'b', 2^53, 'c') "
+       "return redis.call('zrange', 'z', 0, -1, 'withscores')");
+  Eval("return redis.call('hset', 'h', 'f', 12, 'g', -7, 'h', 0.125)");
+  Eval("return redis.call('hgetall', 'h')");
+}
+
 TEST_F(ScriptingDiffTest, ErrorsAndTheirSuffixes) {
   SendBoth({"CONFIG", "RESETSTAT"});
   ExpectSame({"SET", "s", "x"});
