@@ -65,6 +65,13 @@ def load_average():
         return f.read().split()[0]
 
 
+def user_system(pid):
+    """utime and stime of `pid` in seconds (compare.ServerProc.cpu_seconds is their sum)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) / compare.CLK_TCK, int(fields[12]) / compare.CLK_TCK
+
+
 def children_cpu():
     u = resource.getrusage(resource.RUSAGE_CHILDREN)
     return u.ru_utime + u.ru_stime
@@ -95,7 +102,7 @@ def rows(a):
 
 
 def run_rounds(a, all_servers, workdir):
-    """{(test, P): {server: [(rps, cpu_us, loadgen_busy, p99)]}}"""
+    """{(test, P): {server: [(rps, cpu_us, loadgen_busy, p99, user_us)]}}"""
     results = {row: {name: [] for name, _, _ in all_servers} for row in rows(a)}
     for r in range(a.rounds):
         k = r % len(all_servers)
@@ -106,13 +113,15 @@ def run_rounds(a, all_servers, workdir):
             try:
                 for test, p in rows(a):
                     n = a.requests * (a.p16_factor if p > 1 else 1)
-                    cpu0, lg0, t0 = srv.cpu_seconds(), children_cpu(), time.perf_counter()
+                    (u0, s0), lg0 = user_system(srv.proc.pid), children_cpu()
+                    t0 = time.perf_counter()
                     s = compare.redis_benchmark(srv, ["-t", test, "-r", "100000"], p, n,
                                                 a.clients, test.upper())
                     wall = time.perf_counter() - t0
-                    cpu_us = (srv.cpu_seconds() - cpu0) / n * 1e6
+                    u1, s1 = user_system(srv.proc.pid)
+                    cpu_us = (u1 - u0 + s1 - s0) / n * 1e6
                     results[(test, p)][name].append((s.rate, cpu_us, (children_cpu() - lg0) / wall,
-                                                     s.p99))
+                                                     s.p99, (u1 - u0) / n * 1e6))
             finally:
                 srv.stop()
     return results
@@ -145,20 +154,20 @@ def fmt_calls(calls):
 
 def report(a, all_servers, results, calls):
     names = [n for n, _, _ in all_servers]
-    med = {row: {n: tuple(statistics.median(s[i] for s in samples) for i in range(4))
+    med = {row: {n: tuple(statistics.median(s[i] for s in samples) for i in range(5))
                  for n, samples in by.items() if samples}
            for row, by in results.items()}
-    print("\n| row | server | req/s | CPU us/req | syscalls/req | req/s / Redis | CPU / Redis "
-          "| CPU / direct same API | redis-benchmark busy |")
-    print("|---|---|---:|---:|---|---:|---:|---:|---:|")
+    print("\n| row | server | req/s | CPU us/req | of which user | syscalls/req | req/s / Redis "
+          "| CPU / Redis | CPU / direct probe, same API | redis-benchmark busy |")
+    print("|---|---|---:|---:|---:|---|---:|---:|---:|---:|")
     for (test, p), by in med.items():
         redis = by["redis"]
         for n in names:
-            rps, cpu, busy, _ = by[n]
+            rps, cpu, busy, _, user = by[n]
             twin = {"asio epoll": "direct epoll", "asio io_uring": "direct io_uring",
                     "rill epoll": "direct epoll", "rill io_uring": "direct io_uring"}.get(n)
             twin_ratio = f"{cpu / by[twin][1]:.2f}" if twin else ""
-            print(f"| {test} P{p} | {n} | {rps:,.0f} | {cpu:.2f} | "
+            print(f"| {test} P{p} | {n} | {rps:,.0f} | {cpu:.2f} | {user:.2f} | "
                   f"{fmt_calls(calls.get((test, p), {}).get(n))} | {rps / redis[0]:.2f} | "
                   f"{cpu / redis[1]:.2f} | {twin_ratio} | {busy:.0%} |")
     print("\nCPU us per request (median), one column per server:\n")
@@ -169,6 +178,11 @@ def report(a, all_servers, results, calls):
         cells = " | ".join(f"{by[n][1]:.2f}" for n in names)
         print(f"| {test} P{p} | {cells} | {by['asio io_uring'][1] / by['asio epoll'][1]:.2f} | "
               f"{by['asio io_uring'][1] / by['direct io_uring'][1]:.2f} |")
+    print("\nUser-space CPU us per request (median; the rest is the kernel's):\n")
+    print("| row | " + " | ".join(names) + " |")
+    print("|---|" + "---:|" * len(names))
+    for (test, p), by in med.items():
+        print(f"| {test} P{p} | " + " | ".join(f"{by[n][4]:.2f}" for n in names) + " |")
     print("\nSystem calls per request (one perf pass), one column per server:\n")
     print("| row | " + " | ".join(names) + " |")
     print("|---|" + "---:|" * len(names))

@@ -145,6 +145,20 @@ def check(port, reference_port):
                 buf += chunk
         if buf != b"+PONG\r\n" * 3:
             bad.append(f"PING x3 then EOF on port {port_}: {buf!r}")
+    # Bytes that are not RESP close the connection (redis-server answers a protocol error
+    # first; the probes just close) and leave the server answering others.
+    for garbage in (b"*abc\r\n", b"*1\r\n%4\r\nPING\r\n", b"*1\r\n$-5\r\n",
+                    b"*" + b"9" * 30 + b"\r\n", bytes(range(256)) * 64):
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+                s.sendall(garbage)
+                s.shutdown(socket.SHUT_WR)
+                while s.recv(65536):
+                    pass
+        except OSError:
+            pass
+        if exchange(port, resp("PING"), 1, False) != b"+PONG\r\n<EOF>":
+            bad.append(f"no PONG after garbage {garbage[:20]!r}")
     return bad
 
 
@@ -188,7 +202,8 @@ def main(binaries):
                 p.terminate()
                 p.wait()
         name = os.path.basename(binary)
-        print(f"{name}: {len(CASES) + 5 - len(bad)}/{len(CASES) + 5} cases as redis-server")
+        total = len(CASES) + 5 + 5  # the cases, redis-cli, EOF, garbage
+        print(f"{name}: {total - len(bad)}/{total} checks passed")
         for line in bad:
             print(f"  {line}")
         failures += len(bad)
