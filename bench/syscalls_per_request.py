@@ -61,8 +61,10 @@ def start(binary, extra, workdir):
     sys.exit(f"{binary} did not start")
 
 
-def measure(pid, port, test, pipeline, clients, requests):
-    events = ",".join(["raw_syscalls:sys_enter"] + [f"syscalls:sys_enter_{n}" for n in SYSCALLS])
+def measure(pid, port, test, pipeline, clients, requests, names=SYSCALLS):
+    """Server CPU seconds and system calls of one redis-benchmark row: {"total": all calls,
+    name: calls} for each of `names`."""
+    events = ",".join(["raw_syscalls:sys_enter"] + [f"syscalls:sys_enter_{n}" for n in names])
     perf = subprocess.Popen(["perf", "stat", "-x", ",", "-e", events, "-p", str(pid)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     time.sleep(0.3)  # perf attached
