@@ -12,7 +12,6 @@ constexpr std::string_view kIgnoredParams[] = {
     "replica-lazy-flush",
     "replica-ignore-maxmemory",
     "replica-ignore-disk-write-errors",
-    "repl-diskless-load",
     // Cluster mode.
     "cluster-require-full-coverage",
     "cluster-replica-no-failover",
