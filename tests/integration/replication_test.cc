@@ -411,11 +411,11 @@ std::string Percent(size_t part, size_t whole) {
   return buf;
 }
 
-// repl-diskless-load on a Rill replica and a redis-server replica of the same Rill master, with
-// its diskless (`$EOF:`) and its disk-based (`$<size>`) transfer: `disabled` receives into a
-// temporary file that becomes dump.rdb, `on-empty-db` loads from the socket (no file) only when
-// the replica holds no keys, `swapdb` always loads from the socket. Both replicas end with the
-// master's data and the same files, and say the same in their logs.
+// repl-diskless-load on a Rill replica and a redis-server replica of the same master (a Rill,
+// then a redis-server), with its diskless (`$EOF:`) and its disk-based (`$<size>`) transfer:
+// `disabled` receives into a temporary file that becomes dump.rdb, `on-empty-db` loads from the
+// socket (no file) only when the replica holds no keys, `swapdb` always loads from the socket. Both
+// replicas end with the master's data and the same files, and say the same in their logs.
 TEST_F(ReplicationTest, DisklessLoadModesAsRedis) {
   struct Case {
     const char* mode;
@@ -426,9 +426,14 @@ TEST_F(ReplicationTest, DisklessLoadModesAsRedis) {
                         {"on-empty-db", false, false},
                         {"on-empty-db", true, true},
                         {"swapdb", true, false}};
-  for (const char* diskless_sync : {"yes", "no"}) {
+  for (const auto& [master_binary, diskless_sync] :
+       std::vector<std::pair<std::string, const char*>>{{RillServerBinary(), "yes"},
+                                                        {RillServerBinary(), "no"},
+                                                        {RedisServerBinary(), "yes"},
+                                                        {RedisServerBinary(), "no"}}) {
+    SCOPED_TRACE(master_binary);
     DataDir master_dir;
-    auto master = Start(RillServerBinary(), master_dir,
+    auto master = Start(master_binary, master_dir,
                         {"--repl-diskless-sync", diskless_sync, "--repl-diskless-sync-delay", "0"});
     ASSERT_TRUE(master);
     auto mc = ConnectTo(*master);
@@ -473,12 +478,13 @@ TEST_F(ReplicationTest, DisklessLoadModesAsRedis) {
 }
 
 // A stand-in master for a transfer that breaks: it answers a replica's handshake, accepts its
-// PSYNC with `+FULLRESYNC <replid> 0`, announces `$<size of rdb>`, sends the first `sent` bytes
-// and holds the connection until Release(), then closes it. It serves one replica, once.
+// PSYNC with `+FULLRESYNC <replid> 0`, announces `$<size of rdb>` (or, with `eof`, the diskless
+// `$EOF:<mark>`), sends the first `sent` bytes and holds the connection until Release(), then
+// closes it. It serves one replica, once.
 class BrokenTransferMaster {
  public:
-  BrokenTransferMaster(std::string replid, std::string rdb, size_t sent)
-      : replid_(std::move(replid)), rdb_(std::move(rdb)), sent_(sent) {
+  BrokenTransferMaster(std::string replid, std::string rdb, size_t sent, bool eof)
+      : replid_(std::move(replid)), rdb_(std::move(rdb)), sent_(sent), eof_(eof) {
     listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
@@ -551,7 +557,8 @@ class BrokenTransferMaster {
         std::string reply = "+OK\r\n";
         if (strcasecmp(args[0].c_str(), "PING") == 0) reply = "+PONG\r\n";
         if (strcasecmp(args[0].c_str(), "PSYNC") == 0) {
-          reply = "+FULLRESYNC " + replid_ + " 0\r\n$" + std::to_string(rdb_.size()) + "\r\n" +
+          reply = "+FULLRESYNC " + replid_ + " 0\r\n$" +
+                  (eof_ ? "EOF:" + std::string(40, 'e') : std::to_string(rdb_.size())) + "\r\n" +
                   rdb_.substr(0, sent_);
         }
         for (size_t off = 0; off < reply.size();) {
@@ -569,6 +576,7 @@ class BrokenTransferMaster {
   std::string replid_;
   std::string rdb_;
   size_t sent_;
+  bool eof_;
   int listen_fd_ = -1;
   int port_ = 0;
   std::atomic<bool> released_{false};
@@ -607,10 +615,13 @@ TEST_F(ReplicationTest, BrokenFullSyncLeavesTheDataAsRedis) {
   struct Case {
     const char* mode;
     bool async;  // the master continues the replica's own replication ID
+    bool eof;    // the `$EOF:` form (size unknown: master_sync_total_bytes 0)
   };
-  for (const Case& c : {Case{"disabled", false}, Case{"on-empty-db", false}, Case{"swapdb", false},
-                        Case{"swapdb", true}}) {
-    SCOPED_TRACE(std::string("repl-diskless-load ") + c.mode + (c.async ? " (same history)" : ""));
+  for (const Case& c : {Case{"disabled", false, false}, Case{"disabled", false, true},
+                        Case{"on-empty-db", false, false}, Case{"swapdb", false, false},
+                        Case{"swapdb", false, true}, Case{"swapdb", true, false}}) {
+    SCOPED_TRACE(std::string("repl-diskless-load ") + c.mode + (c.async ? " (same history)" : "") +
+                 (c.eof ? " ($EOF: form)" : ""));
     std::vector<std::string> after;  // per replica: its data after the break
     std::vector<std::string> progress;
     for (const std::string& binary : {RillServerBinary(), RedisServerBinary()}) {
@@ -630,10 +641,10 @@ TEST_F(ReplicationTest, BrokenFullSyncLeavesTheDataAsRedis) {
       const std::string before = DescribeKeyspace(*rc);
       const std::string replid =
           c.async ? InfoField(*rc, "replication", "master_replid") : std::string(40, 'f');
-      BrokenTransferMaster fake(replid, rdb, half);
+      BrokenTransferMaster fake(replid, rdb, half, c.eof);
       ASSERT_EQ(rc->Command({"REPLICAOF", "127.0.0.1", std::to_string(fake.port())}), "+OK\r\n");
       ASSERT_TRUE(WaitUntil([&] { return fake.payload_sent(); })) << replica->ReadLog();
-      const std::string size = std::to_string(rdb.size());
+      const std::string size = c.eof ? "0" : std::to_string(rdb.size());
       if (std::string(c.mode) == "disabled") {
         ASSERT_TRUE(WaitUntil([&] {
           return InfoField(*rc, "replication", "master_sync_read_bytes") == std::to_string(half);
@@ -655,7 +666,8 @@ TEST_F(ReplicationTest, BrokenFullSyncLeavesTheDataAsRedis) {
         EXPECT_EQ(InfoField(*rc, "persistence", flag), "1");
         EXPECT_EQ(InfoField(*rc, "persistence", c.async ? "loading" : "async_loading"), "0");
         EXPECT_EQ(InfoField(*rc, "persistence", "loading_total_bytes"), size);
-        EXPECT_EQ(InfoField(*rc, "persistence", "loading_loaded_perc"), Percent(half, rdb.size()));
+        EXPECT_EQ(InfoField(*rc, "persistence", "loading_loaded_perc"),
+                  c.eof ? "0.00" : Percent(half, rdb.size()));
         EXPECT_EQ(InfoField(*rc, "replication", "master_sync_in_progress"), "1");
         EXPECT_EQ(InfoField(*rc, "replication", "master_sync_total_bytes"), size);
         EXPECT_EQ(InfoField(*rc, "replication", "master_sync_read_bytes"), "0");
