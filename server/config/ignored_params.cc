@@ -72,7 +72,6 @@ constexpr std::string_view kIgnoredParams[] = {
     // Process, logging and operations details Rill does not implement yet (syslog, Unix
     // sockets, CPU lists, OOM score, crash reports, script time limits ...).
     "always-show-logo",
-    "rdb-del-sync-files",
     "set-proc-title",
     "syslog-enabled",
     "crash-log-enabled",

@@ -432,6 +432,7 @@ bool Replication::StartSnapshotForReplicas() {
   // The snapshot holds everything up to this offset; the stream after it is held per replica.
   if (!engine_.rdb().BackgroundSave()) return false;
   snapshot_target_ = SnapshotTarget::kDisk;
+  rdb_generated_by_replication_ = true;
   selected_db_ = -1;
   for (auto& [id, r] : replicas_) {
     if (r.state != ReplicaState::kWaitBgsaveStart) continue;
@@ -566,6 +567,34 @@ void Replication::CloseBulk(Replica& r) {
   if (r.bulk_fd < 0) return;
   ::close(r.bulk_fd);
   r.bulk_fd = -1;
+}
+
+bool Replication::DeleteSyncFiles() const {
+  const Config& config = engine_.config();
+  return config.Bool("rdb-del-sync-files") && config.String("save").empty() &&
+         !config.Bool("appendonly");
+}
+
+void Replication::RemoveRdbUsedToSyncReplicas() {
+  if (!engine_.config().Bool("rdb-del-sync-files")) {
+    // Not left set for a later CONFIG SET to act on an old file.
+    rdb_generated_by_replication_ = false;
+    return;
+  }
+  if (!rdb_generated_by_replication_ || !DeleteSyncFiles()) return;
+  for (const auto& [id, r] : replicas_) {
+    if (r.state == ReplicaState::kWaitBgsaveStart || r.state == ReplicaState::kWaitBgsaveEnd ||
+        r.state == ReplicaState::kSendBulk) {
+      return;
+    }
+  }
+  const std::string file = engine_.config().String("dbfilename");
+  struct stat st {};
+  if (::lstat(file.c_str(), &st) != 0) return;
+  rdb_generated_by_replication_ = false;
+  Log(LogLevel::kNotice,
+      "Removing the RDB file used to feed replicas in a persistence-less instance");
+  ::unlink(file.c_str());
 }
 
 void Replication::DisconnectReplicas() {
@@ -782,6 +811,7 @@ size_t Replication::online_replicas() const {
 
 void Replication::Cron(int64_t now_ms) {
   FlushStream();
+  RemoveRdbUsedToSyncReplicas();
   const bool any = online_replicas() > 0;
   if (any) StartPendingFork(now_ms);
   UpdateFailoverStatus(now_ms);

@@ -121,6 +121,10 @@ class Replication final : public Propagator::Sink {
   SyncLoad sync_load() const { return load_.state; }
   // INFO persistence's loading_* lines while loading (nothing otherwise).
   void AppendLoadingInfo(std::string* out) const;
+  // rdb-del-sync-files: no save points and no AOF (Redis's allPersistenceDisabled), where the
+  // RDB files of full syncs are removed once used (Redis 7.0: a replica's after loading it, a
+  // master's once no replica waits for it or reads it).
+  bool DeleteSyncFiles() const;
 
   // ---- both ----
   // A client left: a replica leaves the table, a WAIT is dropped, the master client is gone.
@@ -243,6 +247,9 @@ class Replication final : public Propagator::Sink {
   // "ip:listening-port", as Redis names a replica in its log.
   std::string ReplicaName(const Replica& r) const;
   void DisconnectReplicas();
+  // Redis's removeRDBUsedToSyncReplicas (cron): the file a BGSAVE made for replicas goes once
+  // none needs it, under rdb-del-sync-files without persistence.
+  void RemoveRdbUsedToSyncReplicas();
   void ShiftReplicationId();
   void NewReplicationId();
   // Redis's updateFailoverStatus (cron): the timeout, then the target's catching up.
@@ -271,6 +278,7 @@ class Replication final : public Propagator::Sink {
   std::vector<Waiter> waiters_;
   std::vector<Client*> limit_victims_;
   SnapshotTarget snapshot_target_ = SnapshotTarget::kNone;  // the running child's, if ours
+  bool rdb_generated_by_replication_ = false;               // dbfilename is a sync's file
   std::vector<uint64_t> transfer_ids_;                      // a diskless child's replicas
   int64_t last_ping_ms_ = 0;
   int64_t no_replicas_since_ms_ = 0;  // 0: some replica is attached (repl-backlog-ttl)

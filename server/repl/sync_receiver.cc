@@ -197,6 +197,11 @@ bool SyncReceiver::LoadFromDisk() {
   const bool ok = engine_.rdb().LoadSyncFile(&fresh, &error);
   // The old data is gone either way (Redis flushed it before loading): what loaded stays.
   engine_.ReplaceDatabases(fresh);
+  if (engine_.replication().DeleteSyncFiles()) {
+    Log(LogLevel::kNotice,
+        "Removing the RDB file obtained from the master. This replica has persistence disabled");
+    ::unlink(target.c_str());
+  }
   if (!ok) {
     Log(LogLevel::kWarning, "%s", error);
     Log(LogLevel::kWarning,

@@ -477,6 +477,52 @@ TEST_F(ReplicationTest, DisklessLoadModesAsRedis) {
   }
 }
 
+// rdb-del-sync-files on a master and its replica, both Rill or both redis-server, with a disk-based
+// full sync: without persistence the master removes the file once its replica has it and the
+// replica removes what it received once loaded; with save points both files stay.
+TEST_F(ReplicationTest, RdbDelSyncFilesAsRedis) {
+  std::vector<std::string> seen;
+  for (const std::string& binary : {RillServerBinary(), RedisServerBinary()}) {
+    for (const bool persistent : {false, true}) {
+      SCOPED_TRACE(binary + (persistent ? " with save points" : " without persistence"));
+      std::vector<std::string> args = {"--repl-diskless-sync", "no", "--rdb-del-sync-files", "yes"};
+      if (persistent) args.insert(args.end(), {"--save", "3600 1"});
+      DataDir master_dir, replica_dir;
+      auto master = Start(binary, master_dir, args);
+      ASSERT_TRUE(master);
+      auto mc = ConnectTo(*master);
+      ASSERT_TRUE(mc);
+      FillEveryType(*mc);
+      args.insert(args.end(), {"--replicaof", "127.0.0.1", std::to_string(master->port())});
+      auto replica = Start(binary, replica_dir, args);
+      ASSERT_TRUE(replica);
+      auto rc = ConnectTo(*replica);
+      ASSERT_TRUE(rc);
+      ASSERT_TRUE(WaitInSync(*mc, *rc)) << replica->ReadLog() << master->ReadLog();
+      ASSERT_TRUE(WaitOnline(*mc));
+      EXPECT_EQ(DescribeKeyspace(*rc), DescribeKeyspace(*mc));
+      const std::string master_file = master_dir.File("dump.rdb");
+      if (!persistent) {
+        EXPECT_TRUE(WaitUntil([&] { return !FileExists(master_file); })) << master->ReadLog();
+      } else {
+        std::this_thread::sleep_for(milliseconds(1500));  // past the master's next cron
+      }
+      seen.push_back(std::string(persistent ? "save" : "none") + ": master " +
+                     (FileExists(master_file) ? "kept" : "removed") + ", replica " +
+                     (FileExists(replica_dir.File("dump.rdb")) ? "kept" : "removed"));
+      EXPECT_EQ(CountLines(master->ReadLog(), "Removing the RDB file used to feed replicas"),
+                persistent ? 0u : 1u);
+      EXPECT_EQ(CountLines(replica->ReadLog(), "Removing the RDB file obtained from the master"),
+                persistent ? 0u : 1u);
+    }
+  }
+  ASSERT_EQ(seen.size(), 4u);
+  EXPECT_EQ(seen[0], "none: master removed, replica removed");
+  EXPECT_EQ(seen[1], "save: master kept, replica kept");
+  EXPECT_EQ(seen[0], seen[2]);
+  EXPECT_EQ(seen[1], seen[3]);
+}
+
 // A stand-in master for a transfer that breaks: it answers a replica's handshake, accepts its
 // PSYNC with `+FULLRESYNC <replid> 0`, announces `$<size of rdb>` (or, with `eof`, the diskless
 // `$EOF:<mark>`), sends the first `sent` bytes and holds the connection until Release(), then
