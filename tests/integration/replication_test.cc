@@ -523,6 +523,40 @@ TEST_F(ReplicationTest, RdbDelSyncFilesAsRedis) {
   EXPECT_EQ(seen[1], seen[3]);
 }
 
+// replica-ignore-maxmemory: a replica far over its maxmemory keeps its master's whole dataset
+// (yes, the default) or evicts on its own (no), on a Rill pair as on a redis-server pair.
+TEST_F(ReplicationTest, ReplicaIgnoreMaxmemoryAsRedis) {
+  for (const std::string& binary : {RillServerBinary(), RedisServerBinary()}) {
+    for (const char* ignore : {"yes", "no"}) {
+      SCOPED_TRACE(binary + ", replica-ignore-maxmemory " + ignore);
+      DataDir master_dir, replica_dir;
+      auto master = Start(binary, master_dir,
+                          {"--enable-debug-command", "yes", "--repl-diskless-sync-delay", "0"});
+      ASSERT_TRUE(master);
+      auto mc = ConnectTo(*master);
+      ASSERT_TRUE(mc);
+      ASSERT_EQ(mc->Command({"DEBUG", "POPULATE", "50000", "key", "100"}), "+OK\r\n");
+      std::vector<std::string> args = ReplicaOf(*master);
+      args.insert(args.end(), {"--maxmemory", "2mb", "--maxmemory-policy", "allkeys-random",
+                               "--replica-ignore-maxmemory", ignore});
+      auto replica = Start(binary, replica_dir, args);
+      ASSERT_TRUE(replica);
+      auto rc = ConnectTo(*replica);
+      ASSERT_TRUE(rc);
+      ASSERT_TRUE(WaitInSync(*mc, *rc)) << replica->ReadLog();
+      ASSERT_EQ(mc->Command({"SET", "after", "1"}), "+OK\r\n");
+      ASSERT_TRUE(WaitInSync(*mc, *rc)) << replica->ReadLog();
+      if (std::string(ignore) == "yes") {
+        EXPECT_EQ(rc->Command({"DBSIZE"}), ":50001\r\n");
+        EXPECT_EQ(InfoField(*rc, "stats", "evicted_keys"), "0");
+      } else {
+        EXPECT_LT(IntegerReply(*rc, {"DBSIZE"}), 50001);
+        EXPECT_NE(InfoField(*rc, "stats", "evicted_keys"), "0");
+      }
+    }
+  }
+}
+
 // A stand-in master for a transfer that breaks: it answers a replica's handshake, accepts its
 // PSYNC with `+FULLRESYNC <replid> 0`, announces `$<size of rdb>` (or, with `eof`, the diskless
 // `$EOF:<mark>`), sends the first `sent` bytes and holds the connection until Release(), then
