@@ -284,6 +284,20 @@ std::string_view RdbPersistence::WriteDeniedAfterFailedSave() const {
   return kMisconfError;
 }
 
+void RdbPersistence::RecordLoad(const persistence::RdbLoadInfo& info) {
+  if (info.empty_keys_skipped > 0) {
+    Log(LogLevel::kNotice,
+        "Done loading RDB, keys loaded: %d, keys expired: %d, empty keys "
+        "skipped: %d.",
+        info.keys_loaded, info.keys_expired, info.empty_keys_skipped);
+  } else {
+    Log(LogLevel::kNotice, "Done loading RDB, keys loaded: %d, keys expired: %d.", info.keys_loaded,
+        info.keys_expired);
+  }
+  last_load_keys_loaded_ = info.keys_loaded;
+  last_load_keys_expired_ = info.keys_expired;
+}
+
 bool RdbPersistence::LoadSyncFile(std::vector<std::unique_ptr<ds::Database>>* fresh,
                                   std::string* error) {
   bool missing;
@@ -341,19 +355,9 @@ bool RdbPersistence::LoadFile(std::vector<std::unique_ptr<ds::Database>>* target
   if (options.verify_checksum && info.version >= 5 && !info.checksum_verified) {
     Log(LogLevel::kNotice, "RDB file was saved with checksum disabled: no check performed.");
   }
-  if (info.empty_keys_skipped > 0) {
-    Log(LogLevel::kNotice,
-        "Done loading RDB, keys loaded: %d, keys expired: %d, empty keys "
-        "skipped: %d.",
-        info.keys_loaded, info.keys_expired, info.empty_keys_skipped);
-  } else {
-    Log(LogLevel::kNotice, "Done loading RDB, keys loaded: %d, keys expired: %d.", info.keys_loaded,
-        info.keys_expired);
-  }
+  RecordLoad(info);
   Log(LogLevel::kNotice, "DB loaded from disk: %.3f seconds",
       static_cast<double>(MonotonicUs() - start_us) / 1e6);
-  last_load_keys_loaded_ = info.keys_loaded;
-  last_load_keys_expired_ = info.keys_expired;
   return true;
 }
 

@@ -78,6 +78,9 @@ class RdbPersistence {
   // server's clock, as Redis stamps them, unless the file kept the idle time or LFU counter
   // the policy uses. Both the RDB and the AOF base load through this.
   persistence::RdbLoadOptions PrepareLoad();
+  // An RDB loaded whole (from a file, or a replica's from the socket): Redis's "Done loading
+  // RDB" log line and INFO's rdb_last_load_keys_loaded / _expired.
+  void RecordLoad(const persistence::RdbLoadInfo& info);
   // Loads the FUNCTION libraries an RDB held (replacing same-named ones); false with the error.
   bool LoadFunctions(const std::vector<std::string>& codes, std::string* error);
 

@@ -239,6 +239,7 @@ bool SyncReceiver::LoadFromMemory() {
     }
     return false;
   }
+  engine_.rdb().RecordLoad(info);
   if (swapdb_) {
     Log(LogLevel::kNotice, "MASTER <-> REPLICA sync: Swapping active DB with loaded DB");
   }

@@ -465,7 +465,9 @@ TEST_F(ReplicationTest, DisklessLoadModesAsRedis) {
         EXPECT_EQ(to_disk, c.expect_file) << binary << "\n" << log;
         EXPECT_NE(to_disk, to_parser) << binary << "\n" << log;
         EXPECT_EQ(FileExists(dir.File("dump.rdb")), c.expect_file) << binary;
-        seen.push_back(std::string(FileExists(dir.File("dump.rdb")) ? "file" : "no file") +
+        EXPECT_NE(InfoField(*rc, "persistence", "rdb_last_load_keys_loaded"), "0") << binary;
+        seen.push_back("keys loaded " + InfoField(*rc, "persistence", "rdb_last_load_keys_loaded") +
+                       ", " + std::string(FileExists(dir.File("dump.rdb")) ? "file" : "no file") +
                        (to_disk ? ", to disk" : ", to parser") +
                        (log.find("Swapping active DB with loaded DB") != std::string::npos
                             ? ", swapped"
