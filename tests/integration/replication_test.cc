@@ -1166,7 +1166,11 @@ TEST_F(ReplicationTest, FailoverWithRedisBothWays) {
            InfoField(*dc, "replication", "master_link_status") == "up";
   })) << rill->ReadLog()
       << redis->ReadLog();
-  EXPECT_EQ(InfoField(*lc, "stats", "sync_partial_ok"), "1") << rill->ReadLog();
+  // Redis's PSYNC ... FAILOVER was served from the backlog: no second full sync. (The link
+  // redis-server reopens to Rill in the instant of the first hand-over, before it reads
+  // Rill's PSYNC FAILOVER, may be served partially too: the partial count is not always 1.)
+  EXPECT_EQ(InfoField(*lc, "stats", "sync_full"), "1") << rill->ReadLog();
+  EXPECT_NE(InfoField(*lc, "stats", "sync_partial_ok"), "0") << rill->ReadLog();
   EXPECT_EQ(lc->Command({"SET", "on", "rill"}), "+OK\r\n");
   ASSERT_TRUE(WaitInSync(*lc, *dc));
   EXPECT_EQ(dc->Command({"GET", "on"}), "$4\r\nrill\r\n");
