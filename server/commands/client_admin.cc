@@ -149,12 +149,12 @@ void CmdClientPause(CommandContext& ctx) {
       timeout > 0
           ? static_cast<int64_t>(static_cast<uint64_t>(ctx.now_ms) + static_cast<uint64_t>(timeout))
           : 0;
-  ctx.engine.PauseClients(type, end);
+  ctx.engine.PauseClients(Engine::PausePurpose::kClientCommand, type, end);
   ctx.reply.Ok();
 }
 
 void CmdClientUnpause(CommandContext& ctx) {
-  ctx.engine.UnpauseClients();
+  ctx.engine.UnpauseClients(Engine::PausePurpose::kClientCommand);
   ctx.reply.Ok();
 }
 

@@ -85,7 +85,9 @@ void Clients(Engine& e, std::string* o) {
       "client_recent_max_input_buffer:%d\r\nclient_recent_max_output_buffer:%d\r\n"
       "blocked_clients:%d\r\ntracking_clients:%d\r\nclients_in_timeout_table:%d\r\n",
       e.clients().size(), e.config().Int("maxclients"), max_input, max_output,
-      e.blocking().blocked_count(), e.tracking().clients(), e.blocking().timeout_count());
+      e.blocking().blocked_count() + e.postponed_count() + e.replication().waiting_clients(),
+      e.tracking().clients(),
+      e.blocking().timeout_count() + e.replication().waiting_with_timeout());
 }
 
 void Memory(Engine& e, std::string* o) {
@@ -146,6 +148,8 @@ void Persistence(Engine& e, std::string* o) {
   o->append(e.aof().InfoFields());
   o->append("module_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n");
   o->append(e.aof().InfoTailFields());
+  // A replica loading its master's RDB from the socket (server/repl/sync_receiver.h).
+  e.replication().AppendLoadingInfo(o);
 }
 
 void StatsSection(Engine& e, std::string* o) {

@@ -10,9 +10,7 @@ constexpr std::string_view kIgnoredParams[] = {
     // Replication: what Rill's replication does not act on yet.
     "repl-disable-tcp-nodelay",
     "replica-lazy-flush",
-    "replica-ignore-maxmemory",
     "replica-ignore-disk-write-errors",
-    "repl-diskless-load",
     // Cluster mode.
     "cluster-require-full-coverage",
     "cluster-replica-no-failover",
@@ -73,7 +71,6 @@ constexpr std::string_view kIgnoredParams[] = {
     // Process, logging and operations details Rill does not implement yet (syslog, Unix
     // sockets, CPU lists, OOM score, crash reports, script time limits ...).
     "always-show-logo",
-    "rdb-del-sync-files",
     "set-proc-title",
     "syslog-enabled",
     "crash-log-enabled",

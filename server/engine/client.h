@@ -95,6 +95,11 @@ struct Client {
   // Gives back the connection's empty I/O buffers (called for clients idle a while); returns
   // the bytes freed.
   std::function<size_t()> release_idle_buffers;
+  // Called once, then cleared, when the connection has handed all its output to the socket
+  // (at its next flush if nothing is pending). The hook may queue more and arm itself again:
+  // Replication sends a disk-based full sync's RDB this way, a chunk each time the socket took
+  // the last one, instead of queueing the whole file.
+  std::function<void()> output_drained;
   // The same for push messages (pub/sub): unlike replies, CLIENT REPLY OFF does not drop them,
   // as in Redis 7.0.
   std::function<void(std::string_view bytes)> push;

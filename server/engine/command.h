@@ -38,6 +38,7 @@ enum CommandFlag : uint32_t {
   kCmdNoMulti = 1u << 13,
   kCmdMovableKeys = 1u << 14,
   kCmdAllowBusy = 1u << 15,
+  kCmdNoAsyncLoading = 1u << 20,  // "no_async_loading"; the internal flags start at 16
   // ---- Internal flags, not in COMMAND INFO: given by the family at registration ----
   // Redis's CMD_MAY_REPLICATE: commands that are not writes but may propagate something
   // (PUBLISH, EVAL ...). CLIENT PAUSE WRITE holds them too.

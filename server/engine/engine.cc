@@ -439,6 +439,15 @@ void Engine::Execute(Client& client, std::span<const std::string_view> args, std
                     reply);
       return;
     }
+    // Loading a full sync from the socket (server/repl/sync_receiver.h), as Redis refuses
+    // what may not run while loading, or while async loading.
+    if (const Replication::SyncLoad load = replication_->sync_load();
+        load != Replication::SyncLoad::kNone &&
+        (load == Replication::SyncLoad::kLoading ? !(cmd->flags & kCmdLoading)
+                                                 : (cmd->flags & kCmdNoAsyncLoading) != 0)) {
+      RejectCommand(client, *cmd, "LOADING Redis is loading the dataset in memory", reply);
+      return;
+    }
   }
   if (client.resp == 2 && client.subscribed() && !(cmd->flags & kCmdAllowedWhileSubscribed)) {
     RejectCommand(client, *cmd,

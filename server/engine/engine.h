@@ -222,12 +222,18 @@ class Engine : private protocol::ErrorSink {
   // ---- CLIENT PAUSE (engine_pause.cc) ----
   // WRITE postpones commands that may change the dataset (write and may-replicate commands, EXEC
   // of such), ALL postpones every command of normal clients, until `end_ms` or UnpauseClients.
-  // A later pause extends the end and may widen WRITE to ALL, never the reverse (as Redis).
-  // While paused, keys neither expire nor get evicted.
+  // Each purpose (CLIENT PAUSE, a FAILOVER) keeps a pause of its own, as Redis 7.0's pause
+  // purposes: a later pause of the same purpose extends its end and may widen WRITE to ALL,
+  // never the reverse; the strictest live one applies, and ending one (CLIENT UNPAUSE, the
+  // FAILOVER's end) leaves the other. While paused, keys neither expire nor get evicted.
   enum class PauseType { kNone, kWrite, kAll };
-  void PauseClients(PauseType type, int64_t end_ms);
-  void UnpauseClients();
+  enum class PausePurpose { kClientCommand, kFailover };
+  void PauseClients(PausePurpose purpose, PauseType type, int64_t end_ms);
+  void UnpauseClients(PausePurpose purpose);
   PauseType pause_type() const { return pause_type_; }
+  // Clients whose command waits for the pause to end (INFO's blocked_clients counts them, as
+  // Redis's BLOCKED_POSTPONE).
+  size_t postponed_count() const { return postponed_.size(); }
   // Ends the pause if its time has come (timer and cron).
   void CheckPauseTimeout(int64_t now_ms);
 
@@ -369,8 +375,19 @@ class Engine : private protocol::ErrorSink {
   // Whether `cmd` must be refused while memory is over maxmemory and nothing can be evicted.
   bool RefusedWhenOutOfMemory(const Client& client, const Command& cmd, uint32_t flags);
 
+  // The pause in force (the strictest of pauses_, the latest end of that type) and each
+  // purpose's own.
   PauseType pause_type_ = PauseType::kNone;
   int64_t pause_end_ms_ = 0;
+  struct PauseEvent {
+    PauseType type = PauseType::kNone;
+    int64_t end_ms = 0;
+  };
+  PauseEvent pauses_[2];
+  // Redis's updateClientPauseTypeAndEndTime: drops the purposes whose end is before
+  // `expire_before`, recomputes the pause in force, and lets the postponed clients run again
+  // when it became less strict (those still held are postponed anew).
+  void UpdatePause(int64_t expire_before);
   std::vector<Client*> postponed_;  // in the order they were paused
   bool ShouldPostpone(const Client& client, const Command& cmd, uint32_t flags);
   // Client-side caching around each command (engine.cc): while any client tracks, the

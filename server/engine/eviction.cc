@@ -6,6 +6,7 @@
 #include "datastructs/keyspace.h"
 #include "server/observe/alloc_counter.h"
 #include "server/engine/engine.h"
+#include "server/repl/replication.h"
 
 namespace rill {
 
@@ -97,6 +98,11 @@ bool Evictor::PickKey(int* db, std::string* key) {
 
 Evictor::Result Evictor::Perform() {
   if (maxmemory_ == 0 || !engine_.MayEvict()) return Result::kOk;
+  // replica-ignore-maxmemory: a replica's dataset is its master's; it never evicts (nor
+  // refuses writes for memory) on its own, as Redis's performEvictions.
+  if (engine_.replication().is_replica() && engine_.config().Bool("replica-ignore-maxmemory")) {
+    return Result::kOk;
+  }
   if (AllocatedBytes() <= maxmemory_) {
     NoteOverLimit(false);
     return Result::kOk;

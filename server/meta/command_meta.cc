@@ -76,6 +76,7 @@ uint32_t CommandFlagsFromMeta(const CommandMeta& meta) {
       {"no_multi", kCmdNoMulti},
       {"movablekeys", kCmdMovableKeys},
       {"allow_busy", kCmdAllowBusy},
+      {"no_async_loading", kCmdNoAsyncLoading},
   };
   uint32_t bits = 0;
   for (std::string_view f : meta.flags) {

@@ -625,7 +625,11 @@ void Connection::Flush() {
   // before they are on disk).
   engine_.WritePendingAof();
   if (writing_ || out_.empty()) {
-    if (!writing_ && closing_) Close();
+    if (!writing_ && closing_) {
+      Close();
+    } else if (!writing_ && client_.output_drained) {
+      NotifyDrained();
+    }
     return;
   }
   reply_peak_ = std::max(reply_peak_, out_.size());
@@ -643,7 +647,11 @@ void Connection::Flush() {
   if (static_cast<size_t>(written) == out_.size()) {
     out_.clear();
     if (out_.capacity() > 1024 * 1024) out_.shrink_to_fit();
-    if (closing_) Close();
+    if (closing_) {
+      Close();
+    } else if (client_.output_drained) {
+      NotifyDrained();
+    }
     return;
   }
   // The unsent replies change buffers instead of being copied (a 100 MB reply would be held
@@ -654,6 +662,13 @@ void Connection::Flush() {
   writing_ = true;
   client_.output_buffer_size = sending_.size() - sent_;
   UpdateInterest();
+}
+
+void Connection::NotifyDrained() {
+  // One-shot: the hook may queue more output and arm itself again.
+  std::function<void()> hook = std::move(client_.output_drained);
+  client_.output_drained = nullptr;
+  hook();
 }
 
 void Connection::QueueSend() {

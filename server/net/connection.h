@@ -81,6 +81,8 @@ class Connection : public std::enable_shared_from_this<Connection>,
   // next look ahead starts.
   size_t PrefetchAhead(size_t from);
   void Flush();
+  // Runs (and clears) Client::output_drained: everything queued so far has left.
+  void NotifyDrained();
   // Flush's io_uring form: queues one send of the pending output (none may be in flight).
   void QueueSend();
   // One send of `bytes` (retried on EINTR), counted in the output statistics: the bytes the

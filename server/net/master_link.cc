@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <memory>
@@ -14,18 +15,18 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/string_util.h"
-#include "persistence/rdb_loader.h"
 #include "server/engine/client.h"
 #include "server/engine/engine.h"
 #include "server/net/server.h"
 #include "server/observe/log.h"
-#include "server/persist/rdb_persistence.h"
 #include "server/repl/replication.h"
 
 namespace rill {
 namespace {
 
 constexpr size_t kReadChunk = 64 * 1024;
+// A full sync's RDB is read up to this much per readiness event.
+constexpr size_t kPayloadReadChunk = 1024 * 1024;
 constexpr size_t kEofMarkLength = 40;
 
 std::string Encode(const std::vector<std::string>& args) {
@@ -36,7 +37,8 @@ std::string Encode(const std::vector<std::string>& args) {
 
 }  // namespace
 
-MasterLink::MasterLink(Server& server) : server_(server), engine_(server.engine()) {}
+MasterLink::MasterLink(Server& server)
+    : server_(server), engine_(server.engine()), receiver_(server.engine()) {}
 
 MasterLink::~MasterLink() { CloseSocket(); }
 
@@ -46,12 +48,12 @@ void MasterLink::CloseSocket() {
   ::close(fd_);
   fd_ = -1;
   step_ = Step::kIdle;
-  in_.clear();
-  std::string().swap(payload_);
+  std::string().swap(in_);
+  receiver_.Abort();
 }
 
 void MasterLink::Fail(std::string_view why) {
-  Log(LogLevel::kWarning, "%s", why);
+  if (!why.empty()) Log(LogLevel::kWarning, "%s", why);
   CloseSocket();
   Replication& repl = engine_.replication();
   if (repl.is_replica()) repl.set_link_state(Replication::LinkState::kConnect);
@@ -169,31 +171,22 @@ void MasterLink::OnReady(bool readable, bool writable, bool failed) {
     return;
   }
   if (!readable && !failed) return;
-  char buf[kReadChunk];
-  // The RDB is read straight into its own buffer when its length is known.
-  if (step_ == Step::kBulk && in_.empty()) {
-    const size_t want = static_cast<size_t>(payload_length_) - payload_.size();
-    const size_t old = payload_.size();
-    payload_.resize(old + std::min(want, kReadChunk * 16));
-    const ssize_t n = ::recv(fd_, payload_.data() + old, payload_.size() - old, 0);
-    if (n <= 0) {
-      payload_.resize(old);
-      if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
-      Fail("I/O error trying to sync with MASTER: connection lost");
-      return;
-    }
-    payload_.resize(old + static_cast<size_t>(n));
-    step_started_ms_ = NowMs();
-    if (payload_.size() == static_cast<size_t>(payload_length_)) LoadPayload();
-    return;
-  }
-  const ssize_t n = ::recv(fd_, buf, sizeof(buf), 0);
+  // The RDB is read in big steps straight into the input, which the receiver takes from.
+  const size_t room = step_ == Step::kPayload ? kPayloadReadChunk : kReadChunk;
+  const size_t old = in_.size();
+  in_.resize(old + room);
+  const ssize_t n = ::recv(fd_, in_.data() + old, room, 0);
+  in_.resize(old + static_cast<size_t>(std::max<ssize_t>(n, 0)));
   if (n <= 0) {
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
-    Fail("Master closed the connection during the handshake");
+    if (step_ == Step::kPayload || step_ == Step::kBulkHeader) {
+      Fail(absl::StrCat("I/O error trying to sync with MASTER: ",
+                        n < 0 ? std::strerror(errno) : "connection lost"));
+    } else {
+      Fail("Master closed the connection during the handshake");
+    }
     return;
   }
-  in_.append(buf, static_cast<size_t>(n));
   step_started_ms_ = NowMs();
   Advance();
 }
@@ -296,6 +289,10 @@ void MasterLink::Advance() {
           sync_replid_ = words[1];
           Log(LogLevel::kNotice, "Full resync from master: %s:%d", sync_replid_, sync_offset_);
           repl.FailoverPsyncAnswered(true);
+          if (!receiver_.Begin(sync_replid_, sync_offset_)) {
+            Fail("");
+            return;
+          }
           step_ = Step::kBulkHeader;
           repl.set_link_state(Replication::LinkState::kTransfer);
           break;
@@ -327,76 +324,41 @@ void MasterLink::Advance() {
                             line, "'), are you sure the host and port are right?"));
           return;
         }
-        payload_.clear();
         if (line.starts_with("$EOF:") && line.size() == 5 + kEofMarkLength) {
-          eof_mark_ = line.substr(5);
-          step_ = Step::kEofBulk;
-          Log(LogLevel::kNotice,
-              "MASTER <-> REPLICA sync: receiving streamed RDB from master "
-              "with EOF to disk");
+          receiver_.Header(-1, line.substr(5));
+          step_ = Step::kPayload;
           break;
         }
-        if (!absl::SimpleAtoi(line.substr(1), &payload_length_) || payload_length_ < 0) {
+        int64_t length;
+        if (!absl::SimpleAtoi(line.substr(1), &length) || length < 0) {
           Fail(absl::StrCat("Bad bulk length from MASTER: ", line));
           return;
         }
-        Log(LogLevel::kNotice, "MASTER <-> REPLICA sync: receiving %d bytes from master to disk",
-            payload_length_);
-        step_ = Step::kBulk;
+        receiver_.Header(length, "");
+        step_ = Step::kPayload;
         break;
       }
-      case Step::kBulk: {
-        const size_t want = static_cast<size_t>(payload_length_) - payload_.size();
-        const size_t take = std::min(want, in_.size());
-        payload_.append(in_, 0, take);
-        in_.erase(0, take);
-        if (payload_.size() < static_cast<size_t>(payload_length_)) return;
-        LoadPayload();
+      case Step::kPayload:
+        switch (receiver_.Take(&in_)) {
+          case SyncReceiver::Result::kMore:
+            return;
+          case SyncReceiver::Result::kFailed:
+            Fail("");
+            return;
+          case SyncReceiver::Result::kComplete:
+            LoadPayload();
+            return;
+        }
         return;
-      }
-      case Step::kEofBulk: {
-        const size_t from =
-            payload_.size() >= kEofMarkLength ? payload_.size() - kEofMarkLength : 0;
-        payload_.append(in_);
-        in_.clear();
-        const size_t at = payload_.find(eof_mark_, from);
-        if (at == std::string::npos) return;
-        in_ = payload_.substr(at + kEofMarkLength);
-        payload_.resize(at);
-        LoadPayload();
-        return;
-      }
     }
   }
 }
 
 void MasterLink::LoadPayload() {
-  Replication& repl = engine_.replication();
-  Log(LogLevel::kNotice, "MASTER <-> REPLICA sync: Flushing old data");
-  std::vector<std::unique_ptr<ds::Database>> fresh;
-  std::vector<ds::Database*> dbs;
-  for (int i = 0; i < engine_.num_databases(); ++i) {
-    fresh.push_back(std::make_unique<ds::Database>());
-    fresh.back()->set_access_clock(&engine_.access_clock());
-    dbs.push_back(fresh.back().get());
-  }
-  Log(LogLevel::kNotice, "MASTER <-> REPLICA sync: Loading DB in memory");
-  persistence::RdbLoadOptions options = engine_.rdb().PrepareLoad();
-  // A replica keeps the keys that expired: the master's DELs remove them.
-  options.skip_expired = false;
-  persistence::RdbLoadInfo info;
-  std::string error;
-  if (!persistence::LoadRdb(payload_, dbs, options, &info, &error) ||
-      !engine_.rdb().LoadFunctions(info.functions, &error)) {
-    Fail(absl::StrCat("Failed trying to load the MASTER synchronization DB from socket: ", error));
+  if (!receiver_.Load()) {
+    Fail("");
     return;
   }
-  std::string().swap(payload_);
-  engine_.ReplaceDatabases(fresh);
-  engine_.ReplicaModeChanged();
-  fresh.clear();  // the old data
-  repl.FullSyncDone(sync_replid_, sync_offset_);
-  Log(LogLevel::kNotice, "MASTER <-> REPLICA sync: Finished with success");
   HandOver();
 }
 

@@ -2,9 +2,10 @@
 // syncWithMaster / readSyncBulkPayload): a non-blocking socket to the master driven by the event
 // loop, the 7.0 handshake (PING, AUTH with masterauth/masteruser, REPLCONF listening-port,
 // REPLCONF capa eof capa psync2, PSYNC), the RDB of a full sync (`$<len>` or the diskless
-// `$EOF:<40 bytes>` form) loaded into fresh databases that replace the old ones only when it
-// loaded whole, and then the hand-over of the socket to a Connection whose client is the
-// master client (server/repl/replication.h has the state this reports to).
+// `$EOF:<40 bytes>` form) handed to a SyncReceiver (server/repl/sync_receiver.h: to disk or
+// from the socket, as repl-diskless-load says), and then the hand-over of the socket to a
+// Connection whose client is the master client (server/repl/replication.h has the state this
+// reports to).
 //
 // A failed attempt (refused connection, error reply, broken RDB) closes the socket; the cron
 // tries again about once a second, as Redis does.
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "server/net/event_loop.h"
+#include "server/repl/sync_receiver.h"
 
 namespace rill {
 
@@ -38,18 +40,7 @@ class MasterLink final : public EventLoop::Handler {
   void OnReady(bool readable, bool writable, bool failed) override;
 
  private:
-  enum class Step {
-    kIdle,
-    kConnecting,
-    kPong,
-    kAuth,
-    kPort,
-    kCapa,
-    kPsync,
-    kBulkHeader,
-    kBulk,
-    kEofBulk
-  };
+  enum class Step { kIdle, kConnecting, kPong, kAuth, kPort, kCapa, kPsync, kBulkHeader, kPayload };
   void Fail(std::string_view why);
   void CloseSocket();
   void Send(const std::vector<std::string>& args);
@@ -67,9 +58,8 @@ class MasterLink final : public EventLoop::Handler {
   int fd_ = -1;
   Step step_ = Step::kIdle;
   std::string in_;
-  std::string payload_;
-  int64_t payload_length_ = 0;
-  std::string eof_mark_;
+  // The RDB of a full sync: to a file or memory as repl-diskless-load says.
+  SyncReceiver receiver_;
   std::string sync_replid_;
   int64_t sync_offset_ = 0;
   int skip_replies_ = 0;  // handshake replies to skip before the current step's

@@ -18,6 +18,7 @@
 #include "server/persist/child_process.h"
 #include "server/persist/child_temp_files.h"
 #include "server/persist/persistence.h"
+#include "server/repl/replication.h"
 #include "server/scripting/scripting.h"
 
 namespace rill {
@@ -283,8 +284,30 @@ std::string_view RdbPersistence::WriteDeniedAfterFailedSave() const {
   return kMisconfError;
 }
 
+void RdbPersistence::RecordLoad(const persistence::RdbLoadInfo& info) {
+  if (info.empty_keys_skipped > 0) {
+    Log(LogLevel::kNotice,
+        "Done loading RDB, keys loaded: %d, keys expired: %d, empty keys "
+        "skipped: %d.",
+        info.keys_loaded, info.keys_expired, info.empty_keys_skipped);
+  } else {
+    Log(LogLevel::kNotice, "Done loading RDB, keys loaded: %d, keys expired: %d.", info.keys_loaded,
+        info.keys_expired);
+  }
+  last_load_keys_loaded_ = info.keys_loaded;
+  last_load_keys_expired_ = info.keys_expired;
+}
+
+bool RdbPersistence::LoadSyncFile(std::vector<std::unique_ptr<ds::Database>>* fresh,
+                                  std::string* error) {
+  bool missing;
+  if (!LoadFile(fresh, /*merge=*/false, &missing, error, /*keep_expired=*/true)) return false;
+  if (missing) *error = "The RDB file received from the master is gone";
+  return !missing;
+}
+
 bool RdbPersistence::LoadFile(std::vector<std::unique_ptr<ds::Database>>* target, bool merge,
-                              bool* missing, std::string* error) {
+                              bool* missing, std::string* error, bool keep_expired) {
   *missing = false;
   const std::string filename = engine_.config().String("dbfilename");
   const int64_t start_us = MonotonicUs();
@@ -299,6 +322,7 @@ bool RdbPersistence::LoadFile(std::vector<std::unique_ptr<ds::Database>>* target
   }
   persistence::RdbLoadOptions options = PrepareLoad();
   options.allow_duplicates = merge;
+  if (keep_expired) options.skip_expired = false;
   std::vector<ds::Database*> dbs;
   // The new databases stamp keys on the server's clock, not at the time 0 of their own.
   for (auto& db : *target) {
@@ -331,19 +355,9 @@ bool RdbPersistence::LoadFile(std::vector<std::unique_ptr<ds::Database>>* target
   if (options.verify_checksum && info.version >= 5 && !info.checksum_verified) {
     Log(LogLevel::kNotice, "RDB file was saved with checksum disabled: no check performed.");
   }
-  if (info.empty_keys_skipped > 0) {
-    Log(LogLevel::kNotice,
-        "Done loading RDB, keys loaded: %d, keys expired: %d, empty keys "
-        "skipped: %d.",
-        info.keys_loaded, info.keys_expired, info.empty_keys_skipped);
-  } else {
-    Log(LogLevel::kNotice, "Done loading RDB, keys loaded: %d, keys expired: %d.", info.keys_loaded,
-        info.keys_expired);
-  }
+  RecordLoad(info);
   Log(LogLevel::kNotice, "DB loaded from disk: %.3f seconds",
       static_cast<double>(MonotonicUs() - start_us) / 1e6);
-  last_load_keys_loaded_ = info.keys_loaded;
-  last_load_keys_expired_ = info.keys_expired;
   return true;
 }
 
@@ -403,22 +417,25 @@ void RdbPersistence::AppendInfo(std::string* out) const {
   const ChildProcessManager& children = engine_.children();
   const int64_t now_ms = NowMs();
   const bool child = children.active();
+  const Replication::SyncLoad load = engine_.replication().sync_load();
   const double fork_perc = child && children.keys_total() > 0
                                ? 100.0 * static_cast<double>(children.keys_processed()) /
                                      static_cast<double>(children.keys_total())
                                : 0.0;
   absl::StrAppendFormat(
       out,
-      "loading:0\r\nasync_loading:0\r\ncurrent_cow_peak:%d\r\ncurrent_cow_size:%d\r\n"
+      "loading:%d\r\nasync_loading:%d\r\ncurrent_cow_peak:%d\r\ncurrent_cow_size:%d\r\n"
       "current_cow_size_age:%d\r\ncurrent_fork_perc:%.2f\r\ncurrent_save_keys_processed:%d\r\n"
       "current_save_keys_total:%d\r\nrdb_changes_since_last_save:%d\r\n"
       "rdb_bgsave_in_progress:%d\r\nrdb_last_save_time:%d\r\nrdb_last_bgsave_status:%s\r\n"
       "rdb_last_bgsave_time_sec:%d\r\nrdb_current_bgsave_time_sec:%d\r\nrdb_saves:%d\r\n"
       "rdb_last_cow_size:%d\r\nrdb_last_load_keys_expired:%d\r\nrdb_last_load_keys_loaded:%d\r\n",
-      child ? children.cow_peak() : 0, child ? children.cow_size() : 0,
-      child ? children.cow_size_age_s(now_ms) : 0, fork_perc, child ? children.keys_processed() : 0,
-      child ? children.keys_total() : 0, engine_.stats().dirty, bgsave_in_progress() ? 1 : 0,
-      engine_.stats().last_save_time, last_bgsave_ok_ ? "ok" : "err", save_time_last_s_,
+      load == Replication::SyncLoad::kLoading ? 1 : 0,
+      load == Replication::SyncLoad::kAsyncLoading ? 1 : 0, child ? children.cow_peak() : 0,
+      child ? children.cow_size() : 0, child ? children.cow_size_age_s(now_ms) : 0, fork_perc,
+      child ? children.keys_processed() : 0, child ? children.keys_total() : 0,
+      engine_.stats().dirty, bgsave_in_progress() ? 1 : 0, engine_.stats().last_save_time,
+      last_bgsave_ok_ ? "ok" : "err", save_time_last_s_,
       save_time_start_s_ >= 0 && bgsave_in_progress() ? now_ms / 1000 - save_time_start_s_ : -1,
       saves_, last_cow_bytes_, last_load_keys_expired_, last_load_keys_loaded_);
 }

@@ -69,11 +69,18 @@ class RdbPersistence {
 
   // The options a save would use now (also for the AOF's RDB preamble).
   persistence::RdbSaveOptions SaveOptions() const;
+  // A replica's full sync received into dbfilename (repl-diskless-load disabled): loads it into
+  // `fresh` as Redis's rdbLoad does for a replica (expired keys kept, Redis's log lines). False
+  // with the reason; `fresh` then holds what loaded.
+  bool LoadSyncFile(std::vector<std::unique_ptr<ds::Database>>* fresh, std::string* error);
   // Options for loading a file now (config limits, checksum, the time), with the engine's
   // access clock set to that moment: loaded keys count as accessed at the load, on the
   // server's clock, as Redis stamps them, unless the file kept the idle time or LFU counter
   // the policy uses. Both the RDB and the AOF base load through this.
   persistence::RdbLoadOptions PrepareLoad();
+  // An RDB loaded whole (from a file, or a replica's from the socket): Redis's "Done loading
+  // RDB" log line and INFO's rdb_last_load_keys_loaded / _expired.
+  void RecordLoad(const persistence::RdbLoadInfo& info);
   // Loads the FUNCTION libraries an RDB held (replacing same-named ones); false with the error.
   bool LoadFunctions(const std::vector<std::string>& codes, std::string* error);
 
@@ -89,8 +96,9 @@ class RdbPersistence {
               const persistence::RdbSaveOptions& options);
   void BackgroundSaveDone(const ChildResult& result);
   // Reads the configured file into fresh databases; logs as Redis.
+  // `keep_expired`: a replica's load, which keeps keys that expired (its master deletes them).
   bool LoadFile(std::vector<std::unique_ptr<ds::Database>>* fresh, bool merge, bool* missing,
-                std::string* error);
+                std::string* error, bool keep_expired = false);
 
   Engine& engine_;
   std::string_view WriteDeniedAfterFailedSave() const;

@@ -1,10 +1,14 @@
 #include "server/repl/replication.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
-#include <fstream>
+#include <cerrno>
+#include <cstring>
 #include <limits>
 #include <random>
-#include <sstream>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -31,14 +35,8 @@ std::string RandomId() {
   return s;
 }
 
-bool ReadWholeFile(const std::string& path, std::string* out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  *out = std::move(ss).str();
-  return true;
-}
+// A disk-based full sync reads its file this much at a time (Redis's PROTO_IOBUF_LEN).
+constexpr size_t kBulkChunk = 16 * 1024;
 
 }  // namespace
 
@@ -48,7 +46,9 @@ Replication::Replication(Engine& engine) : engine_(engine), replid_(RandomId()),
   });
 }
 
-Replication::~Replication() = default;
+Replication::~Replication() {
+  for (auto& [id, r] : replicas_) CloseBulk(r);
+}
 
 Replication::Replica& Replication::EntryOf(Client& client) {
   Replica& r = replicas_[client.id];
@@ -100,7 +100,8 @@ void Replication::SendUnsent() {
   for (auto& [id, r] : replicas_) {
     if (r.state == ReplicaState::kOnline && !r.stream_on_ack) {
       SendTo(r, unsent_);
-    } else if (r.state == ReplicaState::kWaitBgsaveEnd || r.state == ReplicaState::kOnline) {
+    } else if (r.state == ReplicaState::kWaitBgsaveEnd || r.state == ReplicaState::kSendBulk ||
+               r.state == ReplicaState::kOnline) {
       r.held.append(unsent_);
     } else {
       continue;
@@ -431,6 +432,7 @@ bool Replication::StartSnapshotForReplicas() {
   // The snapshot holds everything up to this offset; the stream after it is held per replica.
   if (!engine_.rdb().BackgroundSave()) return false;
   snapshot_target_ = SnapshotTarget::kDisk;
+  rdb_generated_by_replication_ = true;
   selected_db_ = -1;
   for (auto& [id, r] : replicas_) {
     if (r.state != ReplicaState::kWaitBgsaveStart) continue;
@@ -488,35 +490,111 @@ std::string Replication::ReplicaName(const Replica& r) const {
 void Replication::SnapshotDone(bool ok, const std::string& path) {
   FlushStream();
   const bool ours = snapshot_target_ == SnapshotTarget::kDisk;
-  if (ours) snapshot_target_ = SnapshotTarget::kNone;
   if (ours) {
-    std::string rdb;
-    if (ok && !ReadWholeFile(path, &rdb)) {
-      Log(LogLevel::kWarning, "SYNC failed. Can't open/stat DB after BGSAVE: %s", path);
-      ok = false;
-    }
+    snapshot_target_ = SnapshotTarget::kNone;
     std::vector<Client*> failed;
     for (auto& [id, r] : replicas_) {
       if (r.state != ReplicaState::kWaitBgsaveEnd) continue;
       if (!ok) {
+        Log(LogLevel::kWarning, "SYNC failed. BGSAVE child returned an error");
         failed.push_back(r.client);
-        continue;
+      } else if (!StartBulk(r, path)) {
+        failed.push_back(r.client);
       }
-      Log(LogLevel::kNotice, "Synchronization with replica %s succeeded", ReplicaName(r));
-      SendTo(r, absl::StrCat("$", rdb.size(), "\r\n"));
-      SendTo(r, rdb);
-      r.rdb_end = r.queued;
-      SendTo(r, r.held);
-      std::string().swap(r.held);
-      r.state = ReplicaState::kOnline;
-      r.ack_time_ms = NowMs();
     }
     for (Client* c : failed) {
-      Log(LogLevel::kWarning, "SYNC failed. BGSAVE child returned an error");
       if (c->kill) c->kill();
     }
   }
   StartPendingFork(NowMs());
+}
+
+bool Replication::StartBulk(Replica& r, const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  struct stat st {};
+  if (fd < 0 || ::fstat(fd, &st) != 0) {
+    Log(LogLevel::kWarning, "SYNC failed. Can't open/stat DB after BGSAVE: %s",
+        std::strerror(errno));
+    if (fd >= 0) ::close(fd);
+    return false;
+  }
+  r.bulk_fd = fd;
+  r.bulk_offset = 0;
+  r.bulk_size = static_cast<uint64_t>(st.st_size);
+  r.state = ReplicaState::kSendBulk;
+  SendTo(r, absl::StrCat("$", r.bulk_size, "\r\n"));
+  r.rdb_end = r.queued;
+  // The first chunk follows once the connection took the header (and whatever preceded it).
+  r.client->output_drained = [this, id = r.client->id] { SendBulkChunk(id); };
+  return true;
+}
+
+void Replication::SendBulkChunk(uint64_t id) {
+  auto it = replicas_.find(id);
+  if (it == replicas_.end() || it->second.state != ReplicaState::kSendBulk) return;
+  Replica& r = it->second;
+  if (r.bulk_offset < r.bulk_size) {
+    char buf[kBulkChunk];
+    const size_t want =
+        static_cast<size_t>(std::min<uint64_t>(kBulkChunk, r.bulk_size - r.bulk_offset));
+    ssize_t n;
+    do {
+      n = ::pread(r.bulk_fd, buf, want, static_cast<off_t>(r.bulk_offset));
+    } while (n < 0 && errno == EINTR);
+    if (n <= 0) {
+      Log(LogLevel::kWarning, "Read error sending DB to replica: %s",
+          n < 0 ? std::strerror(errno) : "unexpected end of file");
+      CloseBulk(r);
+      if (r.client->kill) r.client->kill();
+      return;
+    }
+    r.bulk_offset += static_cast<uint64_t>(n);
+    SendTo(r, std::string_view(buf, static_cast<size_t>(n)));
+    r.rdb_end = r.queued;
+    r.client->output_drained = [this, id] { SendBulkChunk(id); };
+    return;
+  }
+  // The whole file left: the replica is online and gets the stream it missed.
+  CloseBulk(r);
+  r.state = ReplicaState::kOnline;
+  r.ack_time_ms = NowMs();
+  Log(LogLevel::kNotice, "Synchronization with replica %s succeeded", ReplicaName(r));
+  SendTo(r, r.held);
+  std::string().swap(r.held);
+}
+
+void Replication::CloseBulk(Replica& r) {
+  if (r.bulk_fd < 0) return;
+  ::close(r.bulk_fd);
+  r.bulk_fd = -1;
+}
+
+bool Replication::DeleteSyncFiles() const {
+  const Config& config = engine_.config();
+  return config.Bool("rdb-del-sync-files") && config.String("save").empty() &&
+         !config.Bool("appendonly");
+}
+
+void Replication::RemoveRdbUsedToSyncReplicas() {
+  if (!engine_.config().Bool("rdb-del-sync-files")) {
+    // Not left set for a later CONFIG SET to act on an old file.
+    rdb_generated_by_replication_ = false;
+    return;
+  }
+  if (!rdb_generated_by_replication_ || !DeleteSyncFiles()) return;
+  for (const auto& [id, r] : replicas_) {
+    if (r.state == ReplicaState::kWaitBgsaveStart || r.state == ReplicaState::kWaitBgsaveEnd ||
+        r.state == ReplicaState::kSendBulk) {
+      return;
+    }
+  }
+  const std::string file = engine_.config().String("dbfilename");
+  struct stat st {};
+  if (::lstat(file.c_str(), &st) != 0) return;
+  rdb_generated_by_replication_ = false;
+  Log(LogLevel::kNotice,
+      "Removing the RDB file used to feed replicas in a persistence-less instance");
+  ::unlink(file.c_str());
 }
 
 void Replication::DisconnectReplicas() {
@@ -708,7 +786,10 @@ std::string Replication::AckCommand() const {
 
 void Replication::ClientGone(Client& client) {
   FlushStream();
-  replicas_.erase(client.id);
+  if (auto it = replicas_.find(client.id); it != replicas_.end()) {
+    CloseBulk(it->second);
+    replicas_.erase(it);
+  }
   std::erase_if(waiters_, [&](const Waiter& w) { return w.client == &client; });
   if (master_client_ == &client) {
     master_client_ = nullptr;
@@ -730,6 +811,7 @@ size_t Replication::online_replicas() const {
 
 void Replication::Cron(int64_t now_ms) {
   FlushStream();
+  RemoveRdbUsedToSyncReplicas();
   const bool any = online_replicas() > 0;
   if (any) StartPendingFork(now_ms);
   UpdateFailoverStatus(now_ms);
@@ -824,6 +906,17 @@ void Replication::AppendInfo(std::string* o) const {
         master_host_, master_port_, up ? "up" : "down",
         master_client_ != nullptr ? (now_ms - last_master_io_ms_) / 1000 : -1,
         link_state_ == LinkState::kTransfer ? 1 : 0, slave_offset, slave_offset);
+    if (link_state_ == LinkState::kTransfer) {
+      const double perc = transfer_.size != 0 ? static_cast<double>(transfer_.read) /
+                                                    static_cast<double>(transfer_.size) * 100
+                                              : 0.0;
+      absl::StrAppendFormat(o,
+                            "master_sync_total_bytes:%d\r\nmaster_sync_read_bytes:%d\r\n"
+                            "master_sync_left_bytes:%d\r\nmaster_sync_perc:%.2f\r\n"
+                            "master_sync_last_io_seconds_ago:%d\r\n",
+                            transfer_.size, transfer_.read, transfer_.size - transfer_.read, perc,
+                            now_ms / 1000 - transfer_.last_io_s);
+    }
     if (!up) {
       absl::StrAppendFormat(o, "master_link_down_since_seconds:%d\r\n",
                             link_down_since_s_ != 0 ? now_ms / 1000 - link_down_since_s_ : -1);
@@ -842,9 +935,12 @@ void Replication::AppendInfo(std::string* o) const {
   for (const auto& [id, r] : replicas_) {
     if (r.state == ReplicaState::kHandshake) continue;
     const bool online = r.state == ReplicaState::kOnline;
+    const char* state = online                               ? "online"
+                        : r.state == ReplicaState::kSendBulk ? "send_bulk"
+                                                             : "wait_bgsave";
     absl::StrAppendFormat(o, "slave%d:ip=%s,port=%d,state=%s,offset=%d,lag=%d\r\n", index++,
-                          ReplicaIp(r), r.listening_port, online ? "online" : "wait_bgsave",
-                          r.ack_offset, online ? now_ms / 1000 - r.ack_time_ms / 1000 : 0);
+                          ReplicaIp(r), r.listening_port, state, r.ack_offset,
+                          online ? now_ms / 1000 - r.ack_time_ms / 1000 : 0);
   }
   const char* failover = "no-failover";
   if (failover_state_ == FailoverState::kWaitForSync) failover = "waiting-for-sync";
@@ -857,6 +953,22 @@ void Replication::AppendInfo(std::string* o) const {
       failover, replid_, replid2_, master_repl_offset_, second_repl_offset_,
       backlog_.active() ? 1 : 0, engine_.config().Int("repl-backlog-size"),
       backlog_.first_byte_offset(), backlog_.histlen());
+}
+
+void Replication::AppendLoadingInfo(std::string* o) const {
+  if (load_.state == SyncLoad::kNone) return;
+  // Redis's figures: the ETA from the pace so far (1 second before there is one).
+  const int64_t elapsed = NowMs() / 1000 - load_.start_s;
+  const int64_t remaining = load_.total != 0 ? load_.total - load_.loaded : 1;
+  const double perc =
+      load_.total != 0 ? static_cast<double>(load_.loaded) / static_cast<double>(load_.total) * 100
+                       : 0.0;
+  const int64_t eta = elapsed == 0 ? 1 : elapsed * remaining / (load_.loaded + 1);
+  absl::StrAppendFormat(o,
+                        "loading_start_time:%d\r\nloading_total_bytes:%d\r\n"
+                        "loading_rdb_used_mem:0\r\nloading_loaded_bytes:%d\r\n"
+                        "loading_loaded_perc:%.2f\r\nloading_eta_seconds:%d\r\n",
+                        load_.start_s, load_.total, load_.loaded, perc, eta);
 }
 
 Replication::Replica* Replication::FindReplica(const std::string& host, int64_t port) {
@@ -891,7 +1003,8 @@ std::string Replication::Failover(const std::string& host, int64_t port, bool fo
   failover_force_ = force;
   failover_state_ = FailoverState::kWaitForSync;
   // Writes wait (and the offset stands still) until the target has everything.
-  engine_.PauseClients(Engine::PauseType::kWrite, std::numeric_limits<int64_t>::max());
+  engine_.PauseClients(Engine::PausePurpose::kFailover, Engine::PauseType::kWrite,
+                       std::numeric_limits<int64_t>::max());
   return "+OK\r\n";
 }
 
@@ -907,7 +1020,7 @@ void Replication::ClearFailoverState() {
   failover_force_ = false;
   failover_host_.clear();
   failover_port_ = 0;
-  engine_.UnpauseClients();
+  engine_.UnpauseClients(Engine::PausePurpose::kFailover);
 }
 
 void Replication::AbortFailover(std::string_view why) {

@@ -100,6 +100,32 @@ class Replication final : public Propagator::Sink {
   std::string AckCommand() const;
   int64_t last_master_io_ms() const { return last_master_io_ms_; }
 
+  // A full sync's RDB arriving (server/repl/sync_receiver.h). INFO replication's master_sync_*
+  // fields while the link is in the transfer state (Redis's repl_transfer_*).
+  struct SyncTransfer {
+    int64_t size = -1;  // -1 until the bulk header, 0 for its `$EOF:` form
+    int64_t read = 0;   // bytes written to the temporary file
+    int64_t last_io_s = 0;
+  };
+  SyncTransfer& sync_transfer() { return transfer_; }
+  // Loading it from the socket: commands without the `loading` flag (kLoading), or with
+  // `no_async_loading` (kAsyncLoading), get -LOADING; INFO persistence shows the progress.
+  enum class SyncLoad { kNone, kLoading, kAsyncLoading };
+  struct LoadProgress {
+    SyncLoad state = SyncLoad::kNone;
+    int64_t start_s = 0;
+    int64_t total = 0;
+    int64_t loaded = 0;
+  };
+  LoadProgress& load_progress() { return load_; }
+  SyncLoad sync_load() const { return load_.state; }
+  // INFO persistence's loading_* lines while loading (nothing otherwise).
+  void AppendLoadingInfo(std::string* out) const;
+  // rdb-del-sync-files: no save points and no AOF (Redis's allPersistenceDisabled), where the
+  // RDB files of full syncs are removed once used (Redis 7.0: a replica's after loading it, a
+  // master's once no replica waits for it or reads it).
+  bool DeleteSyncFiles() const;
+
   // ---- both ----
   // A client left: a replica leaves the table, a WAIT is dropped, the master client is gone.
   void ClientGone(Client& client);
@@ -116,6 +142,14 @@ class Replication final : public Propagator::Sink {
   bool EnoughGoodReplicas() const;
   // connected_slaves and INFO stats' sync_* counters.
   size_t online_replicas() const;
+  // Clients parked in WAIT, and those of them with a timeout (INFO's blocked_clients and
+  // clients_in_timeout_table count them, as Redis's BLOCKED_WAIT).
+  size_t waiting_clients() const { return waiters_.size(); }
+  size_t waiting_with_timeout() const {
+    size_t n = 0;
+    for (const Waiter& w : waiters_) n += w.deadline_ms != 0 ? 1 : 0;
+    return n;
+  }
   uint64_t sync_full() const { return sync_full_; }
   uint64_t sync_partial_ok() const { return sync_partial_ok_; }
   uint64_t sync_partial_err() const { return sync_partial_err_; }
@@ -132,7 +166,8 @@ class Replication final : public Propagator::Sink {
   void set_link_control(LinkControl control) { link_ = std::move(control); }
 
  private:
-  enum class ReplicaState { kHandshake, kWaitBgsaveStart, kWaitBgsaveEnd, kOnline };
+  // kSendBulk: a disk-based full sync's file is being sent (Redis's SLAVE_STATE_SEND_BULK).
+  enum class ReplicaState { kHandshake, kWaitBgsaveStart, kWaitBgsaveEnd, kSendBulk, kOnline };
   struct Replica {
     Client* client = nullptr;
     ReplicaState state = ReplicaState::kHandshake;
@@ -156,6 +191,13 @@ class Replication final : public Propagator::Sink {
     uint64_t queued = 0;
     uint64_t rdb_end = 0;
     int64_t soft_limit_since_ms = 0;
+    // kSendBulk: the snapshot file (its own descriptor: a later BGSAVE may replace the file),
+    // how much of it was queued and its size. The file goes out a chunk at a time, the next
+    // read once the connection drained the last (Client::output_drained), as Redis's
+    // sendBulkToSlave: never the whole file in memory.
+    int bulk_fd = -1;
+    uint64_t bulk_offset = 0;
+    uint64_t bulk_size = 0;
   };
   // What the running snapshot child is for: nothing of ours, a file to send (disk), or the
   // replicas' sockets (diskless).
@@ -185,6 +227,13 @@ class Replication final : public Propagator::Sink {
   void DisklessTransferDone(bool ok, const std::vector<bool>& delivered);
   // The held stream goes out and the replica is streamed to from now on.
   void StartStream(Replica& r);
+  // The BGSAVE to disk ended: `r` gets the `$<size>` header and then the file at `path`, in
+  // chunks (SendBulkChunk). False (logged) when the file cannot be opened.
+  bool StartBulk(Replica& r, const std::string& path);
+  // The connection of replica `id` drained: the next chunk of its file, or, once all of it
+  // left, the replica goes online with the stream it missed.
+  void SendBulkChunk(uint64_t id);
+  void CloseBulk(Replica& r);
   // Queues bytes on the replica's connection (counted for its output limit).
   void SendTo(Replica& r, std::string_view bytes);
   // The replica's stream bytes not yet written to its socket: held here or queued on its
@@ -198,6 +247,9 @@ class Replication final : public Propagator::Sink {
   // "ip:listening-port", as Redis names a replica in its log.
   std::string ReplicaName(const Replica& r) const;
   void DisconnectReplicas();
+  // Redis's removeRDBUsedToSyncReplicas (cron): the file a BGSAVE made for replicas goes once
+  // none needs it, under rdb-del-sync-files without persistence.
+  void RemoveRdbUsedToSyncReplicas();
   void ShiftReplicationId();
   void NewReplicationId();
   // Redis's updateFailoverStatus (cron): the timeout, then the target's catching up.
@@ -226,6 +278,7 @@ class Replication final : public Propagator::Sink {
   std::vector<Waiter> waiters_;
   std::vector<Client*> limit_victims_;
   SnapshotTarget snapshot_target_ = SnapshotTarget::kNone;  // the running child's, if ours
+  bool rdb_generated_by_replication_ = false;               // dbfilename is a sync's file
   std::vector<uint64_t> transfer_ids_;                      // a diskless child's replicas
   int64_t last_ping_ms_ = 0;
   int64_t no_replicas_since_ms_ = 0;  // 0: some replica is attached (repl-backlog-ttl)
@@ -249,6 +302,8 @@ class Replication final : public Propagator::Sink {
   int64_t last_master_io_ms_ = 0;
   int64_t last_ack_sent_ms_ = 0;
   int64_t link_down_since_s_ = 0;
+  SyncTransfer transfer_;
+  LoadProgress load_;
   LinkControl link_;
 };
 

@@ -1,0 +1,82 @@
+// The replica's half of a full sync's RDB (Redis 7.0's readSyncBulkPayload and the load after
+// it), fed by the master link (server/net/master_link.h) with the bytes it reads, and
+// repl-diskless-load as Redis acts on it:
+//
+// * `disabled` (the default), and `on-empty-db` while the replica holds keys: the bytes go to a
+//   temporary file, `temp-<unixtime>.<pid>.rdb` in the working directory, as they arrive (the
+//   replica keeps serving its old data meanwhile). Once complete, the file is renamed onto
+//   dbfilename, the old data flushed and the file loaded. A transfer that breaks leaves the
+//   data as it was and removes the file; a file that fails to load leaves what it loaded
+//   (Redis flushed before loading).
+// * `on-empty-db` with an empty dataset, and `swapdb`: the RDB is loaded "from the socket", with
+//   no file. The server is loading from the bulk header on, as Redis is: commands without the
+//   `loading` flag get -LOADING and INFO persistence shows loading:1 and the loading_* fields;
+//   under `swapdb` with the replication ID unchanged (the same history, a later point in it)
+//   it is async loading instead: the old data is served until the new one replaces it. The
+//   new data goes into fresh databases that replace the old ones only when the load succeeded,
+//   so under `swapdb` a broken transfer keeps the old data.
+//   Rill's loader parses a whole buffer (persistence/rdb_loader.h) where Redis parses the
+//   socket as bytes come: the RDB gathers in memory while it arrives and is parsed at its end.
+//
+// INFO replication's master_sync_* fields come from here (Replication::SyncTransfer): the size
+// announced (0 for the `$EOF:` form, as Redis), and the bytes read, which only the disk target
+// counts (Redis's socket loader does not update them either).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "persistence/rdb_file.h"
+
+namespace rill {
+
+class Engine;
+
+class SyncReceiver {
+ public:
+  explicit SyncReceiver(Engine& engine);
+  ~SyncReceiver();  // Abort()s an unfinished transfer
+  SyncReceiver(const SyncReceiver&) = delete;
+  SyncReceiver& operator=(const SyncReceiver&) = delete;
+
+  // +FULLRESYNC <replid> <offset> was accepted: chooses the target and, for the disk, creates
+  // the temporary file. False (logged) when it cannot be created.
+  bool Begin(const std::string& replid, int64_t offset);
+  // The bulk header: `$<length>` (eof_mark empty) or `$EOF:<mark>`.
+  void Header(int64_t length, const std::string& eof_mark);
+  enum class Result { kMore, kComplete, kFailed };
+  // Takes payload bytes from the front of *in. kComplete once the payload is whole (the bytes
+  // after it stay in *in), kFailed (logged) when the file could not be written.
+  Result Take(std::string* in);
+  // Loads the complete payload and installs it (Replication::FullSyncDone). False (logged, the
+  // data as described above) when it did not load.
+  bool Load();
+  // Abandons the transfer: the temporary file is removed, loading ends, the data stays.
+  void Abort();
+
+ private:
+  bool LoadFromDisk();
+  bool LoadFromMemory();
+  void EndLoading();
+
+  Engine& engine_;
+  bool active_ = false;
+  bool to_disk_ = false;
+  bool swapdb_ = false;
+  std::string replid_;
+  int64_t offset_ = 0;
+  int64_t length_ = -1;  // -1: the `$EOF:` form
+  std::string eof_mark_;
+  // The disk target: the temporary file and its writer; `carry_` holds the last bytes of an
+  // `$EOF:` transfer, which may be the start of the mark, until more arrive.
+  std::string temp_path_;
+  int fd_ = -1;
+  std::unique_ptr<persistence::FileSink> sink_;
+  std::string carry_;
+  // The memory target.
+  std::string payload_;
+  int64_t received_ = 0;  // payload bytes taken (both targets)
+};
+
+}  // namespace rill
