@@ -699,6 +699,10 @@ void Connection::OnSent(int result) {
     uring_->Send(slot_, sending_.data() + sent_, sending_.size() - sent_);
     return;
   }
+  SendingDone();
+}
+
+void Connection::SendingDone() {
   writing_ = false;
   client_.output_buffer_size = 0;
   sending_.clear();
@@ -723,14 +727,7 @@ void Connection::OnWritable() {
     }
     sent_ += static_cast<size_t>(n);
   }
-  writing_ = false;
-  client_.output_buffer_size = 0;
-  sending_.clear();
-  sent_ = 0;
-  if (sending_.capacity() > 1024 * 1024) sending_.shrink_to_fit();
-  NoteBufferMemory();
-  Flush();
-  UpdateInterest();
+  SendingDone();
 }
 
 }  // namespace rill

@@ -67,6 +67,8 @@ class Connection : public std::enable_shared_from_this<Connection>,
   bool ReadBigArg();
   void CloseOutOfMemory();
   void OnWritable();
+  // The socket took all of sending_ (either transport): frees it and sends what gathered since.
+  void SendingDone();
   // Whether epoll should report readability: not while closing, nor while a client that
   // does not read its replies has more than the high-water mark pending.
   void UpdateInterest();
