@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <cstddef>
 #include <cstdint>
 
@@ -42,6 +43,14 @@ inline size_t CountedBytes() {
   int64_t total = 0;
   for (int i = 0; i < used; ++i) total += g_slots[i].bytes.load(std::memory_order_relaxed);
   return total > 0 ? static_cast<size_t>(total) : 0;
+}
+
+// n * size into *bytes; false, with errno ENOMEM as the C library sets it, when the product
+// overflows (calloc, reallocarray).
+inline bool ArrayBytes(size_t n, size_t size, size_t* bytes) {
+  if (!__builtin_mul_overflow(n, size, bytes)) return true;
+  errno = ENOMEM;
+  return false;
 }
 
 }  // namespace rill::alloc_internal

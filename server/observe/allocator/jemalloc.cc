@@ -125,11 +125,8 @@ void* malloc(size_t size) noexcept { return rill::Allocate(size, 0); }
 
 void* calloc(size_t n, size_t size) noexcept {
   size_t bytes;
-  if (__builtin_mul_overflow(n, size, &bytes)) {
-    errno = ENOMEM;
-    return nullptr;
-  }
-  return rill::Allocate(bytes, rill::kZero);
+  return rill::alloc_internal::ArrayBytes(n, size, &bytes) ? rill::Allocate(bytes, rill::kZero)
+                                                           : nullptr;
 }
 
 void free(void* p) noexcept {
@@ -158,11 +155,7 @@ size_t malloc_usable_size(void* p) noexcept { return p == nullptr ? 0 : sallocx(
 
 void* reallocarray(void* p, size_t n, size_t size) noexcept {
   size_t bytes;
-  if (__builtin_mul_overflow(n, size, &bytes)) {
-    errno = ENOMEM;
-    return nullptr;
-  }
-  return realloc(p, bytes);
+  return rill::alloc_internal::ArrayBytes(n, size, &bytes) ? realloc(p, bytes) : nullptr;
 }
 
 void* memalign(size_t alignment, size_t size) noexcept {

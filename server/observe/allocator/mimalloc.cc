@@ -98,11 +98,7 @@ size_t malloc_usable_size(void* p) noexcept { return p == nullptr ? 0 : mi_usabl
 
 void* reallocarray(void* p, size_t n, size_t size) noexcept {
   size_t bytes;
-  if (__builtin_mul_overflow(n, size, &bytes)) {
-    errno = ENOMEM;
-    return nullptr;
-  }
-  return realloc(p, bytes);
+  return rill::alloc_internal::ArrayBytes(n, size, &bytes) ? realloc(p, bytes) : nullptr;
 }
 
 void* memalign(size_t alignment, size_t size) noexcept {
