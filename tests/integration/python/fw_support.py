@@ -106,9 +106,10 @@ class Server:
     restart finds its append-only file. stop() ends it by pid; cleanup() also removes the
     directory. As a context manager it starts, and cleans up at the end."""
 
-    def __init__(self, binary, extra_args=(), port=None):
+    def __init__(self, binary, extra_args=(), port=None, preexec_fn=None):
         self.binary = binary
         self.extra_args = list(extra_args)
+        self.preexec_fn = preexec_fn  # run in the child before exec (a seccomp filter, say)
         self.port = port or free_port()
         self.dir = tempfile.mkdtemp(prefix="rill-fw-server-")
         self.proc = None
@@ -127,7 +128,7 @@ class Server:
                 "--dir", self.dir, "--daemonize", "no"] + self.extra_args
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT,
-                                         stdin=subprocess.DEVNULL)
+                                         stdin=subprocess.DEVNULL, preexec_fn=self.preexec_fn)
         deadline = time.time() + timeout
         while time.time() < deadline:
             if self.proc.poll() is not None:
