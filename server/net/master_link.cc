@@ -35,6 +35,21 @@ std::string Encode(const std::vector<std::string>& args) {
   return out;
 }
 
+// bind-source-addr: the link to the master leaves from this address, bound to the first of its
+// addresses that takes (Redis's anetTcpGenericConnect). Best effort (ANET_CONNECT_BE_BINDING):
+// when none takes, the socket stays unbound and the kernel picks the address.
+void BindSource(int fd, const std::string& address) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* list = nullptr;
+  if (getaddrinfo(address.c_str(), nullptr, &hints, &list) != 0) return;
+  for (addrinfo* ai = list; ai != nullptr; ai = ai->ai_next) {
+    if (::bind(fd, ai->ai_addr, ai->ai_addrlen) == 0) break;
+  }
+  freeaddrinfo(list);
+}
+
 }  // namespace
 
 MasterLink::MasterLink(Server& server)
@@ -66,26 +81,6 @@ void MasterLink::Disconnect() {
   }
 }
 
-namespace {
-
-// bind-source-addr: the link to the master leaves from this address (Redis's
-// anetTcpGenericConnect binds to the first of its addresses that takes). False when none does.
-bool BindSource(int fd, const std::string& address) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* list = nullptr;
-  if (getaddrinfo(address.c_str(), nullptr, &hints, &list) != 0) return false;
-  bool bound = false;
-  for (addrinfo* ai = list; ai != nullptr && !bound; ai = ai->ai_next) {
-    bound = ::bind(fd, ai->ai_addr, ai->ai_addrlen) == 0;
-  }
-  freeaddrinfo(list);
-  return bound;
-}
-
-}  // namespace
-
 void MasterLink::Connect() {
   Disconnect();
   Replication& repl = engine_.replication();
@@ -103,8 +98,6 @@ void MasterLink::Connect() {
   }
   fd_ = ::socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   const std::string source = engine_.config().String("bind-source-addr");
-  // Best effort, as Redis binds its replication link (ANET_CONNECT_BE_BINDING): an address
-  // that does not take leaves the socket unbound, and the link comes up from the default one.
   if (fd_ >= 0 && !source.empty()) BindSource(fd_, source);
   int rc = fd_ < 0 ? -1 : ::connect(fd_, res->ai_addr, res->ai_addrlen);
   freeaddrinfo(res);
