@@ -22,6 +22,7 @@ both cores are quiet (uptime below 0.5) and quote the load with the numbers.
 """
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -78,12 +79,22 @@ def peak_rss(pid):
     return 0
 
 
+def set_p16(master, requests):
+    """SET P16 c50 on master: (requests per second, the load generator's CPU / wall time)."""
+    def children_cpu():  # finished children only: the load generator, not the servers
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return usage.ru_utime + usage.ru_stime
+    cpu0, start = children_cpu(), time.perf_counter()
+    rate = compare.redis_benchmark(master, ["-t", "set", "-r", "100000"], 16, requests,
+                                   compare.CLIENTS, "SET").rate
+    return rate, (children_cpu() - cpu0) / (time.perf_counter() - start)
+
+
 def stream_round(name, binary, workdir, requests):
     master = start(name, binary, workdir, 0, ["--repl-diskless-sync-delay", "0"])
     replica = None
     try:
-        alone = compare.redis_benchmark(master, ["-t", "set", "-r", "100000"], 16, requests,
-                                        compare.CLIENTS, "SET").rate
+        alone, busy_alone = set_p16(master, requests)
         replica = start(name + "-replica", binary, workdir, 1,
                         ["--replicaof", "127.0.0.1", str(master.port)])
         wait_in_sync(master, replica)
@@ -100,15 +111,15 @@ def stream_round(name, binary, workdir, requests):
         poller = threading.Thread(target=poll)
         poller.start()
         cpu0 = master.cpu_seconds()
-        with_replica = compare.redis_benchmark(master, ["-t", "set", "-r", "100000"], 16,
-                                               requests, compare.CLIENTS, "SET").rate
+        with_replica, busy_with = set_p16(master, requests)
         cpu = master.cpu_seconds() - cpu0
         stop.set()
         poller.join()
         catch_up = wait_in_sync(master, replica)
         return {"alone": alone, "with": with_replica, "fraction": with_replica / alone,
                 "max_lag": max(lags) if lags else 0, "catch_up": catch_up,
-                "cpu_per_million": cpu / requests * 1e6}
+                "cpu_per_million": cpu / requests * 1e6,
+                "busy_alone": busy_alone, "busy_with": busy_with}
     finally:
         if replica:
             replica.stop()
@@ -147,11 +158,18 @@ def main():
     p.add_argument("--keys", type=int, default=1000000)
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--only", action="append", choices=["stream", "fullsync"])
+    p.add_argument("--loadgen", choices=["redis-benchmark", "rill_load"],
+                   default="redis-benchmark",
+                   help="the stream group's load generator; rill_load (build/bench/rill_load) "
+                        "leaves part of its core to the replica that shares it")
+    p.add_argument("--rill-load", default="build/bench/rill_load")
     a = p.parse_args()
+    if a.loadgen == "rill_load":
+        compare.LOADGEN[:] = [a.rill_load]
     groups = a.only or ["stream", "fullsync"]
     workdir = tempfile.mkdtemp(prefix="repl-bench-")
     servers = [("rill", a.rill), ("redis", a.redis)]
-    print(f"load: {os.getloadavg()}")
+    print(f"load: {os.getloadavg()}, load generator {compare.LOADGEN[0]}")
     if "stream" in groups:
         results = {n: [] for n, _ in servers}
         for i in range(a.rounds):
@@ -163,7 +181,9 @@ def main():
                   f"{median(rows, 'with'):,.0f}/s = {median(rows, 'fraction'):.2f} of alone; "
                   f"master CPU {median(rows, 'cpu_per_million'):.2f} s per million SETs; "
                   f"replica lag max {median(rows, 'max_lag'):,.0f} bytes, caught up "
-                  f"{median(rows, 'catch_up') * 1000:.0f} ms after the run")
+                  f"{median(rows, 'catch_up') * 1000:.0f} ms after the run; load generator "
+                  f"busy {median(rows, 'busy_alone'):.0%} alone, "
+                  f"{median(rows, 'busy_with'):.0%} with the replica")
         print(f"fraction Rill / Redis: "
               f"{median(results['rill'], 'fraction') / median(results['redis'], 'fraction'):.2f}")
     if "fullsync" in groups:

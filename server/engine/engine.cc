@@ -252,7 +252,7 @@ void Engine::ExecuteLoaded(Client& client, std::span<const std::string_view> arg
     client.multi_queue.Add(cmd, cmd->flags, args);
     return;
   }
-  CommandContext ctx{*this, client, args, reply, NowMs()};
+  CommandContext ctx{*this, client, args, reply, wall_clock_.NowMs()};
   cmd->handler(ctx);
 }
 
@@ -356,7 +356,7 @@ void Engine::Execute(Client& client, std::span<const std::string_view> args, std
   TrackingScope tracking_scope(*this, client, args);
   protocol::ReplyBuilder reply(out, this);
   reply.set_resp3(client.resp == 3);
-  const int64_t now_ms = NowMs();
+  const int64_t now_ms = wall_clock_.NowMs();
   access_clock_.Update(now_ms);
   // While a forked child shares our pages, reads leave the keys' access bits alone: a GET that
   // wrote them would copy a page per key touched (Redis skips the update then too).

@@ -29,6 +29,7 @@
 #include "server/engine/watch.h"
 #include "server/observe/latency.h"
 #include "server/observe/slowlog.h"
+#include "server/observe/wall_clock.h"
 
 namespace rill {
 
@@ -188,6 +189,8 @@ class Engine : private protocol::ErrorSink {
   // ---- Memory accounting and maxmemory (server/engine/eviction.h, engine_memory.cc) ----
   // The LRU/LFU clock of every key (refreshed before each command).
   ds::AccessClock& access_clock() { return access_clock_; }
+  // The event loop's wall clock: what every command takes as its `now`.
+  WallClock& wall_clock() { return wall_clock_; }
   // Frees big values off the event loop (UNLINK; DEL, expiry and eviction per lazyfree-lazy-*).
   LazyFree& lazy_free() { return lazy_free_; }
   Evictor& evictor() { return evictor_; }
@@ -366,6 +369,7 @@ class Engine : private protocol::ErrorSink {
   void ReportUnsignalledChange(const Command& cmd);
 
   ds::AccessClock access_clock_;
+  WallClock wall_clock_;
   Evictor evictor_{*this};
   std::vector<std::function<size_t()>> not_counted_sources_;
   size_t used_memory_peak_ = 0;

@@ -31,6 +31,10 @@ class CycleClock {
     return static_cast<int64_t>(static_cast<double>(ticks) * state_.ns_per_tick);
   }
   static int64_t ToUs(uint64_t ticks) { return ToNs(ticks) / 1000; }
+  // The ticks in `ns` nanoseconds (rounded down).
+  static uint64_t TicksIn(int64_t ns) {
+    return static_cast<uint64_t>(static_cast<double>(ns) / state_.ns_per_tick);
+  }
 
   // Chooses the counter and measures its rate over a short spin (at start-up), then refines
   // the rate over the whole time since (from the cron, so it converges within seconds).

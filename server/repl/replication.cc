@@ -772,7 +772,7 @@ void Replication::SetMasterClient(Client* client) {
 
 void Replication::MasterApplied(std::string_view raw) {
   FeedStream(raw);
-  last_master_io_ms_ = NowMs();
+  last_master_io_ms_ = engine_.wall_clock().NowMs();  // per command: the cheap clock
   if (ack_requested_ && master_client_ != nullptr) {
     ack_requested_ = false;
     master_client_->send(AckCommand());

@@ -377,7 +377,7 @@ void Scripting::RunScript(CommandContext& ctx, LuaEnv& env, std::span<const std:
     status = lua_pcall(L, 2, 1, -4);
   }
   if (++gc_count_ == kGcCyclePeriod) {
-    lua_gc(L, LUA_GCSTEP, static_cast<int>(kGcCyclePeriod));
+    env.CollectStep(static_cast<int>(kGcCyclePeriod));
     gc_count_ = 0;
   }
   if (status != 0) {
