@@ -1,7 +1,6 @@
 #include "server/scripting/lua_env.h"
 
 #include <algorithm>
-
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -557,8 +556,8 @@ void LuaEnv::CollectStep(int kb) {
   // step runs between scripts, when their temporaries are garbage, and starts a cycle when
   // the collector is paused, so the pause mostly spaces the cycles allocation starts.)
   const int64_t heap = std::max<int64_t>(MemoryBytes(), 1);
-  const int64_t pause = std::clamp<int64_t>((heap + kGcHeadroomBytes) * 100 / heap,
-                                            kDefaultGcPause, kMaxGcPause);
+  const int64_t pause =
+      std::clamp<int64_t>((heap + kGcHeadroomBytes) * 100 / heap, kDefaultGcPause, kMaxGcPause);
   lua_gc(L_, LUA_GCSETPAUSE, static_cast<int>(pause));
 }
 
