@@ -11,7 +11,10 @@ System calls are perf's tracepoints (`raw_syscalls:sys_enter` for the total and 
 transports use), context switches perf's software event (the server thread going to sleep and
 waking: a wake-up each); both are exact counts of what the server did, whatever else runs. Needs
 perf with tracepoints (root, or perf_event_paranoid <= -1); without it only the command counts
-are reported. Standard library only.
+are reported. TCP segments come from the machine's counters (/proc/net/snmp and netstat): every
+segment on loopback is counted once sent, so during a run with one server they are the
+server's and its clients' segments per job, with the pure ACKs among them. Standard library
+only.
 """
 import signal
 import socket
@@ -53,10 +56,26 @@ def commandstats(port):
     return stats
 
 
+def tcp_counters():
+    """{"OutSegs": n, "PureAcks": n, "DelayedACKs": n} of the whole machine, so far."""
+    wanted = {"OutSegs", "TCPPureAcks", "DelayedACKs"}
+    found = {}
+    for path in ("/proc/net/snmp", "/proc/net/netstat"):
+        with open(path) as f:
+            lines = f.read().splitlines()
+        for names, values in zip(lines[::2], lines[1::2]):
+            if names.startswith("Tcp:") or names.startswith("TcpExt:"):
+                for n, v in zip(names.split()[1:], values.split()[1:]):
+                    if n in wanted:
+                        found[n] = int(v)
+    return found
+
+
 class ServerCounters:
     def __init__(self, pid, port):
         self.port = port
         self.stats0 = commandstats(port)
+        self.tcp0 = tcp_counters()
         events = ",".join(["raw_syscalls:sys_enter"] +
                           ["syscalls:sys_enter_%s" % n for n in SYSCALLS] + SOFTWARE)
         try:
@@ -91,6 +110,7 @@ class ServerCounters:
                     else:
                         name = event
                     counts[name] = value
+        tcp1 = tcp_counters()
         stats1 = commandstats(self.port)
         commands = {}
         for name, (calls, usec) in stats1.items():
@@ -102,6 +122,7 @@ class ServerCounters:
                 "switches": counts.get("context-switches", 0) / jobs,
                 "faults": counts.get("page-faults", 0) / jobs,
                 "task_ms": counts.get("task-clock", 0) / jobs,
+                "tcp": {k: (tcp1[k] - self.tcp0.get(k, 0)) / jobs for k in tcp1},
                 "commands": commands}
 
 
@@ -117,8 +138,10 @@ def describe(label, result):
     cmd_text = ", ".join("%s %.2f (%.1f us)" % (n, c, u / c if c else 0)
                          for n, (c, u) in sorted(cmds.items(), key=lambda kv: -kv[1][1]))
     return ("%s: %.2f syscalls/job (%s); %.2f context switches/job; %.2f page faults/job; "
-            "task-clock %.3f ms/job\n"
+            "task-clock %.3f ms/job; TCP segments/job %.2f (pure ACKs %.2f, delayed ACKs %.2f)\n"
             "%s: %.2f commands/job, %.1f us/job in commands: %s" % (
-                label, total, calls, result["switches"], result["faults"], result["task_ms"], label,
+                label, total, calls, result["switches"], result["faults"], result["task_ms"],
+                result["tcp"].get("OutSegs", 0), result["tcp"].get("TCPPureAcks", 0),
+                result["tcp"].get("DelayedACKs", 0), label,
                 ncmd, usec,
                 cmd_text))
