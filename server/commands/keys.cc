@@ -313,11 +313,19 @@ void CmdSwapDb(CommandContext& ctx) {
   ctx.reply.Ok();
 }
 
-// FLUSHDB / FLUSHALL accept exactly one optional ASYNC or SYNC; both free synchronously here.
-bool ParseFlushMode(CommandContext& ctx) {
-  if (ctx.argc() == 1) return true;
-  if (ctx.argc() == 2 &&
-      (EqualsIgnoreCase(ctx.args[1], "sync") || EqualsIgnoreCase(ctx.args[1], "async"))) {
+// FLUSHDB / FLUSHALL accept exactly one optional ASYNC or SYNC; without one,
+// lazyfree-lazy-user-flush chooses. False (replied) on anything else.
+bool ParseFlushMode(CommandContext& ctx, bool* async) {
+  if (ctx.argc() == 1) {
+    *async = ctx.engine.config().Bool("lazyfree-lazy-user-flush");
+    return true;
+  }
+  if (ctx.argc() == 2 && EqualsIgnoreCase(ctx.args[1], "sync")) {
+    *async = false;
+    return true;
+  }
+  if (ctx.argc() == 2 && EqualsIgnoreCase(ctx.args[1], "async")) {
+    *async = true;
     return true;
   }
   ctx.reply.Error(errors::kSyntax);
@@ -325,12 +333,12 @@ bool ParseFlushMode(CommandContext& ctx) {
 }
 
 void CmdFlushDb(CommandContext& ctx) {
-  if (!ParseFlushMode(ctx)) return;
-  ds::Database& db = ctx.db();
+  bool async;
+  if (!ParseFlushMode(ctx, &async)) return;
   ctx.engine.DatabaseWillChange(ctx.client.db);
   ctx.engine.tracking().InvalidateAllOnFlush();
-  ctx.DatabaseChanged(db.size());
-  db.Clear();
+  ctx.DatabaseChanged(ctx.db().size());
+  ctx.engine.EmptyDatabase(ctx.client.db, async);
   // Waiters on flushed keys look again (XREADGROUP ones fail with -UNBLOCKED, as in Redis).
   ctx.engine.blocking().SignalAllWaitedKeys(ctx.client.db);
   // Logged even when the database was already empty, as Redis does.
@@ -339,13 +347,13 @@ void CmdFlushDb(CommandContext& ctx) {
 }
 
 void CmdFlushAll(CommandContext& ctx) {
-  if (!ParseFlushMode(ctx)) return;
+  bool async;
+  if (!ParseFlushMode(ctx, &async)) return;
   ctx.engine.tracking().InvalidateAllOnFlush();
   for (int i = 0; i < ctx.engine.num_databases(); ++i) {
-    ds::Database& db = ctx.engine.db(i);
     ctx.engine.DatabaseWillChange(i);
-    ctx.DatabaseChanged(db.size());
-    db.Clear();
+    ctx.DatabaseChanged(ctx.engine.db(i).size());
+    ctx.engine.EmptyDatabase(i, async);
     ctx.engine.blocking().SignalAllWaitedKeys(i);
   }
   // Redis 7.0 counts only the removed keys (it forces AOF/replica propagation separately, so an

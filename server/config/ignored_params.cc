@@ -57,7 +57,6 @@ constexpr std::string_view kIgnoredParams[] = {
     "activerehashing",
     "dynamic-hz",
     "lazyfree-lazy-server-del",
-    "lazyfree-lazy-user-flush",
     "jemalloc-bg-thread",
     "activedefrag",
     "io-threads",

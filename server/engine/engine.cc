@@ -272,6 +272,18 @@ void Engine::ReplaceDatabases(std::vector<std::unique_ptr<ds::Database>>& fresh)
   }
 }
 
+void Engine::EmptyDatabase(int index, bool async) {
+  ds::Database& db = *databases_[index];
+  if (!async) {
+    db.Clear();
+    return;
+  }
+  // Swap leaves the hooks (lazy free, expiry, the access clock) with the database that stays.
+  auto old = std::make_unique<ds::Database>();
+  db.Swap(*old);
+  lazy_free_.FreeDatabase(std::move(old));
+}
+
 bool Engine::PrepareForShutdown(int flags) {
   Log(LogLevel::kWarning, "User requested shutdown...");
   if (!persistence_->PrepareShutdown((flags & kShutdownNoSave) != 0, (flags & kShutdownSave) != 0,

@@ -95,6 +95,10 @@ class Engine : private protocol::ErrorSink {
   // Swaps in whole databases (a load at start, DEBUG RELOAD): fresh[i] becomes database i and
   // gets the old contents. WATCHed keys of both are touched.
   void ReplaceDatabases(std::vector<std::unique_ptr<ds::Database>>& fresh);
+  // Empties database `index` (FLUSHDB, FLUSHALL): now, or with `async` by handing its contents
+  // to the lazy-free thread (the server answers at once however big it was; INFO's
+  // lazyfreed_objects counts its keys once freed). The caller reports the change.
+  void EmptyDatabase(int index, bool async);
 
   // Background children (BGSAVE, BGREWRITEAOF), RDB snapshots and the append-only file
   // (server/persist/persistence.h; the shortcuts below reach its parts).

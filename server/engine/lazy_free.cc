@@ -19,14 +19,24 @@ bool LazyFree::Free(std::unique_ptr<ds::ObjectValue> value) {
     value.reset();
     return false;
   }
+  Push(Job{std::move(value), nullptr, 1});
+  return true;
+}
+
+void LazyFree::FreeDatabase(std::unique_ptr<ds::Database> db) {
+  if (db == nullptr) return;
+  const size_t keys = db->size();
+  Push(Job{nullptr, std::move(db), keys});
+}
+
+void LazyFree::Push(Job job) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!thread_.joinable()) thread_ = std::thread([this] { Run(); });
-    queue_.push_back(std::move(value));
-    pending_.fetch_add(1, std::memory_order_relaxed);
+    pending_.fetch_add(job.count, std::memory_order_relaxed);
+    queue_.push_back(std::move(job));
   }
   wake_.notify_one();
-  return true;
 }
 
 void LazyFree::Drain() {
@@ -39,13 +49,15 @@ void LazyFree::Run() {
   while (true) {
     wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
     if (queue_.empty()) return;  // stopping, nothing left
-    std::unique_ptr<ds::ObjectValue> value = std::move(queue_.front());
+    Job job = std::move(queue_.front());
     queue_.pop_front();
     busy_ = true;
     lock.unlock();
-    value.reset();  // the destructor runs without the lock: the event loop keeps handing over
-    pending_.fetch_sub(1, std::memory_order_relaxed);
-    freed_.fetch_add(1, std::memory_order_relaxed);
+    // The destructors run without the lock: the event loop keeps handing over.
+    job.value.reset();
+    job.db.reset();
+    pending_.fetch_sub(job.count, std::memory_order_relaxed);
+    freed_.fetch_add(job.count, std::memory_order_relaxed);
     lock.lock();
     busy_ = false;
     if (queue_.empty()) idle_.notify_all();

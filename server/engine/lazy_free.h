@@ -1,7 +1,10 @@
-// LazyFree: frees big values on a background thread, as Redis 7.0's lazyfree.c (UNLINK always,
-// DEL / expiry / eviction / overwrites / FLUSH when the matching lazyfree-lazy-* option says
-// so). A value whose FreeEffort() is at most kEffortThreshold (Redis's LAZYFREE_THRESHOLD: a
-// packed hash or set, a short list) is cheaper to free right away than to hand over, and is.
+// LazyFree: frees big values and whole databases on a background thread, as Redis 7.0's
+// lazyfree.c: values on UNLINK, and on DEL / expiry / eviction when the matching lazyfree-lazy-*
+// option says so; databases on FLUSHALL/FLUSHDB ASYNC (or without SYNC under
+// lazyfree-lazy-user-flush). A value whose FreeEffort() is at most kEffortThreshold (Redis's
+// LAZYFREE_THRESHOLD: a packed hash or set, a short list) is cheaper to free right away than to
+// hand over, and is; a database is always handed over, as Redis's emptyDbAsync does, and counts
+// as its keys (lazyfree_pending_objects / lazyfreed_objects).
 //
 // The event loop hands over values nothing else references any more (already unlinked from the
 // keyspace); the thread only runs their destructors. Heap accounting stays right: each thread
@@ -18,6 +21,7 @@
 #include <mutex>
 #include <thread>
 
+#include "datastructs/keyspace.h"
 #include "datastructs/value.h"
 
 namespace rill {
@@ -35,6 +39,9 @@ class LazyFree {
   // Frees `value` on the background thread when it is big enough to be worth it, else now.
   // True when it was handed over.
   bool Free(std::unique_ptr<ds::ObjectValue> value);
+  // Frees `db` (whose hooks were left behind by Database::Swap: see Engine::EmptyDatabase) on
+  // the background thread, counted as its keys.
+  void FreeDatabase(std::unique_ptr<ds::Database> db);
 
   // Values handed over and not freed yet; values the thread has freed since start or the last
   // ResetStats (CONFIG RESETSTAT).
@@ -47,12 +54,19 @@ class LazyFree {
   void Drain();
 
  private:
+  // One hand-over: a value (count 1) or a database (count: its keys).
+  struct Job {
+    std::unique_ptr<ds::ObjectValue> value;
+    std::unique_ptr<ds::Database> db;
+    size_t count = 0;
+  };
+  void Push(Job job);
   void Run();
 
   std::mutex mu_;
   std::condition_variable wake_;
   std::condition_variable idle_;
-  std::deque<std::unique_ptr<ds::ObjectValue>> queue_;
+  std::deque<Job> queue_;
   bool stopping_ = false;
   bool busy_ = false;
   std::thread thread_;  // started with the first hand-over

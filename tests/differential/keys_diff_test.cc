@@ -1,5 +1,12 @@
 // Keyspace commands compared between rill and redis.
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_join.h"
 #include "tests/support/differential.h"
+#include "tests/support/keyspace_snapshot.h"
 
 namespace rill::testing {
 namespace {
@@ -263,6 +270,47 @@ TEST_F(KeysDiffTest, FlushdbAndFlushall) {
   ExpectSame({"FLUSHALL", "SYNC"});
   ExpectSame({"FLUSHALL", "BOGUS"});
   ExpectSame({"FLUSHALL", "sync"});
+}
+
+// FLUSHALL/FLUSHDB ASYNC (and, under lazyfree-lazy-user-flush, without a mode) hand the
+// databases to the lazy-free thread: lazyfreed_objects counts their keys once freed, whatever
+// their types; SYNC, and the default without the option, free at once and count nothing.
+TEST_F(KeysDiffTest, AsyncFlushesCountTheirKeysAsLazyFreed) {
+  struct Step {
+    std::vector<std::string> flush;
+    const char* user_flush;  // lazyfree-lazy-user-flush
+  };
+  const Step steps[] = {
+      {{"FLUSHALL", "ASYNC"}, "no"}, {{"FLUSHDB", "ASYNC"}, "no"},  {{"FLUSHALL"}, "yes"},
+      {{"FLUSHDB"}, "yes"},          {{"FLUSHALL", "SYNC"}, "yes"}, {{"FLUSHALL"}, "no"},
+      {{"FLUSHDB", "SYNC"}, "yes"},
+  };
+  for (const Step& step : steps) {
+    SCOPED_TRACE(absl::StrJoin(step.flush, " ") + ", lazyfree-lazy-user-flush " + step.user_flush);
+    SendBoth({"CONFIG", "SET", "lazyfree-lazy-user-flush", step.user_flush});
+    SendBoth({"CONFIG", "RESETSTAT"});
+    ExpectSame({"SELECT", "0"});
+    for (int i = 0; i < 40; ++i) ExpectSame({"SET", "k" + std::to_string(i), "v"});
+    ExpectSame({"RPUSH", "l", "a", "b", "c"});
+    ExpectSame({"HSET", "h", "f", "v"});
+    ExpectSame({"SET", "e", "1", "EX", "100"});
+    ExpectSame({"SELECT", "3"});
+    ExpectSame({"SADD", "s", "1", "2"});
+    ExpectSame({"SELECT", "0"});
+    ExpectSame(step.flush);
+    ExpectSame({"DBSIZE"});
+    std::string freed[2];
+    int side = 0;
+    for (RespClient* c : {&rill_client(), &redis_client()}) {
+      for (int i = 0; i < 200 && InfoField(*c, "memory", "lazyfree_pending_objects") != "0"; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+      freed[side++] = InfoField(*c, "memory", "lazyfreed_objects");
+    }
+    EXPECT_EQ(freed[0], freed[1]) << "lazyfreed_objects, rill then redis";
+    SendBoth({"FLUSHALL", "SYNC"});
+  }
+  SendBoth({"CONFIG", "SET", "lazyfree-lazy-user-flush", "no"});
 }
 
 TEST_F(KeysDiffTest, ObjectSubcommands) {
