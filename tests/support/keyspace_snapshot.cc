@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <sstream>
+#include <thread>
 
 #include "tests/support/differential.h"
 
@@ -200,6 +202,13 @@ std::string InfoField(RespClient& c, const std::string& section, const std::stri
     if (k == name) return v;
   }
   return "<no field " + name + ">";
+}
+
+std::string LazyFreedObjects(RespClient& c) {
+  for (int i = 0; i < 200 && InfoField(c, "memory", "lazyfree_pending_objects") != "0"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return InfoField(c, "memory", "lazyfreed_objects");
 }
 
 }  // namespace rill::testing

@@ -32,5 +32,8 @@ std::string DescribeKeyspace(RespClient& client);
 std::vector<std::pair<std::string, std::string>> InfoFields(RespClient& client,
                                                             const std::string& section);
 std::string InfoField(RespClient& client, const std::string& section, const std::string& name);
+// INFO memory's lazyfreed_objects once lazyfree_pending_objects is 0 (waits up to 2 s for the
+// lazy-free thread).
+std::string LazyFreedObjects(RespClient& client);
 
 }  // namespace rill::testing
