@@ -114,6 +114,7 @@ struct Database::Impl {
   AccessClock* clock = &own_clock;
   std::function<void(std::unique_ptr<ObjectValue>)> lazy_free;
   bool lazy_expire = false;
+  bool lazy_server_del = false;
 
   Block* Allocate(size_t size) {
     Block* b = static_cast<Block*>(std::malloc(size));
@@ -201,7 +202,11 @@ struct Database::Impl {
     // over (dbOverwrite keeps the frequency the lookup before the write just bumped).
     const uint32_t access = clock->lfu() ? block::Access(old) : clock->NewKeyBits();
     Entry* e = AsEntry(Rewrite(old, hash, has_expire, expire_ms, access, v));
-    delete old_object;
+    if (old_object != nullptr && lazy_server_del && lazy_free) {
+      lazy_free(std::unique_ptr<ObjectValue>(old_object));
+    } else {
+      delete old_object;
+    }
     return e;
   }
   Entry* Set(std::string_view key, const block::Value& v, TtlMode ttl, int64_t expire_ms) {
@@ -432,6 +437,10 @@ void Database::MakeStringBuffer(KeySlot& slot) {
   }
 }
 
+bool Database::Delete(std::string_view key) { return Delete(key, impl_->lazy_server_del); }
+
+void Database::Delete(KeySlot& slot) { Delete(slot, impl_->lazy_server_del); }
+
 bool Database::Delete(std::string_view key, bool lazy) {
   const bool deleted = impl_->DeleteKey(key, KeyIndex::Hash(key), lazy);
   if (deleted) Changed();
@@ -478,7 +487,7 @@ bool Database::Rename(std::string_view from, std::string_view to) {
   if (src == nullptr) return false;
   if (from == to) return true;
   // Drop the destination first: its removal may move `src` within the volatile index.
-  impl_->DeleteKey(to, KeyIndex::Hash(to));
+  impl_->DeleteKey(to, KeyIndex::Hash(to), impl_->lazy_server_del);
   src = impl_->Unlink(from, from_hash);
   const bool has_expire = block::HasExpire(src);
   // The value (object pointer included) moves as bytes, with its access bits: no container
@@ -524,7 +533,7 @@ bool Database::CopyTo(std::string_view key, Database& dest, std::string_view des
   if (v.encoding == block::Encoding::kObject) v.object = v.object->Clone().release();
   // The copy is a new object: it replaces any old destination and starts with fresh bits.
   const uint64_t dest_hash = KeyIndex::Hash(dest_key);
-  dest.impl_->DeleteKey(dest_key, dest_hash);
+  dest.impl_->DeleteKey(dest_key, dest_hash, dest.impl_->lazy_server_del);
   dest.impl_->Create(dest_key, dest_hash, has_expire, expire_ms, dest.impl_->clock->NewKeyBits(),
                      v);
   Changed();
@@ -599,6 +608,8 @@ void Database::set_lazy_free(std::function<void(std::unique_ptr<ObjectValue>)> h
 
 void Database::set_lazy_expire(bool lazy) { impl_->lazy_expire = lazy; }
 
+void Database::set_lazy_server_del(bool lazy) { impl_->lazy_server_del = lazy; }
+
 int64_t Database::avg_ttl_ms() const { return impl_->avg_ttl_ms; }
 void Database::set_avg_ttl_ms(int64_t ms) { impl_->avg_ttl_ms = ms; }
 
@@ -618,6 +629,7 @@ void Database::Swap(Database& other) {
   // So do the lazy-free settings.
   std::swap(impl_->lazy_free, other.impl_->lazy_free);
   std::swap(impl_->lazy_expire, other.impl_->lazy_expire);
+  std::swap(impl_->lazy_server_del, other.impl_->lazy_server_del);
 }
 
 void Database::set_expired_hook(std::function<void(std::string_view key)> hook) {

@@ -154,17 +154,23 @@ class Database {
   void MakeStringBuffer(KeySlot& slot);
 
   // Returns true if the key existed (expired or not) and was removed. With `lazy`, a container
-  // value goes to the lazy-free hook (set_lazy_free) instead of being freed here.
-  bool Delete(std::string_view key, bool lazy = false);
+  // value goes to the lazy-free hook (set_lazy_free) instead of being freed here. Without it,
+  // a deletion the server makes on its own (the destination of a *STORE with an empty result,
+  // RESTORE ... REPLACE, MIGRATE's source) is lazy while lazy_server_del is set (Redis's
+  // dbDelete); a user's DEL passes its own choice.
+  bool Delete(std::string_view key);
+  bool Delete(std::string_view key, bool lazy);
   // Removes the slot's key (which must be present); the slot is then empty.
-  void Delete(KeySlot& slot, bool lazy = false);
+  void Delete(KeySlot& slot);
+  void Delete(KeySlot& slot, bool lazy);
   // Returns true if the key exists and has an expiry (expired or not).
   bool HasVolatile(std::string_view key) const;
   // Sets an absolute expiry on an existing key; false if the key is absent.
   bool SetExpire(std::string_view key, int64_t expire_ms);
   // Removes the expiry; false if the key is absent or had none.
   bool Persist(std::string_view key);
-  // Moves the value and expiry of `from` to `to`, replacing `to`. False if `from` is absent.
+  // Moves the value and expiry of `from` to `to`, replacing `to` (a server deletion, as
+  // Delete(key)). False if `from` is absent.
   bool Rename(std::string_view from, std::string_view to);
   // Moves `key` with its value and expiry into `dest` (which must not hold it). False if absent.
   bool MoveTo(std::string_view key, Database& dest);
@@ -213,9 +219,12 @@ class Database {
   void set_expire_deletes(bool enabled) { expire_deletes_ = enabled; }
   // Where lazy deletions send container values (the engine's LazyFree, which frees big ones on
   // another thread); without a hook they are freed in place. Expired keys are deleted lazily
-  // while `lazy_expire` is set (lazyfree-lazy-expire).
+  // while `lazy_expire` is set (lazyfree-lazy-expire), and a value replaced by a write (SET over
+  // a hash, RENAME or a *STORE onto an existing key, COPY/RESTORE ... REPLACE) is handed to the
+  // hook while `lazy_server_del` is set (lazyfree-lazy-server-del, Redis's dbOverwrite).
   void set_lazy_free(std::function<void(std::unique_ptr<ObjectValue>)> hook);
   void set_lazy_expire(bool lazy);
+  void set_lazy_server_del(bool lazy);
 
   void Clear();
   void Swap(Database& other);

@@ -99,10 +99,11 @@ void ExpireGeneric(CommandContext& ctx, bool seconds, bool relative) {
   if (when <= ctx.now_ms && !ctx.engine.loading()) {
     // A deadline already past deletes the key now, reported as a plain "del" like Redis does
     // (not while loading an AOF, where the key's fate comes later in the log).
-    ctx.db().Delete(slot);
+    const bool lazy = ctx.engine.config().Bool("lazyfree-lazy-expire");
+    ctx.db().Delete(slot, lazy);
     ctx.Modified(key, 'g', "del");
     ctx.reply.Integer(1);
-    ctx.RewriteCommand({ctx.engine.config().Bool("lazyfree-lazy-expire") ? "UNLINK" : "DEL", key});
+    ctx.RewriteCommand({lazy ? "UNLINK" : "DEL", key});
     return;
   }
   ctx.db().SetExpire(key, when);

@@ -257,7 +257,7 @@ void CmdGetDel(CommandContext& ctx) {
   }
   char scratch[24];
   ctx.reply.Bulk(found.value->StringView(scratch));  // copied into the reply before the delete
-  ctx.db().Delete(found.slot);
+  ctx.db().Delete(found.slot, /*lazy=*/false);       // dbSyncDelete, as Redis's GETDEL
   ctx.Modified(key, 'g', "del");
   ctx.RewriteCommand({"DEL", key});
 }
@@ -288,9 +288,10 @@ void CmdGetEx(CommandContext& ctx) {
   if (absolute && expire_ms <= ctx.now_ms && !ctx.engine.loading()) {
     // A deadline already in the past deletes the key, as an expiry would (not while loading
     // an AOF: the log says what happened next).
-    ctx.db().Delete(found.slot);
+    const bool lazy = ctx.engine.config().Bool("lazyfree-lazy-expire");
+    ctx.db().Delete(found.slot, lazy);
     ctx.Modified(key, 'g', "del");
-    ctx.RewriteCommand({ctx.engine.config().Bool("lazyfree-lazy-expire") ? "UNLINK" : "DEL", key});
+    ctx.RewriteCommand({lazy ? "UNLINK" : "DEL", key});
   } else if (has_expire) {
     ctx.db().SetExpire(key, expire_ms);
     ctx.Modified(key, 'g', "expire");

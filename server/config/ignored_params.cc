@@ -56,7 +56,6 @@ constexpr std::string_view kIgnoredParams[] = {
     "io-threads-do-reads",
     "activerehashing",
     "dynamic-hz",
-    "lazyfree-lazy-server-del",
     "jemalloc-bg-thread",
     "activedefrag",
     "io-threads",

@@ -60,6 +60,7 @@ Engine::Engine(Config config) : config_(std::move(config)) {
     databases_.back()->set_lazy_free(
         [this](std::unique_ptr<ds::ObjectValue> value) { lazy_free_.Free(std::move(value)); });
     databases_.back()->set_lazy_expire(config_.Bool("lazyfree-lazy-expire"));
+    databases_.back()->set_lazy_server_del(config_.Bool("lazyfree-lazy-server-del"));
     databases_.back()->set_expired_hook([this, i](std::string_view key) {
       ++stats_.expired_keys;
       NotifyKeyspaceEvent('x', "expired", key, i);
@@ -94,6 +95,9 @@ Engine::Engine(Config config) : config_(std::move(config)) {
   config_.OnChange("loglevel", [this] { LogSetLevel(config_.String("loglevel")); });
   config_.OnChange("lazyfree-lazy-expire", [this] {
     for (auto& db : databases_) db->set_lazy_expire(config_.Bool("lazyfree-lazy-expire"));
+  });
+  config_.OnChange("lazyfree-lazy-server-del", [this] {
+    for (auto& db : databases_) db->set_lazy_server_del(config_.Bool("lazyfree-lazy-server-del"));
   });
   ParseOutputLimits();
   config_.OnChange("client-output-buffer-limit", [this] { ParseOutputLimits(); });

@@ -304,6 +304,54 @@ TEST_F(KeysDiffTest, AsyncFlushesCountTheirKeysAsLazyFreed) {
   SendBoth({"CONFIG", "SET", "lazyfree-lazy-user-flush", "no"});
 }
 
+// lazyfree-lazy-server-del: a big value (a 100-member set) that a write replaces or the server
+// deletes on its own goes to the lazy-free thread, counted in lazyfreed_objects; with the option
+// off nothing is counted.
+TEST_F(KeysDiffTest, ServerDeletionsFreeLazilyUnderLazyfreeLazyServerDel) {
+  std::vector<std::string> members = {"SADD", "big"};
+  for (int i = 0; i < 100; ++i) members.push_back("m" + std::to_string(i));
+  ExpectSame({"SET", "s", "1"});
+  ExpectSame({"ZADD", "z", "1", "m"});
+  ExpectSame({"RPUSH", "l", "x", "y"});
+  const std::vector<std::vector<std::string>> writes = {
+      {"SET", "big", "x"},
+      {"SETEX", "big", "100", "x"},
+      {"MSET", "big", "x", "other", "y"},
+      {"EVAL", "return redis.call('set', KEYS[1], 'x')", "1", "big"},
+      {"RENAME", "s", "big"},
+      {"COPY", "s", "big", "REPLACE"},
+      {"SUNIONSTORE", "big", "nosuchset"},
+      {"SINTERSTORE", "big", "big", "nosuchset"},
+      {"ZRANGESTORE", "big", "z", "0", "-1"},
+      {"SORT", "l", "ALPHA", "STORE", "big"},
+      {"BITOP", "OR", "big", "nosuchkey1", "nosuchkey2"},
+      {"GEORADIUS", "nosuchgeo", "0", "0", "1", "km", "STORE", "big"},
+  };
+  for (const char* setting : {"yes", "no"}) {
+    SendBoth({"CONFIG", "SET", "lazyfree-lazy-server-del", setting});
+    for (const auto& write : writes) {
+      SCOPED_TRACE(absl::StrJoin(write, " ") + ", lazyfree-lazy-server-del " + setting);
+      SendBoth({"DEL", "big"});
+      ExpectSame(members);
+      ExpectSame({"SET", "s", "1"});
+      SendBoth({"CONFIG", "RESETSTAT"});
+      ExpectSame(write);
+      ExpectSame({"TYPE", "big"});
+      EXPECT_EQ(LazyFreedObjects(rill_client()), LazyFreedObjects(redis_client()))
+          << "lazyfreed_objects, rill then redis";
+    }
+  }
+  // RESTORE ... REPLACE over the big set.
+  SendBoth({"CONFIG", "SET", "lazyfree-lazy-server-del", "yes"});
+  SendBoth({"DEL", "big"});
+  ExpectSame(members);
+  const std::string payload = BulkValue(redis_client().Command({"DUMP", "s"}));
+  SendBoth({"CONFIG", "RESETSTAT"});
+  ExpectSame({"RESTORE", "big", "0", payload, "REPLACE"});
+  EXPECT_EQ(LazyFreedObjects(rill_client()), LazyFreedObjects(redis_client()));
+  SendBoth({"CONFIG", "SET", "lazyfree-lazy-server-del", "no"});
+}
+
 TEST_F(KeysDiffTest, ObjectSubcommands) {
   ExpectSame({"SET", "k", "v"});
   ExpectSame({"OBJECT", "REFCOUNT", "k"});
