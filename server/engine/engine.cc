@@ -276,6 +276,13 @@ void Engine::ReplaceDatabases(std::vector<std::unique_ptr<ds::Database>>& fresh)
   }
 }
 
+void Engine::DiscardDatabases(std::vector<std::unique_ptr<ds::Database>>& old, bool async) {
+  for (auto& db : old) {
+    if (async && db != nullptr) lazy_free_.FreeDatabase(std::move(db));
+  }
+  old.clear();
+}
+
 void Engine::EmptyDatabase(int index, bool async) {
   ds::Database& db = *databases_[index];
   if (!async) {

@@ -95,6 +95,11 @@ class Engine : private protocol::ErrorSink {
   // Swaps in whole databases (a load at start, DEBUG RELOAD): fresh[i] becomes database i and
   // gets the old contents. WATCHed keys of both are touched.
   void ReplaceDatabases(std::vector<std::unique_ptr<ds::Database>>& fresh);
+  // Frees databases taken out of service (the old data after ReplaceDatabases): now, or with
+  // `async` on the lazy-free thread, counted as their keys in lazyfreed_objects (Redis's
+  // emptyDbAsync: a replica's old data under replica-lazy-flush, or discarded after a swapdb
+  // load). The vector is left empty.
+  void DiscardDatabases(std::vector<std::unique_ptr<ds::Database>>& old, bool async);
   // Empties database `index` (FLUSHDB, FLUSHALL): now, or with `async` by handing its contents
   // to the lazy-free thread (the server answers at once however big it was; INFO's
   // lazyfreed_objects counts its keys once freed). The caller reports the change.
