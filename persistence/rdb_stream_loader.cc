@@ -41,7 +41,7 @@ const char* UnsupportedTypeName(uint8_t type) {
 
 RdbStreamLoader::RdbStreamLoader(std::span<ds::Database* const> dbs, const RdbLoadOptions& options,
                                  RdbLoadInfo* info, uint64_t size_hint)
-    : dbs_(dbs), options_(options), info_(info), size_hint_(size_hint) {
+    : dbs_(dbs.begin(), dbs.end()), options_(options), info_(info), size_hint_(size_hint) {
   *info_ = RdbLoadInfo{};
   hints_.expire_ms = ds::kNoExpire;
 }

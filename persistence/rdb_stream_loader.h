@@ -23,8 +23,8 @@
 // commands after its RDB preamble; RdbLoadInfo::bytes_consumed says where the RDB ended).
 //
 // REQUIRES: on failure the databases hold what loaded before the failing record: load into
-// fresh databases and swap them in only after Finish() returned true. `dbs`, `options` and
-// `info` outlive the loader.
+// fresh databases and swap them in only after Finish() returned true. The databases, `options`
+// and `info` outlive the loader (the span of pointers is copied).
 #pragma once
 
 #include <cstddef>
@@ -32,6 +32,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "persistence/rdb_loader.h"
 
@@ -87,7 +88,7 @@ class RdbStreamLoader {
   void PrefetchAhead(std::string_view bytes, size_t from);
   uint64_t ReserveCap(uint64_t keys, const RdbInput& in) const;
 
-  std::span<ds::Database* const> dbs_;
+  const std::vector<ds::Database*> dbs_;
   const RdbLoadOptions& options_;
   RdbLoadInfo* info_;
   const uint64_t size_hint_;
