@@ -19,8 +19,11 @@
 // Finish() says whether the bytes were a whole RDB: the EOF opcode and, from version 5, the
 // checksum trailer, judged right (RdbLoadOptions::verify_checksum). A cut short RDB fails there
 // with the "unexpected end of file" error LoadRdb gives; corruption fails at the Feed() that
-// reaches it (and Finish() repeats the error). Bytes after the trailer are not read (an AOF's
-// commands after its RDB preamble; RdbLoadInfo::bytes_consumed says where the RDB ended).
+// reaches it (and Finish() repeats the error). A damaged length or count that claims more bytes
+// than will come cannot be told from a record still arriving: that record is held (at most the
+// rest of the input, what a whole-buffer load holds anyway) and fails at Finish(), with
+// LoadRdb's error. Bytes after the trailer are not read (an AOF's commands after its RDB
+// preamble; RdbLoadInfo::bytes_consumed says where the RDB ended).
 //
 // REQUIRES: on failure the databases hold what loaded before the failing record: load into
 // fresh databases and swap them in only after Finish() returned true. The databases, `options`
