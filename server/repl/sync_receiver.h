@@ -18,7 +18,8 @@
 //   As in Redis, the socket is parsed as bytes come (persistence/rdb_stream_loader.h): each
 //   read's whole records go into the fresh databases, and only a record the read cut is held
 //   until the rest arrives, so the replica never holds the RDB beside the data it becomes.
-//   Corruption fails the transfer when the parser reaches it; a transfer that ends before the
+//   Corruption fails the transfer when the parser reaches it (Redis 7.0 exits then; Rill drops
+//   the link and syncs again, the old data kept under swapdb); a payload that ends before the
 //   RDB does, or an RDB without its EOF and checksum, fails at the end. Of an `$EOF:<mark>`
 //   transfer the last 39 bytes read are held back until more arrive (they may start the mark).
 //   INFO persistence's loading_loaded_bytes counts the bytes parsed, and loading_rdb_used_mem
