@@ -19,8 +19,9 @@ namespace rill::persistence {
 namespace {
 
 // A RESIZEDB count is a hint, sized to what the bytes left could hold (a key takes at least 3)
-// when the RDB's size is known. Otherwise (a replica reading an `$EOF:` transfer) this many keys
-// at most: a lying count costs no more, and a bigger dataset's index grows past it as keys come.
+// when the RDB's size is known. Otherwise (a replica reading an `$EOF:` transfer) the databases
+// together reserve this many keys at most: lying counts cost no more than the index of that
+// many keys, and a bigger dataset's index grows past it as keys come, a segment split at a time.
 constexpr uint64_t kReserveWithoutSize = uint64_t{1} << 22;
 
 // The held buffer keeps its capacity after a big record only while it is mostly in use.
@@ -195,7 +196,7 @@ bool RdbStreamLoader::Record(RdbInput& in, std::string_view bytes) {
     case rdb::kOpResizeDb: {
       uint64_t keys, expires;
       if (!in.ReadLength(&keys) || !in.ReadLength(&expires)) return false;
-      dbs_[db_]->Reserve(ReserveCap(keys, in));
+      dbs_[db_]->Reserve(Reservable(keys, in));
       return true;
     }
     case rdb::kOpAux:
@@ -221,11 +222,13 @@ bool RdbStreamLoader::Record(RdbInput& in, std::string_view bytes) {
   }
 }
 
-uint64_t RdbStreamLoader::ReserveCap(uint64_t keys, const RdbInput& in) const {
+uint64_t RdbStreamLoader::Reservable(uint64_t keys, const RdbInput& in) {
   const uint64_t at = base_ + in.pos();
   if (size_hint_ != 0) return std::min(keys, size_hint_ > at ? (size_hint_ - at) / 3 : 0);
   if (!in.more_may_follow()) return std::min<uint64_t>(keys, in.remaining() / 3);
-  return std::min(keys, kReserveWithoutSize);
+  const uint64_t n = std::min(keys, kReserveWithoutSize - reserved_without_size_);
+  reserved_without_size_ += n;
+  return n;
 }
 
 // A load of a million keys waits on a cache miss per key, in the index probe that looks for the

@@ -89,7 +89,8 @@ class RdbStreamLoader {
   bool KeyValue(RdbInput& in, uint8_t type, size_t record);
   bool Trailer(RdbInput& in);
   void PrefetchAhead(std::string_view bytes, size_t from);
-  uint64_t ReserveCap(uint64_t keys, const RdbInput& in) const;
+  // How many keys a RESIZEDB of `keys` reserves room for.
+  uint64_t Reservable(uint64_t keys, const RdbInput& in);
 
   const std::vector<ds::Database*> dbs_;
   const RdbLoadOptions& options_;
@@ -105,6 +106,7 @@ class RdbStreamLoader {
   std::string buffer_;        // the bytes from base_ on, when a record was cut
   size_t retry_at_ = 0;       // buffer_ size at which the cut record is parsed again
   size_t prefetched_to_ = 0;  // offset (in the bytes being parsed) prefetched up to
+  uint64_t reserved_without_size_ = 0;
   std::string scratch_key_;
   std::string scratch_value_;
 };
