@@ -11,9 +11,11 @@ Two groups (--only):
             replica acknowledges once a second, so up to a second of writes shows as lag even
             when it keeps up); after the run, the time until the replica has every byte.
   fullsync  a full sync of --keys keys (DEBUG POPULATE, 16-byte values): time from REPLICAOF
-            to the replica in sync, and the master's peak resident size during it (VmHWM,
-            reset just before), with repl-diskless-sync yes (Redis 7.0's default; delay 0) and
-            no.
+            to the replica in sync, the master's peak resident size during it (VmHWM, reset
+            just before), and the replica's peak and final resident size (VmHWM and VmRSS of a
+            fresh replica), with repl-diskless-sync yes (Redis 7.0's default; delay 0) and
+            no. --replica-load sets the replica's repl-diskless-load: `disabled` (the default)
+            goes through a file, `swapdb` or `on-empty-db` parse the socket.
 
 Masters are pinned to core 0, replicas and the load generator to core 1 (a 2-core machine has
 no third core; the replica shares the client's). Every row runs --rounds times per server,
@@ -71,10 +73,10 @@ def start(name, binary, workdir, core, extra=()):
     return srv
 
 
-def peak_rss(pid):
+def peak_rss(pid, field="VmHWM"):
     with open(f"/proc/{pid}/status") as f:
         for line in f:
-            if line.startswith("VmHWM:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) * 1024
     return 0
 
@@ -126,20 +128,23 @@ def stream_round(name, binary, workdir, requests):
         master.stop()
 
 
-def fullsync_round(name, binary, workdir, keys, diskless):
+def fullsync_round(name, binary, workdir, keys, diskless, replica_load):
     master = start(name, binary, workdir, 0,
                    ["--repl-diskless-sync", diskless, "--repl-diskless-sync-delay", "0",
                     "--enable-debug-command", "yes"])
-    replica = start(name + "-replica", binary, workdir, 1)
+    replica = start(name + "-replica", binary, workdir, 1,
+                    ["--repl-diskless-load", replica_load])
     try:
         master.cli("DEBUG", "POPULATE", str(keys), "key", "16")
-        with open(f"/proc/{master.proc.pid}/clear_refs", "w") as f:
-            f.write("5")
+        for pid in (master.proc.pid, replica.proc.pid):
+            with open(f"/proc/{pid}/clear_refs", "w") as f:
+                f.write("5")
         before = peak_rss(master.proc.pid)
         replica.cli("REPLICAOF", "127.0.0.1", str(master.port))
         seconds = wait_in_sync(master, replica)
         return {"seconds": seconds, "peak_rss": peak_rss(master.proc.pid),
-                "rss_before": before}
+                "rss_before": before, "replica_peak": peak_rss(replica.proc.pid),
+                "replica_rss": peak_rss(replica.proc.pid, "VmRSS")}
     finally:
         replica.stop()
         master.stop()
@@ -158,6 +163,8 @@ def main():
     p.add_argument("--keys", type=int, default=1000000)
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--only", action="append", choices=["stream", "fullsync"])
+    p.add_argument("--replica-load", choices=["disabled", "on-empty-db", "swapdb"],
+                   default="disabled", help="the fullsync replica's repl-diskless-load")
     p.add_argument("--loadgen", choices=["redis-benchmark", "rill_load"],
                    default="redis-benchmark",
                    help="the stream group's load generator; rill_load (build/bench/rill_load) "
@@ -191,17 +198,23 @@ def main():
             results = {n: [] for n, _ in servers}
             for i in range(a.rounds):
                 for name, binary in (servers if i % 2 == 0 else servers[::-1]):
-                    results[name].append(fullsync_round(name, binary, workdir, a.keys, diskless))
+                    results[name].append(fullsync_round(name, binary, workdir, a.keys, diskless,
+                                                        a.replica_load))
             for name, _ in servers:
                 rows = results[name]
-                print(f"{name}: full sync of {a.keys:,} keys (repl-diskless-sync {diskless}) "
+                print(f"{name}: full sync of {a.keys:,} keys (repl-diskless-sync {diskless}, "
+                      f"replica repl-diskless-load {a.replica_load}) "
                       f"{median(rows, 'seconds'):.2f} s, master peak RSS "
                       f"{median(rows, 'peak_rss') / 2**20:.0f} MB (before "
-                      f"{median(rows, 'rss_before') / 2**20:.0f} MB)")
-            print(f"time Rill / Redis: "
-                  f"{median(results['rill'], 'seconds') / median(results['redis'], 'seconds'):.2f}"
-                  f", peak RSS Rill / Redis: "
-                  f"{median(results['rill'], 'peak_rss') / median(results['redis'], 'peak_rss'):.2f}")
+                      f"{median(rows, 'rss_before') / 2**20:.0f} MB), replica peak RSS "
+                      f"{median(rows, 'replica_peak') / 2**20:.0f} MB (after "
+                      f"{median(rows, 'replica_rss') / 2**20:.0f} MB)")
+
+            def ratio(key):
+                return median(results['rill'], key) / median(results['redis'], key)
+            print(f"time Rill / Redis: {ratio('seconds'):.2f}, master peak RSS Rill / Redis: "
+                  f"{ratio('peak_rss'):.2f}, replica peak RSS Rill / Redis: "
+                  f"{ratio('replica_peak'):.2f}")
 
 
 if __name__ == "__main__":

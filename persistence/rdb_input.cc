@@ -2,6 +2,7 @@
 
 #include <lzf.h>
 
+#include <algorithm>
 #include <optional>
 
 #include "absl/strings/numbers.h"
@@ -42,10 +43,20 @@ std::string QuoteForError(std::string_view s) {
 
 bool RdbInput::Fail(std::string_view what, size_t offset) {
   if (error_.empty()) {
-    error_ = absl::StrCat(absl::string_view(what.data(), what.size()), " at offset ", offset);
+    error_ =
+        absl::StrCat(absl::string_view(what.data(), what.size()), " at offset ", base_ + offset);
   }
   pos_ = in_.size();  // every later read fails
   return false;
+}
+
+bool RdbInput::Truncated(uint64_t need) {
+  if (more_may_follow_ && !failed()) {
+    starved_ = true;
+    needed_ = need > UINT64_MAX - pos_ ? UINT64_MAX : pos_ + need;
+    return Fail("the input ends here (more may follow)");
+  }
+  return Fail("unexpected end of file (the file is truncated)");
 }
 
 uint64_t RdbInput::ReadLittleEndian(const char* p, int bytes) const {
@@ -56,14 +67,14 @@ uint64_t RdbInput::ReadLittleEndian(const char* p, int bytes) const {
 
 bool RdbInput::ReadByte(uint8_t* b) {
   if (failed()) return false;
-  if (pos_ >= in_.size()) return Truncated();
+  if (pos_ >= in_.size()) return Truncated(1);
   *b = static_cast<uint8_t>(in_[pos_++]);
   return true;
 }
 
 bool RdbInput::ReadBytes(size_t n, std::string_view* out) {
   if (failed()) return false;
-  if (n > remaining()) return Truncated();
+  if (n > remaining()) return Truncated(n);
   *out = in_.substr(pos_, n);
   pos_ += n;
   return true;
@@ -79,7 +90,7 @@ bool RdbInput::ReadLengthOrEncoding(uint64_t* value, bool* encoded) {
     if (pos_ < in_.size() && (first >> 6) == 2 && first != 0x80 && first != 0x81) {
       return Fail(absl::StrFormat("unknown length encoding 0x%02x", first));
     }
-    return Truncated();
+    return Truncated(remaining() + 1);
   }
   pos_ += len->consumed;
   *value = len->value;
@@ -99,6 +110,12 @@ bool RdbInput::ReadCount(uint64_t* count, size_t min_item_bytes) {
   const size_t start = pos_;
   if (!ReadLength(count)) return false;
   if (*count > remaining() / (min_item_bytes == 0 ? 1 : min_item_bytes)) {
+    if (more_may_follow_) {
+      const uint64_t bytes = *count > UINT64_MAX / std::max<size_t>(min_item_bytes, 1)
+                                 ? UINT64_MAX
+                                 : *count * std::max<size_t>(min_item_bytes, 1);
+      return Truncated(bytes);
+    }
     // The file ends before the items the count promises: a truncated file reads this way as
     // often as it ends inside a read (which one depends on where the cut falls), so the
     // message says truncation either way and then what was seen.
@@ -116,7 +133,7 @@ bool RdbInput::ReadString(RdbString* s, std::string* scratch) {
   if (!ReadLengthOrEncoding(&len, &encoded)) return false;
   if (!encoded) {
     s->is_int = false;
-    if (len > remaining()) return Truncated();
+    if (len > remaining()) return Truncated(len);
     s->bytes = in_.substr(pos_, static_cast<size_t>(len));
     pos_ += static_cast<size_t>(len);
     return true;
@@ -141,7 +158,7 @@ bool RdbInput::ReadString(RdbString* s, std::string* scratch) {
     case rdb::kEncLzf: {
       uint64_t clen, olen;
       if (!ReadLength(&clen) || !ReadLength(&olen)) return false;
-      if (clen > remaining()) return Truncated();
+      if (clen > remaining()) return Truncated(clen);
       if (olen == 0 || clen == 0 || olen > clen * kMaxLzfExpansion || olen > UINT32_MAX) {
         return Fail(absl::StrCat("an LZF string of ", clen, " bytes claiming ", olen,
                                  " uncompressed bytes"),

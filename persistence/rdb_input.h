@@ -1,5 +1,10 @@
 // Bounds-checked reading of RDB primitives (internal to the loader). Every read checks the
 // bytes left first; the first failure is kept with its offset and every later read fails.
+//
+// The input may be a piece of a longer one (RdbStreamLoader): `base` is the offset of its first
+// byte, which error messages count from, and with `more_may_follow` a read past its end is not
+// an error but starved(): the record being read is retried once more bytes came. Only such reads
+// starve; every other failure is the input's own, whatever follows it.
 #pragma once
 
 #include <cstddef>
@@ -23,7 +28,8 @@ struct RdbString {
 
 class RdbInput {
  public:
-  explicit RdbInput(std::string_view input) : in_(input) {}
+  explicit RdbInput(std::string_view input, uint64_t base = 0, bool more_may_follow = false)
+      : in_(input), base_(base), more_may_follow_(more_may_follow) {}
 
   size_t pos() const { return pos_; }
   size_t remaining() const { return in_.size() - pos_; }
@@ -31,10 +37,19 @@ class RdbInput {
   bool failed() const { return !error_.empty(); }
   const std::string& error() const { return error_; }
 
-  // Records `what` (once) with the offset where the failing item began; returns false.
+  bool more_may_follow() const { return more_may_follow_; }
+  // A read went past the end of an input that more bytes may follow (failed() too).
+  bool starved() const { return starved_; }
+  // When starved(): an input size the failed read needs at least (from this input's start).
+  uint64_t needed() const { return needed_; }
+
+  // Records `what` (once) with the offset where the failing item began (this input's offset;
+  // the message counts from `base`); returns false.
   bool Fail(std::string_view what, size_t offset);
   bool Fail(std::string_view what) { return Fail(what, pos_); }
-  bool Truncated() { return Fail("unexpected end of file (the file is truncated)"); }
+  // A read wanted `need` bytes from the current position and fewer are left: the file is
+  // truncated, or, when more may follow, the read starves.
+  bool Truncated(uint64_t need);
 
   bool ReadByte(uint8_t* b);
   bool ReadBytes(size_t n, std::string_view* out);
@@ -54,7 +69,11 @@ class RdbInput {
 
  private:
   std::string_view in_;
+  uint64_t base_;
+  bool more_may_follow_;
   size_t pos_ = 0;
+  bool starved_ = false;
+  uint64_t needed_ = 0;
   std::string error_;
 };
 

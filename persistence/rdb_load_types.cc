@@ -1,4 +1,5 @@
-// RDB loader: lists (all four encodings) and streams (listpacks 1-3).
+// RDB loader: lists (all four encodings) and streams (listpacks 1-3), and the dispatch over every
+// container type.
 #include "persistence/rdb_load_types.h"
 
 #include <algorithm>
@@ -8,6 +9,8 @@
 #include "absl/strings/str_cat.h"
 #include "persistence/listpack.h"
 #include "persistence/rdb_format.h"
+#include "persistence/rdb_load_hash_set.h"
+#include "persistence/rdb_zset.h"
 
 namespace rill::persistence {
 namespace {
@@ -365,6 +368,45 @@ std::unique_ptr<ds::Stream> LoadStream(RdbInput& in, uint8_t type, std::string* 
   }
   if (!LoadGroups(in, type, stream.get(), scratch)) return nullptr;
   return stream;
+}
+
+bool IsListType(uint8_t t) {
+  return t == rdb::kTypeList || t == rdb::kTypeListZiplist || t == rdb::kTypeListQuicklist ||
+         t == rdb::kTypeListQuicklist2;
+}
+
+bool IsStreamType(uint8_t t) {
+  return t == rdb::kTypeStreamListpacks || t == rdb::kTypeStreamListpacks2 ||
+         t == rdb::kTypeStreamListpacks3;
+}
+
+std::unique_ptr<ds::ObjectValue> LoadObject(RdbInput& in, uint8_t type,
+                                            const RdbLoadOptions& options, std::string* scratch,
+                                            bool* empty) {
+  *empty = false;
+  if (IsListType(type)) {
+    std::unique_ptr<ds::List> list = LoadList(in, type, options, scratch);
+    if (list != nullptr) *empty = list->empty();
+    return list;
+  }
+  if (IsZSetType(type)) {
+    std::unique_ptr<ds::ZSet> zset = LoadZSet(in, type, options.zset_limits, scratch);
+    if (zset != nullptr) *empty = zset->empty();
+    return zset;
+  }
+  if (IsHashType(type)) {
+    std::unique_ptr<ds::Hash> hash = LoadHash(in, type, options, scratch);
+    if (hash != nullptr) *empty = hash->empty();
+    return hash;
+  }
+  if (IsSetType(type)) {
+    std::unique_ptr<ds::Set> set = LoadSet(in, type, options, scratch);
+    if (set != nullptr) *empty = set->empty();
+    return set;
+  }
+  if (IsStreamType(type)) return LoadStream(in, type, scratch);
+  in.Fail(absl::StrCat("unknown RDB value type ", type));
+  return nullptr;
 }
 
 }  // namespace rill::persistence

@@ -12,6 +12,10 @@
 
 namespace rill::persistence {
 
+// Whether an RDB value type byte is one of the list / stream types.
+bool IsListType(uint8_t type);
+bool IsStreamType(uint8_t type);
+
 // A list in RDB type `type` (LIST, LIST_ZIPLIST, LIST_QUICKLIST or LIST_QUICKLIST_2). Returns
 // nullptr after recording the problem in `in`; an empty list (the caller skips the key, as
 // Redis does) is returned with size 0.

@@ -17,6 +17,9 @@
 //   std::string error;
 //   if (!LoadRdb(file_bytes, RawPointers(fresh), options, &info, &error)) { refuse(error); }
 //
+// LoadRdb takes the whole file at once; RdbStreamLoader (rdb_stream_loader.h) takes it as it
+// arrives (a replica's diskless load), with the same record code, results and error texts.
+//
 // REQUIRES: on failure the target databases hold part of the file; load into fresh databases
 // and swap them in only when LoadRdb returned true ("nothing half-loaded").
 #pragma once
@@ -73,6 +76,7 @@ struct RdbLoadInfo {
   size_t bytes_consumed = 0;
   bool checksum_verified = false;  // false when the file stored 0 or verification was off
   bool aof_base = false;           // the aof-base aux field was 1
+  int64_t used_mem = 0;            // the used-mem aux field (0: absent or not a number)
   std::vector<std::pair<std::string, std::string>> aux;  // aux fields in file order
   // FUNCTION libraries (RDB_OPCODE_FUNCTION2 records: each library's code), in file order. The
   // caller loads them; the loader does not run code.

@@ -966,9 +966,9 @@ void Replication::AppendLoadingInfo(std::string* o) const {
   const int64_t eta = elapsed == 0 ? 1 : elapsed * remaining / (load_.loaded + 1);
   absl::StrAppendFormat(o,
                         "loading_start_time:%d\r\nloading_total_bytes:%d\r\n"
-                        "loading_rdb_used_mem:0\r\nloading_loaded_bytes:%d\r\n"
+                        "loading_rdb_used_mem:%d\r\nloading_loaded_bytes:%d\r\n"
                         "loading_loaded_perc:%.2f\r\nloading_eta_seconds:%d\r\n",
-                        load_.start_s, load_.total, load_.loaded, perc, eta);
+                        load_.start_s, load_.total, load_.rdb_used_mem, load_.loaded, perc, eta);
 }
 
 Replication::Replica* Replication::FindReplica(const std::string& host, int64_t port) {

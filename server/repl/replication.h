@@ -116,6 +116,7 @@ class Replication final : public Propagator::Sink {
     int64_t start_s = 0;
     int64_t total = 0;
     int64_t loaded = 0;
+    int64_t rdb_used_mem = 0;  // the RDB's used-mem aux field, once parsed
   };
   LoadProgress& load_progress() { return load_; }
   SyncLoad sync_load() const { return load_.state; }

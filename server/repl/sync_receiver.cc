@@ -11,7 +11,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "datastructs/keyspace.h"
 #include "persistence/rdb_loader.h"
+#include "persistence/rdb_stream_loader.h"
 #include "server/engine/engine.h"
 #include "server/observe/log.h"
 #include "server/persist/child_process.h"
@@ -40,7 +42,6 @@ bool SyncReceiver::Begin(const std::string& replid, int64_t offset) {
   length_ = -1;
   received_ = 0;
   carry_.clear();
-  std::string().swap(payload_);
   // Redis's useDisklessLoad.
   const int64_t mode = engine_.config().Int("repl-diskless-load");
   bool empty = true;
@@ -87,6 +88,19 @@ void SyncReceiver::Header(int64_t length, const std::string& eof_mark) {
   if (!swapdb_) {
     Log(LogLevel::kNotice, "MASTER <-> REPLICA sync: Flushing old data");
   }
+  // A BGSAVE would copy pages while the load writes them (Redis kills it here too).
+  if (engine_.children().active_type() == ChildType::kRdb) engine_.children().Kill();
+  std::vector<ds::Database*> dbs;
+  for (int i = 0; i < engine_.num_databases(); ++i) {
+    fresh_.push_back(std::make_unique<ds::Database>());
+    fresh_.back()->set_access_clock(&engine_.access_clock());
+    dbs.push_back(fresh_.back().get());
+  }
+  load_options_ = engine_.rdb().PrepareLoad();
+  // A replica keeps the keys that expired: the master's DELs remove them.
+  load_options_.skip_expired = false;
+  loader_ = std::make_unique<persistence::RdbStreamLoader>(
+      dbs, load_options_, &load_info_, static_cast<uint64_t>(std::max<int64_t>(length_, 0)));
   Replication::LoadProgress& load = repl.load_progress();
   load.state = swapdb_ && replid_ == repl.replid() ? Replication::SyncLoad::kAsyncLoading
                                                    : Replication::SyncLoad::kLoading;
@@ -137,8 +151,13 @@ SyncReceiver::Result SyncReceiver::Take(std::string* in) {
     repl.sync_transfer().read += static_cast<int64_t>(used);
     repl.sync_transfer().last_io_s = NowS();
   } else {
-    payload_.append(data);
-    repl.load_progress().loaded = received_;
+    if (!loader_->Feed(data)) {
+      SocketLoadFailed(loader_->error());
+      return Result::kFailed;
+    }
+    Replication::LoadProgress& load = repl.load_progress();
+    load.loaded = static_cast<int64_t>(loader_->bytes_parsed());
+    load.rdb_used_mem = load_info_.used_mem;
   }
   in->erase(0, used);
   return complete ? Result::kComplete : Result::kMore;
@@ -212,41 +231,29 @@ bool SyncReceiver::LoadFromDisk() {
 }
 
 bool SyncReceiver::LoadFromMemory() {
-  active_ = false;
-  if (engine_.children().active_type() == ChildType::kRdb) engine_.children().Kill();
-  std::vector<std::unique_ptr<ds::Database>> fresh;
-  std::vector<ds::Database*> dbs;
-  for (int i = 0; i < engine_.num_databases(); ++i) {
-    fresh.push_back(std::make_unique<ds::Database>());
-    fresh.back()->set_access_clock(&engine_.access_clock());
-    dbs.push_back(fresh.back().get());
-  }
-  persistence::RdbLoadOptions options = engine_.rdb().PrepareLoad();
-  // A replica keeps the keys that expired: the master's DELs remove them.
-  options.skip_expired = false;
-  persistence::RdbLoadInfo info;
   std::string error;
-  const bool ok = persistence::LoadRdb(payload_, dbs, options, &info, &error) &&
-                  engine_.rdb().LoadFunctions(info.functions, &error);
-  std::string().swap(payload_);
-  EndLoading();
-  if (!ok) {
-    Log(LogLevel::kWarning, "%s", error);
-    Log(LogLevel::kWarning,
-        "Failed trying to load the MASTER synchronization DB from socket, check server logs.");
-    if (swapdb_) {
-      Log(LogLevel::kNotice, "MASTER <-> REPLICA sync: Discarding temporary DB in background");
-    }
+  if (!loader_->Finish(&error) || !engine_.rdb().LoadFunctions(load_info_.functions, &error)) {
+    SocketLoadFailed(error);
     return false;
   }
-  engine_.rdb().RecordLoad(info);
+  active_ = false;
+  loader_.reset();
+  EndLoading();
+  engine_.rdb().RecordLoad(load_info_);
   if (swapdb_) {
     Log(LogLevel::kNotice, "MASTER <-> REPLICA sync: Swapping active DB with loaded DB");
   }
-  engine_.ReplaceDatabases(fresh);
+  engine_.ReplaceDatabases(fresh_);
   if (swapdb_) Log(LogLevel::kNotice, "MASTER <-> REPLICA sync: Discarding old DB in background");
-  fresh.clear();  // the old data
+  fresh_.clear();  // the old data
   return true;
+}
+
+void SyncReceiver::SocketLoadFailed(const std::string& error) {
+  Log(LogLevel::kWarning, "%s", error);
+  Log(LogLevel::kWarning,
+      "Failed trying to load the MASTER synchronization DB from socket, check server logs.");
+  Abort();  // the fresh databases go; under swapdb the old data stays
 }
 
 void SyncReceiver::EndLoading() {
@@ -266,7 +273,8 @@ void SyncReceiver::Abort() {
     temp_path_.clear();
   }
   carry_.clear();
-  std::string().swap(payload_);
+  loader_.reset();
+  fresh_.clear();
   if (swapdb_ && engine_.replication().sync_load() != Replication::SyncLoad::kNone) {
     Log(LogLevel::kNotice, "MASTER <-> REPLICA sync: Discarding temporary DB in background");
   }

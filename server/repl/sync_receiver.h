@@ -15,8 +15,15 @@
 //   it is async loading instead: the old data is served until the new one replaces it. The
 //   new data goes into fresh databases that replace the old ones only when the load succeeded,
 //   so under `swapdb` a broken transfer keeps the old data.
-//   Rill's loader parses a whole buffer (persistence/rdb_loader.h) where Redis parses the
-//   socket as bytes come: the RDB gathers in memory while it arrives and is parsed at its end.
+//   As in Redis, the socket is parsed as bytes come (persistence/rdb_stream_loader.h): each
+//   read's whole records go into the fresh databases, and only a record the read cut is held
+//   until the rest arrives, so the replica never holds the RDB beside the data it becomes.
+//   Corruption fails the transfer when the parser reaches it (Redis 7.0 exits then; Rill drops
+//   the link and syncs again, the old data kept under swapdb); a payload that ends before the
+//   RDB does, or an RDB without its EOF and checksum, fails at the end. Of an `$EOF:<mark>`
+//   transfer the last 39 bytes read are held back until more arrive (they may start the mark).
+//   INFO persistence's loading_loaded_bytes counts the bytes parsed, and loading_rdb_used_mem
+//   is the RDB's used-mem aux field once parsed, as in Redis.
 //
 // INFO replication's master_sync_* fields come from here (Replication::SyncTransfer): the size
 // announced (0 for the `$EOF:` form, as Redis), and the bytes read, which only the disk target
@@ -26,10 +33,19 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "persistence/rdb_file.h"
+#include "persistence/rdb_loader.h"
 
 namespace rill {
+
+namespace ds {
+class Database;
+}  // namespace ds
+namespace persistence {
+class RdbStreamLoader;
+}  // namespace persistence
 
 class Engine;
 
@@ -47,7 +63,8 @@ class SyncReceiver {
   void Header(int64_t length, const std::string& eof_mark);
   enum class Result { kMore, kComplete, kFailed };
   // Takes payload bytes from the front of *in. kComplete once the payload is whole (the bytes
-  // after it stay in *in), kFailed (logged) when the file could not be written.
+  // after it stay in *in), kFailed (logged, the transfer abandoned) when the file could not be
+  // written or the RDB parsed from the socket is corrupt.
   Result Take(std::string* in);
   // Loads the complete payload and installs it (Replication::FullSyncDone). False (logged, the
   // data as described above) when it did not load.
@@ -58,6 +75,8 @@ class SyncReceiver {
  private:
   bool LoadFromDisk();
   bool LoadFromMemory();
+  // The socket's RDB did not load: logged as Redis does, and the transfer abandoned.
+  void SocketLoadFailed(const std::string& error);
   void EndLoading();
 
   Engine& engine_;
@@ -74,8 +93,11 @@ class SyncReceiver {
   int fd_ = -1;
   std::unique_ptr<persistence::FileSink> sink_;
   std::string carry_;
-  // The memory target.
-  std::string payload_;
+  // The memory target: the fresh databases the loader fills as the bytes arrive.
+  std::vector<std::unique_ptr<ds::Database>> fresh_;
+  persistence::RdbLoadOptions load_options_;
+  persistence::RdbLoadInfo load_info_;
+  std::unique_ptr<persistence::RdbStreamLoader> loader_;
   int64_t received_ = 0;  // payload bytes taken (both targets)
 };
 

@@ -17,6 +17,7 @@
 #include "tests/fuzz/hll_decoder_target.h"
 #include "tests/fuzz/lua_convert_target.h"
 #include "tests/fuzz/rdb_loader_target.h"
+#include "tests/fuzz/rdb_stream_target.h"
 #include "tests/fuzz/request_parser_target.h"
 
 namespace rill::fuzz {
@@ -29,6 +30,7 @@ const std::map<std::string, Target>& Targets() {
       {"request_parser", RunRequestParserInput}, {"rdb_loader", RunRdbLoaderInput},
       {"aof_loader", RunAofLoaderInput},         {"hll_decoder", RunHllDecoderInput},
       {"dump_payload", RunDumpPayloadInput},     {"lua_convert", RunLuaConvertInput},
+      {"rdb_stream", RunRdbStreamInput},
   };
   return *targets;
 }
@@ -57,7 +59,8 @@ TEST_P(CorpusTest, EveryKeptInputPasses) {
 
 INSTANTIATE_TEST_SUITE_P(Fuzz, CorpusTest,
                          ::testing::Values("request_parser", "rdb_loader", "aof_loader",
-                                           "hll_decoder", "lua_convert", "dump_payload"));
+                                           "hll_decoder", "lua_convert", "dump_payload",
+                                           "rdb_stream"));
 
 }  // namespace
 }  // namespace rill::fuzz

@@ -16,10 +16,14 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
+#include "datastructs/keyspace.h"
+#include "persistence/rdb_stream_loader.h"
 #include "tests/support/keyspace_snapshot.h"
 #include "tests/support/persistence_support.h"
 #include "tests/support/resp_client.h"
@@ -681,13 +685,31 @@ std::string SomeRdb() {
   return ReadFileBytes(dir.File("dump.rdb"));
 }
 
+// What a replica loading from the socket has parsed of the first `received` bytes of `rdb`:
+// its whole records (of an `$EOF:` transfer the last 39 bytes wait, as they may start the
+// mark), and the used-mem aux field it saw.
+std::pair<uint64_t, int64_t> ParsedOf(std::string_view rdb, size_t received, bool eof) {
+  std::vector<std::unique_ptr<ds::Database>> dbs;
+  std::vector<ds::Database*> ptrs;
+  for (int i = 0; i < 16; ++i) {
+    dbs.push_back(std::make_unique<ds::Database>());
+    ptrs.push_back(dbs.back().get());
+  }
+  persistence::RdbLoadOptions options;
+  persistence::RdbLoadInfo info;
+  persistence::RdbStreamLoader loader(ptrs, options, &info);
+  EXPECT_TRUE(loader.Feed(rdb.substr(0, received - (eof ? 39 : 0))));
+  return {loader.bytes_parsed(), info.used_mem};
+}
+
 // A full sync that breaks halfway (the master goes away after half its `$<size>` RDB), under
 // each repl-diskless-load mode, on a Rill and a redis-server replica. While the half is in:
 // `disabled` keeps serving the old data and counts the bytes written to its temporary file
 // (INFO replication's master_sync_*: the same numbers from both servers); loading from the
 // socket (`on-empty-db` when empty, `swapdb`) is loading (INFO persistence loading:1, -LOADING
-// for reads), or async loading under `swapdb` when the master continues the replica's own
-// history (the old data is served). Redis blocks in its socket read while it loads, so those
+// for reads; loading_loaded_bytes counts the whole records parsed, loading_rdb_used_mem is the
+// RDB's used-mem field), or async loading under `swapdb` when the master continues the
+// replica's own history (the old data is served). Redis blocks in its socket read while it loads, so those
 // are Rill's alone. After the break both servers hold the same data: the old data, except for
 // `on-empty-db`, which had none; no temporary file and no dump.rdb are left.
 TEST_F(ReplicationTest, BrokenFullSyncLeavesTheDataAsRedis) {
@@ -742,14 +764,21 @@ TEST_F(ReplicationTest, BrokenFullSyncLeavesTheDataAsRedis) {
         EXPECT_EQ(rc->Command({"GET", "old:1"}), "$3\r\none\r\n");
       } else if (rill) {
         const char* flag = c.async ? "async_loading" : "loading";
+        const auto [parsed, used_mem] = ParsedOf(rdb, half, c.eof);
+        EXPECT_GT(parsed + 300, half);  // all but a cut record of ~120 bytes (and the hold-back)
+        EXPECT_GT(used_mem, 0);
         ASSERT_TRUE(WaitUntil([&] {
-          return InfoField(*rc, "persistence", "loading_loaded_bytes") == std::to_string(half);
-        })) << replica->ReadLog();
+          return InfoField(*rc, "persistence", "loading_loaded_bytes") == std::to_string(parsed);
+        })) << "loading_loaded_bytes " << InfoField(*rc, "persistence", "loading_loaded_bytes")
+            << ", expected " << parsed << " of " << rdb.size() << "\n"
+            << replica->ReadLog();
         EXPECT_EQ(InfoField(*rc, "persistence", flag), "1");
         EXPECT_EQ(InfoField(*rc, "persistence", c.async ? "loading" : "async_loading"), "0");
         EXPECT_EQ(InfoField(*rc, "persistence", "loading_total_bytes"), size);
         EXPECT_EQ(InfoField(*rc, "persistence", "loading_loaded_perc"),
-                  c.eof ? "0.00" : Percent(half, rdb.size()));
+                  c.eof ? "0.00" : Percent(parsed, rdb.size()));
+        EXPECT_EQ(InfoField(*rc, "persistence", "loading_rdb_used_mem"),
+                  std::to_string(used_mem));
         EXPECT_EQ(InfoField(*rc, "replication", "master_sync_in_progress"), "1");
         EXPECT_EQ(InfoField(*rc, "replication", "master_sync_total_bytes"), size);
         EXPECT_EQ(InfoField(*rc, "replication", "master_sync_read_bytes"), "0");
@@ -786,6 +815,41 @@ TEST_F(ReplicationTest, BrokenFullSyncLeavesTheDataAsRedis) {
       ASSERT_EQ(progress.size(), 2u);
       EXPECT_EQ(progress[0], progress[1]) << "rill: " << progress[0] << "\nredis: " << progress[1];
     }
+  }
+}
+
+// A corrupt RDB fails a load from the socket where the parser meets it, while the master still
+// holds the rest of the transfer: the error is logged with its offset and, under swapdb, the old
+// data stays. Rill's alone: Redis 7.0 exits on a corrupt diskless load.
+TEST_F(ReplicationTest, CorruptRdbFailsTheSocketLoadWhereItIs) {
+  std::string rdb = SomeRdb();
+  ASSERT_GT(rdb.size(), 20000u);
+  const size_t key = rdb.find("new:", rdb.size() / 4);
+  ASSERT_NE(key, std::string::npos);
+  rdb[key - 2] = 42;  // the record's type byte (then the key's one-byte length)
+  const std::string error = "unknown RDB value type 42 at offset " + std::to_string(key - 2);
+  for (bool eof : {false, true}) {
+    SCOPED_TRACE(eof ? "$EOF: form" : "$<length> form");
+    DataDir dir;
+    auto replica = Start(RillServerBinary(), dir, {"--repl-diskless-load", "swapdb"});
+    ASSERT_TRUE(replica);
+    auto rc = ConnectTo(*replica);
+    ASSERT_TRUE(rc);
+    ASSERT_EQ(rc->Command({"SET", "old:1", "one"}), "+OK\r\n");
+    const std::string before = DescribeKeyspace(*rc);
+    BrokenTransferMaster fake(std::string(40, 'f'), rdb, rdb.size() / 2, eof);
+    ASSERT_EQ(rc->Command({"REPLICAOF", "127.0.0.1", std::to_string(fake.port())}), "+OK\r\n");
+    ASSERT_TRUE(WaitUntil([&] {
+      return replica->ReadLog().find(
+                 "Failed trying to load the MASTER synchronization DB from socket") !=
+             std::string::npos;
+    })) << replica->ReadLog();
+    EXPECT_NE(replica->ReadLog().find(error), std::string::npos) << replica->ReadLog();
+    EXPECT_EQ(InfoField(*rc, "persistence", "loading"), "0");
+    EXPECT_EQ(InfoField(*rc, "persistence", "async_loading"), "0");
+    EXPECT_EQ(InfoField(*rc, "replication", "master_sync_in_progress"), "0");
+    EXPECT_EQ(DescribeKeyspace(*rc), before);
+    fake.Release();
   }
 }
 
