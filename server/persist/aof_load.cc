@@ -181,8 +181,9 @@ AppendOnlyFile::LoadStatus AppendOnlyFile::LoadFiles() {
 
 bool AppendOnlyFile::LoadRdbPart(int fd, const std::string& name, bool old_style,
                                  uint64_t* consumed) {
-  Log(LogLevel::kNotice, old_style ? "Reading RDB preamble from AOF file..."
-                                   : "Reading RDB base file on AOF loading...");
+  Log(LogLevel::kNotice, "%s",
+      old_style ? "Reading RDB preamble from AOF file..."
+                : "Reading RDB base file on AOF loading...");
   persistence::MappedFile file;
   std::string error;
   int saved_errno = 0;
@@ -203,10 +204,12 @@ bool AppendOnlyFile::LoadRdbPart(int fd, const std::string& name, bool old_style
   }
   if (!ok) {
     Log(LogLevel::kWarning, "%s", error);
-    Log(LogLevel::kWarning,
-        old_style ? "Error reading the RDB preamble of the AOF file %s, AOF loading aborted"
-                  : "Error reading the RDB base file %s, AOF loading aborted",
-        name);
+    if (old_style) {
+      Log(LogLevel::kWarning,
+          "Error reading the RDB preamble of the AOF file %s, AOF loading aborted", name);
+    } else {
+      Log(LogLevel::kWarning, "Error reading the RDB base file %s, AOF loading aborted", name);
+    }
     return false;
   }
   return lseek(fd, static_cast<off_t>(*consumed), SEEK_SET) != -1;
