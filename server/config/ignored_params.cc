@@ -9,7 +9,6 @@ namespace {
 constexpr std::string_view kIgnoredParams[] = {
     // Replication: what Rill's replication does not act on yet.
     "repl-disable-tcp-nodelay",
-    "replica-lazy-flush",
     "replica-ignore-disk-write-errors",
     // Cluster mode.
     "cluster-require-full-coverage",

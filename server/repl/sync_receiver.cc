@@ -214,8 +214,10 @@ bool SyncReceiver::LoadFromDisk() {
   }
   std::string error;
   const bool ok = engine_.rdb().LoadSyncFile(&fresh, &error);
-  // The old data is gone either way (Redis flushed it before loading): what loaded stays.
+  // The old data is gone either way (Redis flushed it before loading): what loaded stays. It
+  // is freed in the background under replica-lazy-flush, as Redis's emptyData(EMPTYDB_ASYNC).
   engine_.ReplaceDatabases(fresh);
+  engine_.DiscardDatabases(fresh, engine_.config().Bool("replica-lazy-flush"));
   if (engine_.replication().DeleteSyncFiles()) {
     Log(LogLevel::kNotice,
         "Removing the RDB file obtained from the master. This replica has persistence disabled");
@@ -245,7 +247,9 @@ bool SyncReceiver::LoadFromMemory() {
   }
   engine_.ReplaceDatabases(fresh_);
   if (swapdb_) Log(LogLevel::kNotice, "MASTER <-> REPLICA sync: Discarding old DB in background");
-  fresh_.clear();  // the old data
+  // The old data: in the background after a swapdb load (Redis's discardTempDb), else as
+  // replica-lazy-flush says.
+  engine_.DiscardDatabases(fresh_, swapdb_ || engine_.config().Bool("replica-lazy-flush"));
   return true;
 }
 
@@ -274,7 +278,10 @@ void SyncReceiver::Abort() {
   }
   carry_.clear();
   loader_.reset();
-  fresh_.clear();
+  // What a socket load put in its fresh databases: freed in the background under swapdb
+  // (Redis's discardTempDb) or replica-lazy-flush. (The engine's lazy-free thread and config
+  // outlive the replication state, whose destruction may Abort a transfer.)
+  engine_.DiscardDatabases(fresh_, swapdb_ || engine_.config().Bool("replica-lazy-flush"));
   if (swapdb_ && engine_.replication().sync_load() != Replication::SyncLoad::kNone) {
     Log(LogLevel::kNotice, "MASTER <-> REPLICA sync: Discarding temporary DB in background");
   }

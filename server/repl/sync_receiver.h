@@ -25,6 +25,11 @@
 //   INFO persistence's loading_loaded_bytes counts the bytes parsed, and loading_rdb_used_mem
 //   is the RDB's used-mem aux field once parsed, as in Redis.
 //
+// Data a sync takes out of service (the old data it replaced, or what a failed socket load
+// had loaded) is freed on the lazy-free thread, counted in lazyfreed_objects, after a swapdb
+// load and under replica-lazy-flush, as Redis's emptyData(EMPTYDB_ASYNC) and discardTempDb;
+// otherwise in place.
+//
 // INFO replication's master_sync_* fields come from here (Replication::SyncTransfer): the size
 // announced (0 for the `$EOF:` form, as Redis), and the bytes read, which only the disk target
 // counts (Redis's socket loader does not update them either).

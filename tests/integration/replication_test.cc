@@ -483,6 +483,45 @@ TEST_F(ReplicationTest, DisklessLoadModesAsRedis) {
   }
 }
 
+// The replica's old data after a full sync replaces it: freed in the background (counted in
+// lazyfreed_objects) under replica-lazy-flush, and always after a swapdb load; in place
+// otherwise. Each case compares a Rill replica with a redis-server one of a Rill master.
+TEST_F(ReplicationTest, ReplicaLazyFlushAsRedis) {
+  DataDir master_dir;
+  auto master = Start(RillServerBinary(), master_dir, {"--repl-diskless-sync-delay", "0"});
+  ASSERT_TRUE(master);
+  auto mc = ConnectTo(*master);
+  ASSERT_TRUE(mc);
+  for (int i = 0; i < 5; ++i) mc->Command({"SET", "m" + std::to_string(i), "v"});
+  for (const char* lazy : {"no", "yes"}) {
+    for (const char* load : {"disabled", "swapdb"}) {
+      SCOPED_TRACE(std::string("replica-lazy-flush ") + lazy + ", repl-diskless-load " + load);
+      std::string freed[2];
+      int side = 0;
+      for (const std::string& binary : {RillServerBinary(), RedisServerBinary()}) {
+        DataDir dir;
+        auto replica =
+            Start(binary, dir, {"--replica-lazy-flush", lazy, "--repl-diskless-load", load});
+        ASSERT_TRUE(replica);
+        auto rc = ConnectTo(*replica);
+        ASSERT_TRUE(rc);
+        // 31 keys of the replica's own: 30 strings and a 100-member set.
+        for (int i = 0; i < 30; ++i) rc->Command({"SET", "r" + std::to_string(i), "v"});
+        std::vector<std::string> sadd = {"SADD", "big"};
+        for (int i = 0; i < 100; ++i) sadd.push_back("m" + std::to_string(i));
+        ASSERT_EQ(rc->Command(sadd), ":100\r\n");
+        ASSERT_EQ(rc->Command({"REPLICAOF", "127.0.0.1", std::to_string(master->port())}),
+                  "+OK\r\n");
+        ASSERT_TRUE(WaitInSync(*mc, *rc)) << replica->ReadLog() << master->ReadLog();
+        EXPECT_EQ(rc->Command({"DBSIZE"}), ":5\r\n");
+        freed[side++] = LazyFreedObjects(*rc);
+      }
+      EXPECT_EQ(freed[0], freed[1]) << "lazyfreed_objects, rill then redis";
+      EXPECT_EQ(freed[1], std::string(lazy) == "yes" || std::string(load) == "swapdb" ? "31" : "0");
+    }
+  }
+}
+
 // rdb-del-sync-files on a master and its replica, both Rill or both redis-server, with a disk-based
 // full sync: without persistence the master removes the file once its replica has it and the
 // replica removes what it received once loaded; with save points both files stay.
