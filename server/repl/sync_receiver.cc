@@ -16,6 +16,7 @@
 #include "persistence/rdb_stream_loader.h"
 #include "server/engine/engine.h"
 #include "server/observe/log.h"
+#include "server/persist/aof.h"
 #include "server/persist/child_process.h"
 #include "server/persist/rdb_persistence.h"
 #include "server/repl/replication.h"
@@ -169,8 +170,23 @@ bool SyncReceiver::Load() {
     engine_.ReplicaModeChanged();
     engine_.replication().FullSyncDone(replid_, offset_);
     Log(LogLevel::kNotice, "MASTER <-> REPLICA sync: Finished with success");
+    RestartAofAfterSync();
   }
   return ok;
+}
+
+void SyncReceiver::RestartAofAfterSync() {
+  // The append-only file still describes the data the sync replaced: a restart would bring
+  // that back and lose what the master sent. As Redis's restartAOFAfterSYNC: the AOF is
+  // stopped and started again, which writes the new dataset as a fresh BASE by a rewrite
+  // (the master's stream meanwhile goes to the rewrite's INCR file).
+  AppendOnlyFile& aof = engine_.aof();
+  if (aof.state() == AppendOnlyFile::State::kOff) return;
+  aof.StopAtRuntime();
+  if (!aof.StartAtRuntime()) {
+    Log(LogLevel::kWarning,
+        "Failed enabling the AOF after successful master synchronization! The AOF stays off.");
+  }
 }
 
 bool SyncReceiver::LoadFromDisk() {

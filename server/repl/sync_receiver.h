@@ -78,6 +78,8 @@ class SyncReceiver {
   void Abort();
 
  private:
+  // After a successful sync with the AOF on: stops it and starts it again (a rewrite).
+  void RestartAofAfterSync();
   bool LoadFromDisk();
   bool LoadFromMemory();
   // The socket's RDB did not load: logged as Redis does, and the transfer abandoned.

@@ -483,6 +483,48 @@ TEST_F(ReplicationTest, DisklessLoadModesAsRedis) {
   }
 }
 
+// A replica with appendonly yes rewrites its AOF after a full sync, so that a restart brings
+// back the master's data (and the stream after the sync), not the data the sync replaced.
+// Rill and redis-server replicas of a Rill master, each restarted from its own AOF.
+TEST_F(ReplicationTest, ReplicaAofHoldsTheSyncedDataAsRedis) {
+  DataDir master_dir;
+  auto master = Start(RillServerBinary(), master_dir, {"--repl-diskless-sync-delay", "0"});
+  ASSERT_TRUE(master);
+  auto mc = ConnectTo(*master);
+  ASSERT_TRUE(mc);
+  FillEveryType(*mc);
+  for (const std::string& binary : {RillServerBinary(), RedisServerBinary()}) {
+    SCOPED_TRACE(binary);
+    DataDir dir;
+    std::string expected;
+    {
+      auto replica = Start(binary, dir, {"--appendonly", "yes"});
+      ASSERT_TRUE(replica);
+      auto rc = ConnectTo(*replica);
+      ASSERT_TRUE(rc);
+      ASSERT_EQ(rc->Command({"SET", "replaced:by:the:sync", "1"}), "+OK\r\n");
+      ASSERT_EQ(rc->Command({"REPLICAOF", "127.0.0.1", std::to_string(master->port())}), "+OK\r\n");
+      ASSERT_TRUE(WaitInSync(*mc, *rc)) << replica->ReadLog() << master->ReadLog();
+      WriteMore(*mc);
+      ASSERT_TRUE(WaitInSync(*mc, *rc)) << replica->ReadLog();
+      ASSERT_TRUE(WaitUntil([&] {
+        return InfoField(*rc, "persistence", "aof_rewrite_in_progress") == "0" &&
+               InfoField(*rc, "persistence", "aof_rewrite_scheduled") == "0";
+      }));
+      expected = DescribeKeyspace(*mc);
+      EXPECT_EQ(DescribeKeyspace(*rc), expected);
+      rc->Command({"SHUTDOWN"});
+      replica->WaitForExit(seconds(10));
+    }
+    auto restarted = Start(binary, dir, {"--appendonly", "yes"});
+    ASSERT_TRUE(restarted);
+    auto rc = ConnectTo(*restarted);
+    ASSERT_TRUE(rc);
+    EXPECT_EQ(DescribeKeyspace(*rc), expected) << restarted->ReadLog();
+    EXPECT_EQ(rc->Command({"EXISTS", "replaced:by:the:sync"}), ":0\r\n");
+  }
+}
+
 // The replica's old data after a full sync replaces it: freed in the background (counted in
 // lazyfreed_objects) under replica-lazy-flush, and always after a swapdb load; in place
 // otherwise. Each case compares a Rill replica with a redis-server one of a Rill master.
@@ -748,9 +790,9 @@ std::pair<uint64_t, int64_t> ParsedOf(std::string_view rdb, size_t received, boo
 // socket (`on-empty-db` when empty, `swapdb`) is loading (INFO persistence loading:1, -LOADING
 // for reads; loading_loaded_bytes counts the whole records parsed, loading_rdb_used_mem is the
 // RDB's used-mem field), or async loading under `swapdb` when the master continues the
-// replica's own history (the old data is served). Redis blocks in its socket read while it loads, so those
-// are Rill's alone. After the break both servers hold the same data: the old data, except for
-// `on-empty-db`, which had none; no temporary file and no dump.rdb are left.
+// replica's own history (the old data is served). Redis blocks in its socket read while it loads,
+// so those are Rill's alone. After the break both servers hold the same data: the old data, except
+// for `on-empty-db`, which had none; no temporary file and no dump.rdb are left.
 TEST_F(ReplicationTest, BrokenFullSyncLeavesTheDataAsRedis) {
   const std::string rdb = SomeRdb();
   ASSERT_GT(rdb.size(), 20000u);
@@ -808,16 +850,16 @@ TEST_F(ReplicationTest, BrokenFullSyncLeavesTheDataAsRedis) {
         EXPECT_GT(used_mem, 0);
         ASSERT_TRUE(WaitUntil([&] {
           return InfoField(*rc, "persistence", "loading_loaded_bytes") == std::to_string(parsed);
-        })) << "loading_loaded_bytes " << InfoField(*rc, "persistence", "loading_loaded_bytes")
-            << ", expected " << parsed << " of " << rdb.size() << "\n"
+        })) << "loading_loaded_bytes "
+            << InfoField(*rc, "persistence", "loading_loaded_bytes") << ", expected " << parsed
+            << " of " << rdb.size() << "\n"
             << replica->ReadLog();
         EXPECT_EQ(InfoField(*rc, "persistence", flag), "1");
         EXPECT_EQ(InfoField(*rc, "persistence", c.async ? "loading" : "async_loading"), "0");
         EXPECT_EQ(InfoField(*rc, "persistence", "loading_total_bytes"), size);
         EXPECT_EQ(InfoField(*rc, "persistence", "loading_loaded_perc"),
                   c.eof ? "0.00" : Percent(parsed, rdb.size()));
-        EXPECT_EQ(InfoField(*rc, "persistence", "loading_rdb_used_mem"),
-                  std::to_string(used_mem));
+        EXPECT_EQ(InfoField(*rc, "persistence", "loading_rdb_used_mem"), std::to_string(used_mem));
         EXPECT_EQ(InfoField(*rc, "replication", "master_sync_in_progress"), "1");
         EXPECT_EQ(InfoField(*rc, "replication", "master_sync_total_bytes"), size);
         EXPECT_EQ(InfoField(*rc, "replication", "master_sync_read_bytes"), "0");
