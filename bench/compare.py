@@ -50,6 +50,13 @@ LOADGEN = ["redis-benchmark"]
 
 # ---- processes ----
 
+def children_cpu_seconds():
+    """CPU seconds of the children that exited and were waited for: the load generator of a
+    run, not the servers (still running)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -624,22 +631,16 @@ class Harness:
                 samples[srv.name].append(sample)
         return samples
 
-    @staticmethod
-    def children_cpu_seconds():
-        # Only children that exited and were waited for: the load generator of the run, not
-        # the servers (still running).
-        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-        return usage.ru_utime + usage.ru_stime
 
     def measured(self, srv, run):
         """Runs one load generator against srv: its server CPU per million requests, and how
         busy the load generator was (near 100% means the row measures the client's limit)."""
         before = srv.cpu_seconds()
-        loadgen_before, start = self.children_cpu_seconds(), time.perf_counter()
+        loadgen_before, start = children_cpu_seconds(), time.perf_counter()
         sample = run()
         wall = time.perf_counter() - start
         sample.cpu_per_million = (srv.cpu_seconds() - before) / sample.requests * 1e6
-        sample.loadgen_busy = (self.children_cpu_seconds() - loadgen_before) / wall
+        sample.loadgen_busy = (children_cpu_seconds() - loadgen_before) / wall
         return sample
 
     def throughput_rows(self):

@@ -24,7 +24,6 @@ both cores are quiet (uptime below 0.5) and quote the load with the numbers.
 """
 import argparse
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -83,13 +82,10 @@ def peak_rss(pid, field="VmHWM"):
 
 def set_p16(master, requests):
     """SET P16 c50 on master: (requests per second, the load generator's CPU / wall time)."""
-    def children_cpu():  # finished children only: the load generator, not the servers
-        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-        return usage.ru_utime + usage.ru_stime
-    cpu0, start = children_cpu(), time.perf_counter()
+    cpu0, start = compare.children_cpu_seconds(), time.perf_counter()
     rate = compare.redis_benchmark(master, ["-t", "set", "-r", "100000"], 16, requests,
                                    compare.CLIENTS, "SET").rate
-    return rate, (children_cpu() - cpu0) / (time.perf_counter() - start)
+    return rate, (compare.children_cpu_seconds() - cpu0) / (time.perf_counter() - start)
 
 
 def stream_round(name, binary, workdir, requests):

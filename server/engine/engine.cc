@@ -59,8 +59,6 @@ Engine::Engine(Config config) : config_(std::move(config)) {
     databases_.back()->set_change_counter(&key_changes_);
     databases_.back()->set_lazy_free(
         [this](std::unique_ptr<ds::ObjectValue> value) { lazy_free_.Free(std::move(value)); });
-    databases_.back()->set_lazy_expire(config_.Bool("lazyfree-lazy-expire"));
-    databases_.back()->set_lazy_server_del(config_.Bool("lazyfree-lazy-server-del"));
     databases_.back()->set_expired_hook([this, i](std::string_view key) {
       ++stats_.expired_keys;
       NotifyKeyspaceEvent('x', "expired", key, i);
@@ -93,12 +91,9 @@ Engine::Engine(Config config) : config_(std::move(config)) {
     }
   });
   config_.OnChange("loglevel", [this] { LogSetLevel(config_.String("loglevel")); });
-  config_.OnChange("lazyfree-lazy-expire", [this] {
-    for (auto& db : databases_) db->set_lazy_expire(config_.Bool("lazyfree-lazy-expire"));
-  });
-  config_.OnChange("lazyfree-lazy-server-del", [this] {
-    for (auto& db : databases_) db->set_lazy_server_del(config_.Bool("lazyfree-lazy-server-del"));
-  });
+  ApplyLazyFreeOptions();
+  config_.OnChange("lazyfree-lazy-expire", [this] { ApplyLazyFreeOptions(); });
+  config_.OnChange("lazyfree-lazy-server-del", [this] { ApplyLazyFreeOptions(); });
   ParseOutputLimits();
   config_.OnChange("client-output-buffer-limit", [this] { ParseOutputLimits(); });
   ReadMonitorSettings();
@@ -276,6 +271,15 @@ void Engine::ReplaceDatabases(std::vector<std::unique_ptr<ds::Database>>& fresh)
   }
 }
 
+void Engine::ApplyLazyFreeOptions() {
+  const bool expire = config_.Bool("lazyfree-lazy-expire");
+  const bool server_del = config_.Bool("lazyfree-lazy-server-del");
+  for (auto& db : databases_) {
+    db->set_lazy_expire(expire);
+    db->set_lazy_server_del(server_del);
+  }
+}
+
 void Engine::DiscardDatabases(std::vector<std::unique_ptr<ds::Database>>& old, bool async) {
   for (auto& db : old) {
     if (async && db != nullptr) lazy_free_.FreeDatabase(std::move(db));
@@ -285,7 +289,7 @@ void Engine::DiscardDatabases(std::vector<std::unique_ptr<ds::Database>>& old, b
 
 void Engine::EmptyDatabase(int index, bool async) {
   ds::Database& db = *databases_[index];
-  if (!async) {
+  if (!async || db.size() == 0) {  // an empty one costs nothing to clear here
     db.Clear();
     return;
   }

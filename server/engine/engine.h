@@ -366,6 +366,8 @@ class Engine : private protocol::ErrorSink {
   uint32_t notify_flags_ = 0;           // parsed notify-keyspace-events
   OutputBufferLimit output_limits_[3];  // normal, pubsub, replica
   void ParseOutputLimits();
+  // lazyfree-lazy-expire and lazyfree-lazy-server-del onto every database.
+  void ApplyLazyFreeOptions();
   // Default-user password from requirepass, acl-pubsub-default (server/engine/engine_acl.cc).
   void ConfigureAcl();
   // Every error reply of a command counts (protocol::ErrorSink).
